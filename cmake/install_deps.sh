@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs netrl's build dependencies from Debian packages. Idempotent: it only calls apt-get when
+# a package is missing. The CUDA toolkit is not installed here; without nvcc, CMake builds the
+# CPU-only engine (NETRL_CUDA=OFF).
+set -euo pipefail
+packages=(
+  build-essential cmake ccache
+  libeigen3-dev          # reference backend: dense and sparse solves
+  nlohmann-json3-dev     # configuration files and result.json
+  librandom123-dev       # Philox counter-based random numbers (same streams on CPU and GPU)
+  libgtest-dev googletest
+  libbenchmark-dev
+  python3-numpy python3-scipy
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install_deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install_deps: all dependencies present"
+fi

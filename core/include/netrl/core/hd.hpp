@@ -1,0 +1,25 @@
+#pragma once
+// Portability macros and bit helpers shared by host code and CUDA device code.
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define NETRL_HD __host__ __device__
+#define NETRL_HD_INLINE __host__ __device__ __forceinline__
+#else
+#define NETRL_HD
+#define NETRL_HD_INLINE inline
+#endif
+
+namespace netrl {
+
+using index_t = std::uint64_t;
+
+NETRL_HD_INLINE int popcount64(std::uint64_t v) {
+#if defined(__CUDA_ARCH__)
+  return __popcll(v);
+#else
+  return __builtin_popcountll(v);
+#endif
+}
+
+}  // namespace netrl

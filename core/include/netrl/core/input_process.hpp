@@ -1,0 +1,28 @@
+#pragma once
+// The Markov input x in {0..m-1} with row-stochastic matrix T(x'|x).
+#include <string>
+#include <vector>
+
+namespace netrl {
+
+struct InputProcess {
+  int m = 1;
+  /// Row-major: T[x * m + xp] = T(xp | x).
+  std::vector<double> T{1.0};
+
+  double operator()(int x, int xp) const { return T[static_cast<std::size_t>(x) * m + xp]; }
+
+  /// No input: m = 1, T = [[1]].
+  static InputProcess none() { return InputProcess{}; }
+  /// Binary input that flips with probability `flip` per step (index 0 is x = -1, 1 is x = +1).
+  static InputProcess binary_flip(double flip);
+
+  /// Throws InvalidInput naming `field` unless T is m x m, finite, non-negative, each row sums to 1
+  /// within kStochasticTolerance, and the chain has a single closed class (unichain).
+  void validate(const std::string& field = "input.T") const;
+
+  static constexpr double kStochasticTolerance = 1e-9;
+  static constexpr int kMaxInputs = 1 << 16;
+};
+
+}  // namespace netrl

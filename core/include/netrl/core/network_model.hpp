@@ -1,0 +1,53 @@
+#pragma once
+// The network of n binary neurons with a Markov input (MODEL.md sec. 2).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netrl/core/input_process.hpp"
+#include "netrl/core/reward.hpp"
+
+namespace netrl {
+
+enum class PriorMode { population, neuron };
+const char* to_string(PriorMode mode);
+
+/// A neuron forced silent (state -1, "cell death") or active (state +1, "stimulation").
+struct Clamp {
+  int neuron = 0;
+  int state = -1;
+};
+
+struct NetworkModel {
+  int n = 0;
+  InputProcess input;
+  RewardSpec reward;
+  double lambda = 0.0;
+  PriorMode prior_mode = PriorMode::population;
+  std::vector<Clamp> clamps;
+
+  /// Throws InvalidInput naming the field and bound for every inconsistency.
+  void validate() const;
+
+  int m() const { return input.m; }
+  std::uint64_t num_network_states() const { return std::uint64_t{1} << n; }
+  /// Size of the joint state space m * 2^n (consistent and inconsistent states).
+  std::uint64_t num_states() const { return num_network_states() * static_cast<std::uint64_t>(m()); }
+  /// Bits of clamped neurons, and the values they are clamped to.
+  std::uint64_t clamp_mask() const;
+  std::uint64_t clamp_bits() const;
+  std::uint64_t free_mask() const { return (num_network_states() - 1) & ~clamp_mask(); }
+  std::vector<int> free_neurons() const;
+  int num_free() const { return static_cast<int>(free_neurons().size()); }
+  bool consistent(std::uint64_t b) const { return (b & clamp_mask()) == clamp_bits(); }
+  /// Number of consistent joint states m * 2^nf.
+  std::uint64_t num_consistent_states() const;
+
+  static constexpr int kMaxNeurons = 40;
+};
+
+/// The paper's count8 scenario (MODEL.md sec. 5): n = 8, binary input flipping with probability
+/// 0.02, r = 1 iff (x = -1 and K = 2) or (x = +1 and K = 6), population prior, lambda 0.114.
+NetworkModel count8_model();
+
+}  // namespace netrl

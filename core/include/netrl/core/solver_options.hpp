@@ -1,0 +1,65 @@
+#pragma once
+// Solver options and results shared by every backend (config section "solver", result.json).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace netrl {
+
+enum class Method { value_iteration, policy_iteration };
+enum class Precision { float32, float64 };
+
+const char* to_string(Method method);
+const char* to_string(Precision precision);
+
+struct SolverOptions {
+  Method method = Method::value_iteration;
+  std::string backend = "reference";
+  Precision precision = Precision::float64;
+  /// Inner solve: stop when span(T h - h) < tol.
+  double tol = 1e-10;
+  /// Prior loop: stop when max |p' - p| < prior_tol.
+  double prior_tol = 1e-10;
+  /// Bound on inner iterations (sweeps or policy improvements) per inner solve.
+  std::int64_t max_iterations = 1000000;
+  /// Bound on prior-loop (outer) iterations.
+  std::int64_t max_outer_iterations = 100000;
+  /// Initial firing prior of every free neuron (network models).
+  double p0 = 0.5;
+  /// Priors are clipped to [prior_eps, 1 - prior_eps].
+  double prior_eps = 1e-9;
+
+  void validate(const std::string& field = "solver") const;
+};
+
+struct SolveResult {
+  double gain = 0.0;
+  double gain_lo = 0.0;
+  double gain_hi = 0.0;
+  double mean_reward = 0.0;
+  double mean_coding_cost = 0.0;
+  /// Network: one entry per neuron (NaN for clamped neurons). Maze: one per action.
+  std::vector<double> prior;
+  /// Neurons (network) or actions (maze) whose prior hit the clip.
+  std::vector<int> degenerate;
+  std::int64_t outer_iterations = 0;
+  std::int64_t inner_iterations = 0;
+  bool converged = false;
+  std::uint64_t states = 0;
+  std::string backend;
+  std::string precision;
+  std::string method;
+  double elapsed_seconds = 0.0;
+  /// Gain after each outer iteration, relative to that iteration's prior.
+  std::vector<double> gain_history;
+  /// Over the full state space: v (NaN at inconsistent states) and mu (0 there).
+  std::vector<double> values;
+  std::vector<double> stationary;
+  /// Network only: P(K | x), row-major (n + 1) x m.
+  std::vector<double> spike_count;
+  int spike_count_rows = 0;
+  int spike_count_cols = 0;
+};
+
+}  // namespace netrl
