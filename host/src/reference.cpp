@@ -27,12 +27,8 @@ VectorXd solve_linear(const std::vector<Triplet>& entries, Index size, const Vec
   if (size <= kDenseLimit) {
     MatrixXd a = MatrixXd::Zero(size, size);
     for (const auto& t : entries) a(t.row(), t.col()) += t.value();
-    Eigen::FullPivLU<MatrixXd> lu(a);
-    if (!lu.isInvertible()) {
-      throw NumericalError(std::string(what) +
-                           ": singular system; the chain under the policy is not unichain");
-    }
-    x = lu.solve(rhs);
+    // Partial pivoting cannot see singularity: callers check the residual of the solution.
+    x = Eigen::PartialPivLU<MatrixXd>(a).solve(rhs);
   } else {
     Eigen::SparseMatrix<double> a(size, size);
     a.setFromTriplets(entries.begin(), entries.end());
@@ -216,7 +212,14 @@ Evaluation evaluate(const SparseMatrix& P, const VectorXd& g, const VectorXd& mu
   rhs.head(N) = g;
   rhs(N) = 0.0;
   const VectorXd x = solve_linear(entries, N + 1, rhs, "policy evaluation");
-  return {x.head(N), x(N)};
+  const VectorXd v = x.head(N);
+  const double residual = (v - P * v + VectorXd::Constant(N, x(N)) - g).cwiseAbs().maxCoeff();
+  if (residual > 1e-8 * (1.0 + g.cwiseAbs().maxCoeff())) {
+    std::ostringstream os;
+    os << "policy evaluation: residual " << residual << "; the chain under the policy is not unichain";
+    throw NumericalError(os.str());
+  }
+  return {v, x(N)};
 }
 
 SolveResult solve(const SoftProblem& pb, const MatrixXd& initial_prior, const SolverOptions& opt) {

@@ -1,13 +1,84 @@
+// The netrl command-line tool.
 #include <cstdio>
-#include "netrl/host/reference.hpp"
-#include "netrl/core/maze.hpp"
-int main() {
-  netrl::SolverOptions opt;
-  auto r = netrl::reference::solve(netrl::count8_model(), opt);
-  std::printf("gain %.12f [%.12f %.12f] outer %ld inner %ld p %.6f t %.3f\n", r.gain, r.gain_lo, r.gain_hi, (long)r.outer_iterations, (long)r.inner_iterations, r.prior[0], r.elapsed_seconds);
-  std::printf("P(K=2|x=-1) %.5f P(K=6|x=+1) %.5f\n", r.spike_count[2*2+0], r.spike_count[6*2+1]);
-  auto maze = netrl::Maze::parse(netrl::Maze::default_map(), 0.05);
-  opt.tol = 1e-10;
-  auto rm = netrl::reference::solve(maze.mdp(), 0.013, opt);
-  std::printf("maze gain %.12f outer %ld inner %ld t %.3f prior %.4f %.4f %.4f %.4f\n", rm.gain, (long)rm.outer_iterations, (long)rm.inner_iterations, rm.elapsed_seconds, rm.prior[0], rm.prior[1], rm.prior[2], rm.prior[3]);
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "netrl/core/error.hpp"
+#include "netrl/host/output.hpp"
+#include "netrl/host/problem.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  netrl solve CONFIG.json [--out DIR]\n"
+    "  netrl solve --scenario NAME [--out DIR]     (NAME: count8, maze, maze-high)\n"
+    "  netrl --help | --version\n"
+    "\n"
+    "Solves the forward problem of a network or maze model (see README.md, \"Config reference\").\n"
+    "With --out, writes result.json, values.npy, stationary.npy and spike_count.csv into DIR.\n"
+    "Exit status: 0 solved, 1 error, 2 usage error, 3 solved but not converged.\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "netrl: " << message << "\n\n" << kUsage;
+  return 2;
+}
+
+int run_solve(const std::vector<std::string>& args) {
+  std::string config, scenario, out;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    const std::string& a = args[k];
+    if (a == "--out" || a == "--scenario") {
+      if (k + 1 >= args.size()) return usage_error(a + " needs a value");
+      (a == "--out" ? out : scenario) = args[++k];
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option " + a);
+    } else if (config.empty()) {
+      config = a;
+    } else {
+      return usage_error("more than one configuration file given");
+    }
+  }
+  if (config.empty() == scenario.empty()) return usage_error("give either CONFIG.json or --scenario NAME");
+  const netrl::Problem problem = scenario.empty() ? netrl::load_problem(config) : netrl::scenario(scenario);
+  const netrl::SolveResult result = netrl::solve(problem);
+  std::cout << netrl::summary(problem, result);
+  if (!out.empty()) {
+    netrl::write_outputs(out, problem, result);
+    std::cout << "  wrote " << out << "/result.json\n";
+  }
+  if (!result.converged) {
+    std::cerr << "netrl: the solver did not converge within its iteration bounds "
+                 "(solver.max_iterations / solver.max_outer_iterations); results are marked "
+                 "\"converged\": false\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage_error("no command given");
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "netrl 0.1.0\n";
+    return 0;
+  }
+  try {
+    if (args[0] == "solve") return run_solve({args.begin() + 1, args.end()});
+    return usage_error("unknown command \"" + args[0] + "\"");
+  } catch (const netrl::Error& e) {
+    std::cerr << "netrl: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "netrl: internal error: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -1,0 +1,318 @@
+#include "netrl/host/problem.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "netrl/core/error.hpp"
+#include "netrl/host/io.hpp"
+#include "netrl/host/npy.hpp"
+#include "netrl/host/reference.hpp"
+
+namespace netrl {
+namespace {
+
+using nlohmann::json;
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string describe(const json& j) {
+  std::string text = j.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return std::string(j.type_name()) + " " + text;
+}
+
+/// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
+class Fields {
+ public:
+  Fields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) {
+      throw InvalidInput(path_.empty() ? "config" : path_, "expected an object, got " + describe(j_));
+    }
+  }
+
+  bool has(const std::string& key) const { return j_.contains(key); }
+
+  const json& at(const std::string& key) {
+    if (!j_.contains(key)) throw InvalidInput(join(path_, key), "is required");
+    used_.insert(key);
+    return j_.at(key);
+  }
+
+  std::string field(const std::string& key) const { return join(path_, key); }
+
+  double number(const std::string& key) { return as_number(at(key), field(key)); }
+  double number_or(const std::string& key, double fallback) { return has(key) ? number(key) : fallback; }
+
+  std::int64_t integer(const std::string& key) { return as_integer(at(key), field(key)); }
+  std::int64_t integer_or(const std::string& key, std::int64_t fallback) {
+    return has(key) ? integer(key) : fallback;
+  }
+
+  std::string string(const std::string& key) {
+    const json& v = at(key);
+    if (!v.is_string()) throw InvalidInput(field(key), "expected a string, got " + describe(v));
+    return v.get<std::string>();
+  }
+  std::string string_or(const std::string& key, const std::string& fallback) {
+    return has(key) ? string(key) : fallback;
+  }
+
+  void finish(const std::vector<std::string>& known) const {
+    for (const auto& item : j_.items()) {
+      if (!used_.count(item.key())) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        throw InvalidInput(join(path_, item.key()), "unknown key (known keys here: " + list + ")");
+      }
+    }
+  }
+
+  static double as_number(const json& v, const std::string& field) {
+    if (!v.is_number()) throw InvalidInput(field, "expected a number, got " + describe(v));
+    return v.get<double>();
+  }
+
+  static std::int64_t as_integer(const json& v, const std::string& field) {
+    if (v.is_number_integer()) return v.get<std::int64_t>();
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (std::isfinite(d) && std::floor(d) == d && std::abs(d) < 9.0e15) return static_cast<std::int64_t>(d);
+    }
+    throw InvalidInput(field, "expected an integer, got " + describe(v));
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+int to_int(std::int64_t v, const std::string& field, std::int64_t lo, std::int64_t hi) {
+  if (v < lo || v > hi) {
+    throw InvalidInput(field, "value " + std::to_string(v) + " must lie in [" + std::to_string(lo) +
+                                  ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int>(v);
+}
+
+const json& expect_array(const json& v, const std::string& field) {
+  if (!v.is_array()) throw InvalidInput(field, "expected an array, got " + describe(v));
+  return v;
+}
+
+std::vector<double> number_array(const json& v, const std::string& field) {
+  expect_array(v, field);
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const std::string f = field + "[" + std::to_string(k) + "]";
+    // JSON has no NaN: a null in a numeric array is the usual encoding of one.
+    if (v[k].is_null()) throw InvalidInput(f, "value is null (NaN); rewards must be finite numbers");
+    out.push_back(Fields::as_number(v[k], f));
+  }
+  return out;
+}
+
+InputProcess parse_input(const json& j) {
+  Fields f(j, "input");
+  const json& t = expect_array(f.at("T"), "input.T");
+  InputProcess in;
+  in.m = static_cast<int>(t.size());
+  if (in.m < 1) throw InvalidInput("input.T", "the matrix has no rows");
+  if (in.m > InputProcess::kMaxInputs) {
+    throw InvalidInput("input.T", "m = " + std::to_string(in.m) + " input values exceed the limit " +
+                                      std::to_string(InputProcess::kMaxInputs));
+  }
+  in.T.clear();
+  for (int x = 0; x < in.m; ++x) {
+    const std::string row = "input.T[" + std::to_string(x) + "]";
+    const auto values = number_array(t[x], row);
+    if (static_cast<int>(values.size()) != in.m) {
+      throw InvalidInput(row, "row has " + std::to_string(values.size()) + " entries; T must be m x m with m = " +
+                                  std::to_string(in.m));
+    }
+    in.T.insert(in.T.end(), values.begin(), values.end());
+  }
+  f.finish({"T"});
+  return in;
+}
+
+RewardSpec parse_reward(const json& j, const std::string& source) {
+  Fields f(j, "reward");
+  const std::string kind = f.string("kind");
+  if (kind == "count") {
+    const json& t = expect_array(f.at("targets"), "reward.targets");
+    std::vector<int> targets;
+    for (std::size_t k = 0; k < t.size(); ++k) {
+      const std::string field = "reward.targets[" + std::to_string(k) + "]";
+      targets.push_back(to_int(Fields::as_integer(t[k], field), field, 0, NetworkModel::kMaxNeurons));
+    }
+    f.finish({"kind", "targets"});
+    return RewardSpec::count(std::move(targets));
+  }
+  if (kind == "ring_bump") {
+    const int width = to_int(f.integer("width"), "reward.width", 1, NetworkModel::kMaxNeurons);
+    f.finish({"kind", "width"});
+    return RewardSpec::ring_bump(width);
+  }
+  if (kind == "table") {
+    if (f.has("values") == f.has("file")) {
+      throw InvalidInput("reward", "a table reward needs exactly one of \"values\" (array) or \"file\" (.npy)");
+    }
+    if (f.has("values")) {
+      auto values = number_array(f.at("values"), "reward.values");
+      f.finish({"kind", "values", "file"});
+      return RewardSpec::table(std::move(values));
+    }
+    const std::string path = io::resolve_relative(source, f.string("file"));
+    f.finish({"kind", "values", "file"});
+    const npy::Array a = npy::load(path);
+    if (a.dtype != "<f8") {
+      throw InvalidInput("reward.file", path + " holds dtype '" + a.dtype +
+                                            "'; a reward table must be float64 (numpy.float64)");
+    }
+    return RewardSpec::table(npy::to_double(a, path));
+  }
+  throw InvalidInput("reward.kind", "unknown reward kind \"" + kind + "\" (known: table, count, ring_bump)");
+}
+
+SolverOptions parse_solver(const json& j) {
+  Fields f(j, "solver");
+  SolverOptions o;
+  const std::string method = f.string_or("method", "value_iteration");
+  if (method == "value_iteration") o.method = Method::value_iteration;
+  else if (method == "policy_iteration") o.method = Method::policy_iteration;
+  else throw InvalidInput("solver.method", "unknown method \"" + method + "\" (known: value_iteration, policy_iteration)");
+  o.backend = f.string_or("backend", "");
+  const std::string precision = f.string_or("precision", "float64");
+  if (precision == "float64") o.precision = Precision::float64;
+  else if (precision == "float32") o.precision = Precision::float32;
+  else throw InvalidInput("solver.precision", "unknown precision \"" + precision + "\" (known: float32, float64)");
+  o.tol = f.number_or("tol", o.tol);
+  o.prior_tol = f.number_or("prior_tol", o.prior_tol);
+  o.max_iterations = f.integer_or("max_iterations", o.max_iterations);
+  o.max_outer_iterations = f.integer_or("max_outer_iterations", o.max_outer_iterations);
+  o.p0 = f.number_or("p0", o.p0);
+  o.prior_eps = f.number_or("prior_eps", o.prior_eps);
+  f.finish({"method", "backend", "precision", "tol", "prior_tol", "max_iterations",
+            "max_outer_iterations", "p0", "prior_eps"});
+  o.validate("solver");
+  return o;
+}
+
+std::vector<std::string> parse_map_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+Problem parse_problem(const json& config, const std::string& source) {
+  Fields f(config, "");
+  Problem p;
+  p.source = source;
+  const std::string model = f.string("model");
+  if (model == "network") {
+    p.kind = ModelKind::network;
+    NetworkModel& net = p.network;
+    net.n = to_int(f.integer("n"), "n", 1, NetworkModel::kMaxNeurons);
+    net.input = f.has("input") ? parse_input(f.at("input")) : InputProcess::none();
+    net.reward = parse_reward(f.at("reward"), source);
+    net.lambda = f.number("lambda");
+    const std::string prior = f.string_or("prior", "population");
+    if (prior == "population") net.prior_mode = PriorMode::population;
+    else if (prior == "neuron") net.prior_mode = PriorMode::neuron;
+    else throw InvalidInput("prior", "unknown prior mode \"" + prior + "\" (known: population, neuron)");
+    if (f.has("clamp")) {
+      const json& c = expect_array(f.at("clamp"), "clamp");
+      for (std::size_t k = 0; k < c.size(); ++k) {
+        const std::string field = "clamp[" + std::to_string(k) + "]";
+        Fields cf(c[k], field);
+        Clamp clamp;
+        clamp.neuron = to_int(cf.integer("neuron"), field + ".neuron", 0, net.n - 1);
+        clamp.state = to_int(cf.integer("state"), field + ".state", -1, 1);
+        cf.finish({"neuron", "state"});
+        net.clamps.push_back(clamp);
+      }
+    }
+    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    f.finish({"model", "n", "input", "reward", "lambda", "prior", "clamp", "solver"});
+    net.validate();
+  } else if (model == "maze") {
+    p.kind = ModelKind::maze;
+    std::vector<std::string> lines;
+    std::string map_field = "map";
+    if (f.has("map") == f.has("map_file")) {
+      throw InvalidInput("map", "a maze needs exactly one of \"map\" (array of rows) or \"map_file\"");
+    }
+    if (f.has("map")) {
+      const json& m = expect_array(f.at("map"), "map");
+      for (std::size_t k = 0; k < m.size(); ++k) {
+        const std::string field = "map[" + std::to_string(k) + "]";
+        if (!m[k].is_string()) throw InvalidInput(field, "expected a string, got " + describe(m[k]));
+        lines.push_back(m[k].get<std::string>());
+      }
+    } else {
+      const std::string path = io::resolve_relative(source, f.string("map_file"));
+      lines = parse_map_lines(io::read_file(path));
+      map_field = "map_file (" + path + ")";
+    }
+    const double slip = f.number_or("slip", 0.05);
+    p.maze_lambda = f.number("lambda");
+    if (!std::isfinite(p.maze_lambda) || p.maze_lambda <= 0.0) {
+      std::ostringstream os;
+      os << "the coding-cost weight lambda = " << p.maze_lambda << " must be finite and > 0";
+      throw InvalidInput("lambda", os.str());
+    }
+    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    f.finish({"model", "map", "map_file", "slip", "lambda", "solver"});
+    p.maze = Maze::parse(lines, slip, map_field);
+  } else {
+    throw InvalidInput("model", "unknown model \"" + model + "\" (known: network, maze)");
+  }
+  return p;
+}
+
+Problem load_problem(const std::string& path) {
+  const std::string text = io::read_file(path);
+  json config;
+  try {
+    config = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw IoError(path + ": malformed JSON: " + e.what());
+  }
+  return parse_problem(config, path);
+}
+
+std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
+
+Problem scenario(const std::string& name) {
+  Problem p;
+  p.source = "scenario " + name;
+  if (name == "count8") {
+    p.kind = ModelKind::network;
+    p.network = count8_model();
+    return p;
+  }
+  if (name == "maze" || name == "maze-high") {
+    p.kind = ModelKind::maze;
+    p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");
+    p.maze_lambda = name == "maze" ? 0.013 : 0.13;
+    return p;
+  }
+  std::string list;
+  for (const auto& s : scenario_names()) list += (list.empty() ? "" : ", ") + s;
+  throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: " + list + ")");
+}
+
+}  // namespace netrl

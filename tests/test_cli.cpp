@@ -1,0 +1,138 @@
+// The command-line tool: scenarios, configuration files, outputs and exit codes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "netrl/host/io.hpp"
+#include "netrl/host/npy.hpp"
+
+namespace netrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status;
+  std::string output;
+};
+
+CliRun run_cli(const std::string& args) {
+  const fs::path log = fs::temp_directory_path() / ("netrl_cli_" + std::to_string(::getpid()) + ".log");
+  const std::string cmd = std::string(NETRL_CLI) + " " + args + " > " + log.string() + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  CliRun r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, io::read_file(log.string())};
+  fs::remove(log);
+  return r;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("netrl_cli_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+TEST(Cli, Count8ScenarioWritesDocumentedOutputs) {
+  const fs::path out = fresh_dir("count8");
+  const CliRun r = run_cli("solve --scenario count8 --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("gain L = 0.360547572141"), std::string::npos) << r.output;
+  const auto result = nlohmann::json::parse(io::read_file((out / "result.json").string()));
+  EXPECT_NEAR(result["gain"].get<double>(), 0.360547572141, 1e-9);
+  EXPECT_EQ(result["states"].get<int>(), 512);
+  EXPECT_TRUE(result["converged"].get<bool>());
+  EXPECT_EQ(result["backend"], "reference");
+  EXPECT_EQ(result["precision"], "float64");
+  for (const char* key : {"gain_bounds", "mean_reward", "mean_coding_cost", "prior", "degenerate",
+                          "outer_iterations", "inner_iterations", "elapsed_seconds"}) {
+    EXPECT_TRUE(result.contains(key)) << key;
+  }
+  const auto values = npy::to_double(npy::load((out / "values.npy").string()), "values.npy");
+  const auto mu = npy::to_double(npy::load((out / "stationary.npy").string()), "stationary.npy");
+  ASSERT_EQ(values.size(), 512u);
+  ASSERT_EQ(mu.size(), 512u);
+  double total = 0.0, mean_v = 0.0;
+  for (std::size_t s = 0; s < mu.size(); ++s) {
+    total += mu[s];
+    mean_v += mu[s] * values[s];
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  EXPECT_NEAR(mean_v, 0.0, 1e-12);
+  // spike_count.csv: header and one row per K = 0..8; P(K=2|x0) = P(K=6|x1) = 0.647.
+  std::istringstream csv(io::read_file((out / "spike_count.csv").string()));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "K,x0,x1");
+  std::vector<std::vector<double>> rows;
+  while (std::getline(csv, line)) {
+    std::vector<double> row;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) row.push_back(std::stod(cell));
+    rows.push_back(row);
+  }
+  ASSERT_EQ(rows.size(), 9u);
+  EXPECT_NEAR(rows[2][1], 0.647, 5e-4);
+  EXPECT_NEAR(rows[6][2], 0.647, 5e-4);
+  for (const auto& entry : fs::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
+  }
+  fs::remove_all(out);
+}
+
+TEST(Cli, ConfigFileWithClampWritesNullPriorAndNanValues) {
+  const fs::path dir = fresh_dir("clamp");
+  fs::create_directories(dir);
+  io::write_file_atomic((dir / "c.json").string(), R"({"model": "network", "n": 3,
+      "reward": {"kind": "ring_bump", "width": 1}, "lambda": 0.5, "prior": "neuron",
+      "clamp": [{"neuron": 2, "state": -1}], "solver": {"tol": 1e-12, "prior_tol": 1e-12}})");
+  const CliRun r = run_cli("solve " + (dir / "c.json").string() + " --out " + (dir / "out").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto result = nlohmann::json::parse(io::read_file((dir / "out/result.json").string()));
+  EXPECT_TRUE(result["prior"][2].is_null());
+  EXPECT_EQ(result["states"].get<int>(), 4);
+  const auto values = npy::to_double(npy::load((dir / "out/values.npy").string()), "values.npy");
+  EXPECT_TRUE(std::isnan(values[4]));  // bit 2 set: inconsistent with the clamp
+  EXPECT_FALSE(std::isnan(values[3]));
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ErrorsAndUsage) {
+  const fs::path dir = fresh_dir("errors");
+  fs::create_directories(dir);
+  io::write_file_atomic((dir / "bad.json").string(), R"({"model": "network", "n": 2, "lambda": -1,
+      "reward": {"kind": "count", "targets": [1]}})");
+  CliRun r = run_cli("solve " + (dir / "bad.json").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("lambda"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "out")) << "nothing may be written for a rejected configuration";
+  r = run_cli("solve --scenario nope");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("unknown scenario \"nope\""), std::string::npos) << r.output;
+  r = run_cli("solve");
+  EXPECT_EQ(r.status, 2);
+  r = run_cli("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  // An inner solve cut short by max_iterations is reported, never passed off as converged.
+  io::write_file_atomic((dir / "short.json").string(), R"({"model": "network", "n": 3,
+      "reward": {"kind": "count", "targets": [1]}, "lambda": 0.2, "solver": {"max_iterations": 2}})");
+  r = run_cli("solve " + (dir / "short.json").string() + " --out " + (dir / "short").string());
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("NOT CONVERGED"), std::string::npos) << r.output;
+  const auto result = nlohmann::json::parse(io::read_file((dir / "short/result.json").string()));
+  EXPECT_FALSE(result["converged"].get<bool>());
+  fs::remove_all(dir);
+}
+
+TEST(Cli, MazeScenario) {
+  const CliRun r = run_cli("solve --scenario maze");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("maze 15x15"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace netrl

@@ -1,0 +1,263 @@
+// Bad input gets a clear error naming the field and the bound; good input parses as documented.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "netrl/core/error.hpp"
+#include "netrl/core/maze.hpp"
+#include "netrl/host/io.hpp"
+#include "netrl/host/npy.hpp"
+#include "netrl/host/problem.hpp"
+#include "netrl/host/reference.hpp"
+
+namespace netrl {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+json count8_json() {
+  return json::parse(R"({"model": "network", "n": 8,
+    "input": {"T": [[0.98, 0.02], [0.02, 0.98]]},
+    "reward": {"kind": "count", "targets": [2, 6]},
+    "lambda": 0.114, "prior": "population",
+    "solver": {"method": "value_iteration", "backend": "reference", "tol": 1e-10, "prior_tol": 1e-10,
+               "max_iterations": 1000000, "p0": 0.5}})");
+}
+
+/// Expects `fn` to throw an exception of type E whose message contains every fragment.
+template <class E, class Fn>
+void expect_error(Fn fn, std::initializer_list<const char*> fragments) {
+  try {
+    fn();
+    ADD_FAILURE() << "no exception; expected " << (fragments.size() ? *fragments.begin() : "one");
+  } catch (const E& e) {
+    const std::string what = e.what();
+    for (const char* f : fragments) EXPECT_NE(what.find(f), std::string::npos) << "message: " << what << "\nmissing: " << f;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+  }
+}
+
+void expect_config_error(const json& j, std::initializer_list<const char*> fragments) {
+  expect_error<InvalidInput>([&] { (void)solve(parse_problem(j, "")); }, fragments);
+}
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("netrl_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + std::to_string(counter_++))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+TEST(Config, Count8ContractParses) {
+  const Problem p = parse_problem(count8_json(), "");
+  ASSERT_EQ(p.kind, ModelKind::network);
+  EXPECT_EQ(p.network.n, 8);
+  EXPECT_EQ(p.network.m(), 2);
+  EXPECT_EQ(p.network.reward.kind, RewardKind::count);
+  EXPECT_DOUBLE_EQ(p.network.lambda, 0.114);
+  EXPECT_EQ(p.solver.backend, "reference");
+  EXPECT_EQ(p.solver.max_iterations, 1000000);
+}
+
+TEST(Config, NonStochasticInputMatrix) {
+  json j = count8_json();
+  j["input"]["T"] = {{0.9, 0.2}, {0.02, 0.98}};
+  expect_config_error(j, {"input.T", "row 0 sums to 1.1", "row-stochastic"});
+  j["input"]["T"] = {{1.0, 0.0}, {0.0, 1.0}};
+  expect_config_error(j, {"input.T", "2 closed classes", "unichain"});
+  j["input"]["T"] = {{0.5, 0.5}, {0.5}};
+  expect_config_error(j, {"input.T[1]", "m x m"});
+}
+
+TEST(Config, LambdaMustBePositive) {
+  for (double bad : {0.0, -0.1}) {
+    json j = count8_json();
+    j["lambda"] = bad;
+    expect_config_error(j, {"lambda", "must be finite and > 0"});
+  }
+}
+
+TEST(Config, NanRewardRejected) {
+  json j = count8_json();
+  j["n"] = 1;
+  j["reward"] = {{"kind", "table"}, {"values", {0.0, nullptr, 1.0, 0.0}}};
+  expect_config_error(j, {"reward.values[1]", "NaN"});
+  RewardSpec r = RewardSpec::table({0.0, std::nan(""), 1.0, 0.0});
+  expect_error<InvalidInput>([&] { r.validate(1, 2); }, {"reward.values[1]", "not finite"});
+}
+
+TEST(Config, WrongTableLength) {
+  json j = count8_json();
+  j["n"] = 2;
+  j["reward"] = {{"kind", "table"}, {"values", {0.0, 1.0, 2.0}}};
+  expect_config_error(j, {"reward.values", "m * 2^n = 2 * 2^2 = 8", "got 3"});
+}
+
+TEST(Config, NetworkTooLargeForReference) {
+  json j = count8_json();
+  j["n"] = 13;
+  expect_config_error(j, {"n = 13", "limit of 12", "\"host\""});
+  j["n"] = 41;
+  expect_config_error(j, {"n", "must lie in [1, 40]"});
+}
+
+TEST(Config, UnknownKeysAndWrongTypes) {
+  json j = count8_json();
+  j["solver"]["tolerance"] = 1e-8;
+  expect_config_error(j, {"solver.tolerance", "unknown key"});
+  j = count8_json();
+  j["lamda"] = 0.1;
+  expect_config_error(j, {"lamda", "unknown key"});
+  j = count8_json();
+  j["n"] = "8";
+  expect_config_error(j, {"n", "expected an integer", "string"});
+  j = count8_json();
+  j["n"] = 8.5;
+  expect_config_error(j, {"n", "expected an integer"});
+  j = count8_json();
+  j["solver"]["tol"] = "small";
+  expect_config_error(j, {"solver.tol", "expected a number"});
+  j = count8_json();
+  j["reward"]["kind"] = "ring";
+  expect_config_error(j, {"reward.kind", "unknown reward kind", "ring_bump"});
+  j = count8_json();
+  j["clamp"] = {{{"neuron", 9}, {"state", -1}}};
+  expect_config_error(j, {"clamp[0].neuron", "[0, 7]"});
+  j = count8_json();
+  j["clamp"] = {{{"neuron", 1}, {"state", 0}}};
+  expect_config_error(j, {"clamp[0].state", "-1 (silent) or +1 (active)"});
+  j = count8_json();
+  j["solver"]["method"] = "newton";
+  expect_config_error(j, {"solver.method", "policy_iteration"});
+  j = count8_json();
+  j["solver"]["tol"] = -1;
+  expect_config_error(j, {"solver.tol", "> 0"});
+  j = count8_json();
+  j["reward"]["targets"] = {2, 9};
+  expect_config_error(j, {"reward.targets[1]", "[0, n = 8]"});
+  j = count8_json();
+  j["solver"]["precision"] = "float32";
+  expect_config_error(j, {"solver.precision", "float64 only"});
+  expect_config_error(json::array(), {"config", "expected an object"});
+}
+
+TEST(Config, MalformedJsonNamesFileAndPosition) {
+  TempDir dir;
+  const std::string path = dir.file("bad.json");
+  io::write_file_atomic(path, "{\"model\": \"network\",\n \"n\": 8,,\n}");
+  expect_error<IoError>([&] { (void)load_problem(path); }, {"bad.json", "malformed JSON", "line 2"});
+  expect_error<IoError>([&] { (void)load_problem(dir.file("missing.json")); }, {"missing.json", "cannot open"});
+}
+
+TEST(Npy, RoundTripAndTableRewardFromFile) {
+  TempDir dir;
+  std::vector<double> r = {0.0, 1.0, 0.5, -2.0};
+  npy::save(dir.file("r.npy"), r, {4});
+  const npy::Array a = npy::load(dir.file("r.npy"));
+  EXPECT_EQ(a.dtype, "<f8");
+  ASSERT_EQ(a.shape, std::vector<std::uint64_t>{4});
+  EXPECT_EQ(npy::to_double(a, "r.npy"), r);
+  json j = count8_json();
+  j["n"] = 1;
+  j["reward"] = {{"kind", "table"}, {"file", "r.npy"}};
+  const Problem p = parse_problem(j, dir.file("config.json"));  // relative to the config's directory
+  EXPECT_EQ(p.network.reward.values, r);
+  // No temporary files left behind.
+  for (const auto& entry : fs::directory_iterator(dir.file(""))) EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
+}
+
+TEST(Npy, TruncatedAndUnreadableFiles) {
+  TempDir dir;
+  std::string bytes = npy::serialize(std::vector<double>(8, 1.0), {8});
+  io::write_file_atomic(dir.file("short.npy"), bytes.substr(0, bytes.size() - 20));
+  expect_error<IoError>([&] { (void)npy::load(dir.file("short.npy")); }, {"short.npy", "truncated", "8 values"});
+  io::write_file_atomic(dir.file("junk.npy"), "this is not numpy");
+  expect_error<IoError>([&] { (void)npy::load(dir.file("junk.npy")); }, {"junk.npy", "magic"});
+  expect_error<IoError>([&] { (void)npy::load(dir.file("absent.npy")); }, {"absent.npy", "cannot open"});
+  io::write_file_atomic(dir.file("header.npy"), bytes.substr(0, 30));
+  expect_error<IoError>([&] { (void)npy::load(dir.file("header.npy")); }, {"header.npy", "truncated .npy header"});
+  json j = count8_json();
+  j["n"] = 2;
+  j["reward"] = {{"kind", "table"}, {"file", dir.file("short.npy")}};
+  expect_error<IoError>([&] { (void)parse_problem(j, ""); }, {"short.npy", "truncated"});
+}
+
+TEST(Npy, Float32TableRejectedWithDtype) {
+  TempDir dir;
+  std::string bytes = npy::serialize(std::vector<double>(4, 1.0), {4});
+  // Rewrite the descr to <f4 with matching data length (16 bytes).
+  std::string h = bytes.substr(0, bytes.size() - 32);
+  h.replace(h.find("<f8"), 3, "<f4");
+  io::write_file_atomic(dir.file("f4.npy"), h + std::string(16, '\0'));
+  json j = count8_json();
+  j["n"] = 1;
+  j["reward"] = {{"kind", "table"}, {"file", dir.file("f4.npy")}};
+  expect_error<InvalidInput>([&] { (void)parse_problem(j, ""); }, {"reward.file", "<f4", "float64"});
+}
+
+TEST(Maze, DefaultMapIsValidAndDocumented) {
+  const Maze maze = Maze::parse(Maze::default_map(), 0.05);
+  EXPECT_EQ(maze.rows, 15);
+  EXPECT_EQ(maze.cols, 15);
+  EXPECT_EQ(maze.cell_of_state[maze.start_state], 0);            // top left
+  ASSERT_EQ(maze.reward_states.size(), 1u);
+  EXPECT_EQ(maze.cell_of_state[maze.reward_states[0]], 15 * 15 - 1);  // bottom right
+  const Mdp mdp = maze.mdp();
+  EXPECT_NO_THROW(mdp.validate());
+}
+
+TEST(Maze, TransitionProbabilities) {
+  // ".S." / "#R#": from S (state 1), action right: 1 - slip + slip/4 to the right cell, slip/4
+  // each for left and down(R); up is the border, so S keeps slip/4.
+  const Maze maze = Maze::parse({".S.", "#R#"}, 0.2);
+  const Mdp mdp = maze.mdp();
+  std::map<int, double> row;
+  for (auto e = mdp.row_ptr[mdp.row(1, 3)]; e < mdp.row_ptr[mdp.row(1, 3) + 1]; ++e) row[mdp.next_state[e]] = mdp.probability[e];
+  EXPECT_DOUBLE_EQ(row[2], 0.8 + 0.05);
+  EXPECT_DOUBLE_EQ(row[0], 0.05);
+  EXPECT_DOUBLE_EQ(row[3], 0.05);
+  EXPECT_DOUBLE_EQ(row[1], 0.05);
+  // From R every action returns to S.
+  for (int a = 0; a < 4; ++a) {
+    ASSERT_EQ(mdp.row_ptr[mdp.row(3, a) + 1] - mdp.row_ptr[mdp.row(3, a)], 1);
+    EXPECT_EQ(mdp.next_state[mdp.row_ptr[mdp.row(3, a)]], 1);
+  }
+}
+
+TEST(Maze, UnreachableStartAndBadMaps) {
+  expect_error<InvalidInput>([] { (void)Maze::parse({"S#.", "##.", "..R"}, 0.05, "map"); },
+                             {"map", "reward cell R at (row 2, column 2) cannot be reached from the start S"});
+  expect_error<InvalidInput>([] { (void)Maze::parse({"S.R", "###", "..."}, 0.05, "map"); },
+                             {"free cell (row 2, column 0) cannot be reached from the start"});
+  expect_error<InvalidInput>([] { (void)Maze::parse({"..R"}, 0.05, "map"); }, {"no start cell"});
+  expect_error<InvalidInput>([] { (void)Maze::parse({"S..", "..R."}, 0.05, "map"); }, {"map[1]", "rectangular"});
+  expect_error<InvalidInput>([] { (void)Maze::parse({"S.x", "..R"}, 0.05, "map"); }, {"map[0]", "'x'"});
+  expect_error<InvalidInput>([] { (void)Maze::parse({"S.R"}, 1.5, "map"); }, {"slip", "[0, 1]"});
+  json j = json::parse(R"({"model": "maze", "map": ["S#.", "##.", "..R"], "lambda": 0.1})");
+  expect_config_error(j, {"map", "cannot be reached from the start"});
+  j = json::parse(R"({"model": "maze", "map": ["S.R"], "lambda": 0.1, "solver": {"backend": "cuda"}})");
+  expect_config_error(j, {"solver.backend", "does not solve mazes"});
+}
+
+TEST(Maze, MapFileRelativeToConfig) {
+  TempDir dir;
+  io::write_file_atomic(dir.file("m.txt"), "S..\n.#.\n..R\n");
+  const json j = json::parse(R"({"model": "maze", "map_file": "m.txt", "lambda": 0.13, "slip": 0.1})");
+  const Problem p = parse_problem(j, dir.file("c.json"));
+  EXPECT_EQ(p.maze.num_states(), 8);
+  EXPECT_DOUBLE_EQ(p.maze.slip, 0.1);
+}
+
+}  // namespace
+}  // namespace netrl

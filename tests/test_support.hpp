@@ -1,0 +1,48 @@
+#pragma once
+// Shared helpers of the test suite: precision-scaled tolerances and seeded random models.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "netrl/core/network_model.hpp"
+
+namespace netrl::test {
+
+/// Tolerance for comparing results computed in precision T: `factor` ulps of 1 (scaled values).
+template <class T>
+double tolerance(double factor) {
+  return factor * static_cast<double>(std::numeric_limits<T>::epsilon());
+}
+
+/// A row-stochastic m x m matrix with every entry >= floor (so the input chain is irreducible).
+inline InputProcess random_input(int m, std::mt19937_64& rng, double floor = 0.05) {
+  InputProcess in;
+  in.m = m;
+  in.T.assign(static_cast<std::size_t>(m) * m, 0.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int x = 0; x < m; ++x) {
+    double sum = 0.0;
+    for (int y = 0; y < m; ++y) sum += (in.T[x * m + y] = u(rng));
+    for (int y = 0; y < m; ++y) in.T[x * m + y] = floor + (1.0 - m * floor) * in.T[x * m + y] / sum;
+  }
+  return in;
+}
+
+/// A network with a random table reward in [0, 1) and a random input.
+inline NetworkModel random_network(int n, int m, PriorMode mode, std::mt19937_64& rng,
+                                   double lambda = 0.4) {
+  NetworkModel model;
+  model.n = n;
+  model.input = random_input(m, rng);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> r((std::size_t{1} << n) * m);
+  for (double& v : r) v = u(rng);
+  model.reward = RewardSpec::table(std::move(r));
+  model.lambda = lambda;
+  model.prior_mode = mode;
+  return model;
+}
+
+}  // namespace netrl::test
