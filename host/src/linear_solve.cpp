@@ -1,0 +1,229 @@
+#include "netrl/host/linear_solve.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "netrl/core/error.hpp"
+
+namespace netrl::linear {
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
+}
+
+double norm(const std::vector<double>& a) { return std::sqrt(dot(a, a)); }
+
+void check_dense_size(std::int64_t n) {
+  if (n < 1 || n > kMaxDenseStates) {
+    throw InvalidInput("states", "the dense (I - P) path takes 1 to " + std::to_string(kMaxDenseStates) +
+                                     " states, got " + std::to_string(n) + "; use the Krylov path");
+  }
+}
+
+}  // namespace
+
+DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64_t n64) {
+  check_dense_size(n64);
+  const Index n = static_cast<Index>(n64);
+  const Eigen::Map<const RowMatrix> P(P_data, n, n);
+  const Eigen::Map<const VectorXd> g(g_data, n);
+  MatrixXd M = MatrixXd::Zero(n + 1, n + 1);
+  M.topLeftCorner(n, n) = MatrixXd::Identity(n, n) - P;
+  M.topRightCorner(n, 1).setOnes();
+  M(n, 0) = 1.0;
+  const Eigen::PartialPivLU<MatrixXd> lu(M);
+  VectorXd rhs = VectorXd::Zero(n + 1);
+  rhs.head(n) = g;
+  const VectorXd x = lu.solve(rhs);
+  rhs.setZero();
+  rhs(n) = 1.0;
+  const VectorXd z = lu.transpose().solve(rhs);
+  DenseSolution s;
+  const VectorXd mu = z.head(n);
+  const VectorXd v = x.head(n).array() - mu.dot(x.head(n));
+  s.gain = x(n);
+  const double r_eval = (v - P * v + VectorXd::Constant(n, s.gain) - g).cwiseAbs().maxCoeff();
+  const double r_mu = (mu.transpose() - mu.transpose() * P).cwiseAbs().maxCoeff();
+  s.residual = std::max(r_eval, r_mu);
+  if (!x.allFinite() || !z.allFinite() || r_eval > 1e-8 * (1.0 + g.cwiseAbs().maxCoeff()) || r_mu > 1e-10 ||
+      mu.minCoeff() < -1e-10) {
+    std::ostringstream os;
+    os << "dense (I - P) solve: residuals " << r_eval << " (evaluation), " << r_mu
+       << " (stationary), min mu " << mu.minCoeff() << "; the chain is not unichain or P is not stochastic";
+    throw NumericalError(os.str());
+  }
+  s.values.assign(v.data(), v.data() + n);
+  s.stationary.assign(mu.data(), mu.data() + n);
+  return s;
+}
+
+std::vector<DenseSolution> solve_dense_batched(const double* P, const double* g, std::int64_t n, int batch) {
+  check_dense_size(n);
+  if (batch < 1) throw InvalidInput("batch", "must be at least 1, got " + std::to_string(batch));
+  std::vector<DenseSolution> out(static_cast<std::size_t>(batch));
+  std::vector<std::string> errors(static_cast<std::size_t>(batch));
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int b = 0; b < batch; ++b) {
+    try {
+      out[b] = solve_dense(P + static_cast<std::int64_t>(b) * n * n, g + static_cast<std::int64_t>(b) * n, n);
+    } catch (const std::exception& e) {
+      errors[b] = e.what();
+    }
+  }
+  for (int b = 0; b < batch; ++b) {
+    if (!errors[b].empty()) throw NumericalError("batch problem " + std::to_string(b) + ": " + errors[b]);
+  }
+  return out;
+}
+
+KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::vector<double>& x,
+                   const KrylovOptions& opt, const std::string& what) {
+  const std::size_t n = b.size();
+  if (x.size() != n) x.assign(n, 0.0);
+  const int k = std::max(1, opt.restart);
+  KrylovReport rep;
+  const double bnorm = std::max(norm(b), 1e-300);
+  std::vector<std::vector<double>> V(static_cast<std::size_t>(k) + 1, std::vector<double>(n));
+  std::vector<double> H(static_cast<std::size_t>(k + 1) * k), cs(k), sn(k), e(static_cast<std::size_t>(k) + 1);
+  std::vector<double> r(n), w(n);
+  auto residual = [&]() {
+    A(x, w);
+    ++rep.matvecs;
+    for (std::size_t i = 0; i < n; ++i) r[i] = b[i] - w[i];
+    return norm(r);
+  };
+  double rnorm = residual();
+  while (rnorm / bnorm > opt.relative_tolerance) {
+    if (rep.matvecs >= opt.max_matvecs) {
+      std::ostringstream os;
+      os << what << ": GMRES(" << k << ") did not converge in " << rep.matvecs << " matrix-vector products "
+         << "(relative residual " << rnorm / bnorm << ", tolerance " << opt.relative_tolerance << ")";
+      throw NumericalError(os.str());
+    }
+    for (std::size_t i = 0; i < n; ++i) V[0][i] = r[i] / rnorm;
+    std::fill(e.begin(), e.end(), 0.0);
+    e[0] = rnorm;
+    int j = 0;
+    for (; j < k && rep.matvecs < opt.max_matvecs; ++j) {
+      A(V[j], w);
+      ++rep.matvecs;
+      for (int i = 0; i <= j; ++i) {  // modified Gram-Schmidt
+        const double h = dot(w, V[i]);
+        H[static_cast<std::size_t>(i) * k + j] = h;
+        for (std::size_t t = 0; t < n; ++t) w[t] -= h * V[i][t];
+      }
+      const double hn = norm(w);
+      H[static_cast<std::size_t>(j + 1) * k + j] = hn;
+      if (hn > 0.0)
+        for (std::size_t t = 0; t < n; ++t) V[j + 1][t] = w[t] / hn;
+      for (int i = 0; i < j; ++i) {  // apply previous rotations
+        const double a = H[static_cast<std::size_t>(i) * k + j], c = H[static_cast<std::size_t>(i + 1) * k + j];
+        H[static_cast<std::size_t>(i) * k + j] = cs[i] * a + sn[i] * c;
+        H[static_cast<std::size_t>(i + 1) * k + j] = -sn[i] * a + cs[i] * c;
+      }
+      const double a = H[static_cast<std::size_t>(j) * k + j], c = H[static_cast<std::size_t>(j + 1) * k + j];
+      const double d = std::hypot(a, c);
+      cs[j] = d > 0.0 ? a / d : 1.0;
+      sn[j] = d > 0.0 ? c / d : 0.0;
+      H[static_cast<std::size_t>(j) * k + j] = d;
+      H[static_cast<std::size_t>(j + 1) * k + j] = 0.0;
+      e[j + 1] = -sn[j] * e[j];
+      e[j] = cs[j] * e[j];
+      if (std::abs(e[j + 1]) / bnorm <= opt.relative_tolerance || hn == 0.0) {
+        ++j;
+        break;
+      }
+    }
+    // Back substitution on the j x j triangle, then x += V y.
+    std::vector<double> y(static_cast<std::size_t>(j));
+    for (int i = j - 1; i >= 0; --i) {
+      double s = e[i];
+      for (int t = i + 1; t < j; ++t) s -= H[static_cast<std::size_t>(i) * k + t] * y[t];
+      y[i] = s / H[static_cast<std::size_t>(i) * k + i];
+    }
+    for (int i = 0; i < j; ++i)
+      for (std::size_t t = 0; t < n; ++t) x[t] += y[i] * V[i][t];
+    ++rep.restarts;
+    rnorm = residual();
+    if (!std::isfinite(rnorm)) throw NumericalError(what + ": GMRES produced a non-finite residual");
+  }
+  rep.relative_residual = rnorm / bnorm;
+  return rep;
+}
+
+KrylovReport stationary_krylov(const LinearOperator& apply_PT, std::vector<double>& mu, const KrylovOptions& opt) {
+  const std::size_t n = mu.size();
+  const double u = 1.0 / static_cast<double>(n);
+  std::vector<double> tmp(n);
+  const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& y) {
+    apply_PT(x, tmp);
+    const double s = std::accumulate(x.begin(), x.end(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - tmp[i] + u * s;
+  };
+  const std::vector<double> rhs(n, u);
+  KrylovReport rep = gmres(op, rhs, mu, opt, "stationary distribution");
+  const double mass = std::accumulate(mu.begin(), mu.end(), 0.0);
+  const double lowest = *std::min_element(mu.begin(), mu.end());
+  if (!(std::abs(mass - 1.0) < 1e-8) || lowest < -1e-8) {
+    std::ostringstream os;
+    os << "stationary distribution: mass " << mass << ", min entry " << lowest
+       << "; the chain is not unichain";
+    throw NumericalError(os.str());
+  }
+  for (double& m : mu) m = std::max(m, 0.0) / mass;
+  return rep;
+}
+
+KrylovReport evaluate_krylov(const LinearOperator& apply_P, const std::vector<double>& g,
+                             const std::vector<double>& mu, std::vector<double>& v, double* gain,
+                             const KrylovOptions& opt) {
+  const std::size_t n = g.size();
+  *gain = dot(mu, g);
+  std::vector<double> tmp(n), rhs(n);
+  for (std::size_t i = 0; i < n; ++i) rhs[i] = g[i] - *gain;
+  const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& y) {
+    apply_P(x, tmp);
+    const double s = dot(mu, x);
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - tmp[i] + s;
+  };
+  KrylovReport rep = gmres(op, rhs, v, opt, "policy evaluation");
+  const double shift = dot(mu, v);  // zero in exact arithmetic
+  for (double& x : v) x -= shift;
+  return rep;
+}
+
+KrylovReport apply_group_inverse(const LinearOperator& apply_P, const std::vector<double>& mu,
+                                 const std::vector<double>& y, std::vector<double>& z, const KrylovOptions& opt) {
+  double mean = 0.0;
+  return evaluate_krylov(apply_P, y, mu, z, &mean, opt);
+}
+
+KrylovReport apply_group_inverse_transpose(const LinearOperator& apply_PT, const std::vector<double>& mu,
+                                           const std::vector<double>& y, std::vector<double>& z,
+                                           const KrylovOptions& opt) {
+  // (I - P^T + mu 1^T... ) : solve (I - P^T) z + mu (1 . z) = y - (1 . y) mu, then 1 . z = 0.
+  const std::size_t n = y.size();
+  const double total = std::accumulate(y.begin(), y.end(), 0.0);
+  std::vector<double> tmp(n), rhs(n);
+  for (std::size_t i = 0; i < n; ++i) rhs[i] = y[i] - total * mu[i];
+  const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& out) {
+    apply_PT(x, tmp);
+    const double s = std::accumulate(x.begin(), x.end(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) out[i] = x[i] - tmp[i] + mu[i] * s;
+  };
+  KrylovReport rep = gmres(op, rhs, z, opt, "group inverse (transpose)");
+  const double s = std::accumulate(z.begin(), z.end(), 0.0);
+  for (std::size_t i = 0; i < n; ++i) z[i] -= s * mu[i];
+  return rep;
+}
+
+}  // namespace netrl::linear
