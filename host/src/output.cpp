@@ -29,6 +29,7 @@ nlohmann::json result_json(const Problem& problem, const SolveResult& r) {
   j["method"] = r.method;
   j["elapsed_seconds"] = r.elapsed_seconds;
   j["gain_history"] = r.gain_history;
+  if (!r.note.empty()) j["note"] = r.note;
   if (problem.kind == ModelKind::network) {
     j["n"] = problem.network.n;
     j["m"] = problem.network.m();
@@ -111,6 +112,7 @@ std::string summary(const Problem& problem, const SolveResult& r) {
                 static_cast<long long>(r.outer_iterations), static_cast<long long>(r.inner_iterations),
                 r.elapsed_seconds, r.converged ? "converged" : "NOT CONVERGED");
   os << buf;
+  if (!r.note.empty()) os << "  note: " << r.note << "\n";
   return os.str();
 }
 

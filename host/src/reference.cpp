@@ -51,13 +51,21 @@ struct InnerResult {
   std::int64_t iterations = 0;
   bool converged = false;
   double lo = 0.0, hi = 0.0;
+  std::string note;  // why it stopped without converging
 };
+
+/// The span of T h - h never increases under relative value iteration (T is non-expansive in the
+/// span seminorm), so once it has not reached a new minimum for this many sweeps it is sitting on
+/// the rounding floor above `tol` and further sweeps cannot help.
+constexpr std::int64_t kStallSweeps = 20000;
 
 /// Soft relative value iteration: h <- T h - (T h)(0) until span(T h - h) < tol. On return the
 /// bounds are those of the final h (not updated after the convergence test).
 InnerResult value_iteration(const SoftProblem& pb, const MatrixXd& prior, VectorXd& h,
                             const SolverOptions& opt) {
   InnerResult res;
+  double best_span = std::numeric_limits<double>::infinity();
+  std::int64_t best_at = 0;
   for (std::int64_t it = 1; it <= opt.max_iterations; ++it) {
     const Greedy g = greedy(pb, h, prior);
     const VectorXd diff = g.backup - h;
@@ -69,8 +77,19 @@ InnerResult value_iteration(const SoftProblem& pb, const MatrixXd& prior, Vector
       res.converged = true;
       return res;
     }
+    if (res.hi - res.lo < best_span) {
+      best_span = res.hi - res.lo;
+      best_at = it;
+    } else if (it - best_at >= kStallSweeps) {
+      std::ostringstream os;
+      os << "value iteration stalled at span " << best_span << " > tol " << opt.tol
+         << " for " << kStallSweeps << " sweeps (rounding floor); loosen solver.tol or use policy_iteration";
+      res.note = os.str();
+      return res;
+    }
     h = g.backup.array() - g.backup(0);
   }
+  res.note = "inner solve reached solver.max_iterations";
   return res;
 }
 
@@ -93,6 +112,7 @@ InnerResult policy_iteration(const SoftProblem& pb, const MatrixXd& prior, Vecto
     const VectorXd mu = stationary(P);
     h = evaluate(P, pb.reward - pb.lambda * g.cost, mu).values;
   }
+  res.note = "inner solve reached solver.max_iterations";
   return res;
 }
 
@@ -240,6 +260,7 @@ SolveResult solve(const SoftProblem& pb, const MatrixXd& initial_prior, const So
     res.inner_iterations += inner.iterations;
     res.outer_iterations = outer;
     inner_ok = inner.converged;
+    res.note = inner.note;
     const Greedy g = greedy(pb, h, prior);
     const SparseMatrix P = chain(pb, g);
     const VectorXd mu = stationary(P);
@@ -271,6 +292,7 @@ SolveResult solve(const SoftProblem& pb, const MatrixXd& initial_prior, const So
       break;
     }
   }
+  if (!res.converged && res.note.empty()) res.note = "prior loop reached solver.max_outer_iterations";
   res.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;

@@ -50,9 +50,8 @@ int run_solve(const std::vector<std::string>& args) {
     std::cout << "  wrote " << out << "/result.json\n";
   }
   if (!result.converged) {
-    std::cerr << "netrl: the solver did not converge within its iteration bounds "
-                 "(solver.max_iterations / solver.max_outer_iterations); results are marked "
-                 "\"converged\": false\n";
+    std::cerr << "netrl: the solver did not converge (" << result.note
+              << "); results are marked \"converged\": false\n";
     return 3;
   }
   return 0;

@@ -51,6 +51,8 @@ struct SolveResult {
   std::string precision;
   std::string method;
   double elapsed_seconds = 0.0;
+  /// Why the solve stopped without converging (empty when converged).
+  std::string note;
   /// Gain after each outer iteration, relative to that iteration's prior.
   std::vector<double> gain_history;
   /// Over the full state space: v (NaN at inconsistent states) and mu (0 there).
