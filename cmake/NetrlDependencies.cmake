@@ -13,3 +13,7 @@ endif()
 if(NETRL_CUDA)
   find_package(CUDAToolkit REQUIRED)
 endif()
+# Inverse RL: LBFGS++ (header-only, liblbfgspp-dev) and COIN-OR CLP (coinor-libclp-dev).
+find_path(NETRL_LBFGSPP_INCLUDE LBFGS.h REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(NETRL_CLP REQUIRED IMPORTED_TARGET clp)

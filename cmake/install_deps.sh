@@ -4,10 +4,11 @@
 # CPU-only engine (NETRL_CUDA=OFF).
 set -euo pipefail
 packages=(
-  build-essential cmake ccache
+  build-essential cmake ccache pkg-config
   libeigen3-dev          # reference backend: dense and sparse solves
   nlohmann-json3-dev     # configuration files and result.json
   librandom123-dev       # Philox counter-based random numbers (same streams on CPU and GPU)
+  liblbfgspp-dev coinor-libclp-dev  # inverse RL: L-BFGS likelihoods, the sparse reward LP
   libgtest-dev googletest
   libbenchmark-dev
   python3-numpy python3-scipy

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "netrl/core/error.hpp"
+#include "netrl/host/inverse_cli.hpp"
 #include "netrl/host/output.hpp"
 #include "netrl/host/problem.hpp"
+#include "netrl/host/sampler.hpp"
 
 namespace {
 
@@ -15,6 +17,8 @@ constexpr const char* kUsage =
     "usage:\n"
     "  netrl solve CONFIG.json [--out DIR]\n"
     "  netrl solve --scenario NAME [--out DIR]     (NAME: count8, maze, maze-high)\n"
+    "  netrl sample CONFIG.json [--out DIR]        (chains of the network dynamics under a policy)\n"
+    "  netrl infer CONFIG.json [--out DIR]         (inverse RL; or --scenario count8|count8-samples|maze)\n"
     "  netrl --help | --version\n"
     "\n"
     "Solves the forward problem of a network or maze model (see README.md, \"Config reference\").\n"
@@ -72,6 +76,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (args[0] == "solve") return run_solve({args.begin() + 1, args.end()});
+    if (args[0] == "infer") return netrl::run_infer_command({args.begin() + 1, args.end()});
+    if (args[0] == "sample") return netrl::run_sample_command({args.begin() + 1, args.end()});
     return usage_error("unknown command \"" + args[0] + "\"");
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";

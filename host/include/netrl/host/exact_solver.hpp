@@ -1,0 +1,54 @@
+#pragma once
+// The exact network solver on the batched kernels (backends "host" and "cuda"): soft relative
+// value iteration inside the prior loop (MODEL.md sec. 3), over the full state space of the
+// consistent states, without dense matrices. Agrees with reference::solve to 1e-10 at float64.
+//
+// Algorithm, per problem:
+//  - inner solve: h <- T h - (T h)(s_ref) (s_ref = the first consistent state) until
+//    span(T h - h) < tol; the gain bounds are [min, max] of the last T h - h;
+//  - stationary distribution mu of the greedy policy of h by power iteration with the adjoint
+//    sweep (lazy, mu' = (mu + mu P) / 2, when the input chain is periodic), stopped on an estimate
+//    of the remaining error from the observed contraction rate; NumericalError when it does not
+//    converge within a bound tied to the observed value-iteration rate;
+//  - prior update p' = clip(sum mu rho) (mean over free neurons in population mode), stop when
+//    max |p' - p| < prior_tol (the results are those of the last p evaluated, like the reference);
+//  - the prior loop is accelerated without leaving the plain loop's path: h and mu are
+//    warm-started across outer iterations, inner tolerances are loose while the prior residual is
+//    large, and once three consecutive plain residuals point the same way with a stable
+//    contraction rate rho (the asymptotic regime) the prior jumps to p + f / (1 - rho) (Aitken's
+//    extrapolation of the remaining geometric steps). An extrapolated prior that lowers the gain
+//    is rejected for the plain step (a plain step never lowers it). The stopping test is the
+//    plain loop's, evaluated at final tolerances, so the fixed point is the plain loop's;
+//  - the reported values are those of the final greedy policy, refined by iterating the
+//    policy-evaluation sweep to its rounding floor and normalised so that sum mu v = 0;
+//  - `degenerate` lists the neurons whose reported prior sits at the clip or whose next prior
+//    update hits it.
+// A periodic input chain would make every iteration oscillate: the iterations then use the
+// aperiodicity transform P -> (P + I) / 2 (same fixed points).
+//
+// Precision float32 runs the kernels in float (reductions in double); tolerances below the
+// rounding floor of the precision (a few (nf + m) ulp of the values) are raised to that floor.
+#include <string>
+#include <vector>
+
+#include "netrl/core/network_model.hpp"
+#include "netrl/core/solver_options.hpp"
+
+namespace netrl::exact {
+
+/// True iff `backend` ("host" or "cuda") can run here; otherwise `reason` says why.
+bool backend_available(const std::string& backend, std::string* reason);
+
+/// Solves one network with options.backend "host" or "cuda". Throws InvalidInput for bad models
+/// or options (policy_iteration is not implemented by these backends yet), for state spaces that
+/// do not fit in memory (field "n"), BackendError when the backend cannot run, NumericalError
+/// when an iteration fails (non-finite values, a stationary distribution that does not converge).
+SolveResult solve(const NetworkModel& model, const SolverOptions& options);
+
+/// Solves B networks in one batch: they must share n, m and the clamps (lambda, T, rewards and
+/// prior mode may differ). Each problem converges and stops on its own; results are in order and
+/// equal to solving each alone up to rounding (elapsed_seconds is the batch's time).
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models,
+                                     const SolverOptions& options);
+
+}  // namespace netrl::exact

@@ -1,0 +1,230 @@
+#pragma once
+// Inverse RL (MODEL.md sec. 4): infer the reward from observed dynamics, compare it with a true
+// reward, and predict how the network adapts when its setting changes.
+//
+// Conventions (MODEL.md sec. 4):
+// - The reward is identified up to an additive constant, and with an input up to an additive
+//   function of x. Every inferred reward is reported with its per-input mean removed, the mean
+//   weighted by the data distribution (the stationary distribution for an exact solution, the
+//   visit histogram for data). Comparisons remove the same per-input means from both rewards.
+// - netrl infers at the model's lambda (the config's "lambda"). From an exact solution that lambda
+//   is the true one and the reward comes back exactly; from data the reward is identified only up
+//   to a positive factor, and reporting it at the config's lambda is the paper's "lambda = 1"
+//   answer multiplied by that lambda (the same policy, hence the same predictions).
+// - States without an inferred reward (never visited; for the closed form also those with an
+//   unvisited single-flip neighbour; for exact data, stationary mass below 1e-12) are NaN, never
+//   0; states that contradict a clamp are NaN too.
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "netrl/core/mdp.hpp"
+#include "netrl/core/network_model.hpp"
+#include "netrl/core/solver_options.hpp"
+
+namespace netrl::inverse {
+
+// ---------------------------------------------------------------------------------------------
+// Observations of a network
+// ---------------------------------------------------------------------------------------------
+
+/// Visit histogram and transition counts over the joint states s = x * 2^n + b. Counts are
+/// doubles so that an exact solution can be cast as expected counts.
+struct NetworkData {
+  int n = 0;
+  int m = 1;
+  /// visits[s]: samples in state s (or the stationary mass times `total` for exact data).
+  std::vector<double> visits;
+  /// transitions[s * (n + 1) + j]: from s, j < n: to b xor 2^j, j = n: to b (the layout of
+  /// SampleStats::transitions). Empty when only states were observed.
+  std::vector<double> transitions;
+  /// Sum of visits.
+  double total = 0.0;
+  /// Derived from an exact solution (no sampling noise).
+  bool exact = false;
+  /// Transitions that change more than one neuron (only for data whose transitions are unused).
+  std::uint64_t multi_flips = 0;
+
+  std::uint64_t num_states() const { return visits.size(); }
+};
+
+/// A recording: `steps` rows of n bytes (0/1), C order, plus an optional input sequence.
+struct Raster {
+  std::uint64_t steps = 0;
+  int n = 0;
+  std::vector<std::uint8_t> states;  // steps x n
+  std::vector<int> inputs;           // empty (m = 1) or steps entries in [0, m)
+};
+
+/// Loads a raster (.npy, T x n, uint8 / bool / integer 0-1 values) and an optional input
+/// sequence (.npy, length T, integer values in [0, m)). Errors name `field` and the offending
+/// entry: empty raster, wrong shape, non-binary values, an input of the wrong length or range.
+Raster load_raster(const std::string& raster_path, const std::string& inputs_path, const NetworkModel& model,
+                   const std::string& field);
+
+/// Checks a raster against the model (n columns, clamped neurons constant at their clamp value,
+/// inputs in range and of the right length) and counts states and transitions. With
+/// `require_single_flips`, a step that changes more than one neuron is an InvalidInput naming the
+/// row (the model's dynamics change at most one neuron per step, MODEL.md sec. 2).
+NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips,
+                         const std::string& field);
+
+/// Expected counts of an exact solution: visits = total * mu, transitions = visits * P(b'|b,x)
+/// under the greedy policy of `values` with `prior` (per neuron; clamped entries ignored).
+NetworkData expected_data(const NetworkModel& model, const std::vector<double>& values,
+                          const std::vector<double>& stationary, const std::vector<double>& prior,
+                          double total = 1.0);
+
+/// Firing prior from data: p_i = fraction of samples with neuron i active (in the stationary
+/// chain this equals sum mu rho_i, MODEL.md sec. 2); population mode: the mean over free neurons.
+/// Returned per neuron, NaN at clamped neurons; clipped to [eps, 1 - eps].
+std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& data, double eps = 1e-9);
+
+// ---------------------------------------------------------------------------------------------
+// Policies of a network
+// ---------------------------------------------------------------------------------------------
+
+/// The greedy policy in logit form: logits[s * n + i] = d_i(b,x) / (nf lambda) + logit p_i for
+/// consistent s and free i (NaN elsewhere), from values v over the joint states.
+std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,
+                                  const std::vector<double>& prior, double lambda);
+
+/// Internal simulation of the dynamics of MODEL.md sec. 2 (one step: x' ~ T(.|x); a free neuron i
+/// chosen uniformly; its new state is +1 with probability rho_i(b,x); the state before each step
+/// is recorded). The start state is drawn from `stationary`. Seeded std::mt19937_64; used by the
+/// sample-size scenario until the shared sampler (netrl/host/sampler.hpp) is wired in.
+Raster simulate(const NetworkModel& model, const std::vector<double>& values, const std::vector<double>& prior,
+                const std::vector<double>& stationary, std::uint64_t steps, std::mt19937_64& rng);
+
+// ---------------------------------------------------------------------------------------------
+// Inverse methods for networks
+// ---------------------------------------------------------------------------------------------
+
+struct OptimizerOptions {
+  int max_iterations = 2000;
+  /// Stop when the gradient norm of the count-normalised objective is below this. For maximum
+  /// likelihood the gradient is taken in diagonally preconditioned coordinates, where its norm is
+  /// the Newton decrement (sqrt of twice the distance to the optimum), so 1e-8 is near rounding.
+  double tolerance = 1e-8;
+  /// Ridge (in units of one observation) pulling each parameter towards its start; keeps
+  /// parameters of rarely visited states finite. 0 for exact data.
+  double ridge = 0.1;
+  /// Reward reported only at states visited at least this often; for the closed form their
+  /// single-flip neighbours must be too (it needs mu(b xor 2^i)). Maximum likelihood needs no
+  /// visited neighbours: the transitions out of a state give its whole policy. For exact data the
+  /// threshold is a stationary mass of 1e-12 (numerically undetermined below, MODEL.md sec. 4).
+  double min_visits = 1.0;
+};
+
+struct NetworkInverse {
+  /// r over the joint states, per-input weighted mean removed; NaN where missing.
+  std::vector<double> reward;
+  /// v over the joint states (NaN where not computed). Same gauge as `reward`, up to per-input constants.
+  std::vector<double> values;
+  /// The weights used to remove the per-input means (the data distribution).
+  std::vector<double> weights;
+  std::string method;
+  double lambda = 0.0;
+  std::vector<double> prior;
+  std::uint64_t missing = 0;  // consistent states without an inferred reward
+  int iterations = 0;
+  int evaluations = 0;
+  double objective = 0.0;  // final negative log-likelihood per observation (ml, parametric)
+  double gradient_norm = 0.0;
+  bool converged = true;
+  std::vector<std::string> notes;
+  /// Parametric only: the fitted Ising value (n x n couplings, n fields; clamped rows zero).
+  std::vector<double> J, h;
+  /// Parametric only: the target rhat_phi (eq. 47) over the joint states.
+  std::vector<double> target;
+};
+
+/// Closed form without input (eq. 38-40): r(b) = lambda sum_i log(mu(b_i|b_/i) / p_i(b_i)) from
+/// the visit histogram. Needs m = 1.
+NetworkInverse closed_form(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
+                           double lambda, const OptimizerOptions& options = {});
+
+/// Inverts an exactly known policy (logits as from policy_logits): d_i = nf lambda (logit rho_i -
+/// logit p_i) gives w(., x) up to a per-x constant by summing along bits, V = W T^{-T}, then
+/// r = v - lambda sum_i log[p_i e^{w(b|1)/(nf lambda)} + (1 - p_i) e^{w(b|0)/(nf lambda)}].
+NetworkInverse invert_policy(const NetworkModel& model, const std::vector<double>& logits,
+                             const std::vector<double>& prior, double lambda, const std::vector<double>& weights);
+
+/// Maximum likelihood of the observed transitions over w (= V T^T; the likelihood depends on v
+/// only through w), started from the closed form per input value, minimised with LBFGS++; then
+/// V = W T^{-T} and r as in invert_policy.
+NetworkInverse maximum_likelihood(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
+                                  double lambda, const OptimizerOptions& options = {});
+
+enum class RewardModel { table, pairwise, global, sparse };
+const char* to_string(RewardModel model);
+RewardModel parse_reward_model(const std::string& name, const std::string& field);
+
+/// Parametric inverse (eq. 44-47), no input: fit the Ising value v_phi = sum_i h_i sigma_i +
+/// sum_{i<j} J_ij sigma_i sigma_j by maximum pseudo-likelihood of the Glauber conditionals
+/// rho_i = sigmoid((2/(nf lambda))(h_i + sum_j J_ij sigma_j) + logit p_i) over the observed states
+/// (the stationary distribution of Glauber dynamics of a symmetric J is the Gibbs distribution
+/// whose conditionals these are), then rhat_phi (eq. 47 target) and the reward model:
+/// table: r = rhat_phi; pairwise: g = (1, sigma_i sigma_j); global: g = one-hot of the spike
+/// count; both by least squares of <f g^T>_D theta = <f rhat_phi>_D; sparse: the linear program
+/// min sum_{visited} r s.t. r >= 0, <f (r - rhat_phi)>_D = L' <f>_D (L' free, the unknown gain)
+/// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons.
+NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
+                          double lambda, RewardModel reward_model, const OptimizerOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
+// The maze (general MDP)
+// ---------------------------------------------------------------------------------------------
+
+/// pi(a|s) (row-major N x A) of the greedy soft policy of v with prior p (MODEL.md eq. 20).
+std::vector<double> mdp_greedy_policy(const Mdp& mdp, const std::vector<double>& values,
+                                      const std::vector<double>& prior, double lambda);
+
+struct MdpInverse {
+  std::vector<double> reward;  // weighted mean removed
+  std::vector<double> values;
+  int iterations = 0;          // LBFGS iterations
+  int newton_steps = 0;
+  double objective = 0.0;      // weighted mean negative log-likelihood
+  double gradient_norm = 0.0;
+  /// max |v - (A (r - lambda c) + const)| / max|v|: eq. 27-28 with the group inverse of I - P of
+  /// the observed policy, a check that the recovered reward reproduces the observed values.
+  double group_inverse_residual = 0.0;
+  bool converged = true;
+};
+
+/// Maze inverse (eq. 25-28): maximise sum_s w_s sum_a pi(a|s) log pi*(a|s; v) over v (concave;
+/// LBFGS++, then Newton steps on the dense Hessian for N <= kMaxNewtonStates), then
+/// r = v - lambda log sum_a p(a) exp(q(s,a)/lambda). The reward cell's policy is uninformative
+/// (every action leads to S): its v is fixed by its neighbours' policies, its r by the same
+/// Bellman formula.
+MdpInverse invert_mdp_policy(const Mdp& mdp, const std::vector<double>& policy, const std::vector<double>& prior,
+                             double lambda, const std::vector<double>& weights, const OptimizerOptions& options = {});
+constexpr int kMaxNewtonStates = 4096;
+
+// ---------------------------------------------------------------------------------------------
+// Comparison
+// ---------------------------------------------------------------------------------------------
+
+struct RewardComparison {
+  double r2 = 0.0;             // weighted, after an affine fit of the true on the inferred reward
+  double scale = 0.0;          // slope of that fit
+  double max_abs_error = 0.0;  // max |r_inf - r_true| after per-input centering, no fit
+  double rms_error = 0.0;      // weighted, same
+  std::uint64_t compared = 0;  // states with weight > 0 and an inferred reward
+};
+
+/// Compares over states with weight > 0, a finite inferred and a finite true reward; both are
+/// centred per input (blocks of `block` states) by their weighted means first.
+RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
+                                 const std::vector<double>& weights, std::uint64_t block);
+
+/// Removes the per-block weighted mean of the finite entries (weights over finite entries).
+void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block);
+
+/// KL(p || q) over entries with p > 0; q is floored at the smallest normal double (stationary
+/// masses below rounding come out as exact zeros).
+double kl_divergence(const std::vector<double>& p, const std::vector<double>& q);
+
+}  // namespace netrl::inverse

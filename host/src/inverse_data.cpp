@@ -1,0 +1,331 @@
+// Observations for the inverse problem: rasters, counts, expected counts of an exact solution,
+// the greedy policy in logit form, and the internal simulation of the dynamics.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "netrl/core/error.hpp"
+#include "netrl/core/hd.hpp"
+#include "netrl/host/inverse.hpp"
+#include "netrl/host/inverse_detail.hpp"
+#include "netrl/host/npy.hpp"
+
+namespace netrl::inverse {
+
+using detail::log_sigmoid;
+using detail::logit;
+using detail::sigmoid;
+
+namespace {
+
+/// The tabular methods keep m * 2^n * (n + 1) counts.
+constexpr int kMaxTabularNeurons = 20;
+
+void check_tabular_size(const NetworkModel& model, const std::string& field) {
+  if (model.n > kMaxTabularNeurons) {
+    throw InvalidInput(field, "the tabular inverse keeps counts over the m * 2^n states; n = " + std::to_string(model.n) +
+                                  " exceeds its limit " + std::to_string(kMaxTabularNeurons));
+  }
+}
+
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Integer-valued entries of an array (integer dtypes, bool, or floats holding integers).
+std::vector<double> integer_entries(const npy::Array& a, const std::string& field) {
+  if (a.dtype != "|u1" && a.dtype != "|b1" && a.dtype != "|i1" && a.dtype != "<i4" && a.dtype != "<i8" &&
+      a.dtype != "<u4" && a.dtype != "<u8" && a.dtype != "<f8" && a.dtype != "<f4") {
+    throw InvalidInput(field, "dtype '" + a.dtype + "' is not an integer, bool or float array");
+  }
+  std::vector<double> out(a.size());
+  const char* p = a.data.data();
+  for (std::uint64_t k = 0; k < a.size(); ++k) {
+    if (a.dtype == "|u1" || a.dtype == "|b1") out[k] = static_cast<unsigned char>(p[k]);
+    else if (a.dtype == "|i1") out[k] = static_cast<signed char>(p[k]);
+    else if (a.dtype == "<u4" || a.dtype == "<u8") {
+      if (a.dtype == "<u4") {
+        std::uint32_t v;
+        std::memcpy(&v, p + 4 * k, 4);
+        out[k] = v;
+      } else {
+        std::uint64_t v;
+        std::memcpy(&v, p + 8 * k, 8);
+        out[k] = static_cast<double>(v);
+      }
+    }
+  }
+  if (a.dtype == "<i4" || a.dtype == "<i8" || a.dtype == "<f8" || a.dtype == "<f4") out = npy::to_double(a, field);
+  return out;
+}
+
+}  // namespace
+
+Raster load_raster(const std::string& raster_path, const std::string& inputs_path, const NetworkModel& model,
+                   const std::string& field) {
+  const npy::Array a = npy::load(raster_path);
+  const std::string rf = field + ".raster (" + raster_path + ")";
+  if (a.shape.size() != 2) {
+    throw InvalidInput(rf, "a raster must be a 2-d array of shape (T, n) = (steps, " + std::to_string(model.n) +
+                               "), got shape " + shape_text(a.shape));
+  }
+  if (a.shape[0] == 0) throw InvalidInput(rf, "the raster is empty (T = 0 rows)");
+  if (a.shape[1] != static_cast<std::uint64_t>(model.n)) {
+    throw InvalidInput(rf, "the raster has " + std::to_string(a.shape[1]) + " columns; the model has n = " +
+                               std::to_string(model.n) + " neurons (shape must be (T, n))");
+  }
+  const std::vector<double> v = integer_entries(a, rf);
+  Raster r;
+  r.steps = a.shape[0];
+  r.n = model.n;
+  r.states.resize(v.size());
+  for (std::uint64_t k = 0; k < v.size(); ++k) {
+    if (!(v[k] == 0.0 || v[k] == 1.0)) {
+      std::ostringstream os;
+      os << "entry [" << k / r.n << ", " << k % r.n << "] = " << v[k]
+         << " is not binary; a raster holds 0 (silent) or 1 (active)";
+      throw InvalidInput(rf, os.str());
+    }
+    r.states[k] = static_cast<std::uint8_t>(v[k]);
+  }
+  if (!inputs_path.empty()) {
+    const std::string inf = field + ".inputs (" + inputs_path + ")";
+    const npy::Array b = npy::load(inputs_path);
+    if (b.shape.size() != 1 && !(b.shape.size() == 2 && b.shape[1] == 1)) {
+      throw InvalidInput(inf, "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
+                                  ", got shape " + shape_text(b.shape));
+    }
+    const std::vector<double> x = integer_entries(b, inf);
+    r.inputs.resize(x.size());
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      if (!(x[k] >= 0.0 && x[k] < model.m() && std::floor(x[k]) == x[k])) {
+        std::ostringstream os;
+        os << "entry [" << k << "] = " << x[k] << " is not an input index in [0, m - 1 = " << model.m() - 1 << "]";
+        throw InvalidInput(inf, os.str());
+      }
+      r.inputs[k] = static_cast<int>(x[k]);
+    }
+  }
+  return r;
+}
+
+NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips,
+                         const std::string& field) {
+  check_tabular_size(model, "n");
+  const int n = model.n, m = model.m();
+  if (raster.n != n) {
+    throw InvalidInput(field + ".raster", "the raster has " + std::to_string(raster.n) + " columns; the model has n = " +
+                                              std::to_string(n));
+  }
+  if (raster.steps == 0) throw InvalidInput(field + ".raster", "the raster is empty (T = 0 rows)");
+  if (raster.states.size() != raster.steps * static_cast<std::uint64_t>(n)) {
+    throw InvalidInput(field + ".raster", "the raster holds " + std::to_string(raster.states.size()) +
+                                              " entries, expected T * n = " + std::to_string(raster.steps * n));
+  }
+  if (m > 1 && raster.inputs.empty()) {
+    throw InvalidInput(field + ".inputs", "the model has an input (m = " + std::to_string(m) +
+                                              "); give the input sequence (\"inputs\": .npy of length T)");
+  }
+  if (!raster.inputs.empty() && raster.inputs.size() != raster.steps) {
+    throw InvalidInput(field + ".inputs", "the input sequence has length " + std::to_string(raster.inputs.size()) +
+                                              "; the raster has T = " + std::to_string(raster.steps) + " rows");
+  }
+  for (std::size_t k = 0; k < raster.inputs.size(); ++k) {
+    if (raster.inputs[k] < 0 || raster.inputs[k] >= m) {
+      throw InvalidInput(field + ".inputs", "entry [" + std::to_string(k) + "] = " +
+                                                std::to_string(raster.inputs[k]) + " is not in [0, m - 1 = " +
+                                                std::to_string(m - 1) + "]");
+    }
+  }
+  const std::uint64_t nb = model.num_network_states();
+  NetworkData d;
+  d.n = n;
+  d.m = m;
+  d.visits.assign(nb * m, 0.0);
+  d.transitions.assign(nb * m * (n + 1), 0.0);
+  std::uint64_t prev = 0;
+  for (std::uint64_t t = 0; t < raster.steps; ++t) {
+    std::uint64_t b = 0;
+    const std::uint8_t* row = raster.states.data() + t * n;
+    for (int i = 0; i < n; ++i)
+      if (row[i]) b |= std::uint64_t{1} << i;
+    if (!model.consistent(b)) {
+      for (const auto& c : model.clamps) {
+        const int bit = static_cast<int>((b >> c.neuron) & 1);
+        if (bit != (c.state > 0 ? 1 : 0)) {
+          throw InvalidInput(field + ".raster", "row " + std::to_string(t) + ": neuron " + std::to_string(c.neuron) +
+                                                    " is " + (bit ? "active" : "silent") + " but the model clamps it " +
+                                                    (c.state > 0 ? "active" : "silent"));
+        }
+      }
+    }
+    const int x = raster.inputs.empty() ? 0 : raster.inputs[t];
+    const std::uint64_t s = static_cast<std::uint64_t>(x) * nb + b;
+    d.visits[s] += 1.0;
+    if (t > 0) {
+      const std::uint64_t pb = prev % nb;
+      const std::uint64_t diff = pb ^ b;
+      const int flips = popcount64(diff);
+      if (flips > 1) {
+        if (require_single_flips) {
+          throw InvalidInput(field + ".raster", "rows " + std::to_string(t - 1) + " -> " + std::to_string(t) +
+                                                    " change " + std::to_string(flips) +
+                                                    " neurons; the model's dynamics change at most one neuron per "
+                                                    "step (MODEL.md sec. 2), so this method cannot use the "
+                                                    "transitions (the closed form uses the states only)");
+        }
+        ++d.multi_flips;
+      } else {
+        const int j = flips == 0 ? n : __builtin_ctzll(diff);
+        d.transitions[prev * (n + 1) + j] += 1.0;
+      }
+    }
+    prev = s;
+  }
+  d.total = static_cast<double>(raster.steps);
+  return d;
+}
+
+NetworkData expected_data(const NetworkModel& model, const std::vector<double>& values,
+                          const std::vector<double>& stationary, const std::vector<double>& prior, double total) {
+  check_tabular_size(model, "n");
+  const int n = model.n, m = model.m();
+  const std::uint64_t nb = model.num_network_states(), N = nb * m;
+  if (stationary.size() != N || values.size() != N) {
+    throw InvalidInput("data.solution", "values and stationary distribution need m * 2^n = " + std::to_string(N) +
+                                            " entries");
+  }
+  const auto logits = policy_logits(model, values, prior, model.lambda);
+  const auto free = model.free_neurons();
+  const double nf = static_cast<double>(free.size());
+  NetworkData d;
+  d.n = n;
+  d.m = m;
+  d.exact = true;
+  d.visits.assign(N, 0.0);
+  d.transitions.assign(N * (n + 1), 0.0);
+  for (std::uint64_t s = 0; s < N; ++s) {
+    if (!model.consistent(s % nb)) continue;
+    const double mass = total * stationary[s];
+    d.visits[s] = mass;
+    double stay = 0.0;
+    for (int i : free) {
+      const bool on = ((s % nb) >> i) & 1;
+      const double z = logits[s * n + i];
+      const double flip = on ? sigmoid(-z) : sigmoid(z);
+      d.transitions[s * (n + 1) + i] = mass * flip / nf;
+      stay += (1.0 - flip) / nf;
+    }
+    d.transitions[s * (n + 1) + n] = mass * stay;
+  }
+  d.total = total;
+  return d;
+}
+
+std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& data, double eps) {
+  const std::uint64_t nb = model.num_network_states();
+  const auto free = model.free_neurons();
+  std::vector<double> active(model.n, 0.0);
+  double total = 0.0;
+  for (std::uint64_t s = 0; s < data.visits.size(); ++s) {
+    const double c = data.visits[s];
+    if (c == 0.0) continue;
+    total += c;
+    const std::uint64_t b = s % nb;
+    for (int i : free)
+      if ((b >> i) & 1) active[i] += c;
+  }
+  if (!(total > 0.0)) throw InvalidInput("data", "no observations");
+  std::vector<double> p(model.n, std::numeric_limits<double>::quiet_NaN());
+  double mean = 0.0;
+  for (int i : free) {
+    p[i] = active[i] / total;
+    mean += p[i];
+  }
+  mean /= static_cast<double>(free.size());
+  for (int i : free) {
+    if (model.prior_mode == PriorMode::population) p[i] = mean;
+    p[i] = std::clamp(p[i], eps, 1.0 - eps);
+  }
+  return p;
+}
+
+std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,
+                                  const std::vector<double>& prior, double lambda) {
+  const int n = model.n, m = model.m();
+  const std::uint64_t nb = model.num_network_states(), N = nb * m;
+  const auto free = model.free_neurons();
+  const double temperature = static_cast<double>(free.size()) * lambda;
+  // W = V T^T: w(b, x) = sum_x' T(x'|x) v(b, x').
+  std::vector<double> w(N, 0.0);
+  for (int x = 0; x < m; ++x)
+    for (int xp = 0; xp < m; ++xp) {
+      const double t = model.input(x, xp);
+      if (t == 0.0) continue;
+      for (std::uint64_t b = 0; b < nb; ++b)
+        if (model.consistent(b)) w[x * nb + b] += t * values[xp * nb + b];
+    }
+  std::vector<double> logits(N * n, std::numeric_limits<double>::quiet_NaN());
+  for (std::uint64_t s = 0; s < N; ++s) {
+    const std::uint64_t b = s % nb, base = s - b;
+    if (!model.consistent(b)) continue;
+    for (int i : free) {
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      logits[s * n + i] = (w[base + (b | bit)] - w[base + (b & ~bit)]) / temperature + logit(prior[i]);
+    }
+  }
+  return logits;
+}
+
+Raster simulate(const NetworkModel& model, const std::vector<double>& values, const std::vector<double>& prior,
+                const std::vector<double>& stationary, std::uint64_t steps, std::mt19937_64& rng) {
+  const int n = model.n, m = model.m();
+  const std::uint64_t nb = model.num_network_states(), N = nb * m;
+  const auto logits = policy_logits(model, values, prior, model.lambda);
+  std::vector<double> rho(N * n, 0.0);
+  for (std::uint64_t k = 0; k < rho.size(); ++k) rho[k] = std::isnan(logits[k]) ? 0.0 : sigmoid(logits[k]);
+  const auto free = model.free_neurons();
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, static_cast<int>(free.size()) - 1);
+  // Start from the stationary distribution (inverse CDF).
+  double target = u(rng), acc = 0.0;
+  std::uint64_t s = 0;
+  for (std::uint64_t k = 0; k < N; ++k) {
+    if (stationary[k] <= 0.0) continue;
+    s = k;
+    acc += stationary[k];
+    if (acc >= target) break;
+  }
+  Raster r;
+  r.steps = steps;
+  r.n = n;
+  r.states.resize(steps * n);
+  if (m > 1) r.inputs.resize(steps);
+  for (std::uint64_t t = 0; t < steps; ++t) {
+    std::uint64_t b = s % nb;
+    int x = static_cast<int>(s / nb);
+    for (int i = 0; i < n; ++i) r.states[t * n + i] = static_cast<std::uint8_t>((b >> i) & 1);
+    if (m > 1) r.inputs[t] = x;
+    // x' ~ T(.|x); the neuron's update uses rho at the current x.
+    int xp = x;
+    if (m > 1) {
+      const double ux = u(rng);
+      double c = 0.0;
+      for (xp = 0; xp < m - 1; ++xp) {
+        c += model.input(x, xp);
+        if (ux < c) break;
+      }
+    }
+    const int i = free[static_cast<std::size_t>(pick(rng))];
+    const bool spike = u(rng) < rho[s * n + i];
+    b = spike ? (b | (std::uint64_t{1} << i)) : (b & ~(std::uint64_t{1} << i));
+    s = static_cast<std::uint64_t>(xp) * nb + b;
+  }
+  return r;
+}
+
+}  // namespace netrl::inverse

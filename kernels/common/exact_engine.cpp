@@ -1,0 +1,507 @@
+// The exact-solver engine over a batch of problems, written once: compiled as C++ with OpenMP
+// (the "host" backend, this file) and as CUDA through kernels/cuda/exact_engine.cu (the "cuda"
+// backend). Only the launch glue (launch.hpp / launch.cuh) and the input mixing (a loop on the
+// host, cuBLAS on CUDA) differ between the two builds.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+
+#include "config.hpp"
+#include "functors.hpp"
+#include "math.hpp"
+
+#if NETRL_KERNELS_CUDA
+#include "../cuda/launch.cuh"
+#else
+#include "../host/launch.hpp"
+#endif
+
+namespace netrl::kernels {
+
+#if !NETRL_KERNELS_CUDA
+int engine_arrays(const EngineShape& shape) {
+  // reward, h (2), T h, mu (2), v (2); with an input also the mixed h and one mixing buffer.
+  return shape.m > 1 ? 10 : 8;
+}
+#endif
+
+namespace NETRL_KERNELS_NS {
+namespace {
+
+/// Pass plans of a pair sweep over nf neurons (see functors.hpp). The plan depends on nf only,
+/// so a problem is computed the same way alone and in a batch.
+std::vector<TilePass> make_plan(int nf) {
+  std::vector<TilePass> plan;
+#if NETRL_KERNELS_CUDA
+  for (int i = 0; i < nf; ++i) {
+    TilePass p;
+    p.a = i;
+    p.g = 1;
+    p.L = 0;
+    p.first = i == 0;
+    plan.push_back(p);
+  }
+#else
+  // Tiles of up to 2^kTileBits states (32 KiB of doubles per array: a tile of the values and of
+  // the output stay in L2); later passes run over contiguous runs of 2^kRunBits states. Networks
+  // above 2^kTileBits states keep kSpareBits of tile index in every pass (8 tiles per slice, work
+  // for the threads).
+  constexpr int kTileBits = 12;
+  constexpr int kRunBits = 6;
+  constexpr int kSpareBits = 3;
+  const int spare = nf > kTileBits ? kSpareBits : 0;
+  TilePass first;
+  first.a = 0;
+  first.L = 0;
+  first.g = std::min(kTileBits, nf - spare);
+  first.first = true;
+  plan.push_back(first);
+  for (int done = first.g; done < nf;) {
+    TilePass p;
+    p.a = done;
+    p.L = std::min(kRunBits, done);
+    p.g = std::min(nf - done, std::max(1, std::min(kTileBits - p.L, nf - spare - p.L)));
+    p.first = false;
+    plan.push_back(p);
+    done += p.g;
+  }
+#endif
+  return plan;
+}
+
+template <class Real>
+class Engine final : public ExactEngine<Real> {
+ public:
+  explicit Engine(const EngineShape& shape)
+      : shape_(shape), exec_(Exec::make()), sweep_(make_sweep_shape(shape.nf, shape.m, shape.batch)) {
+    // (problem, x) slices are indexed with 32 bits in the kernels.
+    if (shape.nf < 1 || shape.nf > 40 || shape.m < 1 || shape.batch < 1 ||
+        static_cast<std::uint64_t>(shape.m) * static_cast<std::uint64_t>(shape.batch) > 0x7fffffffULL) {
+      throw InvalidInput("engine", "invalid batch shape (nf " + std::to_string(shape.nf) + ", m " +
+                                       std::to_string(shape.m) + ", batch " +
+                                       std::to_string(shape.batch) + ")");
+    }
+    const index_t total = sweep_.states * static_cast<index_t>(shape.batch);
+    const auto nB = static_cast<index_t>(shape.batch);
+    reward_ = Array<Real>(total);
+    th_ = Array<Real>(total);
+    for (int k = 0; k < 2; ++k) {
+      h_[k] = Array<Real>(total);
+      mu_[k] = Array<Real>(total);
+      v_[k] = Array<Real>(total);
+    }
+    if (shape.m > 1) {
+      wh_ = Array<Real>(total);
+      y_ = Array<Real>(total);
+    }
+    const index_t per_neuron = nB * static_cast<index_t>(shape.nf);
+    lambda_ = Array<Real>(nB);
+    inv_temp_ = Array<Real>(nB);
+    log_p1_ = Array<Real>(per_neuron);
+    log_p0_ = Array<Real>(per_neuron);
+    logit_ = Array<Real>(per_neuron);
+    theta_ = Array<Real>(nB);
+    scale_ = Array<Real>(nB);
+    fill_ = Array<Real>(nB);
+    transition_ = Array<Real>(nB * static_cast<index_t>(shape.m) * static_cast<index_t>(shape.m));
+    mask_ = Array<std::uint8_t>(nB);
+    for (int k = 0; k < 3; ++k) {
+      parity_[k] = Array<std::uint8_t>(nB);
+      parity_host_[k].assign(nB, 0);
+      parity_[k].upload(parity_host_[k]);
+    }
+    // Below this many states in the batch, threads cost more than they save.
+    serial_ = total < (index_t{1} << 14);
+    plan_ = make_plan(shape.nf);
+    chunks_.states = sweep_.states;
+#if NETRL_KERNELS_CUDA
+    chunks_.chunk = 1;
+#else
+    chunks_.chunk = std::min<index_t>(sweep_.nb, index_t{1} << 12);
+#endif
+    set_uniform_defaults();
+  }
+
+  const EngineShape& shape() const override { return shape_; }
+
+  std::string description() const override {
+#if NETRL_KERNELS_CUDA
+    return "cuda (" + exec_.device_name + ")";
+#else
+    return "host (" + host::build_description() + ")";
+#endif
+  }
+
+  void set_rewards(const std::vector<Real>& reward) override {
+    require_size(reward.size(), sweep_.states * batch(), "rewards");
+    reward_.upload(reward);
+  }
+
+  void set_inputs(const std::vector<double>& transition, const std::vector<double>& theta) override {
+    const auto m = static_cast<index_t>(shape_.m);
+    require_size(transition.size(), m * m * batch(), "input matrices");
+    require_size(theta.size(), batch(), "theta");
+    transition_.upload(to_real(transition));
+    theta_.upload(to_real(theta));
+  }
+
+  void set_lambdas(const std::vector<double>& lambda) override {
+    require_size(lambda.size(), batch(), "lambdas");
+    std::vector<Real> lam(lambda.size()), inv(lambda.size());
+    for (std::size_t q = 0; q < lambda.size(); ++q) {
+      lam[q] = static_cast<Real>(lambda[q]);
+      inv[q] = static_cast<Real>(1.0 / (static_cast<double>(shape_.nf) * lambda[q]));
+    }
+    lambda_.upload(lam);
+    inv_temp_.upload(inv);
+  }
+
+  void set_priors(const std::vector<double>& prior) override {
+    require_size(prior.size(), batch() * static_cast<index_t>(shape_.nf), "priors");
+    std::vector<Real> l1(prior.size()), l0(prior.size()), lg(prior.size());
+    for (std::size_t k = 0; k < prior.size(); ++k) {
+      const double p = prior[k];
+      if (!(p > 0.0 && p < 1.0)) throw InvalidInput("prior", "firing prior outside (0, 1)");
+      l1[k] = static_cast<Real>(std::log(p));
+      l0[k] = static_cast<Real>(std::log1p(-p));
+      lg[k] = static_cast<Real>(std::log(p) - std::log1p(-p));
+    }
+    log_p1_.upload(l1);
+    log_p0_.upload(l0);
+    logit_.upload(lg);
+  }
+
+  void reset_values(const Mask& which) override {
+    fill(h_buf(), which, std::vector<double>(shape_.batch, 0.0));
+  }
+
+  void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    bellman(active);
+    relative_step(h_buf(), stats);
+  }
+
+  void bellman(const Mask& active) override {
+    upload_mask(active);
+    const Buf<Real> h = h_buf();
+    Buf<Real> w = h;
+    if (shape_.m > 1) {
+      mix(h, &parity_host_[0], wh_.data(), false);
+      w = single(wh_.data());
+    }
+    BellmanOp<Real> op;
+    op.w = w;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
+  }
+
+  void accept_values(const Mask& advance) override { flip(0, advance); }
+
+  void reset_stationary(const Mask& which) override {
+    fill(mu_buf(), which, std::vector<double>(shape_.batch, 1.0 / static_cast<double>(sweep_.states)));
+  }
+
+  void prepare_policy(const Mask& active) override {
+    if (shape_.m > 1) {
+      upload_mask(active);
+      mix(h_buf(), &parity_host_[0], wh_.data(), false);
+    }
+  }
+
+  void stationary_step(const Mask& active, const std::vector<double>& scale,
+                       std::vector<MuStats>* stats) override {
+    require_size(scale.size(), batch(), "scale");
+    upload_mask(active);
+    scale_.upload(to_real(scale));
+    AdjointOp<Real> op;
+    op.wh = policy_source();
+    op.mu = mu_buf();
+    op.y = shape_.m > 1 ? y_.data() : th_.data();
+    op.params = params();
+    run_sweep(op);
+    if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
+    StationaryStep<Real> f;
+    f.y = th_.data();
+    f.mu = mu_buf();
+    f.theta = theta_.data();
+    f.scale = scale_.data();
+    f.chunks = chunks_;
+    f.active = mask_.data();
+    std::vector<MuValue> values;
+    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, f, &values, grain());
+    stats->resize(values.size());
+    for (std::size_t q = 0; q < values.size(); ++q) {
+      (*stats)[q].change = values[q].change;
+      (*stats)[q].mass = values[q].mass;
+      (*stats)[q].nonfinite = values[q].nonfinite;
+    }
+  }
+
+  void accept_stationary(const Mask& advance) override { flip(1, advance); }
+
+  void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
+    upload_mask(active);
+    totals->assign(static_cast<std::size_t>(shape_.batch), PairTotals{});
+    for (auto& t : *totals) {
+      t.spike.assign(static_cast<std::size_t>(shape_.nf), 0.0);
+      t.silent.assign(static_cast<std::size_t>(shape_.nf), 0.0);
+    }
+    PairStats<Real, kSlots> f;
+    f.wh = policy_source();
+    f.mu = mu_buf();
+    f.params = params();
+    f.shape = sweep_;
+    f.active = mask_.data();
+    for (const TilePass& pass : plan_) {
+      f.pass = pass;
+      std::vector<NeuronSums<kSlots>> sums;
+      const index_t items = pass_items(sweep_, pass) / batch();
+      reduce_by_problem(exec_, shape_.batch, items, f, &sums, grain());
+      for (std::size_t q = 0; q < sums.size(); ++q) {
+        for (int u = 0; u < pass.g; ++u) {
+          (*totals)[q].spike[static_cast<std::size_t>(pass.a + u)] += sums[q].spike[u];
+          (*totals)[q].silent[static_cast<std::size_t>(pass.a + u)] += sums[q].silent[u];
+          (*totals)[q].cost += sums[q].cost[u];
+        }
+      }
+    }
+    WeightedSum<Real> ws;
+    ws.mu = mu_buf();
+    ws.x = reward_.data();
+    ws.chunks = chunks_;
+    ws.active = mask_.data();
+    std::vector<DotValue> dots;
+    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, ws, &dots, grain());
+    for (std::size_t q = 0; q < dots.size(); ++q) {
+      (*totals)[q].reward = dots[q].dot;
+      (*totals)[q].mass = dots[q].mass;
+    }
+  }
+
+  void start_evaluation(const Mask& which) override {
+    upload_mask(which);
+    CopyChunks<Real> f;
+    f.dst = v_buf();
+    f.src = h_buf();
+    f.chunks = chunks_;
+    f.which = mask_.data();
+    for_each_index(exec_, batch() * sweep_.states / chunks_.chunk, f, grain());
+  }
+
+  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    upload_mask(active);
+    const Buf<Real> v = v_buf();
+    Buf<Real> wv = v;
+    if (shape_.m > 1) {
+      mix(v, &parity_host_[2], y_.data(), false);
+      wv = single(y_.data());
+    }
+    PolicyEvalOp<Real> op;
+    op.wh = policy_source();
+    op.wv = wv;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
+    relative_step(v, stats);
+  }
+
+  void accept_evaluation(const Mask& advance) override { flip(2, advance); }
+
+  void download_values(int problem, std::vector<double>* out) const override {
+    download(h_, 0, problem, out);
+  }
+  void download_evaluation(int problem, std::vector<double>* out) const override {
+    download(v_, 2, problem, out);
+  }
+  void download_stationary(int problem, std::vector<double>* out) const override {
+    download(mu_, 1, problem, out);
+  }
+
+ private:
+#if NETRL_KERNELS_CUDA
+  static constexpr int kSlots = 1;
+#else
+  static constexpr int kSlots = 16;
+#endif
+
+  index_t batch() const { return static_cast<index_t>(shape_.batch); }
+  std::uint64_t grain() const { return serial_ ? ~std::uint64_t{0} : 2; }
+
+  static void require_size(std::size_t got, index_t want, const char* what) {
+    if (static_cast<index_t>(got) != want) {
+      throw InvalidInput("engine", std::string(what) + ": expected " + std::to_string(want) +
+                                       " values, got " + std::to_string(got));
+    }
+  }
+
+  static std::vector<Real> to_real(const std::vector<double>& v) {
+    std::vector<Real> out(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) out[k] = static_cast<Real>(v[k]);
+    return out;
+  }
+
+  void set_uniform_defaults() {
+    set_lambdas(std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
+    set_priors(std::vector<double>(static_cast<std::size_t>(batch() * static_cast<index_t>(shape_.nf)), 0.5));
+    std::vector<double> identity(static_cast<std::size_t>(batch()) * static_cast<std::size_t>(shape_.m) *
+                                     static_cast<std::size_t>(shape_.m),
+                                 0.0);
+    for (int q = 0; q < shape_.batch; ++q)
+      for (int x = 0; x < shape_.m; ++x)
+        identity[(static_cast<std::size_t>(q) * static_cast<std::size_t>(shape_.m) + static_cast<std::size_t>(x)) *
+                     static_cast<std::size_t>(shape_.m) +
+                 static_cast<std::size_t>(x)] = 1.0;
+    set_inputs(identity, std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
+  }
+
+  ProblemParams<Real> params() const {
+    ProblemParams<Real> p;
+    p.nf = shape_.nf;
+    p.lambda = lambda_.data();
+    p.inv_temp = inv_temp_.data();
+    p.log_p1 = log_p1_.data();
+    p.log_p0 = log_p0_.data();
+    p.logit = logit_.data();
+    return p;
+  }
+
+  Buf<Real> pair_buf(Array<Real>* arrays, int which) {
+    Buf<Real> b;
+    b.a = arrays[0].data();
+    b.b = arrays[1].data();
+    b.parity = parity_[which].data();
+    return b;
+  }
+  Buf<Real> h_buf() { return pair_buf(h_, 0); }
+  Buf<Real> mu_buf() { return pair_buf(mu_, 1); }
+  Buf<Real> v_buf() { return pair_buf(v_, 2); }
+  /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).
+  Buf<Real> policy_source() { return shape_.m > 1 ? single(wh_.data()) : h_buf(); }
+
+  void upload_mask(const Mask& mask) {
+    require_size(mask.size(), batch(), "mask");
+    if (mask != mask_host_) {
+      mask_host_ = mask;
+      mask_.upload(mask_host_);
+    }
+  }
+
+  void flip(int which, const Mask& advance) {
+    require_size(advance.size(), batch(), "mask");
+    bool changed = false;
+    for (std::size_t q = 0; q < advance.size(); ++q) {
+      if (advance[q]) {
+        parity_host_[which][q] ^= 1u;
+        changed = true;
+      }
+    }
+    if (changed) parity_[which].upload(parity_host_[which]);
+  }
+
+  void fill(const Buf<Real>& dst, const Mask& which, const std::vector<double>& value) {
+    upload_mask(which);
+    fill_.upload(to_real(value));
+    FillChunks<Real> f;
+    f.dst = dst;
+    f.value = fill_.data();
+    f.chunks = chunks_;
+    f.which = mask_.data();
+    for_each_index(exec_, batch() * sweep_.states / chunks_.chunk, f, grain());
+  }
+
+  template <class Op>
+  void run_sweep(const Op& op) {
+    PairSweep<Op> sweep;
+    sweep.op = op;
+    sweep.shape = sweep_;
+    sweep.active = mask_.data();
+    for (const TilePass& pass : plan_) {
+      sweep.pass = pass;
+      for_each_index(exec_, pass_items(sweep_, pass), sweep, grain());
+    }
+  }
+
+  void relative_step(const Buf<Real>& h, std::vector<SpanStats>* stats) {
+    RelativeStep<Real> f;
+    f.t = th_.data();
+    f.h = h;
+    f.theta = theta_.data();
+    f.chunks = chunks_;
+    f.active = mask_.data();
+    std::vector<SpanValue> values;
+    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, f, &values, grain());
+    stats->resize(values.size());
+    for (std::size_t q = 0; q < values.size(); ++q) {
+      (*stats)[q].lo = values[q].lo;
+      (*stats)[q].hi = values[q].hi;
+      (*stats)[q].max_abs = values[q].max_abs;
+      (*stats)[q].nonfinite = values[q].nonfinite;
+    }
+  }
+
+  /// out = in mixed over the input (forward W = V T^T, or adjoint mu' = Y T), active problems.
+  /// `host_parity`: the host copy of in's parity (nullptr for a single buffer).
+  void mix(const Buf<Real>& in, const Mask* host_parity, Real* out, bool adjoint) {
+#if NETRL_KERNELS_CUDA
+    mix_inputs_cublas(exec_, sweep_, in, host_parity, out, transition_.data(), adjoint, mask_host_);
+#else
+    (void)host_parity;
+    MixInputs<Real> f;
+    f.in = in;
+    f.out = out;
+    f.transition = transition_.data();
+    f.shape = sweep_;
+    f.chunk = std::min<index_t>(sweep_.nb, index_t{1} << 12);
+    f.adjoint = adjoint;
+    f.active = mask_.data();
+    for_each_index(exec_, batch() * sweep_.states / f.chunk, f, grain());
+#endif
+  }
+
+  void download(const Array<Real>* arrays, int which, int problem, std::vector<double>* out) const {
+    if (problem < 0 || problem >= shape_.batch) throw InvalidInput("engine", "problem index out of range");
+    const int k = parity_host_[which][static_cast<std::size_t>(problem)];
+    std::vector<Real> tmp(sweep_.states);
+    arrays[k].download(static_cast<index_t>(problem) * sweep_.states, sweep_.states, tmp.data());
+    out->assign(tmp.begin(), tmp.end());
+  }
+
+  EngineShape shape_;
+  Exec exec_;
+  SweepShape sweep_;
+  std::vector<TilePass> plan_;
+  Chunking chunks_;
+  bool serial_ = false;
+  Array<Real> reward_, th_, wh_, y_;
+  Array<Real> h_[2], mu_[2], v_[2];
+  Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, theta_, scale_, fill_, transition_;
+  Array<std::uint8_t> mask_;
+  Mask mask_host_;
+  Array<std::uint8_t> parity_[3];  // h, mu, v
+  Mask parity_host_[3];
+};
+
+}  // namespace
+
+template <class Real>
+std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
+#if NETRL_KERNELS_CUDA
+  std::string reason;
+  if (!exact_device_available(&reason)) throw BackendError("cuda backend: " + reason);
+#endif
+  return std::make_unique<Engine<Real>>(shape);
+}
+
+template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
+template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+
+}  // namespace NETRL_KERNELS_NS
+}  // namespace netrl::kernels

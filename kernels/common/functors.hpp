@@ -1,0 +1,644 @@
+#pragma once
+// Per-element functors of the exact network solver (MODEL.md sec. 2), written once for the host
+// (OpenMP) and CUDA builds. A launcher calls `operator()(k)` for every k in [0, count):
+// `for_each_index` for the sweeps, `reduce_by_problem` for functors that return a value.
+//
+// Layout (see netrl/kernels/exact_engine.hpp): problem q, input x and compact network state c are
+// the joint index q * m 2^nf + x * 2^nf + c.
+//
+// Pair sweeps. Every term of the soft Bellman operator, of the policy evaluation and of the
+// adjoint (stationary) update belongs to one pair of states (c, c | 2^i) with bit i of c clear,
+// and is computed once for the pair. A sweep is a sequence of passes; pass (a, g, L) handles the
+// neurons [a, a + g) in tiles of 2^(L + g) states: the tile spans the vector bits [0, L) and the
+// bits [a, a + g) of the network state, the other bits are fixed by the tile index. One work item
+// owns a whole tile, so no two work items write the same state within a pass and nothing races.
+// When a == L the tile is one contiguous block of 2^(a + g) states (the first pass has a = L = 0,
+// and it initialises the output); otherwise the pairs are contiguous runs of 2^L states. The host
+// plan uses few passes with large tiles (cache blocking, vectorised runs); the CUDA plan uses one
+// pass per neuron with tiles of one pair (g = 1, L = 0), i.e. one thread per pair.
+#include <cstdint>
+
+#include "config.hpp"
+#include "math.hpp"
+
+namespace netrl::kernels::NETRL_KERNELS_NS {
+
+using index_t = std::uint64_t;
+
+/// Sizes shared by the B problems of a batch.
+struct SweepShape {
+  int nf = 1;
+  int m = 1;
+  int batch = 1;
+  index_t nb = 2;      // 2^nf
+  index_t states = 2;  // m * 2^nf
+};
+
+inline SweepShape make_sweep_shape(int nf, int m, int batch) {
+  SweepShape s;
+  s.nf = nf;
+  s.m = m;
+  s.batch = batch;
+  s.nb = index_t{1} << nf;
+  s.states = s.nb * static_cast<index_t>(m);
+  return s;
+}
+
+/// One pass of a pair sweep: neurons [a, a + g), vector bits [0, L) (L == a: contiguous tiles).
+struct TilePass {
+  int a = 0;
+  int g = 1;
+  int L = 0;
+  bool first = true;
+};
+
+/// Work items (tiles) of one pass over the whole batch.
+NETRL_HD_INLINE index_t pass_items(const SweepShape& s, const TilePass& p) {
+  return (s.nb >> (p.g + p.L)) * static_cast<index_t>(s.m) * static_cast<index_t>(s.batch);
+}
+
+struct TileCoord {
+  int problem;
+  index_t base;  // joint index (over the whole batch) of the tile's first state
+};
+
+NETRL_HD_INLINE TileCoord tile_coord(const SweepShape& s, const TilePass& p, index_t k) {
+  const int per_bits = s.nf - p.g - p.L;  // log2 of tiles per (problem, x) slice
+  const index_t t = k & ((index_t{1} << per_bits) - 1);
+  const index_t slice = k >> per_bits;  // problem * m + x
+  const int low_bits = p.a - p.L;
+  const index_t low = t & ((index_t{1} << low_bits) - 1);
+  const index_t high = t >> low_bits;
+  TileCoord c;
+  c.problem = static_cast<int>(static_cast<std::uint32_t>(slice) / static_cast<std::uint32_t>(s.m));
+  c.base = slice * s.nb + ((low << p.L) | (high << (p.a + p.g)));
+  return c;
+}
+
+/// An array over the batch that may be double-buffered: problem q reads at(q) and writes
+/// other(q); `parity` (one byte per problem, nullptr for a single buffer) says which is current.
+template <class Real>
+struct Buf {
+  Real* a = nullptr;
+  Real* b = nullptr;
+  const std::uint8_t* parity = nullptr;
+  NETRL_HD_INLINE Real* at(int q) const { return (parity != nullptr && parity[q]) ? b : a; }
+  NETRL_HD_INLINE Real* other(int q) const { return (parity != nullptr && parity[q]) ? a : b; }
+};
+
+template <class Real>
+Buf<Real> single(Real* p) {
+  Buf<Real> buf;
+  buf.a = p;
+  buf.b = p;
+  return buf;
+}
+
+/// Per-problem constants of the soft operators (arrays in the backend's memory).
+template <class Real>
+struct ProblemParams {
+  int nf = 1;
+  const Real* lambda = nullptr;    // [B]
+  const Real* inv_temp = nullptr;  // [B] 1 / (nf lambda)
+  const Real* log_p1 = nullptr;    // [B * nf] log p_i
+  const Real* log_p0 = nullptr;    // [B * nf] log (1 - p_i)
+  const Real* logit = nullptr;     // [B * nf] logit p_i
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pair operations. Each provides Ctx context(q), neuron(ctx, q, i), init(ctx, base, len) and
+// pair(ctx, o0, o1) for the pair (o0, o1 = o0 + 2^i) of joint indices.
+
+/// Soft Bellman operator (eq. 36): out = r + lambda sum_i log[p_i e^{w1/(nf lambda)} +
+/// (1 - p_i) e^{w0/(nf lambda)}], with w the input-averaged next values.
+template <class Real>
+struct BellmanOp {
+  Buf<Real> w;
+  Real* out = nullptr;
+  const Real* reward = nullptr;
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* w;
+    Real* out;
+    Real lambda, inv_temp, lp1, lp0;
+  };
+  NETRL_HD_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.w = w.at(q);
+    c.out = out;
+    c.lambda = params.lambda[q];
+    c.inv_temp = params.inv_temp[q];
+    c.lp1 = c.lp0 = Real(0);
+    return c;
+  }
+  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+    c.lp1 = params.log_p1[k];
+    c.lp0 = params.log_p0[k];
+  }
+  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.out + base;
+    const Real* NETRL_RESTRICT r = reward + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) o[j] = r[j];
+  }
+  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real a1 = c.w[o1] * c.inv_temp + c.lp1;
+    const Real a0 = c.w[o0] * c.inv_temp + c.lp0;
+    const Real t = c.lambda * math::lse2(a1, a0);
+    c.out[o0] += t;
+    c.out[o1] += t;
+  }
+};
+
+/// Policy evaluation (MODEL.md sec. 2): out = r - lambda c_rho + (1/nf) sum_i [rho_i wv1 +
+/// (1 - rho_i) wv0], rho from the policy source wh (the input-averaged values defining it).
+template <class Real>
+struct PolicyEvalOp {
+  Buf<Real> wh;
+  Buf<Real> wv;
+  Real* out = nullptr;
+  const Real* reward = nullptr;
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* wh;
+    const Real* wv;
+    Real* out;
+    Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
+  };
+  NETRL_HD_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.wh = wh.at(q);
+    c.wv = wv.at(q);
+    c.out = out;
+    c.lambda = params.lambda[q];
+    c.inv_temp = params.inv_temp[q];
+    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
+    c.lp1 = c.lp0 = c.logit = Real(0);
+    return c;
+  }
+  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+    c.lp1 = params.log_p1[k];
+    c.lp0 = params.log_p0[k];
+    c.logit = params.logit[k];
+  }
+  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.out + base;
+    const Real* NETRL_RESTRICT r = reward + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) o[j] = r[j];
+  }
+  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
+    const Real t =
+        c.inv_nf * (pol.rho * c.wv[o1] + (Real(1) - pol.rho) * c.wv[o0]) - c.lambda * pol.kl;
+    c.out[o0] += t;
+    c.out[o1] += t;
+  }
+};
+
+/// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
+/// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).
+template <class Real>
+struct AdjointOp {
+  Buf<Real> wh;
+  Buf<Real> mu;
+  Real* y = nullptr;
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* wh;
+    const Real* mu;
+    Real* y;
+    Real inv_temp, inv_nf, logit;
+  };
+  NETRL_HD_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.wh = wh.at(q);
+    c.mu = mu.at(q);
+    c.y = y;
+    c.inv_temp = params.inv_temp[q];
+    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
+    c.logit = Real(0);
+    return c;
+  }
+  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+    c.logit = params.logit[static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i)];
+  }
+  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.y + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) o[j] = Real(0);
+  }
+  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    const Real rho = math::sigmoid(z);
+    const Real s = (c.mu[o0] + c.mu[o1]) * c.inv_nf;
+    const Real up = rho * s;
+    c.y[o1] += up;
+    c.y[o0] += s - up;
+  }
+};
+
+/// Runs a pair operation over one tile of a pass (see the file comment).
+template <class Op>
+struct PairSweep {
+  Op op;
+  SweepShape shape;
+  TilePass pass;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD void operator()(index_t k) const {
+    const TileCoord tc = tile_coord(shape, pass, k);
+    if (!active[tc.problem]) return;
+    typename Op::Ctx ctx = op.context(tc.problem);
+    const index_t tile = index_t{1} << (pass.g + pass.L);
+    if (pass.first) op.init(ctx, tc.base, tile);
+    for (int u = 0; u < pass.g; ++u) {
+      const int i = pass.a + u;
+      op.neuron(ctx, tc.problem, i);
+      const index_t stride = index_t{1} << i;
+      if (pass.a == pass.L) {
+        // Contiguous tile: pairs at stride 2^i. Short strides get loops over groups of
+        // 2 * stride states with the stride a compile-time constant (vectorised across groups).
+        switch (i) {
+          case 0: run_fixed<1>(ctx, tc.base, tile); break;
+          case 1: run_fixed<2>(ctx, tc.base, tile); break;
+          case 2: run_fixed<4>(ctx, tc.base, tile); break;
+          case 3: run_fixed<8>(ctx, tc.base, tile); break;
+          default:
+            for (index_t j0 = 0; j0 < tile; j0 += 2 * stride) run(ctx, tc.base + j0, tc.base + j0 + stride, stride);
+        }
+      } else {
+        const index_t len = index_t{1} << pass.L;
+        const index_t groups = index_t{1} << pass.g;
+        for (index_t jg = 0; jg < groups; ++jg) {
+          if ((jg >> u) & 1u) continue;
+          const index_t o0 = tc.base + (jg << pass.a);
+          run(ctx, o0, o0 + stride, len);
+        }
+      }
+    }
+  }
+
+  NETRL_HD_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t len) const {
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) op.pair(ctx, o0 + j, o1 + j);
+  }
+
+  /// All pairs (g + j, g + j + S), j < S, of the groups g = base + 2 S q covering `len` states.
+  template <int S>
+  NETRL_HD_INLINE void run_fixed(const typename Op::Ctx& ctx, index_t base, index_t len) const {
+    const index_t groups = len / (2 * S);
+    NETRL_SIMD
+    for (index_t q = 0; q < groups; ++q) {
+      for (int j = 0; j < S; ++j) {
+        const index_t o0 = base + 2 * S * q + static_cast<index_t>(j);
+        op.pair(ctx, o0, o0 + S);
+      }
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reductions. A reduction functor has a value_type with identity() and combine(); the launcher
+// combines the values of one problem's items (items are problem-major).
+
+/// Per-neuron sums of one pass: spike[u] = sum over pairs of neuron a + u of (mu0 + mu1) rho,
+/// silent[u] the same with 1 - rho (accurate when the prior is close to 1), cost[u] with
+/// KL[Bern(rho) || Bern(p)].
+template <int kSlots>
+struct NeuronSums {
+  double spike[kSlots];
+  double silent[kSlots];
+  double cost[kSlots];
+  NETRL_HD_INLINE static NeuronSums identity() {
+    NeuronSums s;
+    for (int u = 0; u < kSlots; ++u) s.spike[u] = s.silent[u] = s.cost[u] = 0.0;
+    return s;
+  }
+  NETRL_HD_INLINE void combine(const NeuronSums& o) {
+    for (int u = 0; u < kSlots; ++u) {
+      spike[u] += o.spike[u];
+      silent[u] += o.silent[u];
+      cost[u] += o.cost[u];
+    }
+  }
+};
+
+/// Stationary averages of the policy per tile: for neuron i, sum_s mu(s) rho_i(s) and
+/// sum_s mu(s) KL_i(s), both pair-local (rho_i and KL_i are the same for both states of a pair).
+template <class Real, int kSlots>
+struct PairStats {
+  using value_type = NeuronSums<kSlots>;
+  Buf<Real> wh;
+  Buf<Real> mu;
+  ProblemParams<Real> params;
+  SweepShape shape;
+  TilePass pass;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type out = value_type::identity();
+    const TileCoord tc = tile_coord(shape, pass, k);
+    if (!active[tc.problem]) return out;
+    const Real* w = wh.at(tc.problem);
+    const Real* m = mu.at(tc.problem);
+    const Real inv_temp = params.inv_temp[tc.problem];
+    const index_t tile = index_t{1} << (pass.g + pass.L);
+    for (int u = 0; u < pass.g && u < kSlots; ++u) {
+      const int i = pass.a + u;
+      const index_t pk = static_cast<index_t>(tc.problem) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+      const Real logit = params.logit[pk], lp1 = params.log_p1[pk], lp0 = params.log_p0[pk];
+      const index_t stride = index_t{1} << i;
+      double sums[3] = {0.0, 0.0, 0.0};  // spike, silent, cost
+      if (pass.a == pass.L) {
+        for (index_t j0 = 0; j0 < tile; j0 += 2 * stride)
+          run(w, m, inv_temp, logit, lp1, lp0, tc.base + j0, tc.base + j0 + stride, stride, sums);
+      } else {
+        const index_t len = index_t{1} << pass.L;
+        const index_t groups = index_t{1} << pass.g;
+        for (index_t jg = 0; jg < groups; ++jg) {
+          if ((jg >> u) & 1u) continue;
+          const index_t o0 = tc.base + (jg << pass.a);
+          run(w, m, inv_temp, logit, lp1, lp0, o0, o0 + stride, len, sums);
+        }
+      }
+      out.spike[u] = sums[0];
+      out.silent[u] = sums[1];
+      out.cost[u] = sums[2];
+    }
+    return out;
+  }
+
+  NETRL_HD_INLINE static void run(const Real* w, const Real* m, Real inv_temp, Real logit, Real lp1,
+                                  Real lp0, index_t o0, index_t o1, index_t len, double* sums) {
+    double sp = 0.0, si = 0.0, co = 0.0;
+    NETRL_SIMD_SUM3(sp, si, co)
+    for (index_t j = 0; j < len; ++j) {
+      const Real z = (w[o1 + j] - w[o0 + j]) * inv_temp + logit;
+      const math::PairPolicy<Real> pol = math::pair_policy(z, lp1, lp0);
+      const double s = static_cast<double>(m[o0 + j]) + static_cast<double>(m[o1 + j]);
+      sp += s * static_cast<double>(pol.rho);
+      si += s * static_cast<double>(pol.not_rho);
+      co += s * static_cast<double>(pol.kl);
+    }
+    sums[0] += sp;
+    sums[1] += si;
+    sums[2] += co;
+  }
+};
+
+/// Chunks of contiguous states: item k covers [k * chunk, (k + 1) * chunk) of the batch; chunk
+/// divides the states of one problem.
+struct Chunking {
+  index_t states = 1;  // per problem
+  index_t chunk = 1;
+  NETRL_HD_INLINE int problem(index_t k) const {
+    return static_cast<int>((k * chunk) / states);
+  }
+};
+
+struct SpanValue {
+  double lo, hi, max_abs;
+  std::uint64_t nonfinite;
+  NETRL_HD_INLINE static SpanValue identity() {
+    SpanValue v;
+    v.lo = math::infinity<double>();
+    v.hi = -math::infinity<double>();
+    v.max_abs = 0.0;
+    v.nonfinite = 0;
+    return v;
+  }
+  NETRL_HD_INLINE void combine(const SpanValue& o) {
+    lo = o.lo < lo ? o.lo : lo;
+    hi = o.hi > hi ? o.hi : hi;
+    max_abs = o.max_abs > max_abs ? o.max_abs : max_abs;
+    nonfinite += o.nonfinite;
+  }
+};
+
+/// The relative step of value iteration (or of policy evaluation): with t = T h,
+/// statistics of t - h, and h_next = theta (t - t(0)) + (1 - theta) h written to the other buffer
+/// of h (h(0) = 0 always). theta < 1 (a periodic input) is the aperiodicity transform: the same
+/// fixed point, and the span of the damped operator's step is theta span(t - h).
+template <class Real>
+struct RelativeStep {
+  using value_type = SpanValue;
+  const Real* t = nullptr;
+  Buf<Real> h;
+  const Real* theta = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const Real ref = t[static_cast<index_t>(q) * chunks.states];
+    const Real th = theta[q], keep = Real(1) - theta[q];
+    const index_t base = k * chunks.chunk;
+    const Real* NETRL_RESTRICT tt = t + base;
+    const Real* NETRL_RESTRICT hc = h.at(q) + base;
+    Real* NETRL_RESTRICT hn = h.other(q) + base;
+    Real lo = math::infinity<Real>();
+    Real hi = -math::infinity<Real>();
+    Real amax = Real(0);
+    std::uint64_t bad = 0;
+#if !defined(__CUDACC__) && defined(_OPENMP)
+#pragma omp simd reduction(min : lo) reduction(max : hi, amax) reduction(+ : bad)
+#endif
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      const Real d = tt[j] - hc[j];
+      lo = d < lo ? d : lo;
+      hi = d > hi ? d : hi;
+      const Real a = math::abs_value(tt[j]);
+      amax = a > amax ? a : amax;
+      bad += (d - d != Real(0)) ? 1u : 0u;  // NaN or infinite
+      hn[j] = th * (tt[j] - ref) + keep * hc[j];
+    }
+    v.lo = static_cast<double>(lo);
+    v.hi = static_cast<double>(hi);
+    v.max_abs = static_cast<double>(amax);
+    v.nonfinite = bad;
+    return v;
+  }
+};
+
+struct MuValue {
+  double change, mass;
+  std::uint64_t nonfinite;
+  NETRL_HD_INLINE static MuValue identity() {
+    MuValue v;
+    v.change = v.mass = 0.0;
+    v.nonfinite = 0;
+    return v;
+  }
+  NETRL_HD_INLINE void combine(const MuValue& o) {
+    change += o.change;
+    mass += o.mass;
+    nonfinite += o.nonfinite;
+  }
+};
+
+/// mu_next = scale (theta y + (1 - theta) mu), y = mu P (after the input step); statistics of
+/// the change. `y` may alias the next buffer of mu (element-wise, read before written).
+template <class Real>
+struct StationaryStep {
+  using value_type = MuValue;
+  const Real* y = nullptr;
+  Buf<Real> mu;
+  const Real* theta = nullptr;  // [B]
+  const Real* scale = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const index_t base = k * chunks.chunk;
+    const Real* yy = y + base;
+    const Real* mc = mu.at(q) + base;
+    Real* mn = mu.other(q) + base;
+    const Real th = theta[q], keep = Real(1) - theta[q], sc = scale[q];
+    double change = 0.0, mass = 0.0;
+    std::uint64_t bad = 0;
+#if !defined(__CUDACC__) && defined(_OPENMP)
+#pragma omp simd reduction(+ : change, mass, bad)
+#endif
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      const Real next = sc * (th * yy[j] + keep * mc[j]);
+      change += static_cast<double>(math::abs_value(next - mc[j]));
+      mass += static_cast<double>(next);
+      bad += (next - next != Real(0)) ? 1u : 0u;
+      mn[j] = next;
+    }
+    v.change = change;
+    v.mass = mass;
+    v.nonfinite = bad;
+    return v;
+  }
+};
+
+struct DotValue {
+  double dot, mass;
+  NETRL_HD_INLINE static DotValue identity() {
+    DotValue v;
+    v.dot = v.mass = 0.0;
+    return v;
+  }
+  NETRL_HD_INLINE void combine(const DotValue& o) {
+    dot += o.dot;
+    mass += o.mass;
+  }
+};
+
+/// sum_s mu(s) x(s) and sum_s mu(s) per problem.
+template <class Real>
+struct WeightedSum {
+  using value_type = DotValue;
+  Buf<Real> mu;
+  const Real* x = nullptr;
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const index_t base = k * chunks.chunk;
+    const Real* m = mu.at(q) + base;
+    const Real* xx = x + base;
+    double dot = 0.0, mass = 0.0;
+    NETRL_SIMD_SUM2(dot, mass)
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      dot += static_cast<double>(m[j]) * static_cast<double>(xx[j]);
+      mass += static_cast<double>(m[j]);
+    }
+    v.dot = dot;
+    v.mass = mass;
+    return v;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise helpers.
+
+/// dst.at(q) = value over the chunk (where `which`).
+template <class Real>
+struct FillChunks {
+  Buf<Real> dst;
+  const Real* value = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* which = nullptr;
+  NETRL_HD void operator()(index_t k) const {
+    const int q = chunks.problem(k);
+    if (!which[q]) return;
+    Real* d = dst.at(q) + k * chunks.chunk;
+    const Real v = value[q];
+    NETRL_SIMD
+    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = v;
+  }
+};
+
+/// dst.at(q) = src.at(q) over the chunk (where `which`).
+template <class Real>
+struct CopyChunks {
+  Buf<Real> dst;
+  Buf<Real> src;
+  Chunking chunks;
+  const std::uint8_t* which = nullptr;
+  NETRL_HD void operator()(index_t k) const {
+    const int q = chunks.problem(k);
+    if (!which[q]) return;
+    Real* NETRL_RESTRICT d = dst.at(q) + k * chunks.chunk;
+    const Real* NETRL_RESTRICT s = src.at(q) + k * chunks.chunk;
+    NETRL_SIMD
+    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = s[j];
+  }
+};
+
+/// Input step on the host: out(b, x) = sum_y M(x, y) in(b, y) with M(x, y) = T(y|x) (forward:
+/// W = V T^T, the input-averaged next values) or M(x, y) = T(x|y) (adjoint: mu' = Y T).
+/// Item k covers one chunk of network states of one (problem, x) slice. (CUDA uses cuBLAS.)
+template <class Real>
+struct MixInputs {
+  Buf<Real> in;
+  Real* out = nullptr;
+  const Real* transition = nullptr;  // [B * m * m], row-major T[x * m + x'] = T(x'|x)
+  SweepShape shape;
+  index_t chunk = 1;  // divides 2^nf
+  bool adjoint = false;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD void operator()(index_t k) const {
+    const index_t per_slice = shape.nb / chunk;
+    const index_t slice = k / per_slice;
+    const index_t c0 = (k % per_slice) * chunk;
+    const int m = shape.m;
+    const int q = static_cast<int>(slice / static_cast<index_t>(m));
+    if (!active[q]) return;
+    const int x = static_cast<int>(slice % static_cast<index_t>(m));
+    const Real* tq = transition + static_cast<index_t>(q) * static_cast<index_t>(m) * static_cast<index_t>(m);
+    const Real* src = in.at(q) + static_cast<index_t>(q) * shape.states + c0;
+    Real* NETRL_RESTRICT dst = out + slice * shape.nb + c0;
+    for (int y = 0; y < m; ++y) {
+      const Real c = adjoint ? tq[y * m + x] : tq[x * m + y];
+      const Real* NETRL_RESTRICT s = src + static_cast<index_t>(y) * shape.nb;
+      if (y == 0) {
+        NETRL_SIMD
+        for (index_t j = 0; j < chunk; ++j) dst[j] = c * s[j];
+      } else {
+        NETRL_SIMD
+        for (index_t j = 0; j < chunk; ++j) dst[j] += c * s[j];
+      }
+    }
+  }
+};
+
+}  // namespace netrl::kernels::NETRL_KERNELS_NS

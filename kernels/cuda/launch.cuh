@@ -1,0 +1,245 @@
+#pragma once
+// CUDA launch glue of the kernel bodies: error checks, device arrays (RAII), the grid-stride
+// for_each kernel, per-problem block reductions, and the input mixing with cuBLAS. Included by
+// kernels/common/exact_engine.cpp when it is compiled as CUDA (kernels/cuda/exact_engine.cu).
+// Everything runs on the legacy default stream, so host copies order with the kernels.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../common/config.hpp"
+#include "../common/functors.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+
+/// Checks a CUDA runtime call; throws netrl::BackendError naming file, line, call and code.
+#define NETRL_CUDA_CHECK(call) ::netrl::kernels::cuda::check_cuda((call), #call, __FILE__, __LINE__)
+/// Checks a cuBLAS call the same way.
+#define NETRL_CUBLAS_CHECK(call) ::netrl::kernels::cuda::check_cublas((call), #call, __FILE__, __LINE__)
+
+namespace netrl::kernels::cuda {
+
+inline void check_cuda(cudaError_t code, const char* call, const char* file, int line) {
+  if (code == cudaSuccess) return;
+  std::ostringstream os;
+  os << file << ":" << line << ": " << call << " failed: " << cudaGetErrorName(code) << " ("
+     << static_cast<int>(code) << "): " << cudaGetErrorString(code);
+  throw BackendError(os.str());
+}
+
+inline void check_cublas(cublasStatus_t code, const char* call, const char* file, int line) {
+  if (code == CUBLAS_STATUS_SUCCESS) return;
+  std::ostringstream os;
+  os << file << ":" << line << ": " << call << " failed: " << cublasGetStatusName(code) << " ("
+     << static_cast<int>(code) << "): " << cublasGetStatusString(code);
+  throw BackendError(os.str());
+}
+
+/// After every launch: the launch error, and with NETRL_CUDA_SYNC_CHECK the kernel's own error.
+#define NETRL_CUDA_AFTER_LAUNCH(what)                                        \
+  do {                                                                       \
+    NETRL_CUDA_CHECK(cudaGetLastError());                                    \
+    if (::netrl::kernels::cuda::kSyncCheck) NETRL_CUDA_CHECK(cudaDeviceSynchronize()); \
+  } while (0)
+
+#if defined(NETRL_CUDA_SYNC_CHECK)
+constexpr bool kSyncCheck = true;
+#else
+constexpr bool kSyncCheck = false;
+#endif
+
+/// Device memory of n elements of T.
+template <class T>
+class Array {
+ public:
+  Array() = default;
+  explicit Array(std::uint64_t n) : size_(n) {
+    if (n > 0) NETRL_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)));
+  }
+  Array(const Array&) = delete;
+  Array& operator=(const Array&) = delete;
+  Array(Array&& o) noexcept : data_(o.data_), size_(o.size_) {
+    o.data_ = nullptr;
+    o.size_ = 0;
+  }
+  Array& operator=(Array&& o) noexcept {
+    if (this != &o) {
+      release();
+      data_ = o.data_;
+      size_ = o.size_;
+      o.data_ = nullptr;
+      o.size_ = 0;
+    }
+    return *this;
+  }
+  ~Array() { release(); }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::uint64_t size() const { return size_; }
+  void upload(const std::vector<T>& src) { upload_prefix(src); }
+  /// Copies src to the first src.size() elements.
+  void upload_prefix(const std::vector<T>& src) {
+    if (src.size() > size_) throw BackendError("cuda upload: source larger than the device array");
+    if (!src.empty()) NETRL_CUDA_CHECK(cudaMemcpy(data_, src.data(), src.size() * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
+    if (offset + count > size_) throw BackendError("cuda download: range outside the device array");
+    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(dst, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost));
+  }
+  void reserve(std::uint64_t n) {
+    if (n > size_) *this = Array(n);
+  }
+
+ private:
+  void release() noexcept {
+    if (data_ != nullptr) cudaFree(data_);  // no throw from a destructor
+    data_ = nullptr;
+  }
+  T* data_ = nullptr;
+  std::uint64_t size_ = 0;
+};
+
+/// The CUDA executor: device properties, the cuBLAS handle and scratch memory (shared).
+struct Resources {
+  cublasHandle_t blas = nullptr;
+  Array<unsigned char> scratch;   // reduction partials
+  Array<void*> pointers;          // batched-GEMM pointer arrays
+  ~Resources() {
+    if (blas != nullptr) cublasDestroy(blas);
+  }
+};
+
+struct Exec {
+  int threads = 1;  // host threads (unused by the CUDA plan)
+  unsigned max_blocks = 1024;
+  std::string device_name;
+  std::shared_ptr<Resources> res;
+
+  static Exec make() {
+    Exec e;
+    int device = 0;
+    NETRL_CUDA_CHECK(cudaGetDevice(&device));
+    cudaDeviceProp prop{};
+    NETRL_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    e.device_name = prop.name;
+    e.max_blocks = static_cast<unsigned>(std::max(1, prop.multiProcessorCount)) * 32u;
+    e.res = std::make_shared<Resources>();
+    NETRL_CUBLAS_CHECK(cublasCreate(&e.res->blas));
+    return e;
+  }
+};
+
+template <class F>
+__global__ void for_each_kernel(std::uint64_t count, F f) {
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < count; k += stride) f(k);
+}
+
+/// Runs f(k) for k in [0, count) with a grid-stride kernel (`grain` is a host-only hint).
+template <class F>
+void for_each_index(const Exec& exec, std::uint64_t count, const F& f, std::uint64_t grain = 0) {
+  (void)grain;
+  if (count == 0) return;
+  constexpr unsigned kThreads = 256;
+  const std::uint64_t wanted = (count + kThreads - 1) / kThreads;
+  const auto blocks = static_cast<unsigned>(std::min<std::uint64_t>(wanted, exec.max_blocks));
+  for_each_kernel<<<blocks, kThreads>>>(count, f);
+  NETRL_CUDA_AFTER_LAUNCH("for_each_kernel");
+}
+
+template <class F>
+__global__ void reduce_kernel(std::uint64_t items, F f, typename F::value_type* partial) {
+  using V = typename F::value_type;
+  extern __shared__ __align__(16) unsigned char netrl_reduce_smem[];
+  V* smem = reinterpret_cast<V*>(netrl_reduce_smem);
+  const std::uint64_t q = blockIdx.y;
+  V acc = V::identity();
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items; i += stride)
+    acc.combine(f(q * items + i));
+  smem[threadIdx.x] = acc;
+  __syncthreads();
+  for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) smem[threadIdx.x].combine(smem[threadIdx.x + s]);
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[q * gridDim.x + blockIdx.x] = smem[0];
+}
+
+/// out[q] = combination of f(k) over the `items` items of problem q (problem-major items): one
+/// block row per problem, partial sums per block, combined on the host in block order.
+template <class F>
+void reduce_by_problem(const Exec& exec, int problems, std::uint64_t items, const F& f,
+                       std::vector<typename F::value_type>* out, std::uint64_t grain = 0) {
+  (void)grain;
+  using V = typename F::value_type;
+  if (problems > 65535) throw BackendError("cuda reduction: more than 65535 problems in one batch");
+  constexpr unsigned kThreads = 128;
+  const std::uint64_t wanted = std::max<std::uint64_t>(1, (items + kThreads - 1) / kThreads);
+  const unsigned per_problem = std::max(1u, exec.max_blocks / static_cast<unsigned>(problems));
+  const auto blocks = static_cast<unsigned>(std::min<std::uint64_t>(wanted, per_problem));
+  const std::uint64_t count = static_cast<std::uint64_t>(blocks) * static_cast<std::uint64_t>(problems);
+  exec.res->scratch.reserve(count * sizeof(V));
+  V* partial = reinterpret_cast<V*>(exec.res->scratch.data());
+  const dim3 grid(blocks, static_cast<unsigned>(problems));
+  reduce_kernel<<<grid, kThreads, kThreads * sizeof(V)>>>(items, f, partial);
+  NETRL_CUDA_AFTER_LAUNCH("reduce_kernel");
+  std::vector<V> host(count);
+  NETRL_CUDA_CHECK(cudaMemcpy(host.data(), partial, count * sizeof(V), cudaMemcpyDeviceToHost));
+  out->assign(static_cast<std::size_t>(problems), V::identity());
+  for (int q = 0; q < problems; ++q)
+    for (unsigned b = 0; b < blocks; ++b) (*out)[static_cast<std::size_t>(q)].combine(host[static_cast<std::size_t>(q) * blocks + b]);
+}
+
+inline cublasStatus_t gemm_batched(cublasHandle_t h, cublasOperation_t tb, int rows, int cols, int inner,
+                                   const double* const* a, const double* const* b, double* const* c,
+                                   int count) {
+  const double one = 1.0, zero = 0.0;
+  return cublasDgemmBatched(h, CUBLAS_OP_N, tb, rows, cols, inner, &one, a, rows, b, inner, &zero, c, rows, count);
+}
+inline cublasStatus_t gemm_batched(cublasHandle_t h, cublasOperation_t tb, int rows, int cols, int inner,
+                                   const float* const* a, const float* const* b, float* const* c,
+                                   int count) {
+  const float one = 1.0f, zero = 0.0f;
+  return cublasSgemmBatched(h, CUBLAS_OP_N, tb, rows, cols, inner, &one, a, rows, b, inner, &zero, c, rows, count);
+}
+
+/// The input step with cuBLAS, one GEMM per active problem in one batched call: the 2^nf x m
+/// column-major block V of a problem times the m x m matrix whose column-major storage is the
+/// row-major T (that matrix is T^T, so W = V T^T), or its transpose (adjoint: mu' = Y T).
+template <class Real>
+void mix_inputs_cublas(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* parity,
+                       Real* out, const Real* transition, bool adjoint, const Mask& active) {
+  if (s.nb > 0x7fffffffULL) throw BackendError("cuda input mixing: 2^nf exceeds cuBLAS's int dimensions");
+  std::vector<void*> a, b, c;
+  for (int q = 0; q < s.batch; ++q) {
+    if (!active[static_cast<std::size_t>(q)]) continue;
+    const bool odd = parity != nullptr && (*parity)[static_cast<std::size_t>(q)];
+    const std::uint64_t off = static_cast<std::uint64_t>(q) * s.states;
+    a.push_back((odd ? in.b : in.a) + off);
+    b.push_back(const_cast<Real*>(transition) +
+                static_cast<std::uint64_t>(q) * static_cast<std::uint64_t>(s.m) * static_cast<std::uint64_t>(s.m));
+    c.push_back(out + off);
+  }
+  const auto count = static_cast<int>(a.size());
+  if (count == 0) return;
+  std::vector<void*> ptrs(a);
+  ptrs.insert(ptrs.end(), b.begin(), b.end());
+  ptrs.insert(ptrs.end(), c.begin(), c.end());
+  exec.res->pointers.reserve(ptrs.size());
+  exec.res->pointers.upload_prefix(ptrs);
+  void** dev = exec.res->pointers.data();
+  NETRL_CUBLAS_CHECK(gemm_batched(exec.res->blas, adjoint ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(s.nb), s.m,
+                                  s.m, reinterpret_cast<const Real* const*>(dev),
+                                  reinterpret_cast<const Real* const*>(dev + count),
+                                  reinterpret_cast<Real* const*>(dev + 2 * count), count));
+}
+
+}  // namespace netrl::kernels::cuda

@@ -1,0 +1,27 @@
+// The CUDA entry points of a build without CUDA (NETRL_CUDA=OFF): no device, clear errors.
+#include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+
+namespace netrl::kernels::cuda {
+
+namespace {
+const char* const kNotBuilt =
+    "the CUDA backend is not built into this netrl (configure with -DNETRL_CUDA=ON and nvcc)";
+}
+
+bool exact_device_available(std::string* reason) {
+  if (reason != nullptr) *reason = kNotBuilt;
+  return false;
+}
+
+template <class Real>
+std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape&) {
+  throw BackendError(std::string("cuda backend: ") + kNotBuilt);
+}
+
+template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
+template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+
+std::uint64_t available_memory() { return 0; }
+
+}  // namespace netrl::kernels::cuda

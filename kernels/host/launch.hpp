@@ -1,0 +1,73 @@
+#pragma once
+// Host launch glue of the kernel bodies: OpenMP loops, host arrays. The CUDA build includes
+// kernels/cuda/launch.cuh instead; both provide the same names (Exec, Array, for_each_index,
+// reduce_by_problem, copy helpers).
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/config.hpp"
+
+namespace netrl::kernels::host {
+
+/// The host executor: OpenMP with the runtime's thread count.
+struct Exec {
+  int threads = 1;
+  static Exec make() {
+    Exec e;
+    e.threads = std::max(1, omp_get_max_threads());
+    return e;
+  }
+};
+
+/// A host array (no initialisation cost beyond the allocation).
+template <class T>
+class Array {
+ public:
+  Array() = default;
+  explicit Array(std::uint64_t n) : data_(n) {}
+  T* data() { return data_.data(); }
+  const T* data() const { return data_.data(); }
+  std::uint64_t size() const { return data_.size(); }
+  void upload(const std::vector<T>& src) { std::copy(src.begin(), src.end(), data_.begin()); }
+  void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
+    std::memcpy(dst, data_.data() + offset, count * sizeof(T));
+  }
+
+ private:
+  std::vector<T> data_;
+};
+
+/// Runs f(k) for k in [0, count) on the OpenMP threads; `grain` is the smallest count worth a
+/// parallel region (work items below it run on the calling thread). Work items write disjoint
+/// data, so the dynamic schedule (robust when a thread is descheduled) leaves results unchanged.
+template <class F>
+void for_each_index(const Exec& exec, std::uint64_t count, const F& f, std::uint64_t grain = 2) {
+  const auto n = static_cast<std::int64_t>(count);
+  if (exec.threads <= 1 || count < grain) {
+    for (std::int64_t k = 0; k < n; ++k) f(static_cast<std::uint64_t>(k));
+    return;
+  }
+#pragma omp parallel for schedule(dynamic) num_threads(exec.threads)
+  for (std::int64_t k = 0; k < n; ++k) f(static_cast<std::uint64_t>(k));
+}
+
+/// out[q] = combination of f(k) over the items k of problem q (items are problem-major,
+/// `items` per problem), combined in item order: the result does not depend on the number of
+/// threads or on the other problems of the batch.
+template <class F>
+void reduce_by_problem(const Exec& exec, int problems, std::uint64_t items, const F& f,
+                       std::vector<typename F::value_type>* out, std::uint64_t grain = 2) {
+  using V = typename F::value_type;
+  const std::uint64_t total = items * static_cast<std::uint64_t>(problems);
+  std::vector<V> values(total);
+  for_each_index(exec, total, [&](std::uint64_t k) { values[k] = f(k); }, grain);
+  out->assign(static_cast<std::size_t>(problems), V::identity());
+  for (std::uint64_t k = 0; k < total; ++k) (*out)[static_cast<std::size_t>(k / items)].combine(values[k]);
+}
+
+}  // namespace netrl::kernels::host

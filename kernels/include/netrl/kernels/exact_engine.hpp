@@ -1,0 +1,139 @@
+#pragma once
+// The batched kernels of the exact network solver behind one interface (no CUDA headers here).
+//
+// An engine holds B problems that share the number of free neurons nf and of input values m. Every
+// problem lives in the compact state space of its consistent states: network state c in
+// [0, 2^nf) (bit k of c is the k-th free neuron) and joint index s = x * 2^nf + c; problem q owns
+// the contiguous block [q * m 2^nf, (q + 1) * m 2^nf) of every array. Clamped neurons never
+// appear: the caller maps compact states to the model's full state space. State s = 0 of a block
+// (x = 0, every free neuron silent) is the reference state of relative value iteration.
+//
+// Every step acts on the problems flagged in `active` and leaves the others untouched, so problems
+// of a batch converge and stop independently. The policy is never stored: each sweep recomputes
+// rho_i(b, x) = sigmoid(d_i(b, x) / (nf lambda) + logit p_i) from the values that define it.
+//
+// The host backend (netrl::kernels::host) runs the kernel bodies of kernels/common/ with OpenMP;
+// the CUDA backend (netrl::kernels::cuda, built with NETRL_HAVE_CUDA) runs the same bodies as
+// CUDA kernels and the input mixing with cuBLAS.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace netrl::kernels {
+
+struct EngineShape {
+  int nf = 1;     // free neurons
+  int m = 1;      // input values
+  int batch = 1;  // problems
+  std::uint64_t network_states() const { return std::uint64_t{1} << nf; }
+  /// Joint states of one problem, m * 2^nf.
+  std::uint64_t states() const { return network_states() * static_cast<std::uint64_t>(m); }
+};
+
+/// Number of state-sized arrays an engine allocates (per problem), for memory checks.
+int engine_arrays(const EngineShape& shape);
+
+/// Statistics of d = T h - h over one problem's states (span bounds of value iteration).
+struct SpanStats {
+  double lo = 0.0;
+  double hi = 0.0;
+  double max_abs = 0.0;  // max |T h|, the scale of rounding noise
+  std::uint64_t nonfinite = 0;
+};
+
+/// One power-iteration step of the stationary distribution.
+struct MuStats {
+  double change = 0.0;  // sum |mu' - mu|
+  double mass = 0.0;    // sum mu'
+  std::uint64_t nonfinite = 0;
+};
+
+/// Stationary averages under the policy of the current values.
+struct PairTotals {
+  std::vector<double> spike;   // per free neuron: sum mu rho_i (the unnormalised prior update)
+  std::vector<double> silent;  // per free neuron: sum mu (1 - rho_i), accurate near rho = 1
+  double cost = 0.0;          // sum mu c
+  double reward = 0.0;        // sum mu r
+  double mass = 0.0;          // sum mu
+};
+
+using Mask = std::vector<std::uint8_t>;
+
+template <class Real>
+class ExactEngine {
+ public:
+  virtual ~ExactEngine() = default;
+  virtual const EngineShape& shape() const = 0;
+  /// "host (OpenMP, 2 threads)", "cuda (NVIDIA H100 ...)".
+  virtual std::string description() const = 0;
+
+  // ---- problem data ----------------------------------------------------------------------
+  /// batch * states rewards, compact order.
+  virtual void set_rewards(const std::vector<Real>& reward) = 0;
+  /// batch * m * m, row-major T[x * m + x'] = T(x'|x); `theta` (batch): the aperiodicity
+  /// transform of every iteration, P -> theta P + (1 - theta) I (theta = 1, or 0.5 for a
+  /// periodic input): the same fixed points, and the iterations converge.
+  virtual void set_inputs(const std::vector<double>& transition, const std::vector<double>& theta) = 0;
+  virtual void set_lambdas(const std::vector<double>& lambda) = 0;
+  /// batch * nf firing priors p_i in (0, 1).
+  virtual void set_priors(const std::vector<double>& prior) = 0;
+
+  // ---- relative value iteration on h ----------------------------------------------------
+  /// h = 0 where `which` is set.
+  virtual void reset_values(const Mask& which) = 0;
+  /// T h, the statistics of T h - h, and h_next = T h - (T h)(0) (not yet accepted).
+  virtual void value_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
+  /// The soft Bellman sweep T h alone (the first half of value_step; for benchmarks).
+  virtual void bellman(const Mask& active) = 0;
+  /// h <- h_next where `advance` is set.
+  virtual void accept_values(const Mask& advance) = 0;
+
+  // ---- stationary distribution of the greedy policy of h ---------------------------------
+  /// mu = uniform where `which` is set.
+  virtual void reset_stationary(const Mask& which) = 0;
+  /// Fixes the policy source (the input-averaged h) for the steps below.
+  virtual void prepare_policy(const Mask& active) = 0;
+  /// mu_next = scale * (theta mu P + (1 - theta) mu) (the adjoint sweep), with its statistics.
+  virtual void stationary_step(const Mask& active, const std::vector<double>& scale,
+                               std::vector<MuStats>* stats) = 0;
+  virtual void accept_stationary(const Mask& advance) = 0;
+  /// Stationary averages of the policy and cost (per-neuron reductions over pairs).
+  virtual void pair_totals(const Mask& active, std::vector<PairTotals>* totals) = 0;
+
+  // ---- evaluation of the fixed policy (prepare_policy) on values v ------------------------
+  /// v = h where `which` is set.
+  virtual void start_evaluation(const Mask& which) = 0;
+  /// T_rho v, the statistics of T_rho v - v, and v_next = T_rho v - (T_rho v)(0).
+  virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
+  virtual void accept_evaluation(const Mask& advance) = 0;
+
+  // ---- results (compact order, one problem) ------------------------------------------------
+  virtual void download_values(int problem, std::vector<double>* h) const = 0;
+  virtual void download_evaluation(int problem, std::vector<double>* v) const = 0;
+  virtual void download_stationary(int problem, std::vector<double>* mu) const = 0;
+};
+
+namespace host {
+template <class Real>
+std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
+/// Bytes of memory the host backend may use (MemAvailable), for the caller's size check.
+std::uint64_t available_memory();
+/// The floor of the sweep benchmark: `count` stable two-term log-sum-exps out[k] = lse2(a[k], b[k])
+/// in a tight loop, compiled exactly like the kernels (same flags, same maths).
+void lse2_floor(const double* a, const double* b, double* out, std::uint64_t count);
+void lse2_floor(const float* a, const float* b, float* out, std::uint64_t count);
+/// A description of the compiled host kernels (-march level, OpenMP threads).
+std::string build_description();
+}  // namespace host
+
+namespace cuda {
+/// True iff the CUDA backend is built and a device answers; otherwise `reason` says why.
+bool exact_device_available(std::string* reason);
+template <class Real>
+std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
+/// Free device memory in bytes (0 without a device).
+std::uint64_t available_memory();
+}  // namespace cuda
+
+}  // namespace netrl::kernels
