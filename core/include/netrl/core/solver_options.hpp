@@ -15,7 +15,8 @@ const char* to_string(Precision precision);
 
 struct SolverOptions {
   Method method = Method::value_iteration;
-  std::string backend = "reference";
+  /// "host", "cuda" or "reference"; empty: the model's default (host for networks, reference for mazes).
+  std::string backend;
   Precision precision = Precision::float64;
   /// Inner solve: stop when span(T h - h) < tol.
   double tol = 1e-10;
