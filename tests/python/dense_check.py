@@ -48,6 +48,8 @@ from collections import deque
 import numpy as np
 from scipy.special import logsumexp
 
+NETWORK_BACKEND = "reference"  # --backend
+
 EPS_CLIP = 1e-9  # MODEL.md sec. 2: clip every prior to [eps, 1 - eps], eps = 1e-9
 
 
@@ -457,7 +459,8 @@ def random_network_cfg(rng, n, mode, method, clamp, sparse):
         "lambda": float(rng.uniform(0.2, 1.0)),
         "prior": mode,
         "clamp": clamps,
-        "solver": {"method": method, "backend": "reference", "tol": 1e-12, "prior_tol": 1e-12},
+        "solver": {"method": method if NETWORK_BACKEND == "reference" else "value_iteration",
+                   "backend": NETWORK_BACKEND, "tol": 1e-12, "prior_tol": 1e-12},
     }
     if m > 1:
         cfg["input"] = {"T": random_T(rng, m).tolist()}
@@ -902,7 +905,11 @@ def main():
     ap.add_argument("--only", default=None, help="comma-separated case names to run")
     ap.add_argument("--no-refusal", action="store_true", help="skip the refusal checks")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--backend", choices=["reference", "host"], default="reference",
+                    help="backend of the network cases (host runs value iteration only)")
     args = ap.parse_args()
+    global NETWORK_BACKEND
+    NETWORK_BACKEND = args.backend
     if not (os.path.isfile(args.netrl) and os.access(args.netrl, os.X_OK)):
         print("dense_check: netrl binary not found at %s (build it: cmake --build build --target netrl)"
               % args.netrl, file=sys.stderr)
