@@ -459,10 +459,25 @@ TEST(InversePredict, RetuneHitsTheTargetCodingCost) {
   EXPECT_GT(f.solves, 2);
 }
 
+TEST(InversePredict, RetuneReportsAnUnreachableCost) {
+  std::mt19937_64 rng(37);
+  Problem p;
+  p.network = test::random_network(3, 1, PriorMode::population, rng, 0.3);
+  // KL(rho || p) <= -log min(p, 1 - p) <= log(1e9) per neuron (priors are clipped to [1e-9,
+  // 1 - 1e-9]): a mean coding cost of 100 nats is out of reach for 3 neurons.
+  try {
+    inverse::retune_lambda(p, {}, 0.3, 100.0, 1e-8);
+    ADD_FAILURE() << "no error";
+  } catch (const NumericalError& e) {
+    EXPECT_NE(std::string(e.what()).find("no lambda in"), std::string::npos) << e.what();
+  }
+}
+
 // From the exact solution, predictions with the inferred reward (which differs from the truth by
 // a function of x) match the forward solve with the true reward.
 TEST(InversePredict, Count8InferredRewardPredictsLikeTheTruth) {
   Problem p = scenario("count8");
+  p.solver.backend.clear();  // netrl::solve's default backend
   const SolveResult exact = solve(p);
   const auto logits = inverse::policy_logits(p.network, exact.values, exact.prior, p.network.lambda);
   const auto inv = inverse::invert_policy(p.network, logits, exact.prior, p.network.lambda, exact.stationary);

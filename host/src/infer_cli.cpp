@@ -574,8 +574,19 @@ json run_infer(const InferConfig& c, const InferData& d, const std::string& out_
   inverse::Baseline baseline;
   for (std::size_t k = 0; k < c.predictions.size(); ++k) {
     const auto& spec = c.predictions[k];
-    const inverse::PredictionResult pr = inverse::predict(problem, reward, c.has_truth, spec, baseline);
     json j;
+    inverse::PredictionResult pr;
+    try {
+      pr = inverse::predict(problem, reward, c.has_truth, spec, baseline);
+    } catch (const NumericalError& e) {
+      // A setting the inferred reward cannot be carried into (e.g. no lambda reaches the coding
+      // cost): record it and go on with the other predictions.
+      j["name"] = spec.name;
+      j["error"] = e.what();
+      converged = false;
+      predictions.push_back(j);
+      continue;
+    }
     j["name"] = pr.name;
     j["keep_coding_cost"] = spec.keep_coding_cost;
     j["filled_states"] = pr.filled;
@@ -668,18 +679,28 @@ InferData solution_data(const Problem& p, const SolveResult& r) {
   return d;
 }
 
-double mean_of(const std::vector<double>& v) {
+/// Mean and standard error of the mean over the finite entries.
+std::vector<double> finite(const std::vector<double>& v) {
+  std::vector<double> out;
+  for (double x : v)
+    if (std::isfinite(x)) out.push_back(x);
+  return out;
+}
+double mean_of(const std::vector<double>& all) {
+  const auto v = finite(all);
   double s = 0.0;
   for (double x : v) s += x;
   return v.empty() ? kNaN : s / static_cast<double>(v.size());
 }
-double sem_of(const std::vector<double>& v) {
+double sem_of(const std::vector<double>& all) {
+  const auto v = finite(all);
   if (v.size() < 2) return kNaN;
   const double m = mean_of(v);
   double s = 0.0;
   for (double x : v) s += (x - m) * (x - m);
   return std::sqrt(s / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
 }
+std::size_t failures(const std::vector<double>& v) { return v.size() - finite(v).size(); }
 
 }  // namespace
 
@@ -747,13 +768,25 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
       row.converged = inv.converged;
       inverse::Baseline baseline;
       for (std::size_t p = 0; p < specs.size(); ++p) {
-        const auto pr = inverse::predict(base, inv.reward, false, specs[p], baseline);
-        row.kl_s.push_back(inverse::kl_divergence(references[p].stationary, pr.predicted.result.stationary));
-        row.kl_k.push_back(inverse::kl_spike_count(references[p], pr.predicted.result, model.n, model.m()));
+        try {
+          const auto pr = inverse::predict(base, inv.reward, false, specs[p], baseline);
+          row.kl_s.push_back(inverse::kl_divergence(references[p].stationary, pr.predicted.result.stationary));
+          row.kl_k.push_back(inverse::kl_spike_count(references[p], pr.predicted.result, model.n, model.m()));
+        } catch (const NumericalError&) {
+          // No lambda reaches the coding cost of the (poorly) inferred reward in this setting:
+          // counted as a failed prediction, left out of the means.
+          row.kl_s.push_back(kNaN);
+          row.kl_k.push_back(kNaN);
+        }
       }
     } catch (const std::exception& e) {
 #pragma omp critical
       failure = "T = " + std::to_string(row.T) + ", repeat " + std::to_string(row.repeat) + ": " + e.what();
+    }
+    if (opt.progress) {
+#pragma omp critical
+      std::cerr << "count8-samples: T = " << row.T << " repeat " << row.repeat << ": r^2 = " << fmt(row.r2, "%.4f")
+                << "\n";
     }
   }
   if (!failure.empty()) throw NumericalError("count8-samples: " + failure);
@@ -769,7 +802,7 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
   };
   for (const auto& s : specs) {
     csv << ",kl_spike_count_" << slug(s.name) << "_mean,kl_spike_count_" << slug(s.name) << "_sem,kl_stationary_"
-        << slug(s.name) << "_mean,kl_stationary_" << slug(s.name) << "_sem";
+        << slug(s.name) << "_mean,kl_stationary_" << slug(s.name) << "_sem,failed_" << slug(s.name);
     raw << ",kl_spike_count_" << slug(s.name) << ",kl_stationary_" << slug(s.name);
   }
   csv << "\n";
@@ -801,11 +834,12 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
     json kl = json::object();
     for (std::size_t p = 0; p < specs.size(); ++p) {
       csv << "," << num(mean_of(kk[p])) << "," << num(sem_of(kk[p])) << "," << num(mean_of(ks[p])) << ","
-          << num(sem_of(ks[p]));
+          << num(sem_of(ks[p])) << "," << failures(kk[p]);
       kl[specs[p].name] = {{"kl_spike_count_mean", mean_of(kk[p])},
                            {"kl_spike_count_sem", sem_of(kk[p])},
                            {"kl_stationary_mean", mean_of(ks[p])},
-                           {"kl_stationary_sem", sem_of(ks[p])}};
+                           {"kl_stationary_sem", sem_of(ks[p])},
+                           {"failed", failures(kk[p])}};
     }
     csv << "\n";
     j["predictions"] = kl;
@@ -843,7 +877,7 @@ constexpr const char* kInferUsage =
     "  netrl infer CONFIG.json [--out DIR]\n"
     "  netrl infer --scenario NAME [--out DIR]     (NAME: count8, count8-samples, maze)\n"
     "      count8-samples options: [--sizes T1,T2,...] [--repeats R] [--seed S] [--no-predict]\n"
-    "                              [--backend B]  (forward solver backend of the predictions)\n";
+    "                              [--backend B]  (network forward solver backend; count8 too)\n";
 
 int infer_usage_error(const std::string& message) {
   std::cerr << "netrl infer: " << message << "\n\n" << kInferUsage;
@@ -935,6 +969,7 @@ int run_infer_command(const std::vector<std::string>& args) {
     result = run_infer(c, d, out);
     print_summary(result);
   } else if (scenario_name == "count8-samples") {
+    so.progress = true;
     result = run_count8_samples(so, out);
     std::cout << "netrl infer: scenario count8-samples (" << so.repeats << " repeats)\n";
     for (const auto& row : result["summary"]) {
@@ -951,6 +986,7 @@ int run_infer_command(const std::vector<std::string>& args) {
     c.source = "scenario " + scenario_name;
     if (scenario_name == "count8") {
       c.problem = scenario("count8");
+      c.problem.solver.backend = so.backend;  // empty: netrl::solve's default backend
       c.predictions = count8_predictions(c.problem);
     } else {
       c.problem = scenario("maze");

@@ -170,8 +170,12 @@ ForwardSolve retune_lambda(const Problem& setting, const std::vector<double>& re
   double step = 1.05;
   double b = a, fb = fa;
   SolveResult rb = ra;
+  // Search lambda within [lambda0 / kRange, lambda0 * kRange]: the coding cost is bounded (it
+  // saturates as lambda -> 0 and vanishes as lambda -> inf), so a target beyond its range has no root.
+  constexpr double kRange = 1e6;
   for (int k = 0; k < 60; ++k) {
     if (k > 0 && ((fb > 0.0) != (fa > 0.0) || fb == 0.0)) break;
+    if (k > 0 && (b > lambda0 * kRange || b < lambda0 / kRange)) break;
     a = b;
     fa = fb;
     ra = rb;
@@ -183,7 +187,7 @@ ForwardSolve retune_lambda(const Problem& setting, const std::vector<double>& re
   if ((fb > 0.0) == (fa > 0.0) && fb != 0.0) {
     std::ostringstream os;
     os << "lambda re-tuning: no lambda in [" << std::min(lambda0, b) << ", " << std::max(lambda0, b)
-       << "] gives the mean coding cost " << target_cost;
+       << "] gives the mean coding cost " << target_cost << " (the cost there is " << rb.mean_coding_cost << ")";
     throw NumericalError(os.str());
   }
   // Brent's method on [a, b] (f(a), f(b) of opposite signs); keep the solve at the best point.

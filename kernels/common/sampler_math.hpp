@@ -15,13 +15,16 @@
 //   The initial state of chain c uses counters with last word 1: {c, 0, 0, 1} gives x_0 =
 //   floor(((w3 << 32) | w0) * m / 2^64) (uniform over inputs); {c, 1 + q, 0, 1} gives bits
 //   128 q .. 128 q + 127 of b_0 (bit i is bit i % 32 of word (i / 32) % 4), so b_0 is uniform over
-//   the consistent states once the clamped bits are forced. Chains are numbered globally, so the
-//   chain a number belongs to never depends on how many chains run at once.
+//   the consistent states once the clamped bits are forced. Chains are numbered globally: a
+//   chain's trajectory depends only on its number and the seed, never on how many chains run at
+//   once, on the thread or block that runs it, or on the backend.
 // * Thresholds: threshold(rho) = min(floor(rho * 2^32), 2^32 - 1) as a uint32, with rho computed in
 //   float64 by `sigmoid_threshold` below from z = logit rho: exp is our own polynomial (no libm,
 //   no CUDA intrinsics), so P(spike) = threshold / 2^32 lies within 2^-32 (+ 1e-15) of rho on
 //   every backend. The host builds with -ffp-contract=off and nvcc with -fmad=false, so no
-//   multiply-add is fused differently on the two.
+//   multiply-add is fused differently on the two. The sigmoid's argument z is computed from
+//   policy data prepared once on the host (W = V T^T, logit p, the rounded J and h) and copied
+//   as is to the device, with the same operations in the same order (sampler_step.hpp).
 // * Input: C[x][x'] = floor(2^32 * sum_{y <= x'} T(y|x)) with the running sum in float64, left to
 //   right, computed once on the host; the last column with T > 0 is set to 2^32. P(x'|x) is then
 //   within 2^-32 of T(x'|x).

@@ -93,6 +93,8 @@ struct SampleScenarioOptions {
   bool predictions = true;
   /// Forward solver backend of the predictions (empty: netrl::solve's default).
   std::string backend;
+  /// One line per finished repeat on stderr.
+  bool progress = false;
 };
 
 /// count8 from T samples (fig. 3A, 3C-D): r^2 and prediction KL vs T, mean and s.e.m. over the
