@@ -28,6 +28,16 @@
 #define NETRL_SIMD_SUM3(a, b, c)
 #endif
 
+// Per-element functions of the kernels: always inlined into the vectorised loops (GCC may keep
+// a large function such as a pair operation out of line, which makes its loop scalar).
+#if defined(__CUDACC__)
+#define NETRL_KERNEL_INLINE __host__ __device__ __forceinline__
+#elif defined(__GNUC__)
+#define NETRL_KERNEL_INLINE inline __attribute__((always_inline))
+#else
+#define NETRL_KERNEL_INLINE inline
+#endif
+
 #if defined(__CUDACC__) || defined(__GNUC__)
 #define NETRL_RESTRICT __restrict__
 #else

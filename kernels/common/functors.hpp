@@ -53,7 +53,7 @@ struct TilePass {
 };
 
 /// Work items (tiles) of one pass over the whole batch.
-NETRL_HD_INLINE index_t pass_items(const SweepShape& s, const TilePass& p) {
+NETRL_KERNEL_INLINE index_t pass_items(const SweepShape& s, const TilePass& p) {
   return (s.nb >> (p.g + p.L)) * static_cast<index_t>(s.m) * static_cast<index_t>(s.batch);
 }
 
@@ -62,7 +62,7 @@ struct TileCoord {
   index_t base;  // joint index (over the whole batch) of the tile's first state
 };
 
-NETRL_HD_INLINE TileCoord tile_coord(const SweepShape& s, const TilePass& p, index_t k) {
+NETRL_KERNEL_INLINE TileCoord tile_coord(const SweepShape& s, const TilePass& p, index_t k) {
   const int per_bits = s.nf - p.g - p.L;  // log2 of tiles per (problem, x) slice
   const index_t t = k & ((index_t{1} << per_bits) - 1);
   const index_t slice = k >> per_bits;  // problem * m + x
@@ -82,8 +82,8 @@ struct Buf {
   Real* a = nullptr;
   Real* b = nullptr;
   const std::uint8_t* parity = nullptr;
-  NETRL_HD_INLINE Real* at(int q) const { return (parity != nullptr && parity[q]) ? b : a; }
-  NETRL_HD_INLINE Real* other(int q) const { return (parity != nullptr && parity[q]) ? a : b; }
+  NETRL_KERNEL_INLINE Real* at(int q) const { return (parity != nullptr && parity[q]) ? b : a; }
+  NETRL_KERNEL_INLINE Real* other(int q) const { return (parity != nullptr && parity[q]) ? a : b; }
 };
 
 template <class Real>
@@ -123,7 +123,7 @@ struct BellmanOp {
     Real* out;
     Real lambda, inv_temp, lp1, lp0;
   };
-  NETRL_HD_INLINE Ctx context(int q) const {
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
     c.w = w.at(q);
     c.out = out;
@@ -132,18 +132,18 @@ struct BellmanOp {
     c.lp1 = c.lp0 = Real(0);
     return c;
   }
-  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
     const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
     c.lp1 = params.log_p1[k];
     c.lp0 = params.log_p0[k];
   }
-  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     const Real* NETRL_RESTRICT r = reward + base;
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = r[j];
   }
-  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
     const Real a1 = c.w[o1] * c.inv_temp + c.lp1;
     const Real a0 = c.w[o0] * c.inv_temp + c.lp0;
     const Real t = c.lambda * math::lse2(a1, a0);
@@ -168,7 +168,7 @@ struct PolicyEvalOp {
     Real* out;
     Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
   };
-  NETRL_HD_INLINE Ctx context(int q) const {
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
     c.wh = wh.at(q);
     c.wv = wv.at(q);
@@ -179,19 +179,19 @@ struct PolicyEvalOp {
     c.lp1 = c.lp0 = c.logit = Real(0);
     return c;
   }
-  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
     const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
     c.lp1 = params.log_p1[k];
     c.lp0 = params.log_p0[k];
     c.logit = params.logit[k];
   }
-  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     const Real* NETRL_RESTRICT r = reward + base;
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = r[j];
   }
-  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
     const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
     const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
     const Real t =
@@ -216,7 +216,7 @@ struct AdjointOp {
     Real* y;
     Real inv_temp, inv_nf, logit;
   };
-  NETRL_HD_INLINE Ctx context(int q) const {
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
     c.wh = wh.at(q);
     c.mu = mu.at(q);
@@ -226,15 +226,15 @@ struct AdjointOp {
     c.logit = Real(0);
     return c;
   }
-  NETRL_HD_INLINE void neuron(Ctx& c, int q, int i) const {
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
     c.logit = params.logit[static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i)];
   }
-  NETRL_HD_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.y + base;
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = Real(0);
   }
-  NETRL_HD_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
     const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
     const Real rho = math::sigmoid(z);
     const Real s = (c.mu[o0] + c.mu[o1]) * c.inv_nf;
@@ -285,14 +285,14 @@ struct PairSweep {
     }
   }
 
-  NETRL_HD_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t len) const {
+  NETRL_KERNEL_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t len) const {
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) op.pair(ctx, o0 + j, o1 + j);
   }
 
   /// All pairs (g + j, g + j + S), j < S, of the groups g = base + 2 S q covering `len` states.
   template <int S>
-  NETRL_HD_INLINE void run_fixed(const typename Op::Ctx& ctx, index_t base, index_t len) const {
+  NETRL_KERNEL_INLINE void run_fixed(const typename Op::Ctx& ctx, index_t base, index_t len) const {
     const index_t groups = len / (2 * S);
     NETRL_SIMD
     for (index_t q = 0; q < groups; ++q) {
@@ -316,12 +316,12 @@ struct NeuronSums {
   double spike[kSlots];
   double silent[kSlots];
   double cost[kSlots];
-  NETRL_HD_INLINE static NeuronSums identity() {
+  NETRL_KERNEL_INLINE static NeuronSums identity() {
     NeuronSums s;
     for (int u = 0; u < kSlots; ++u) s.spike[u] = s.silent[u] = s.cost[u] = 0.0;
     return s;
   }
-  NETRL_HD_INLINE void combine(const NeuronSums& o) {
+  NETRL_KERNEL_INLINE void combine(const NeuronSums& o) {
     for (int u = 0; u < kSlots; ++u) {
       spike[u] += o.spike[u];
       silent[u] += o.silent[u];
@@ -375,7 +375,7 @@ struct PairStats {
     return out;
   }
 
-  NETRL_HD_INLINE static void run(const Real* w, const Real* m, Real inv_temp, Real logit, Real lp1,
+  NETRL_KERNEL_INLINE static void run(const Real* w, const Real* m, Real inv_temp, Real logit, Real lp1,
                                   Real lp0, index_t o0, index_t o1, index_t len, double* sums) {
     double sp = 0.0, si = 0.0, co = 0.0;
     NETRL_SIMD_SUM3(sp, si, co)
@@ -398,7 +398,7 @@ struct PairStats {
 struct Chunking {
   index_t states = 1;  // per problem
   index_t chunk = 1;
-  NETRL_HD_INLINE int problem(index_t k) const {
+  NETRL_KERNEL_INLINE int problem(index_t k) const {
     return static_cast<int>((k * chunk) / states);
   }
 };
@@ -406,7 +406,7 @@ struct Chunking {
 struct SpanValue {
   double lo, hi, max_abs;
   std::uint64_t nonfinite;
-  NETRL_HD_INLINE static SpanValue identity() {
+  NETRL_KERNEL_INLINE static SpanValue identity() {
     SpanValue v;
     v.lo = math::infinity<double>();
     v.hi = -math::infinity<double>();
@@ -414,7 +414,7 @@ struct SpanValue {
     v.nonfinite = 0;
     return v;
   }
-  NETRL_HD_INLINE void combine(const SpanValue& o) {
+  NETRL_KERNEL_INLINE void combine(const SpanValue& o) {
     lo = o.lo < lo ? o.lo : lo;
     hi = o.hi > hi ? o.hi : hi;
     max_abs = o.max_abs > max_abs ? o.max_abs : max_abs;
@@ -472,13 +472,13 @@ struct RelativeStep {
 struct MuValue {
   double change, mass;
   std::uint64_t nonfinite;
-  NETRL_HD_INLINE static MuValue identity() {
+  NETRL_KERNEL_INLINE static MuValue identity() {
     MuValue v;
     v.change = v.mass = 0.0;
     v.nonfinite = 0;
     return v;
   }
-  NETRL_HD_INLINE void combine(const MuValue& o) {
+  NETRL_KERNEL_INLINE void combine(const MuValue& o) {
     change += o.change;
     mass += o.mass;
     nonfinite += o.nonfinite;
@@ -527,12 +527,12 @@ struct StationaryStep {
 
 struct DotValue {
   double dot, mass;
-  NETRL_HD_INLINE static DotValue identity() {
+  NETRL_KERNEL_INLINE static DotValue identity() {
     DotValue v;
     v.dot = v.mass = 0.0;
     return v;
   }
-  NETRL_HD_INLINE void combine(const DotValue& o) {
+  NETRL_KERNEL_INLINE void combine(const DotValue& o) {
     dot += o.dot;
     mass += o.mass;
   }

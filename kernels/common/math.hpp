@@ -16,7 +16,7 @@ namespace netrl::kernels::NETRL_KERNELS_NS {
 namespace math {
 
 template <class To, class From>
-NETRL_HD_INLINE To bit_cast(From from) {
+NETRL_KERNEL_INLINE To bit_cast(From from) {
   static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
   To to;
   std::memcpy(&to, &from, sizeof(To));
@@ -25,28 +25,28 @@ NETRL_HD_INLINE To bit_cast(From from) {
 
 /// +infinity (std::numeric_limits is not callable from device code without relaxed constexpr).
 template <class Real>
-NETRL_HD_INLINE Real infinity();
+NETRL_KERNEL_INLINE Real infinity();
 template <>
-NETRL_HD_INLINE double infinity<double>() {
+NETRL_KERNEL_INLINE double infinity<double>() {
   return HUGE_VAL;
 }
 template <>
-NETRL_HD_INLINE float infinity<float>() {
+NETRL_KERNEL_INLINE float infinity<float>() {
   return HUGE_VALF;
 }
 
 #if defined(__CUDA_ARCH__)
-NETRL_HD_INLINE double abs_value(double x) { return ::fabs(x); }
-NETRL_HD_INLINE float abs_value(float x) { return ::fabsf(x); }
+NETRL_KERNEL_INLINE double abs_value(double x) { return ::fabs(x); }
+NETRL_KERNEL_INLINE float abs_value(float x) { return ::fabsf(x); }
 #else
-NETRL_HD_INLINE double abs_value(double x) { return std::fabs(x); }
-NETRL_HD_INLINE float abs_value(float x) { return std::fabs(x); }
+NETRL_KERNEL_INLINE double abs_value(double x) { return std::fabs(x); }
+NETRL_KERNEL_INLINE float abs_value(float x) { return std::fabs(x); }
 #endif
 
 /// exp(-d) for d >= 0. Results below exp(-300) (double) / exp(-40) (float) are returned as that
 /// bound: they only ever enter log1p(exp(-d)) next to an O(1) term, and the bound keeps every
 /// intermediate normal (no denormal slow paths).
-NETRL_HD_INLINE double exp_neg(double d) {
+NETRL_KERNEL_INLINE double exp_neg(double d) {
 #if defined(__CUDA_ARCH__)
   return ::exp(-d);
 #else
@@ -81,7 +81,7 @@ NETRL_HD_INLINE double exp_neg(double d) {
 #endif
 }
 
-NETRL_HD_INLINE float exp_neg(float d) {
+NETRL_KERNEL_INLINE float exp_neg(float d) {
 #if defined(__CUDA_ARCH__)
   return ::expf(-d);
 #else
@@ -109,7 +109,7 @@ NETRL_HD_INLINE float exp_neg(float d) {
 }
 
 /// log(1 + e) for e in [0, 1] (absolute accuracy, which is what a log-sum-exp needs).
-NETRL_HD_INLINE double log1p_unit(double e) {
+NETRL_KERNEL_INLINE double log1p_unit(double e) {
 #if defined(__CUDA_ARCH__)
   return ::log1p(e);
 #else
@@ -136,7 +136,7 @@ NETRL_HD_INLINE double log1p_unit(double e) {
 #endif
 }
 
-NETRL_HD_INLINE float log1p_unit(float e) {
+NETRL_KERNEL_INLINE float log1p_unit(float e) {
 #if defined(__CUDA_ARCH__)
   return ::log1pf(e);
 #else
@@ -157,7 +157,7 @@ NETRL_HD_INLINE float log1p_unit(float e) {
 
 /// Stable log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)).
 template <class Real>
-NETRL_HD_INLINE Real lse2(Real a, Real b) {
+NETRL_KERNEL_INLINE Real lse2(Real a, Real b) {
   const Real hi = a > b ? a : b;
   return hi + log1p_unit(exp_neg(abs_value(a - b)));
 }
@@ -173,14 +173,14 @@ struct PairPolicy {
 };
 
 template <class Real>
-NETRL_HD_INLINE Real sigmoid(Real z) {
+NETRL_KERNEL_INLINE Real sigmoid(Real z) {
   const Real e = exp_neg(abs_value(z));
   const Real inv = Real(1) / (Real(1) + e);
   return z >= Real(0) ? inv : e * inv;
 }
 
 template <class Real>
-NETRL_HD_INLINE PairPolicy<Real> pair_policy(Real z, Real log_p1, Real log_p0) {
+NETRL_KERNEL_INLINE PairPolicy<Real> pair_policy(Real z, Real log_p1, Real log_p0) {
   const Real e = exp_neg(abs_value(z));
   const Real inv = Real(1) / (Real(1) + e);
   const Real rho = z >= Real(0) ? inv : e * inv;
