@@ -4,9 +4,10 @@
 // (Eigen's parallel GEMM on N = 1024 matrices).
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <Eigen/Dense>
 #include <chrono>
-#include <cstring>
 #include <random>
 #include <vector>
 
@@ -85,16 +86,4 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<char*> args;
-  for (int k = 0; k < argc; ++k) {
-    if (std::strcmp(argv[k], "--netrl_smoke") == 0) g_smoke = true;
-    else args.push_back(argv[k]);
-  }
-  register_all();
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return netrl::bench::run(argc, argv, &g_smoke, register_all); }

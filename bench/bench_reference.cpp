@@ -3,9 +3,10 @@
 // exp per action and one log per agent and state) at this machine's measured exp/log rate.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "netrl/core/maze.hpp"
@@ -81,15 +82,4 @@ BENCHMARK(BM_ReferenceMaze)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<char*> args;
-  for (int k = 0; k < argc; ++k) {
-    if (std::strcmp(argv[k], "--netrl_smoke") == 0) g_smoke = true;
-    else args.push_back(argv[k]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return netrl::bench::run(argc, argv, &g_smoke, nullptr); }

@@ -15,12 +15,13 @@
 // with other jobs, wall-clock rates understate what the cores deliver. Run with
 // --netrl_smoke (CTest) for a tiny configuration of each family.
 #include <benchmark/benchmark.h>
+
+#include "bench_main.hpp"
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <ctime>
 #include <random>
@@ -230,16 +231,4 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<char*> args;
-  for (int k = 0; k < argc; ++k) {
-    if (std::strcmp(argv[k], "--netrl_smoke") == 0) g_smoke = true;
-    else args.push_back(argv[k]);
-  }
-  register_all();
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return netrl::bench::run(argc, argv, &g_smoke, register_all); }

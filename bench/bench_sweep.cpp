@@ -16,13 +16,14 @@
 //
 // --netrl_smoke runs tiny sizes only (the CTest smoke test).
 #include <benchmark/benchmark.h>
+
+#include "bench_main.hpp"
 #include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -234,29 +235,4 @@ void register_benchmarks() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // Strip --netrl_smoke before Google Benchmark parses the arguments. Google Benchmark 1.7 reads
-  // --benchmark_min_time as a plain number of seconds (1.8 adds the "s" suffix and still accepts
-  // a plain number): drop the suffix so the CTest smoke command works with both.
-  std::vector<std::string> args;
-  for (int k = 1; k < argc; ++k) {
-    std::string arg = argv[k];
-    if (arg == "--netrl_smoke") {
-      g_smoke = true;
-      continue;
-    }
-    const std::string min_time = "--benchmark_min_time=";
-    if (arg.rfind(min_time, 0) == 0 && arg.size() > min_time.size() && arg.back() == 's') arg.pop_back();
-    args.push_back(arg);
-  }
-  std::vector<char*> cargs{argv[0]};
-  for (std::string& a : args) cargs.push_back(a.data());
-  argc = static_cast<int>(cargs.size());
-  argv = cargs.data();
-  register_benchmarks();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return netrl::bench::run(argc, argv, &g_smoke, register_benchmarks); }

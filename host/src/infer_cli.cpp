@@ -353,13 +353,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
 }
 
 InferConfig load_infer_config(const std::string& path) {
-  const std::string text = io::read_file(path);
-  json config;
-  try {
-    config = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw IoError(path + ": malformed JSON: " + e.what());
-  }
+  const json config = read_json_file(path);
   return parse_infer_config(config, path);
 }
 

@@ -283,16 +283,16 @@ Problem parse_problem(const json& config, const std::string& source) {
   return p;
 }
 
-Problem load_problem(const std::string& path) {
+json read_json_file(const std::string& path) {
   const std::string text = io::read_file(path);
-  json config;
   try {
-    config = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     throw IoError(path + ": malformed JSON: " + e.what());
   }
-  return parse_problem(config, path);
 }
+
+Problem load_problem(const std::string& path) { return parse_problem(read_json_file(path), path); }
 
 std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
 

@@ -255,13 +255,7 @@ SamplingOptions parse_sampling(const json& j) {
 }
 
 SampleConfig load_config(const std::string& path) {
-  const std::string text = io::read_file(path);
-  json config;
-  try {
-    config = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw IoError(path + ": malformed JSON: " + e.what());
-  }
+  const json config = read_json_file(path);
   if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe(config));
   SampleConfig c;
   c.source = path;

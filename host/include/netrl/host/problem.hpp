@@ -29,6 +29,8 @@ struct Problem {
 /// directory of `source_path`. Throws InvalidInput naming the field (e.g. "solver.tol") for
 /// unknown keys, wrong types and values out of bounds; IoError for unreadable files.
 Problem parse_problem(const nlohmann::json& config, const std::string& source_path);
+/// Reads a JSON file; malformed JSON is an IoError naming the file, line and column.
+nlohmann::json read_json_file(const std::string& path);
 /// Reads and parses a configuration file; malformed JSON is an IoError with line and column.
 Problem load_problem(const std::string& path);
 
