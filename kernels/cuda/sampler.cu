@@ -514,7 +514,17 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
   add(c.transitions, out.transitions);
   add(c.spike_count, out.spike_count);
   add(c.active, out.active);
-  add(c.coactive, out.coactive);
+  if (out.coactive && c.coactive.size() > 0) {
+    // The word kernel counts each pair once, at (i, j) with i <= j: mirror it into (j, i).
+    std::vector<std::uint64_t> v(c.coactive.size());
+    c.coactive.download(v.data());
+    const auto un = static_cast<std::uint64_t>(n);
+    for (std::uint64_t i = 0; i < un; ++i)
+      for (std::uint64_t j = i; j < un; ++j) {
+        out.coactive[i * un + j] += v[i * un + j];
+        if (i != j) out.coactive[j * un + i] += v[i * un + j];
+      }
+  }
   add(c.flips, out.flips);
   if (c.active_f.size() > 0 && out.active) {
     std::vector<double> v(c.active_f.size());

@@ -24,4 +24,10 @@ template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const En
 
 std::uint64_t available_memory() { return 0; }
 
+double lse2_rate(bool) { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
+double copy_bandwidth() { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
+double time_engine_ms(const std::function<void()>&) {
+  throw BackendError(std::string("cuda backend: ") + kNotBuilt);
+}
+
 }  // namespace netrl::kernels::cuda

@@ -16,6 +16,7 @@
 // the CUDA backend (netrl::kernels::cuda, built with NETRL_HAVE_CUDA) runs the same bodies as
 // CUDA kernels and the input mixing with cuBLAS.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -134,6 +135,14 @@ template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Free device memory in bytes (0 without a device).
 std::uint64_t available_memory();
+/// Benchmark floors measured on the current device: two-term log-sum-exps per second of the
+/// kernels' own lse2 in a register-resident loop, and the device-to-device copy bandwidth in
+/// bytes per second (read + written).
+double lse2_rate(bool single_precision);
+double copy_bandwidth();
+/// Milliseconds between CUDA events recorded on the default stream around `work` (after one
+/// warm-up call of it): the device time of an engine call.
+double time_engine_ms(const std::function<void()>& work);
 }  // namespace cuda
 
 }  // namespace netrl::kernels
