@@ -1,10 +1,11 @@
 // The exact solver's kernels on the host backend.
 //
-//  BM_Sweep<Real>/n     the soft Bellman sweep T h (all free neurons, m = 1) in pair terms per
-//                       second, beside its floor: the same stable two-term log-sum-exp
+//  BM_Sweep<Real>/n     the soft Bellman sweep T h (all free neurons, m = 1; n = 12 .. 26) in pair
+//                       terms per second, beside its floor: the same stable two-term log-sum-exp
 //                       (kernels::host::lse2_floor, compiled with the kernels' flags) in a tight
 //                       vectorised loop over L1-resident arrays on every thread, measured in the
-//                       same run. fraction = sweep rate / floor rate.
+//                       same run. fraction = sweep rate / floor rate. peak_rss_MiB: the process's
+//                       high-water mark so far (n = 26 double: 8 arrays of 2^26 values, 4 GiB).
 //  BM_ValueStep<Real>/n one full value-iteration step (sweep + span reduction + relative update).
 //  BM_CountSolve/n      time to solution of a count-reward network (m = 1, tol 1e-8) and the
 //                       process's peak resident memory (getrusage ru_maxrss, a high-water mark:
@@ -124,6 +125,7 @@ void BM_Sweep(benchmark::State& state) {
   const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : state) engine->bellman(one);
   report_rate<Real>(state, nf, seconds_since(t0));
+  state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 
 template <class Real>
@@ -214,7 +216,7 @@ void BM_HostVsReference(benchmark::State& state) {
 }
 
 void register_benchmarks() {
-  const std::vector<int> sweep_n = g_smoke ? std::vector<int>{8} : std::vector<int>{12, 14, 16, 18, 20, 22, 24};
+  const std::vector<int> sweep_n = g_smoke ? std::vector<int>{8} : std::vector<int>{12, 14, 16, 18, 20, 22, 24, 26};
   for (int n : sweep_n) {
     benchmark::RegisterBenchmark("BM_Sweep<double>", BM_Sweep<double>)->Arg(n)->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark("BM_Sweep<float>", BM_Sweep<float>)->Arg(n)->Unit(benchmark::kMillisecond)->UseRealTime();
