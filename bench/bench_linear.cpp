@@ -1,7 +1,8 @@
 // Batched dense (I - P) solves on the host: problems per second for N = 256..4096, beside the
 // floor: the LU's flops (2/3 (N+1)^3 for the factorisation plus 2 x 2 (N+1)^2 for the two
 // triangular solve pairs) at this machine's GEMM rate, measured in the same run with both cores
-// (Eigen's parallel GEMM on N = 1024 matrices).
+// (Eigen's parallel GEMM on N = 1024 matrices). Where a CUDA device answers, BM_DenseBatchedCuda
+// runs the same solves through cuSOLVER / cuBLAS batched LU, floor at the device's DGEMM rate.
 #include <benchmark/benchmark.h>
 
 #include "bench_main.hpp"
@@ -9,9 +10,12 @@
 #include <Eigen/Dense>
 #include <chrono>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "netrl/host/linear_solve.hpp"
+#include "netrl/kernels/dense_lu.hpp"
+#include "netrl/kernels/exact_engine.hpp"
 
 namespace {
 
@@ -46,7 +50,9 @@ std::vector<double> random_chains(std::int64_t n, int batch, std::mt19937_64& rn
   return P;
 }
 
-void BM_DenseBatched(benchmark::State& state) {
+/// Host (Eigen) or CUDA (cuSOLVER / cuBLAS batched) LUs; the floor is the LU flops at the GEMM
+/// rate of the same place (Eigen on the host cores, cublasDgemm on the device).
+void dense_batched(benchmark::State& state, netrl::linear::DenseBackend backend) {
   const std::int64_t n = state.range(0);
   const int batch = static_cast<int>(state.range(1));
   std::mt19937_64 rng(7);
@@ -56,14 +62,16 @@ void BM_DenseBatched(benchmark::State& state) {
   double total = 0.0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto s = netrl::linear::solve_dense_batched(P.data(), g.data(), n, batch);
+    auto s = netrl::linear::solve_dense_batched(P.data(), g.data(), n, batch, backend);
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     benchmark::DoNotOptimize(s.data());
   }
   const double seconds = total / static_cast<double>(state.iterations());
   const double N = static_cast<double>(n + 1);
   const double flops = batch * (2.0 / 3.0 * N * N * N + 4.0 * N * N);
-  const double gemm = gemm_flops_per_second();
+  const bool cuda = backend == netrl::linear::DenseBackend::cuda;
+  const double gemm = cuda ? netrl::kernels::cuda::dgemm_rate(2048) : gemm_flops_per_second();
+  if (cuda) state.SetLabel("cuda: wall time with the host assembly, checks and transfers");
   state.counters["problems_per_s"] = batch / seconds;
   state.counters["gflops"] = flops / seconds * 1e-9;
   state.counters["gemm_gflops"] = gemm * 1e-9;
@@ -71,12 +79,28 @@ void BM_DenseBatched(benchmark::State& state) {
   state.counters["fraction_of_floor"] = flops / gemm / seconds;
 }
 
+void BM_DenseBatched(benchmark::State& state) { dense_batched(state, netrl::linear::DenseBackend::host); }
+void BM_DenseBatchedCuda(benchmark::State& state) { dense_batched(state, netrl::linear::DenseBackend::cuda); }
+
 void register_all() {
   const std::vector<std::pair<std::int64_t, int>> sizes =
       g_smoke ? std::vector<std::pair<std::int64_t, int>>{{64, 4}}
               : std::vector<std::pair<std::int64_t, int>>{{256, 32}, {512, 8}, {1024, 4}, {2048, 2}, {4096, 2}};
   for (auto [n, b] : sizes) {
     benchmark::RegisterBenchmark("BM_DenseBatched", BM_DenseBatched)
+        ->Args({n, b})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(g_smoke ? 0.001 : 0.5);
+  }
+  // The device path where a device answers (CUDA builds): more and larger problems per call.
+  std::string reason;
+  if (!netrl::kernels::cuda::exact_device_available(&reason)) return;
+  const std::vector<std::pair<std::int64_t, int>> device_sizes =
+      g_smoke ? std::vector<std::pair<std::int64_t, int>>{{64, 4}}
+              : std::vector<std::pair<std::int64_t, int>>{{64, 1024}, {256, 256}, {256, 1}, {1024, 8}, {2048, 4}, {4096, 2}};
+  for (auto [n, b] : device_sizes) {
+    benchmark::RegisterBenchmark("BM_DenseBatchedCuda", BM_DenseBatchedCuda)
         ->Args({n, b})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()

@@ -1,4 +1,5 @@
 #include "netrl/host/linear_solve.hpp"
+#include "netrl/kernels/dense_lu.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -31,22 +32,22 @@ void check_dense_size(std::int64_t n) {
 
 }  // namespace
 
-DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64_t n64) {
-  check_dense_size(n64);
-  const Index n = static_cast<Index>(n64);
-  const Eigen::Map<const RowMatrix> P(P_data, n, n);
-  const Eigen::Map<const VectorXd> g(g_data, n);
+namespace {
+
+/// The bordered matrix M = [[I - P, 1], [e_0^T, 0]] of order n + 1 (column-major).
+MatrixXd bordered(const Eigen::Map<const RowMatrix>& P) {
+  const Index n = P.rows();
   MatrixXd M = MatrixXd::Zero(n + 1, n + 1);
   M.topLeftCorner(n, n) = MatrixXd::Identity(n, n) - P;
   M.topRightCorner(n, 1).setOnes();
   M(n, 0) = 1.0;
-  const Eigen::PartialPivLU<MatrixXd> lu(M);
-  VectorXd rhs = VectorXd::Zero(n + 1);
-  rhs.head(n) = g;
-  const VectorXd x = lu.solve(rhs);
-  rhs.setZero();
-  rhs(n) = 1.0;
-  const VectorXd z = lu.transpose().solve(rhs);
+  return M;
+}
+
+/// v, mu and L from the solutions of M x = [g; 0] and M^T z = [0; 1], with the residual checks.
+DenseSolution finish_dense(const Eigen::Map<const RowMatrix>& P, const Eigen::Map<const VectorXd>& g,
+                           const VectorXd& x, const VectorXd& z) {
+  const Index n = P.rows();
   DenseSolution s;
   const VectorXd mu = z.head(n);
   const VectorXd v = x.head(n).array() - mu.dot(x.head(n));
@@ -66,9 +67,75 @@ DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64
   return s;
 }
 
-std::vector<DenseSolution> solve_dense_batched(const double* P, const double* g, std::int64_t n, int batch) {
+/// The right-hand sides [g; 0] and [0; 1] of order n + 1.
+void bordered_rhs(const Eigen::Map<const VectorXd>& g, double* rhs_n, double* rhs_t) {
+  const Index n = g.size();
+  for (Index k = 0; k < n; ++k) {
+    rhs_n[k] = g(k);
+    rhs_t[k] = 0.0;
+  }
+  rhs_n[n] = 0.0;
+  rhs_t[n] = 1.0;
+}
+
+/// The batch through the GPU's LU (kernels/cuda/dense_lu.cu); assembly and checks on the host.
+std::vector<DenseSolution> solve_dense_batched_cuda(const double* P, const double* g, std::int64_t n, int batch) {
+  const std::int64_t N = n + 1;
+  std::vector<double> A(static_cast<std::size_t>(batch * N * N)), rhs_n(static_cast<std::size_t>(batch * N)),
+      rhs_t(static_cast<std::size_t>(batch * N));
+#pragma omp parallel for schedule(static)
+  for (int b = 0; b < batch; ++b) {
+    const Eigen::Map<const RowMatrix> Pb(P + static_cast<std::int64_t>(b) * n * n, n, n);
+    const Eigen::Map<const VectorXd> gb(g + static_cast<std::int64_t>(b) * n, n);
+    const MatrixXd M = bordered(Pb);
+    std::copy(M.data(), M.data() + N * N, A.begin() + static_cast<std::int64_t>(b) * N * N);
+    bordered_rhs(gb, rhs_n.data() + static_cast<std::int64_t>(b) * N, rhs_t.data() + static_cast<std::int64_t>(b) * N);
+  }
+  std::vector<int> info;
+  kernels::cuda::lu_solve_batched(A, static_cast<int>(N), batch, &rhs_n, &rhs_t, &info);
+  std::vector<DenseSolution> out(static_cast<std::size_t>(batch));
+  std::vector<std::string> errors(static_cast<std::size_t>(batch));
+#pragma omp parallel for schedule(static)
+  for (int b = 0; b < batch; ++b) {
+    try {
+      if (info[static_cast<std::size_t>(b)] != 0) {
+        throw NumericalError("dense (I - P) solve: the bordered matrix is singular (zero pivot " +
+                             std::to_string(info[static_cast<std::size_t>(b)]) + "); the chain is not unichain");
+      }
+      const Eigen::Map<const RowMatrix> Pb(P + static_cast<std::int64_t>(b) * n * n, n, n);
+      const Eigen::Map<const VectorXd> gb(g + static_cast<std::int64_t>(b) * n, n);
+      const Eigen::Map<const VectorXd> x(rhs_n.data() + static_cast<std::int64_t>(b) * N, N);
+      const Eigen::Map<const VectorXd> z(rhs_t.data() + static_cast<std::int64_t>(b) * N, N);
+      out[static_cast<std::size_t>(b)] = finish_dense(Pb, gb, x, z);
+    } catch (const std::exception& e) {
+      errors[static_cast<std::size_t>(b)] = e.what();
+    }
+  }
+  for (int b = 0; b < batch; ++b) {
+    if (!errors[static_cast<std::size_t>(b)].empty())
+      throw NumericalError("batch problem " + std::to_string(b) + ": " + errors[static_cast<std::size_t>(b)]);
+  }
+  return out;
+}
+
+}  // namespace
+
+DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64_t n64) {
+  check_dense_size(n64);
+  const Index n = static_cast<Index>(n64);
+  const Eigen::Map<const RowMatrix> P(P_data, n, n);
+  const Eigen::Map<const VectorXd> g(g_data, n);
+  const Eigen::PartialPivLU<MatrixXd> lu(bordered(P));
+  VectorXd rhs_n(n + 1), rhs_t(n + 1);
+  bordered_rhs(g, rhs_n.data(), rhs_t.data());
+  return finish_dense(P, g, lu.solve(rhs_n), lu.transpose().solve(rhs_t));
+}
+
+std::vector<DenseSolution> solve_dense_batched(const double* P, const double* g, std::int64_t n, int batch,
+                                               DenseBackend backend) {
   check_dense_size(n);
   if (batch < 1) throw InvalidInput("batch", "must be at least 1, got " + std::to_string(batch));
+  if (backend == DenseBackend::cuda) return solve_dense_batched_cuda(P, g, n, batch);
   std::vector<DenseSolution> out(static_cast<std::size_t>(batch));
   std::vector<std::string> errors(static_cast<std::size_t>(batch));
 #pragma omp parallel for schedule(dynamic, 1)

@@ -1,5 +1,6 @@
 // The CUDA entry points of a build without CUDA (NETRL_CUDA=OFF): no device, clear errors.
 #include "netrl/core/error.hpp"
+#include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl::kernels::cuda {
@@ -29,5 +30,11 @@ double copy_bandwidth() { throw BackendError(std::string("cuda backend: ") + kNo
 double time_engine_ms(const std::function<void()>&) {
   throw BackendError(std::string("cuda backend: ") + kNotBuilt);
 }
+
+void lu_solve_batched(const std::vector<double>&, int, int, std::vector<double>*, std::vector<double>*,
+                      std::vector<int>*) {
+  throw BackendError(std::string("cuda dense LU: ") + kNotBuilt);
+}
+double dgemm_rate(int) { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
 
 }  // namespace netrl::kernels::cuda

@@ -32,9 +32,16 @@ constexpr std::int64_t kMaxDenseStates = 8192;
 /// One problem: P row-major n x n (row-stochastic), g of length n.
 DenseSolution solve_dense(const double* P, const double* g, std::int64_t n);
 
-/// `batch` problems of equal size laid out contiguously (P: batch * n * n, g: batch * n), solved
-/// in parallel on the host (OpenMP over problems, one LU each).
-std::vector<DenseSolution> solve_dense_batched(const double* P, const double* g, std::int64_t n, int batch);
+/// Where the batched dense LUs run: `host` (Eigen, OpenMP over problems) or `cuda` (cuSOLVER
+/// getrf/getrs for one problem or orders above 512, cuBLAS getrfBatched/getrsBatched for many
+/// small ones; kernels/cuda/dense_lu.cu). The matrices are assembled and the answers checked on
+/// the host in both cases; `cuda` throws BackendError without a CUDA build or a device.
+enum class DenseBackend { host, cuda };
+
+/// `batch` problems of equal size laid out contiguously (P: batch * n * n, g: batch * n), one LU
+/// each.
+std::vector<DenseSolution> solve_dense_batched(const double* P, const double* g, std::int64_t n, int batch,
+                                               DenseBackend backend = DenseBackend::host);
 
 /// y = A x for a matrix-free operator of size n.
 using LinearOperator = std::function<void(const std::vector<double>& x, std::vector<double>& y)>;
