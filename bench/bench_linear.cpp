@@ -83,29 +83,18 @@ void BM_DenseBatched(benchmark::State& state) { dense_batched(state, netrl::line
 void BM_DenseBatchedCuda(benchmark::State& state) { dense_batched(state, netrl::linear::DenseBackend::cuda); }
 
 void register_all() {
-  const std::vector<std::pair<std::int64_t, int>> sizes =
-      g_smoke ? std::vector<std::pair<std::int64_t, int>>{{64, 4}}
-              : std::vector<std::pair<std::int64_t, int>>{{256, 32}, {512, 8}, {1024, 4}, {2048, 2}, {4096, 2}};
-  for (auto [n, b] : sizes) {
-    benchmark::RegisterBenchmark("BM_DenseBatched", BM_DenseBatched)
-        ->Args({n, b})
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(g_smoke ? 0.001 : 0.5);
-  }
+  using Sizes = std::vector<std::pair<std::int64_t, int>>;  // (states, problems)
+  auto add = [](const char* name, void (*fn)(benchmark::State&), const Sizes& sizes) {
+    for (auto [n, b] : sizes)
+      benchmark::RegisterBenchmark(name, fn)->Args({n, b})->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(g_smoke ? 0.001 : 0.5);
+  };
+  add("BM_DenseBatched", BM_DenseBatched,
+      g_smoke ? Sizes{{64, 4}} : Sizes{{256, 32}, {512, 8}, {1024, 4}, {2048, 2}, {4096, 2}});
   // The device path where a device answers (CUDA builds): more and larger problems per call.
   std::string reason;
   if (!netrl::kernels::cuda::exact_device_available(&reason)) return;
-  const std::vector<std::pair<std::int64_t, int>> device_sizes =
-      g_smoke ? std::vector<std::pair<std::int64_t, int>>{{64, 4}}
-              : std::vector<std::pair<std::int64_t, int>>{{64, 1024}, {256, 256}, {256, 1}, {1024, 8}, {2048, 4}, {4096, 2}};
-  for (auto [n, b] : device_sizes) {
-    benchmark::RegisterBenchmark("BM_DenseBatchedCuda", BM_DenseBatchedCuda)
-        ->Args({n, b})
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(g_smoke ? 0.001 : 0.5);
-  }
+  add("BM_DenseBatchedCuda", BM_DenseBatchedCuda,
+      g_smoke ? Sizes{{64, 4}} : Sizes{{64, 1024}, {256, 256}, {256, 1}, {1024, 8}, {2048, 4}, {4096, 2}});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // default stream; host copies order with the calls.
 #include <cusolverDn.h>
 
+#include <memory>
 #include <sstream>
 
 #include "launch.cuh"
@@ -19,31 +20,13 @@ void check_cusolver(cusolverStatus_t code, const char* call, const char* file, i
 }
 #define NETRL_CUSOLVER_CHECK(call) check_cusolver((call), #call, __FILE__, __LINE__)
 
-/// A cuSOLVER dense handle (RAII).
-class Solver {
- public:
-  Solver() { NETRL_CUSOLVER_CHECK(cusolverDnCreate(&handle_)); }
-  ~Solver() { cusolverDnDestroy(handle_); }
-  Solver(const Solver&) = delete;
-  Solver& operator=(const Solver&) = delete;
-  cusolverDnHandle_t get() const { return handle_; }
-
- private:
-  cusolverDnHandle_t handle_ = nullptr;
-};
-
-/// A cuBLAS handle (RAII).
-class Blas {
- public:
-  Blas() { NETRL_CUBLAS_CHECK(cublasCreate(&handle_)); }
-  ~Blas() { cublasDestroy(handle_); }
-  Blas(const Blas&) = delete;
-  Blas& operator=(const Blas&) = delete;
-  cublasHandle_t get() const { return handle_; }
-
- private:
-  cublasHandle_t handle_ = nullptr;
-};
+/// A cuSOLVER dense handle, destroyed with its owner.
+using SolverHandle = std::unique_ptr<cusolverDnContext, decltype(&cusolverDnDestroy)>;
+SolverHandle make_solver() {
+  cusolverDnHandle_t handle = nullptr;
+  NETRL_CUSOLVER_CHECK(cusolverDnCreate(&handle));
+  return SolverHandle(handle, &cusolverDnDestroy);
+}
 
 void require_device() {
   std::string reason;
@@ -53,7 +36,7 @@ void require_device() {
 /// One problem after the other through cuSOLVER (one workspace, reused).
 void solve_each(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
                 std::vector<double>* rhs_t, std::vector<int>* info) {
-  const Solver solver;
+  const SolverHandle solver = make_solver();
   const auto nn = static_cast<std::uint64_t>(N) * static_cast<std::uint64_t>(N);
   Array<double> a(nn), b(static_cast<std::uint64_t>(N)), c(static_cast<std::uint64_t>(N));
   Array<int> pivots(static_cast<std::uint64_t>(N)), dev_info(1);
@@ -81,7 +64,7 @@ void solve_each(const std::vector<double>& A, int N, int batch, std::vector<doub
 /// All problems in one cuBLAS batched factorisation and two batched solves.
 void solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
                    std::vector<double>* rhs_t, std::vector<int>* info) {
-  const Blas blas;
+  const Exec exec = Exec::make();  // its cuBLAS handle
   const auto nn = static_cast<std::uint64_t>(N) * static_cast<std::uint64_t>(N);
   const auto nb = static_cast<std::uint64_t>(batch);
   Array<double> a(nn * nb), b(static_cast<std::uint64_t>(N) * nb), c(static_cast<std::uint64_t>(N) * nb);
@@ -99,13 +82,13 @@ void solve_batched(const std::vector<double>& A, int N, int batch, std::vector<d
   a_ptr.upload(ha);
   b_ptr.upload(hb);
   c_ptr.upload(hc);
-  NETRL_CUBLAS_CHECK(cublasDgetrfBatched(blas.get(), N, a_ptr.data(), N, pivots.data(), dev_info.data(), batch));
+  NETRL_CUBLAS_CHECK(cublasDgetrfBatched(exec.res->blas, N, a_ptr.data(), N, pivots.data(), dev_info.data(), batch));
   info->assign(nb, 0);
   dev_info.download(0, nb, info->data());
   int arg_info = 0;
-  NETRL_CUBLAS_CHECK(cublasDgetrsBatched(blas.get(), CUBLAS_OP_N, N, 1, a_ptr.data(), N, pivots.data(), b_ptr.data(), N, &arg_info, batch));
+  NETRL_CUBLAS_CHECK(cublasDgetrsBatched(exec.res->blas, CUBLAS_OP_N, N, 1, a_ptr.data(), N, pivots.data(), b_ptr.data(), N, &arg_info, batch));
   if (arg_info != 0) throw BackendError("cublasDgetrsBatched: argument " + std::to_string(-arg_info) + " is invalid");
-  NETRL_CUBLAS_CHECK(cublasDgetrsBatched(blas.get(), CUBLAS_OP_T, N, 1, a_ptr.data(), N, pivots.data(), c_ptr.data(), N, &arg_info, batch));
+  NETRL_CUBLAS_CHECK(cublasDgetrsBatched(exec.res->blas, CUBLAS_OP_T, N, 1, a_ptr.data(), N, pivots.data(), c_ptr.data(), N, &arg_info, batch));
   if (arg_info != 0) throw BackendError("cublasDgetrsBatched: argument " + std::to_string(-arg_info) + " is invalid");
   b.download(0, static_cast<std::uint64_t>(N) * nb, rhs_n->data());
   c.download(0, static_cast<std::uint64_t>(N) * nb, rhs_t->data());
@@ -132,7 +115,7 @@ void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vecto
 
 double dgemm_rate(int N) {
   require_device();
-  const Blas blas;
+  const Exec exec = Exec::make();  // its cuBLAS handle
   const auto nn = static_cast<std::uint64_t>(N) * static_cast<std::uint64_t>(N);
   Array<double> a(nn), b(nn), c(nn);
   a.upload(std::vector<double>(nn, 0.5));
@@ -141,7 +124,7 @@ double dgemm_rate(int N) {
   double best = 1e300;
   for (int trial = 0; trial < 3; ++trial) {
     best = std::min(best, time_engine_ms([&] {
-      NETRL_CUBLAS_CHECK(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &one, a.data(), N, b.data(), N, &zero, c.data(), N));
+      NETRL_CUBLAS_CHECK(cublasDgemm(exec.res->blas, CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &one, a.data(), N, b.data(), N, &zero, c.data(), N));
     }));
   }
   return 2.0 * static_cast<double>(N) * N * N / (best * 1e-3);
