@@ -17,6 +17,7 @@
 #include "netrl/host/npy.hpp"
 #include "netrl/host/problem.hpp"
 #include "netrl/host/reference.hpp"
+#include "inverse_support.hpp"
 #include "test_support.hpp"
 
 namespace netrl {
@@ -147,8 +148,8 @@ TEST(InverseClosedForm, FromSamplesImprovesWithT) {
   const auto truth = model.reward.tabulate(model.n, 1);
   double previous = -1.0;
   for (std::uint64_t T : {2000u, 200000u}) {
-    std::mt19937_64 sim(17 + T);
-    const auto raster = inverse::simulate(model, exact.values, exact.prior, exact.stationary, T, sim);
+    const auto raster = test::sampled_raster(model, exact, T, 17 + T);
+    ASSERT_EQ(raster.steps, T);
     const NetworkData data = inverse::count_raster(raster, model, false, "data");
     const auto prior = inverse::firing_prior(model, data);
     const auto inv = inverse::closed_form(model, data, prior, model.lambda);
@@ -212,8 +213,7 @@ TEST(InverseMl, Count8FromSamplesImprovesWithT) {
   const auto truth = model.reward.tabulate(model.n, model.m());
   double previous = -1.0;
   for (std::uint64_t T : {10000u, 200000u}) {
-    std::mt19937_64 sim(41 + T);
-    const auto raster = inverse::simulate(model, exact.values, exact.prior, exact.stationary, T, sim);
+    const auto raster = test::sampled_raster(model, exact, T, 41 + T);
     const NetworkData data = inverse::count_raster(raster, model, true, "data");
     const auto prior = inverse::firing_prior(model, data);
     EXPECT_NEAR(prior[0], 0.5, 0.05);
@@ -652,6 +652,118 @@ TEST_F(InverseData, CountsStatesAndTransitions) {
   EXPECT_EQ(d.total, 4.0);
 }
 
+// Sampler-layout counts (`netrl sample` histogram.npy / transitions.npy): n = 3, m = 2, 16 states.
+TEST_F(InverseData, SampledCountsAreCheckedAgainstTheModel) {
+  std::vector<double> hist(16, 0.0), trans(16 * 4, 0.0);
+  hist[8 + 1] = 2.0;           // x = 1, b = 001, twice:
+  trans[(8 + 1) * 4 + 3] = 1;  // once it stays,
+  trans[(8 + 1) * 4 + 1] = 1;  // once neuron 1 turns on
+  const auto d = inverse::sampled_counts(model_, hist, trans, "data.samples");
+  EXPECT_EQ(d.total, 2.0);
+  EXPECT_EQ(d.visits[9], 2.0);
+  EXPECT_EQ(d.transitions[9 * 4 + 1], 1.0);
+  EXPECT_TRUE(inverse::sampled_counts(model_, hist, {}, "data.samples").transitions.empty());
+
+  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {}, "data.samples"); },
+               "m * 2^n = 16 states");
+  expect_error([&] { inverse::sampled_counts(model_, hist, std::vector<double>(16 * 3, 0.0), "data.samples"); },
+               "(m * 2^n) x (n + 1) = 16 x 4");
+  auto bad = hist;
+  bad[3] = 0.5;
+  expect_error([&] { inverse::sampled_counts(model_, bad, {}, "data.samples"); }, "histogram [3] = 0.5 is not a count");
+  bad[3] = -1.0;
+  expect_error([&] { inverse::sampled_counts(model_, bad, {}, "data.samples"); }, "is not a count");
+  auto short_row = trans;
+  short_row[(8 + 1) * 4 + 3] = 0.0;
+  expect_error([&] { inverse::sampled_counts(model_, hist, short_row, "data.samples"); }, "sum to 1 but its histogram count is 2");
+  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(16, 0.0), {}, "data.samples"); }, "empty");
+
+  NetworkModel clamped = model_;
+  clamped.clamps.push_back(Clamp{1, -1});
+  expect_error([&] { inverse::sampled_counts(clamped, hist, trans, "data.samples"); }, "flips neuron 1, which the model clamps");
+  auto inconsistent = hist;
+  inconsistent[2] = 1.0;  // b = 010 contradicts neuron 1 clamped silent
+  expect_error([&] { inverse::sampled_counts(clamped, inconsistent, {}, "data.samples"); }, "contradicts a clamp");
+  try {
+    inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {}, "data.samples");
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "data.samples");
+  }
+}
+
+// The sampler's counts of one chain are those of its raster, plus the successor of the last
+// recorded state (a raster has T - 1 transitions, the sampler records T).
+TEST(InverseSampled, SamplerCountsMatchTheChainsRaster) {
+  std::mt19937_64 rng(61);
+  const NetworkModel model = test::random_network(4, 2, PriorMode::population, rng, 0.5);
+  const SolveResult exact = reference::solve(model, tight());
+  SamplingOptions o = test::one_chain(3000, 62, 100);
+  o.raster_chains = {0};
+  const SampleResult r = sample(model, SamplerPolicy::exact(exact.values, exact.prior), o);
+  const auto& rc = r.stats.rasters.at(0);
+  inverse::Raster raster;
+  raster.steps = r.stats.samples_per_chain;
+  raster.n = model.n;
+  raster.states = rc.states;
+  raster.inputs.assign(rc.inputs.begin(), rc.inputs.end());
+  const auto from_raster = inverse::count_raster(raster, model, true, "data");
+  const auto from_sampler = inverse::sampled_counts(
+      model, std::vector<double>(r.stats.histogram.begin(), r.stats.histogram.end()),
+      std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()), "data");
+  ASSERT_EQ(from_raster.visits, from_sampler.visits);
+  std::uint64_t last = 0;
+  for (int i = 0; i < model.n; ++i) last |= static_cast<std::uint64_t>(rc.states[(raster.steps - 1) * model.n + i]) << i;
+  last += static_cast<std::uint64_t>(rc.inputs.back()) * model.num_network_states();
+  double extra = 0.0;
+  for (std::size_t k = 0; k < from_raster.transitions.size(); ++k) {
+    const double diff = from_sampler.transitions[k] - from_raster.transitions[k];
+    EXPECT_TRUE(diff == 0.0 || (diff == 1.0 && k / (model.n + 1) == last)) << "entry " << k;
+    extra += diff;
+  }
+  EXPECT_EQ(extra, 1.0);
+}
+
+// From the sampler's counts (no raster): the closed form's reward approaches the truth.
+//
+// The bound on r^2 comes from the sample size. r(b) sums lambda log(mu(b) / (mu(b) + mu(b xor 2^i)))
+// over the free neurons; with c = T mu visits of a state and counting (Poisson) noise, log c has
+// variance 1 / c, so Var r(b) ~ lambda^2 sum_i (1/c_b + 1/c_b^i) and 1 - r^2 ~ D = sum_b mu(b)
+// Var r(b) / Var_mu(r). The chain's autocorrelation inflates the noise and the shared counts of
+// neighbouring terms partly cancel it; for this network the measured 1 - r^2 (0.061 at T = 2 10^5)
+// is within 15% of D (0.070). The test asks for 1 - r^2 < 4 D at the larger T (and r^2 rising
+// with T); a wrong reward has 1 - r^2 ~ 1 >> 4 D, and 4 D < 0.5 is checked so the bound is not vacuous.
+TEST(InverseSampled, ClosedFormFromSamplerCounts) {
+  std::mt19937_64 rng(71);
+  const NetworkModel model = test::random_network(5, 1, PriorMode::population, rng, 1.0);
+  const SolveResult exact = reference::solve(model, tight());
+  const auto truth = model.reward.tabulate(model.n, 1);
+  double previous = -1.0, deficiency = 0.0;
+  for (std::uint64_t T : {2000u, 200000u}) {
+    const NetworkData data = test::sampled_data(model, exact, T, 73 + T);
+    EXPECT_EQ(data.total, static_cast<double>(T));
+    const auto inv = inverse::closed_form(model, data, inverse::firing_prior(model, data), model.lambda);
+    const double r2 = inverse::compare_rewards(inv.reward, truth, exact.stationary, 32).r2;
+    EXPECT_GT(r2, previous) << "T " << T;
+    previous = r2;
+    // D of the comment above.
+    const double lambda2 = model.lambda * model.lambda;
+    double mean = 0.0, var = 0.0, noise = 0.0;
+    for (std::uint64_t b = 0; b < 32; ++b) mean += exact.stationary[b] * truth[b];
+    for (std::uint64_t b = 0; b < 32; ++b) {
+      var += exact.stationary[b] * (truth[b] - mean) * (truth[b] - mean);
+      double v = 0.0;
+      for (int i = 0; i < model.n; ++i) {
+        v += 1.0 / (static_cast<double>(T) * exact.stationary[b]) +
+             1.0 / (static_cast<double>(T) * exact.stationary[b ^ (1u << i)]);
+      }
+      noise += exact.stationary[b] * lambda2 * v;
+    }
+    deficiency = noise / var;
+  }
+  EXPECT_LT(1.0 - previous, 4.0 * deficiency);
+  EXPECT_LT(4.0 * deficiency, 0.5) << "the bound would be vacuous";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------------------------
@@ -679,6 +791,12 @@ TEST(InferConfig, ParsesAValidConfig) {
   const InferConfig c = parse_infer_config(base_config(), "/tmp/x/infer.json");
   EXPECT_TRUE(c.has_truth);
   EXPECT_EQ(c.solution_dir, "/tmp/x/sol");
+  auto samples = base_config();
+  samples["data"] = {{"samples", "runs/s1"}, {"min_visits", 3}};
+  const InferConfig cs = parse_infer_config(samples, "/tmp/x/infer.json");
+  EXPECT_EQ(cs.samples_dir, "/tmp/x/runs/s1");
+  EXPECT_TRUE(cs.solution_dir.empty());
+  EXPECT_EQ(cs.optimizer.min_visits, 3.0);
   ASSERT_EQ(c.predictions.size(), 1u);
   EXPECT_EQ(c.predictions[0].name, "slow");
   EXPECT_TRUE(c.predictions[0].keep_coding_cost);
@@ -699,6 +817,15 @@ TEST(InferConfig, StrictFieldErrors) {
   c = base_config();
   c["data"]["raster"] = "r.npy";
   EXPECT_EQ(field_of(c), "data");
+  c = base_config();
+  c["data"] = {{"samples", "s"}, {"solution", "sol"}};
+  EXPECT_EQ(field_of(c), "data");
+  c = base_config();
+  c["data"] = {{"samples", "s"}, {"inputs", "x.npy"}};
+  EXPECT_EQ(field_of(c), "data.inputs");
+  c = base_config();
+  c["data"] = {{"samples", 3}};
+  EXPECT_EQ(field_of(c), "data.samples");
   c = base_config();
   c["data"]["min_visits"] = "often";
   EXPECT_EQ(field_of(c), "data.min_visits");

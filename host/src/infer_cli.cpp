@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <set>
@@ -14,6 +15,7 @@
 #include "netrl/host/inverse_cli.hpp"
 #include "netrl/host/io.hpp"
 #include "netrl/host/npy.hpp"
+#include "netrl/host/sampler.hpp"
 
 namespace netrl {
 
@@ -235,16 +237,21 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   // Data.
   {
     if (!config.contains("data")) {
-      throw InvalidInput("data", "is required: {\"solution\": DIR} (a netrl solve --out directory) or "
-                                 "{\"raster\": FILE.npy, \"inputs\": FILE.npy}");
+      throw InvalidInput("data", "is required: {\"solution\": DIR} (a netrl solve --out directory), {\"samples\": "
+                                 "DIR} (a netrl sample --out directory) or {\"raster\": FILE.npy, \"inputs\": FILE.npy}");
     }
     Object d(config["data"], "data");
-    if (d.has("solution") == d.has("raster")) {
-      throw InvalidInput("data", "give exactly one of \"solution\" (a netrl solve --out directory) or \"raster\" (.npy)");
+    const int sources = static_cast<int>(d.has("solution")) + static_cast<int>(d.has("samples")) +
+                        static_cast<int>(d.has("raster"));
+    if (sources != 1) {
+      throw InvalidInput("data", "give exactly one of \"solution\" (a netrl solve --out directory), \"samples\" (a "
+                                 "netrl sample --out directory) or \"raster\" (.npy)");
     }
+    if (d.has("inputs") && !d.has("raster")) throw InvalidInput("data.inputs", "an input sequence goes with a \"raster\"");
     if (d.has("solution")) {
       c.solution_dir = io::resolve_relative(source, d.string("solution"));
-      if (d.has("inputs")) throw InvalidInput("data.inputs", "an input sequence goes with a \"raster\"");
+    } else if (d.has("samples")) {
+      c.samples_dir = io::resolve_relative(source, d.string("samples"));
     } else {
       c.raster_path = io::resolve_relative(source, d.string("raster"));
       if (d.has("inputs")) c.inputs_path = io::resolve_relative(source, d.string("inputs"));
@@ -254,7 +261,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       if (mv < 1) throw InvalidInput("data.min_visits", "must be at least 1");
       c.optimizer.min_visits = static_cast<double>(mv);
     }
-    d.finish({"solution", "raster", "inputs", "min_visits"});
+    d.finish({"solution", "samples", "raster", "inputs", "min_visits"});
   }
   if (config.contains("method")) {
     const json& v = config["method"];
@@ -429,8 +436,94 @@ InferData load_solution(const std::string& dir, const Problem& problem, const st
   return d;
 }
 
+namespace {
+
+/// A `netrl sample` count file: IoError-free checks of presence and size before it is read.
+std::vector<double> load_counts(const std::string& path, const std::vector<std::uint64_t>& shape,
+                                const std::string& field) {
+  const std::uint64_t entries = shape.size() == 1 ? shape[0] : shape[0] * shape[1];
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  // 8 bytes per entry (the sampler writes float64) plus a header of at most 64 KiB.
+  if (!ec && bytes > entries * 8 + (std::uint64_t{1} << 16)) {
+    throw InvalidInput(field, path + " has " + std::to_string(bytes) + " bytes; the model's " +
+                                  std::to_string(entries) + " counts need at most " +
+                                  std::to_string(entries * 8 + (std::uint64_t{1} << 16)) +
+                                  " (was it sampled for a larger n or m?)");
+  }
+  const npy::Array a = npy::load(path);
+  if (a.shape != shape) {
+    auto text = [](const std::vector<std::uint64_t>& v) {
+      std::string t = "(";
+      for (std::size_t k = 0; k < v.size(); ++k) t += (k ? ", " : "") + std::to_string(v[k]);
+      return t + (v.size() == 1 ? ",)" : ")");
+    };
+    throw InvalidInput(field, path + " has shape " + text(a.shape) + "; the model (m * 2^n states" +
+                                  (shape.size() == 2 ? ", n + 1 successors" : "") + ") needs " + text(shape));
+  }
+  return npy::to_double(a, path);
+}
+
+}  // namespace
+
+InferData load_samples(const std::string& dir, const Problem& problem, const std::string& field) {
+  if (problem.kind != ModelKind::network) {
+    throw InvalidInput(field, "a maze is inferred from an exact solution (\"data\": {\"solution\": DIR})");
+  }
+  const NetworkModel& net = problem.network;
+  const std::string result_path = dir + "/result.json";
+  json result;
+  try {
+    result = json::parse(io::read_file(result_path));
+  } catch (const json::parse_error& e) {
+    throw IoError(result_path + ": malformed JSON: " + e.what());
+  }
+  if (!result.is_object() || result.value("command", std::string()) != "sample") {
+    throw InvalidInput(field, result_path + " is not the result of `netrl sample --out` (no \"command\": \"sample\")");
+  }
+  if (result.value("n", -1) != net.n || result.value("m", -1) != net.m()) {
+    throw InvalidInput(field, result_path + " has n = " + std::to_string(result.value("n", -1)) + ", m = " +
+                                  std::to_string(result.value("m", -1)) + "; the config has n = " +
+                                  std::to_string(net.n) + ", m = " + std::to_string(net.m()));
+  }
+  if (!result.contains("lambda") || !result["lambda"].is_number()) throw InvalidInput(field, result_path + " has no lambda");
+  const double lambda = result["lambda"].get<double>();
+  if (std::abs(lambda - net.lambda) > 1e-12 * std::abs(net.lambda)) {
+    throw InvalidInput(field, result_path + " was sampled at lambda = " + fmt(lambda, "%.17g") +
+                                  "; the config has lambda = " + fmt(net.lambda, "%.17g") +
+                                  " (the reward is inferred at the config's lambda: give the sampled one)");
+  }
+  // The model's size is bounded (n <= 20 for the tabular inverse) before the counts are read.
+  if (net.n > 20) {
+    throw InvalidInput("n", "the tabular inverse keeps counts over the m * 2^n states; n = " + std::to_string(net.n) +
+                                " exceeds its limit 20");
+  }
+  const std::uint64_t states = net.num_states();
+  const std::string hist_path = dir + "/histogram.npy", trans_path = dir + "/transitions.npy";
+  if (!std::filesystem::exists(hist_path)) {
+    throw InvalidInput(field, dir + " has no histogram.npy: the run did not record the state histogram (its "
+                                    "\"sampling.record.histogram\" was false, or n > 24); sample again with "
+                                    "\"record\": {\"histogram\": true, \"transitions\": true}");
+  }
+  std::vector<double> hist = load_counts(hist_path, {states}, field);
+  std::vector<double> trans;
+  if (std::filesystem::exists(trans_path)) {
+    trans = load_counts(trans_path, {states, static_cast<std::uint64_t>(net.n + 1)}, field);
+  }
+  InferData d;
+  d.kind = InferData::Kind::samples;
+  d.counts = inverse::sampled_counts(net, std::move(hist), std::move(trans), field);
+  d.description = "samples " + dir;
+  if (result.value("burn_in", std::uint64_t{0}) == 0) {
+    d.notes.push_back("the samples have no burn-in: the chains start from uniformly drawn states, so the first "
+                      "steps are not stationary samples");
+  }
+  return d;
+}
+
 InferData load_data(const InferConfig& c) {
   if (!c.solution_dir.empty()) return load_solution(c.solution_dir, c.problem, "data.solution");
+  if (!c.samples_dir.empty()) return load_samples(c.samples_dir, c.problem, "data.samples");
   if (c.problem.kind == ModelKind::maze) {
     throw InvalidInput("data.raster", "a maze is inferred from an exact solution (\"data\": {\"solution\": DIR})");
   }
@@ -476,8 +569,10 @@ json run_infer(const InferConfig& c, const InferData& d, const std::string& out_
   result["model"] = problem.kind == ModelKind::network ? "network" : "maze";
   result["method"] = method;
   result["lambda"] = lambda;
-  result["data"] = {{"kind", d.kind == InferData::Kind::solution ? "solution" : "raster"},
-                    {"description", d.description}};
+  const char* kind_name = d.kind == InferData::Kind::solution  ? "solution"
+                          : d.kind == InferData::Kind::samples ? "samples"
+                                                               : "raster";
+  result["data"] = {{"kind", kind_name}, {"description", d.description}};
   std::vector<double> reward, values, weights;
   std::vector<std::uint64_t> shape;
   bool converged = true;
@@ -494,11 +589,23 @@ json run_infer(const InferConfig& c, const InferData& d, const std::string& out_
       prior = d.prior;
       data = inverse::expected_data(model, d.values, d.stationary, prior);
     } else {
-      data = inverse::count_raster(d.raster, model, method == "ml", "data");
+      if (d.kind == InferData::Kind::samples) {
+        data = d.counts;
+        if (method == "ml" && data.transitions.empty()) {
+          throw InvalidInput("data.samples", d.description +
+                                                 " has no transitions.npy: the run had \"sampling.record.transitions\" "
+                                                 "false, and the method \"ml\" needs the transitions; sample again with "
+                                                 "\"record\": {\"transitions\": true}" +
+                                                 (model.m() == 1 ? std::string(" or use \"method\": \"closed_form\"")
+                                                                 : std::string()));
+        }
+      } else {
+        data = inverse::count_raster(d.raster, model, method == "ml", "data");
+      }
       prior = inverse::firing_prior(model, data);
       std::uint64_t visited = 0;
       for (double v : data.visits) visited += v > 0.0;
-      result["data"]["samples"] = d.raster.steps;
+      result["data"]["samples"] = d.kind == InferData::Kind::samples ? static_cast<std::uint64_t>(data.total) : d.raster.steps;
       result["data"]["visited_states"] = visited;
       result["data"]["multi_flip_steps"] = data.multi_flips;
     }
@@ -696,6 +803,27 @@ double sem_of(const std::vector<double>& all) {
 }
 std::size_t failures(const std::vector<double>& v) { return v.size() - finite(v).size(); }
 
+/// Burn-in of the sample-size scenario: the input's correlation decays as 0.96^t and the network
+/// relaxes within a few hundred steps, so after 10^4 steps the start state is forgotten to
+/// far below any sampling error.
+constexpr std::uint64_t kSampleBurnIn = 10000;
+
+/// One chain of T recorded steps after the burn-in, with the histogram and transition counts.
+SamplingOptions sampling_options(std::uint64_t T, std::uint64_t seed) {
+  SamplingOptions o;
+  o.chains = 1;
+  o.steps = T;
+  o.burn_in = kSampleBurnIn;
+  o.seed = seed;
+  o.backend = "host";
+  o.histogram = true;
+  o.transitions = true;
+  o.correlations = false;
+  return o;
+}
+
+std::vector<double> to_doubles(const std::vector<std::uint64_t>& v) { return std::vector<double>(v.begin(), v.end()); }
+
 }  // namespace
 
 std::vector<std::string> infer_scenario_names() { return {"count8", "count8-samples", "maze"}; }
@@ -744,15 +872,18 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
       row.seed = opt.seed * 1000003ULL + t * 1009ULL + static_cast<std::uint64_t>(r);
       rows.push_back(row);
     }
+  const SamplerPolicy policy = SamplerPolicy::exact(exact.values, exact.prior);
   std::string failure;
   const std::int64_t R = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t k = 0; k < R; ++k) {
     Row& row = rows[k];
     try {
-      std::mt19937_64 rng(row.seed);
-      const inverse::Raster raster = inverse::simulate(model, exact.values, exact.prior, exact.stationary, row.T, rng);
-      const inverse::NetworkData data = inverse::count_raster(raster, model, true, "samples");
+      // One recording of T steps: chain 0 of the shared sampler, keyed by the row's seed.
+      const SampleResult sampled = sample(model, policy, sampling_options(row.T, row.seed));
+      const inverse::NetworkData data =
+          inverse::sampled_counts(model, to_doubles(sampled.stats.histogram), to_doubles(sampled.stats.transitions),
+                                  "count8-samples");
       const auto prior = inverse::firing_prior(model, data);
       inverse::OptimizerOptions oo;
       const inverse::NetworkInverse inv = inverse::maximum_likelihood(model, data, prior, model.lambda, oo);
@@ -842,9 +973,10 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
   json result;
   result["scenario"] = "count8-samples";
   result["method"] = "ml";
-  result["sampler"] =
-      "internal simulation (netrl::inverse::simulate, MODEL.md sec. 2, std::mt19937_64), start state drawn from the "
-      "exact stationary distribution";
+  result["sampler"] = "netrl::sample (host backend, Philox4x32-10 keyed by the row's seed in samples_raw.csv): one "
+                      "chain, uniform start state, " + std::to_string(kSampleBurnIn) +
+                      " burn-in steps, then T recorded steps (histogram and transitions)";
+  result["burn_in"] = kSampleBurnIn;
   result["r2_weights"] = "exact stationary distribution, over states with an inferred reward, per-input means removed";
   result["seed"] = opt.seed;
   result["repeats"] = opt.repeats;

@@ -15,7 +15,6 @@
 //   unvisited single-flip neighbour; for exact data, stationary mass below 1e-12) are NaN, never
 //   0; states that contradict a clamp are NaN too.
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -90,12 +89,15 @@ std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& d
 std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,
                                   const std::vector<double>& prior, double lambda);
 
-/// Internal simulation of the dynamics of MODEL.md sec. 2 (one step: x' ~ T(.|x); a free neuron i
-/// chosen uniformly; its new state is +1 with probability rho_i(b,x); the state before each step
-/// is recorded). The start state is drawn from `stationary`. Seeded std::mt19937_64; used by the
-/// sample-size scenario until the shared sampler (netrl/host/sampler.hpp) is wired in.
-Raster simulate(const NetworkModel& model, const std::vector<double>& values, const std::vector<double>& prior,
-                const std::vector<double>& stationary, std::uint64_t steps, std::mt19937_64& rng);
+/// Counts in the layout of the chain sampler (SampleStats, and `netrl sample`'s histogram.npy and
+/// transitions.npy): histogram[s] over s = x * 2^n + b, transitions[s * (n + 1) + j] (j < n: the
+/// successor is b xor 2^j; j = n: b). `transitions` may be empty (states only). Checked against the
+/// model before use, errors naming `field`: sizes (m * 2^n and m * 2^n * (n + 1)), entries that
+/// are not finite non-negative integers, counts at states that contradict a clamp, flips of a
+/// clamped neuron, and rows of transitions whose sum is not the state's count (the sampler records
+/// the successor of every recorded state).
+NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
+                           const std::string& field);
 
 // ---------------------------------------------------------------------------------------------
 // Inverse methods for networks
