@@ -29,7 +29,6 @@
 #include "bench_main.hpp"
 #include "netrl/host/inverse.hpp"
 #include "netrl/host/problem.hpp"
-#include "netrl/host/sampler.hpp"
 
 namespace {
 
@@ -46,37 +45,30 @@ double best_seconds_per_item(F&& body, double items) {
   return best;
 }
 
-/// Seconds per std::log (one thread, tight loop).
+/// Seconds per call of f over 2^16 arguments lo + step k (one thread, tight loop, best of 5).
+template <class F>
+double seconds_per_call(F f, double lo, double step) {
+  std::vector<double> x(1 << 16);
+  for (std::size_t k = 0; k < x.size(); ++k) x[k] = lo + step * static_cast<double>(k);
+  double sink = 0.0;
+  const double t = best_seconds_per_item(
+      [&] {
+        for (double v : x) sink += f(v);
+      },
+      static_cast<double>(x.size()));
+  benchmark::DoNotOptimize(sink);
+  return t;
+}
+
+/// Seconds per std::log.
 double log_seconds() {
-  static const double value = [] {
-    std::vector<double> x(1 << 16);
-    for (std::size_t k = 0; k < x.size(); ++k) x[k] = 0.5 + 1e-5 * static_cast<double>(k);
-    double sink = 0.0;
-    const double t = best_seconds_per_item(
-        [&] {
-          for (double v : x) sink += std::log(v);
-        },
-        static_cast<double>(x.size()));
-    benchmark::DoNotOptimize(sink);
-    return t;
-  }();
+  static const double value = seconds_per_call([](double v) { return std::log(v); }, 0.5, 1e-5);
   return value;
 }
 
-/// Seconds per log(1 + exp(z)) (one exp and one log; one thread, tight loop).
+/// Seconds per log(1 + exp(z)) (one exp and one log).
 double exp_log_seconds() {
-  static const double value = [] {
-    std::vector<double> x(1 << 16);
-    for (std::size_t k = 0; k < x.size(); ++k) x[k] = -2.0 + 6e-5 * static_cast<double>(k);
-    double sink = 0.0;
-    const double t = best_seconds_per_item(
-        [&] {
-          for (double v : x) sink += std::log1p(std::exp(v));
-        },
-        static_cast<double>(x.size()));
-    benchmark::DoNotOptimize(sink);
-    return t;
-  }();
+  static const double value = seconds_per_call([](double v) { return std::log1p(std::exp(v)); }, -2.0, 6e-5);
   return value;
 }
 
@@ -147,8 +139,27 @@ Case synthetic_case(int n, int m, double samples_per_state, std::uint64_t seed) 
   return c;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+/// Runs the benchmark's iterations of `inverse` (returning a NetworkInverse) into `inv`; the
+/// fastest iteration's seconds.
+template <class F>
+double fastest(benchmark::State& state, netrl::inverse::NetworkInverse& inv, F inverse) {
+  double best = 1e30;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    inv = inverse();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+
+/// Floor of one maximum-likelihood run: per evaluation, one exp/log pair per (visited state, free
+/// neuron) over all threads, or one read of the transition counts, whichever is larger.
+double likelihood_floor(const netrl::inverse::NetworkData& data, int n, int evaluations) {
+  std::uint64_t active = 0;
+  for (double v : data.visits) active += v > 0.0;
+  const double per_eval = std::max(static_cast<double>(active) * n * exp_log_seconds() / threads(),
+                                   static_cast<double>(data.transitions.size()) * 8.0 / read_bandwidth());
+  return evaluations * per_eval;
 }
 
 void report(benchmark::State& state, double seconds, double floor_s, const netrl::inverse::NetworkInverse& inv) {
@@ -163,12 +174,8 @@ void BM_ClosedForm(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const Case c = synthetic_case(n, 1, 100.0, 11 + static_cast<std::uint64_t>(n));
   netrl::inverse::NetworkInverse inv;
-  double best = 1e30;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    inv = netrl::inverse::closed_form(c.model, c.data, c.prior, c.model.lambda);
-    best = std::min(best, seconds_since(t0));
-  }
+  const double best =
+      fastest(state, inv, [&] { return netrl::inverse::closed_form(c.model, c.data, c.prior, c.model.lambda); });
   const double N = static_cast<double>(c.data.visits.size());
   const double compute = N * n * log_seconds() / threads();
   const double memory = N * 8.0 / read_bandwidth();
@@ -180,17 +187,9 @@ void BM_MaximumLikelihood(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const Case c = synthetic_case(n, 2, 100.0, 17 + static_cast<std::uint64_t>(n));
   netrl::inverse::NetworkInverse inv;
-  double best = 1e30;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    inv = netrl::inverse::maximum_likelihood(c.model, c.data, c.prior, c.model.lambda);
-    best = std::min(best, seconds_since(t0));
-  }
-  std::uint64_t active = 0;
-  for (double v : c.data.visits) active += v > 0.0;
-  const double per_eval = std::max(static_cast<double>(active) * n * exp_log_seconds() / threads(),
-                                   static_cast<double>(c.data.transitions.size()) * 8.0 / read_bandwidth());
-  report(state, best, inv.evaluations * per_eval, inv);
+  const double best =
+      fastest(state, inv, [&] { return netrl::inverse::maximum_likelihood(c.model, c.data, c.prior, c.model.lambda); });
+  report(state, best, likelihood_floor(c.data, n, inv.evaluations), inv);
   state.counters["states"] = static_cast<double>(c.data.visits.size());
   state.counters["iterations"] = inv.iterations;
   state.counters["converged"] = inv.converged ? 1.0 : 0.0;
@@ -207,34 +206,16 @@ void BM_MaximumLikelihoodCount8VsSamples(benchmark::State& state) {
   const netrl::Problem p = netrl::scenario("count8");
   const netrl::NetworkModel& model = p.network;
   const netrl::SolveResult& exact = count8_solution();
-  netrl::SamplingOptions o;
-  o.chains = 1;
-  o.steps = T;
-  o.burn_in = 10000;
-  o.seed = 1;
-  o.histogram = true;
-  o.transitions = true;
-  o.correlations = false;
-  const netrl::SampleResult sr = netrl::sample(model, netrl::SamplerPolicy::exact(exact.values, exact.prior), o);
-  const auto data = netrl::inverse::sampled_counts(
-      model, std::vector<double>(sr.stats.histogram.begin(), sr.stats.histogram.end()),
-      std::vector<double>(sr.stats.transitions.begin(), sr.stats.transitions.end()), "bench");
+  const auto data = netrl::inverse::sample_recording(model, exact.values, exact.prior, T, 1, 10000);
   const auto prior = netrl::inverse::firing_prior(model, data);
   netrl::inverse::NetworkInverse inv;
-  double best = 1e30;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    inv = netrl::inverse::maximum_likelihood(model, data, prior, model.lambda);
-    best = std::min(best, seconds_since(t0));
-  }
-  std::uint64_t active = 0;
-  for (double v : data.visits) active += v > 0.0;
-  const double per_eval = std::max(static_cast<double>(active) * model.n * exp_log_seconds() / threads(),
-                                   static_cast<double>(data.transitions.size()) * 8.0 / read_bandwidth());
-  report(state, best, inv.evaluations * per_eval, inv);
+  const double best =
+      fastest(state, inv, [&] { return netrl::inverse::maximum_likelihood(model, data, prior, model.lambda); });
+  report(state, best, likelihood_floor(data, model.n, inv.evaluations), inv);
   const auto truth = model.reward.tabulate(model.n, model.m());
   state.counters["r2"] = netrl::inverse::compare_rewards(inv.reward, truth, exact.stationary, 256).r2;
-  state.counters["visited"] = static_cast<double>(active);
+  state.counters["visited"] = static_cast<double>(
+      std::count_if(data.visits.begin(), data.visits.end(), [](double v) { return v > 0.0; }));
 }
 
 void register_benchmarks() {

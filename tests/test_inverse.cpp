@@ -697,7 +697,13 @@ TEST(InverseSampled, SamplerCountsMatchTheChainsRaster) {
   std::mt19937_64 rng(61);
   const NetworkModel model = test::random_network(4, 2, PriorMode::population, rng, 0.5);
   const SolveResult exact = reference::solve(model, tight());
-  SamplingOptions o = test::one_chain(3000, 62, 100);
+  SamplingOptions o;
+  o.chains = 1;
+  o.steps = 3000;
+  o.burn_in = 100;
+  o.seed = 62;
+  o.histogram = true;
+  o.transitions = true;
   o.raster_chains = {0};
   const SampleResult r = sample(model, SamplerPolicy::exact(exact.values, exact.prior), o);
   const auto& rc = r.stats.rasters.at(0);
@@ -739,7 +745,7 @@ TEST(InverseSampled, ClosedFormFromSamplerCounts) {
   const auto truth = model.reward.tabulate(model.n, 1);
   double previous = -1.0, deficiency = 0.0;
   for (std::uint64_t T : {2000u, 200000u}) {
-    const NetworkData data = test::sampled_data(model, exact, T, 73 + T);
+    const NetworkData data = inverse::sample_recording(model, exact.values, exact.prior, T, 73 + T, 10000);
     EXPECT_EQ(data.total, static_cast<double>(T));
     const auto inv = inverse::closed_form(model, data, inverse::firing_prior(model, data), model.lambda);
     const double r2 = inverse::compare_rewards(inv.reward, truth, exact.stationary, 32).r2;

@@ -15,7 +15,6 @@
 #include "netrl/host/inverse_cli.hpp"
 #include "netrl/host/io.hpp"
 #include "netrl/host/npy.hpp"
-#include "netrl/host/sampler.hpp"
 
 namespace netrl {
 
@@ -808,21 +807,6 @@ std::size_t failures(const std::vector<double>& v) { return v.size() - finite(v)
 /// far below any sampling error.
 constexpr std::uint64_t kSampleBurnIn = 10000;
 
-/// One chain of T recorded steps after the burn-in, with the histogram and transition counts.
-SamplingOptions sampling_options(std::uint64_t T, std::uint64_t seed) {
-  SamplingOptions o;
-  o.chains = 1;
-  o.steps = T;
-  o.burn_in = kSampleBurnIn;
-  o.seed = seed;
-  o.backend = "host";
-  o.histogram = true;
-  o.transitions = true;
-  o.correlations = false;
-  return o;
-}
-
-std::vector<double> to_doubles(const std::vector<std::uint64_t>& v) { return std::vector<double>(v.begin(), v.end()); }
 
 }  // namespace
 
@@ -872,7 +856,6 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
       row.seed = opt.seed * 1000003ULL + t * 1009ULL + static_cast<std::uint64_t>(r);
       rows.push_back(row);
     }
-  const SamplerPolicy policy = SamplerPolicy::exact(exact.values, exact.prior);
   std::string failure;
   const std::int64_t R = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for schedule(dynamic, 1)
@@ -880,10 +863,8 @@ json run_count8_samples(const SampleScenarioOptions& opt, const std::string& out
     Row& row = rows[k];
     try {
       // One recording of T steps: chain 0 of the shared sampler, keyed by the row's seed.
-      const SampleResult sampled = sample(model, policy, sampling_options(row.T, row.seed));
       const inverse::NetworkData data =
-          inverse::sampled_counts(model, to_doubles(sampled.stats.histogram), to_doubles(sampled.stats.transitions),
-                                  "count8-samples");
+          inverse::sample_recording(model, exact.values, exact.prior, row.T, row.seed, kSampleBurnIn);
       const auto prior = inverse::firing_prior(model, data);
       inverse::OptimizerOptions oo;
       const inverse::NetworkInverse inv = inverse::maximum_likelihood(model, data, prior, model.lambda, oo);

@@ -11,6 +11,7 @@
 #include "netrl/host/inverse.hpp"
 #include "netrl/host/inverse_detail.hpp"
 #include "netrl/host/npy.hpp"
+#include "netrl/host/sampler.hpp"
 
 namespace netrl::inverse {
 
@@ -344,6 +345,23 @@ NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histog
   d.visits = std::move(histogram);
   d.transitions = std::move(transitions);
   return d;
+}
+
+NetworkData sample_recording(const NetworkModel& model, const std::vector<double>& values,
+                             const std::vector<double>& prior, std::uint64_t T, std::uint64_t seed,
+                             std::uint64_t burn_in) {
+  SamplingOptions o;
+  o.chains = 1;
+  o.steps = T;
+  o.burn_in = burn_in;
+  o.seed = seed;
+  o.backend = "host";
+  o.histogram = true;
+  o.transitions = true;
+  o.correlations = false;
+  const SampleResult r = sample(model, SamplerPolicy::exact(values, prior), o);
+  return sampled_counts(model, std::vector<double>(r.stats.histogram.begin(), r.stats.histogram.end()),
+                        std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()), "samples");
 }
 
 }  // namespace netrl::inverse

@@ -99,6 +99,13 @@ std::vector<double> policy_logits(const NetworkModel& model, const std::vector<d
 NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
                            const std::string& field);
 
+/// The counts of one recording of the dynamics under the exact policy of `values` and `prior`
+/// (per neuron): chain 0 of netrl::sample (host backend, Philox keyed by `seed`), `burn_in` steps
+/// from a uniform start, then T recorded steps with their transitions.
+NetworkData sample_recording(const NetworkModel& model, const std::vector<double>& values,
+                             const std::vector<double>& prior, std::uint64_t T, std::uint64_t seed,
+                             std::uint64_t burn_in);
+
 // ---------------------------------------------------------------------------------------------
 // Inverse methods for networks
 // ---------------------------------------------------------------------------------------------
