@@ -7,13 +7,13 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
-#include <set>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
 #include "netrl/host/inverse_cli.hpp"
 #include "netrl/host/io.hpp"
+#include "netrl/host/json_fields.hpp"
 #include "netrl/host/npy.hpp"
 
 namespace netrl {
@@ -23,66 +23,11 @@ namespace {
 using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string describe(const json& j) {
-  std::string text = j.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return std::string(j.type_name()) + " " + text;
-}
-
 std::string join_list(const std::vector<std::string>& items) {
   std::string s;
   for (const auto& k : items) s += (s.empty() ? "" : ", ") + k;
   return s;
 }
-
-/// Strict reader of one JSON object: typed getters, and `finish` rejects keys never read.
-class Object {
- public:
-  Object(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) throw InvalidInput(path_, "expected an object, got " + describe(j_));
-  }
-  bool has(const std::string& key) const { return j_.contains(key); }
-  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const json& at(const std::string& key) {
-    if (!j_.contains(key)) throw InvalidInput(field(key), "is required");
-    used_.insert(key);
-    return j_.at(key);
-  }
-  std::string string(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_string()) throw InvalidInput(field(key), "expected a string, got " + describe(v));
-    return v.get<std::string>();
-  }
-  double number(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_number()) throw InvalidInput(field(key), "expected a number, got " + describe(v));
-    return v.get<double>();
-  }
-  std::int64_t integer(const std::string& key) {
-    const json& v = at(key);
-    if (v.is_number_integer()) return v.get<std::int64_t>();
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() && std::abs(v.get<double>()) < 9e15) {
-      return static_cast<std::int64_t>(v.get<double>());
-    }
-    throw InvalidInput(field(key), "expected an integer, got " + describe(v));
-  }
-  bool boolean(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_boolean()) throw InvalidInput(field(key), "expected true or false, got " + describe(v));
-    return v.get<bool>();
-  }
-  void finish(const std::vector<std::string>& known) const {
-    for (const auto& item : j_.items())
-      if (!used_.count(item.key())) {
-        throw InvalidInput(field(item.key()), "unknown key (known keys here: " + join_list(known) + ")");
-      }
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  std::set<std::string> used_;
-};
 
 const std::vector<std::string> kInferKeys = {"data", "method", "reward_model", "true_reward", "predict", "optimizer"};
 const std::vector<std::string> kNetworkKeys = {"model", "n", "input", "lambda", "prior", "clamp", "solver"};
@@ -116,7 +61,7 @@ std::string npy_path_or_object(const json& v, const std::string& field) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object()) return "";
   throw InvalidInput(field, "expected a reward object (like a solve config's \"reward\") or a .npy path, got " +
-                                describe(v));
+                                describe_json(v));
 }
 
 /// The prior of a solution's result.json: per neuron (null at clamped neurons) or per action.
@@ -161,7 +106,7 @@ json solve_summary(const inverse::ForwardSolve& f, const Problem& setting) {
 // ---------------------------------------------------------------------------------------------
 
 InferConfig parse_infer_config(const json& config, const std::string& source) {
-  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe(config));
+  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe_json(config));
   InferConfig c;
   c.source = source;
   if (!config.contains("model") || !config["model"].is_string()) {
@@ -194,7 +139,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     if (maze) {
       if (!(t.is_string() && t.get<std::string>() == "map")) {
         throw InvalidInput("true_reward", "for a maze the true reward is that of the map's reward cells: write "
-                                          "\"true_reward\": \"map\" (or leave it out), got " + describe(t));
+                                          "\"true_reward\": \"map\" (or leave it out), got " + describe_json(t));
       }
       c.has_truth = true;
     } else {
@@ -239,7 +184,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       throw InvalidInput("data", "is required: {\"solution\": DIR} (a netrl solve --out directory), {\"samples\": "
                                  "DIR} (a netrl sample --out directory) or {\"raster\": FILE.npy, \"inputs\": FILE.npy}");
     }
-    Object d(config["data"], "data");
+    JsonFields d(config["data"], "data");
     const int sources = static_cast<int>(d.has("solution")) + static_cast<int>(d.has("samples")) +
                         static_cast<int>(d.has("raster"));
     if (sources != 1) {
@@ -264,7 +209,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   }
   if (config.contains("method")) {
     const json& v = config["method"];
-    if (!v.is_string()) throw InvalidInput("method", "expected a string, got " + describe(v));
+    if (!v.is_string()) throw InvalidInput("method", "expected a string, got " + describe_json(v));
     c.method = v.get<std::string>();
     if (!contains(kMethods, c.method)) {
       throw InvalidInput("method", "unknown method \"" + c.method + "\" (known: " + join_list(kMethods) + ")");
@@ -272,14 +217,14 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   }
   if (config.contains("reward_model")) {
     const json& v = config["reward_model"];
-    if (!v.is_string()) throw InvalidInput("reward_model", "expected a string, got " + describe(v));
+    if (!v.is_string()) throw InvalidInput("reward_model", "expected a string, got " + describe_json(v));
     if (c.method != "parametric") {
       throw InvalidInput("reward_model", "reward models belong to the parametric method (\"method\": \"parametric\")");
     }
     c.reward_model = inverse::parse_reward_model(v.get<std::string>(), "reward_model");
   }
   if (config.contains("optimizer")) {
-    Object o(config["optimizer"], "optimizer");
+    JsonFields o(config["optimizer"], "optimizer");
     if (o.has("max_iterations")) {
       const std::int64_t it = o.integer("max_iterations");
       if (it < 1 || it > 10000000) throw InvalidInput("optimizer.max_iterations", "must lie in [1, 10^7]");
@@ -299,13 +244,13 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   // Predictions: each entry patches the model keys it names.
   if (config.contains("predict")) {
     const json& list = config["predict"];
-    if (!list.is_array()) throw InvalidInput("predict", "expected an array of settings, got " + describe(list));
+    if (!list.is_array()) throw InvalidInput("predict", "expected an array of settings, got " + describe_json(list));
     const std::vector<std::string> net_patch = {"input", "clamp", "lambda"};
     const std::vector<std::string> maze_patch = {"map", "map_file", "slip", "lambda"};
     const auto& patch_keys = maze ? maze_patch : net_patch;
     for (std::size_t k = 0; k < list.size(); ++k) {
       const std::string path = "predict[" + std::to_string(k) + "]";
-      Object p(list[k], path);
+      JsonFields p(list[k], path);
       inverse::PredictionSpec spec;
       spec.name = p.has("name") ? p.string("name") : path;
       spec.keep_coding_cost = p.has("keep_coding_cost") ? p.boolean("keep_coding_cost") : false;
@@ -328,7 +273,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
             }
           }
         } else {
-          throw InvalidInput(field, "expected an n x n array of 0/1 or a .npy path, got " + describe(v));
+          throw InvalidInput(field, "expected an n x n array of 0/1 or a .npy path, got " + describe_json(v));
         }
         inverse::validate_coupling_mask(spec.coupling_mask, c.problem.network.n, field);
         if (c.problem.network.m() != 1) {
@@ -372,12 +317,7 @@ InferData load_solution(const std::string& dir, const Problem& problem, const st
   d.kind = InferData::Kind::solution;
   d.description = "exact solution " + dir;
   const std::string result_path = dir + "/result.json";
-  json result;
-  try {
-    result = json::parse(io::read_file(result_path));
-  } catch (const json::parse_error& e) {
-    throw IoError(result_path + ": malformed JSON: " + e.what());
-  }
+  json result = read_json_file(result_path);
   const std::string want = problem.kind == ModelKind::network ? "network" : "maze";
   if (!result.contains("model") || result["model"] != want) {
     throw InvalidInput(field, result_path + " is not the solution of a " + want + " model");
@@ -471,12 +411,7 @@ InferData load_samples(const std::string& dir, const Problem& problem, const std
   }
   const NetworkModel& net = problem.network;
   const std::string result_path = dir + "/result.json";
-  json result;
-  try {
-    result = json::parse(io::read_file(result_path));
-  } catch (const json::parse_error& e) {
-    throw IoError(result_path + ": malformed JSON: " + e.what());
-  }
+  json result = read_json_file(result_path);
   if (!result.is_object() || result.value("command", std::string()) != "sample") {
     throw InvalidInput(field, result_path + " is not the result of `netrl sample --out` (no \"command\": \"sample\")");
   }
