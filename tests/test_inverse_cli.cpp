@@ -120,6 +120,25 @@ TEST_F(InferCli, ParametricSparseFromRaster) {
   EXPECT_TRUE(res["comparison"]["r2"].is_number());
 }
 
+// The parametric inverse with an input (transition likelihood): h.npy holds m x n fields.
+TEST_F(InferCli, ParametricWithInputFromSolution) {
+  json solve_cfg = kNetwork;
+  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
+  ASSERT_EQ(run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol")).status, 0);
+  json cfg = kNetwork;
+  cfg["data"] = {{"solution", "sol"}};
+  cfg["method"] = "parametric";
+  cfg["reward_model"] = "global";
+  cfg["true_reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
+  const CliRun r = run("infer " + write_json("infer.json", cfg) + " --out " + path("out"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json res = read_json(path("out/result.json"));
+  EXPECT_EQ(res["method"], "parametric");
+  EXPECT_EQ(npy::load(path("out/h.npy")).shape, (std::vector<std::uint64_t>{2, 4}));
+  EXPECT_EQ(npy::load(path("out/J.npy")).shape, (std::vector<std::uint64_t>{4, 4}));
+  EXPECT_TRUE(res["comparison"]["r2"].is_number());
+}
+
 TEST_F(InferCli, MazeFromSolution) {
   json solve_cfg = json::parse(R"({"model": "maze", "map": ["S..#", ".#..", "...R"], "lambda": 0.1,
       "solver": {"method": "policy_iteration", "tol": 1e-12, "prior_tol": 1e-12}})");

@@ -660,7 +660,9 @@ json run_infer(const InferConfig& c, const InferData& d, const std::string& out_
     if (!net.J.empty()) {
       const auto n = static_cast<std::uint64_t>(problem.network.n);
       npy::save(out_dir + "/J.npy", net.J, {n, n});
-      npy::save(out_dir + "/h.npy", net.h, {n});
+      const auto m = static_cast<std::uint64_t>(problem.network.m());
+      if (m == 1) npy::save(out_dir + "/h.npy", net.h, {n});
+      else npy::save(out_dir + "/h.npy", net.h, {m, n});
       npy::save(out_dir + "/target.npy", net.target, {net.target.size()});
       result["files"] = {"reward.npy", "values.npy", "J.npy", "h.npy", "target.npy"};
     }

@@ -143,7 +143,7 @@ struct NetworkInverse {
   double gradient_norm = 0.0;
   bool converged = true;
   std::vector<std::string> notes;
-  /// Parametric only: the fitted Ising value (n x n couplings, n fields; clamped rows zero).
+  /// Parametric only: the fitted Ising value (n x n couplings, m x n fields h[x * n + i]; clamped rows zero).
   std::vector<double> J, h;
   /// Parametric only: the target rhat_phi (eq. 47) over the joint states.
   std::vector<double> target;
@@ -170,15 +170,20 @@ enum class RewardModel { table, pairwise, global, sparse };
 const char* to_string(RewardModel model);
 RewardModel parse_reward_model(const std::string& name, const std::string& field);
 
-/// Parametric inverse (eq. 44-47), no input: fit the Ising value v_phi = sum_i h_i sigma_i +
-/// sum_{i<j} J_ij sigma_i sigma_j by maximum pseudo-likelihood of the Glauber conditionals
-/// rho_i = sigmoid((2/(nf lambda))(h_i + sum_j J_ij sigma_j) + logit p_i) over the observed states
-/// (the stationary distribution of Glauber dynamics of a symmetric J is the Gibbs distribution
-/// whose conditionals these are), then rhat_phi (eq. 47 target) and the reward model:
+/// Parametric inverse (eq. 44-47): the Ising value v_phi(sigma, x) = sum_i h_i(x) sigma_i +
+/// sum_{i<j} J_ij sigma_i sigma_j, whose greedy policy is Glauber dynamics
+/// rho_i = sigmoid((2/(nf lambda))(h~_i(x) + sum_j J_ij sigma_j) + logit p_i) with the fields
+/// h~(x) = sum_x' T(x'|x) h(x') of w = V T^T. Fit: without input, maximum pseudo-likelihood of
+/// these conditionals over the observed states (the stationary distribution of Glauber dynamics of
+/// a symmetric J is the Gibbs distribution whose conditionals these are); with an input (no Gibbs
+/// form), maximum likelihood of the observed transitions (needs transition counts), then
+/// h = T^{-1} h~. Then rhat_phi (eq. 41 target, the Bellman formula of invert_policy) and the
+/// reward model, fitted per input value (the reward is identified up to a function of x):
 /// table: r = rhat_phi; pairwise: g = (1, sigma_i sigma_j); global: g = one-hot of the spike
 /// count; both by least squares of <f g^T>_D theta = <f rhat_phi>_D; sparse: the linear program
 /// min sum_{visited} r s.t. r >= 0, <f (r - rhat_phi)>_D = L' <f>_D (L' free, the unknown gain)
-/// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons.
+/// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons; D the visits of
+/// the input value. h is returned as m x n (h[x * n + i]).
 NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
                           double lambda, RewardModel reward_model, const OptimizerOptions& options = {});
 

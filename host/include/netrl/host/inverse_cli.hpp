@@ -17,7 +17,8 @@
 //                                     uint8/bool 0/1 (rows = time steps), input indices of length T
 //                                     (required iff m > 1).
 //   "method":      "auto" (default) | "closed_form" (m = 1) | "policy" (exact solution) | "ml" |
-//                  "maze" | "parametric" (m = 1). auto: maze -> maze; m = 1 -> closed_form;
+//                  "maze" | "parametric" (with an input it needs transitions: a raster with
+//                  inputs, samples with transitions.npy, or a solution). auto: maze -> maze; m = 1 -> closed_form;
 //                  solution -> policy; samples or raster -> ml.
 //   "reward_model": parametric only: "table" (rhat_phi) | "pairwise" | "global" | "sparse".
 //   "true_reward": network: a reward object as in solve configs ({"kind": "count", ...}) or a
@@ -29,7 +30,8 @@
 //                   .npy (m = 1), "reference": DIR (a `netrl solve --out` of the changed setting)}]:
 //                  each entry patches the model keys it names.
 // Outputs (--out DIR): reward.npy (float64, m * 2^n or one per maze state; NaN where missing),
-// values.npy, J.npy / h.npy / target.npy (parametric), predict_K_stationary.npy, result.json (last).
+// values.npy, J.npy (n x n) / h.npy (n, or m x n with an input) / target.npy (parametric),
+// predict_K_stationary.npy, result.json (last).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
