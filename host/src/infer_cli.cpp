@@ -427,10 +427,10 @@ InferData load_samples(const std::string& dir, const Problem& problem, const std
                                   "; the config has lambda = " + fmt(net.lambda, "%.17g") +
                                   " (the reward is inferred at the config's lambda: give the sampled one)");
   }
-  // The model's size is bounded (n <= 20 for the tabular inverse) before the counts are read.
-  if (net.n > 20) {
+  // The model's size is bounded before the counts are read.
+  if (net.n > inverse::kMaxTabularNeurons) {
     throw InvalidInput("n", "the tabular inverse keeps counts over the m * 2^n states; n = " + std::to_string(net.n) +
-                                " exceeds its limit 20");
+                                " exceeds its limit " + std::to_string(inverse::kMaxTabularNeurons));
   }
   const std::uint64_t states = net.num_states();
   const std::string hist_path = dir + "/histogram.npy", trans_path = dir + "/transitions.npy";

@@ -21,9 +21,6 @@ using detail::sigmoid;
 
 namespace {
 
-/// The tabular methods keep m * 2^n * (n + 1) counts.
-constexpr int kMaxTabularNeurons = 20;
-
 void check_tabular_size(const NetworkModel& model, const std::string& field) {
   if (model.n > kMaxTabularNeurons) {
     throw InvalidInput(field, "the tabular inverse keeps counts over the m * 2^n states; n = " + std::to_string(model.n) +

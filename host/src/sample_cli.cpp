@@ -45,6 +45,9 @@
 //                            never changed, e.g. a clamped one)
 //   raster_chain<c>.npy      uint8 samples_per_chain x n (1 = active), and inputs_chain<c>.npy
 //                            (float64 input index) for each chain in record.raster_chains
+//
+// `netrl infer` reads such a directory as data ("data": {"samples": DIR}; histogram.npy, and
+// transitions.npy for maximum likelihood: record them with "record": {"transitions": true}).
 #include <cmath>
 #include <cstdio>
 #include <iostream>

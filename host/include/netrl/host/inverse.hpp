@@ -28,6 +28,9 @@ namespace netrl::inverse {
 // Observations of a network
 // ---------------------------------------------------------------------------------------------
 
+/// The tabular methods keep m * 2^n * (n + 1) counts: n is limited to this.
+constexpr int kMaxTabularNeurons = 20;
+
 /// Visit histogram and transition counts over the joint states s = x * 2^n + b. Counts are
 /// doubles so that an exact solution can be cast as expected counts.
 struct NetworkData {
