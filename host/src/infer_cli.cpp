@@ -377,7 +377,7 @@ InferData load_solution(const std::string& dir, const Problem& problem, const st
 
 namespace {
 
-/// A `netrl sample` count file: IoError-free checks of presence and size before it is read.
+/// A `netrl sample` count file, its size checked before it is read and its shape before conversion.
 std::vector<double> load_counts(const std::string& path, const std::vector<std::uint64_t>& shape,
                                 const std::string& field) {
   const std::uint64_t entries = shape.size() == 1 ? shape[0] : shape[0] * shape[1];
