@@ -8,6 +8,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/core/maze.hpp"
 #include "netrl/host/io.hpp"
+#include "netrl/host/json_fields.hpp"
 #include "netrl/host/npy.hpp"
 #include "netrl/host/problem.hpp"
 #include "netrl/host/reference.hpp"
@@ -150,6 +151,30 @@ TEST(Config, UnknownKeysAndWrongTypes) {
   j["solver"]["precision"] = "float32";
   expect_config_error(j, {"solver.precision", "float64 only"});
   expect_config_error(json::array(), {"config", "expected an object"});
+}
+
+// The strict reader every command's parser shares (netrl/host/json_fields.hpp).
+TEST(JsonFields, ErrorsNameTheFieldAndTheBound) {
+  const json j = json::parse(R"({"a": 1.5, "b": "x", "c": -2, "d": 7, "e": 3.0, "extra": null})");
+  JsonFields f(j, "section");
+  EXPECT_EQ(f.field("a"), "section.a");
+  EXPECT_DOUBLE_EQ(f.number("a"), 1.5);
+  EXPECT_EQ(f.string("b"), "x");
+  EXPECT_EQ(f.integer("e"), 3);
+  EXPECT_EQ(f.unsigned_integer("d", 1, 10), 7u);
+  EXPECT_EQ(f.string_or("missing", "fallback"), "fallback");
+  expect_error<InvalidInput>([&] { f.integer("a"); }, {"section.a", "expected an integer, got number 1.5"});
+  expect_error<InvalidInput>([&] { f.number("b"); }, {"section.b", "expected a number, got string \"x\""});
+  expect_error<InvalidInput>([&] { f.boolean("b"); }, {"section.b", "expected true or false"});
+  expect_error<InvalidInput>([&] { f.unsigned_integer("c", 0, 5); }, {"section.c", "value -2 must lie in [0, 5]"});
+  expect_error<InvalidInput>([&] { f.unsigned_integer("d", 0, 5); }, {"section.d", "value 7 must lie in [0, 5]"});
+  expect_error<InvalidInput>([&] { f.at("missing"); }, {"section.missing", "is required"});
+  expect_error<InvalidInput>([&] { f.finish({"a", "b", "c", "d", "e"}); },
+                             {"section.extra", "unknown key (known keys here: a, b, c, d, e)"});
+  expect_error<InvalidInput>([&] { JsonFields top(json::array(), ""); }, {"config", "expected an object, got array"});
+  const json top_level = json::parse(R"({"k": 1})");
+  JsonFields top(top_level, "");
+  EXPECT_EQ(top.field("k"), "k");
 }
 
 TEST(Config, MalformedJsonNamesFileAndPosition) {

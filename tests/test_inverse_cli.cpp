@@ -11,6 +11,7 @@
 #include "netrl/host/io.hpp"
 #include "netrl/host/npy.hpp"
 #include "netrl/host/problem.hpp"
+#include "inverse_support.hpp"
 
 namespace netrl {
 namespace {
@@ -87,8 +88,7 @@ TEST_F(InferCli, NetworkFromRasterWithInputs) {
   Problem p = parse_problem(json::parse(R"({"model": "network", "n": 4, "lambda": 0.3,
       "input": {"T": [[0.95, 0.05], [0.05, 0.95]]}, "reward": {"kind": "count", "targets": [1, 3]}})"), "");
   const SolveResult exact = solve(p);
-  std::mt19937_64 rng(3);
-  const auto raster = inverse::simulate(p.network, exact.values, exact.prior, exact.stationary, 50000, rng);
+  const auto raster = test::sampled_raster(p.network, exact, 50000, 3);
   std::vector<std::uint8_t> inputs(raster.inputs.begin(), raster.inputs.end());
   io::write_file_atomic(path("raster.npy"), npy::serialize(raster.states, {raster.steps, 4}));
   io::write_file_atomic(path("inputs.npy"), npy::serialize(inputs, {raster.steps}));
@@ -107,8 +107,7 @@ TEST_F(InferCli, ParametricSparseFromRaster) {
   Problem p = parse_problem(json::parse(R"({"model": "network", "n": 5, "lambda": 0.3,
       "reward": {"kind": "ring_bump", "width": 2}})"), "");
   const SolveResult exact = solve(p);
-  std::mt19937_64 rng(5);
-  const auto raster = inverse::simulate(p.network, exact.values, exact.prior, exact.stationary, 20000, rng);
+  const auto raster = test::sampled_raster(p.network, exact, 20000, 5);
   io::write_file_atomic(path("raster.npy"), npy::serialize(raster.states, {raster.steps, 5}));
   json cfg = json::parse(R"({"model": "network", "n": 5, "lambda": 0.3, "method": "parametric",
       "reward_model": "sparse", "true_reward": {"kind": "ring_bump", "width": 2},
@@ -118,6 +117,25 @@ TEST_F(InferCli, ParametricSparseFromRaster) {
   const json res = read_json(path("out/result.json"));
   EXPECT_EQ(res["method"], "parametric");
   EXPECT_TRUE(fs::exists(path("out/J.npy")));
+  EXPECT_TRUE(res["comparison"]["r2"].is_number());
+}
+
+// The parametric inverse with an input (transition likelihood): h.npy holds m x n fields.
+TEST_F(InferCli, ParametricWithInputFromSolution) {
+  json solve_cfg = kNetwork;
+  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
+  ASSERT_EQ(run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol")).status, 0);
+  json cfg = kNetwork;
+  cfg["data"] = {{"solution", "sol"}};
+  cfg["method"] = "parametric";
+  cfg["reward_model"] = "global";
+  cfg["true_reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
+  const CliRun r = run("infer " + write_json("infer.json", cfg) + " --out " + path("out"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json res = read_json(path("out/result.json"));
+  EXPECT_EQ(res["method"], "parametric");
+  EXPECT_EQ(npy::load(path("out/h.npy")).shape, (std::vector<std::uint64_t>{2, 4}));
+  EXPECT_EQ(npy::load(path("out/J.npy")).shape, (std::vector<std::uint64_t>{4, 4}));
   EXPECT_TRUE(res["comparison"]["r2"].is_number());
 }
 
@@ -153,6 +171,91 @@ TEST_F(InferCli, BadDataAndConfigAreClearErrors) {
   r = run("infer " + write_json("bad3.json", cfg));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("result.json"), std::string::npos) << r.output;
+}
+
+// count8 (MODEL.md sec. 5) at the solver's tight tolerances.
+const json kCount8 = json::parse(R"({
+  "model": "network", "n": 8, "lambda": 0.114, "prior": "population",
+  "input": {"T": [[0.98, 0.02], [0.02, 0.98]]}
+})");
+
+// End to end: netrl solve -> netrl sample (with transitions) -> netrl infer from the sample
+// directory. The bound on r^2: the maximum-likelihood error variance of each state's reward falls
+// as 1 / (its visits), so 1 - r^2 ~ C / T. The count8-samples scenario measures
+// 1 - r^2 = 0.0018 at T = 10^6 single-chain samples, C ~ 1.8e3; these T = 2 * 10^5 samples (20 chains
+// of 10^4 steps) should give 1 - r^2 ~ 0.009. The bound 0.95 leaves a factor > 5 for this seed's
+// fluctuation (the error variance is a sum over ~500 states, relative spread ~ sqrt(2 / 500)) and
+// is far above what a wrong reward scores (r^2 ~ 0); the upper bound checks that the answer
+// does come from noisy samples, not from the exact solution.
+TEST_F(InferCli, SolveSampleInferRecoversCount8) {
+  json solve_cfg = kCount8;
+  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {2, 6}}};
+  solve_cfg["solver"] = {{"tol", 1e-12}, {"prior_tol", 1e-12}};
+  const CliRun s = run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol"));
+  ASSERT_EQ(s.status, 0) << s.output;
+
+  json sample_cfg = kCount8;
+  sample_cfg["policy"] = {{"kind", "exact"}, {"dir", "sol"}};
+  sample_cfg["sampling"] = {{"chains", 20},  {"steps", 10000}, {"burn_in", 2000},
+                            {"seed", 7},     {"record", {{"transitions", true}}}};
+  const CliRun sm = run("sample " + write_json("sample.json", sample_cfg) + " --out " + path("smp"));
+  ASSERT_EQ(sm.status, 0) << sm.output;
+  ASSERT_TRUE(fs::exists(path("smp/transitions.npy")));
+
+  json cfg = kCount8;
+  cfg["data"] = {{"samples", "smp"}};
+  cfg["true_reward"] = {{"kind", "count"}, {"targets", {2, 6}}};
+  const CliRun r = run("infer " + write_json("infer.json", cfg) + " --out " + path("out"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json res = read_json(path("out/result.json"));
+  EXPECT_EQ(res["method"], "ml");
+  EXPECT_EQ(res["data"]["kind"], "samples");
+  EXPECT_EQ(res["data"]["samples"], 200000);
+  const double r2 = res["comparison"]["r2"].get<double>();
+  EXPECT_GT(r2, 0.95);
+  EXPECT_LT(r2, 1.0 - 1e-6);
+  const auto reward = npy::to_double(npy::load(path("out/reward.npy")), "reward.npy");
+  EXPECT_EQ(reward.size(), 512u);
+}
+
+// Bad sample directories: each a clear error naming data.samples and what is wrong.
+TEST_F(InferCli, BadSampleDirectoriesAreClearErrors) {
+  json solve_cfg = kNetwork;
+  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
+  ASSERT_EQ(run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol")).status, 0);
+  json sample_cfg = kNetwork;
+  sample_cfg["policy"] = {{"kind", "exact"}, {"dir", "sol"}};
+  sample_cfg["sampling"] = {{"chains", 4}, {"steps", 500}, {"burn_in", 100}};
+  ASSERT_EQ(run("sample " + write_json("sample.json", sample_cfg) + " --out " + path("smp")).status, 0);
+
+  // No transitions.npy (record.transitions false) with an input: the default method needs them.
+  json cfg = kNetwork;
+  cfg["data"] = {{"samples", "smp"}};
+  CliRun r = run("infer " + write_json("a.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("data.samples"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"sampling.record.transitions\" false"), std::string::npos) << r.output;
+
+  // n of the samples differs from the model's.
+  cfg["n"] = 5;
+  r = run("infer " + write_json("b.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("has n = 4, m = 2; the config has n = 5"), std::string::npos) << r.output;
+
+  // A transitions file of the wrong shape.
+  cfg["n"] = 4;
+  io::write_file_atomic(path("smp/transitions.npy"), npy::serialize(std::vector<double>(32 * 4, 0.0), {32, 4}));
+  r = run("infer " + write_json("c.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("has shape (32, 4)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("needs (32, 5)"), std::string::npos) << r.output;
+
+  // A solve directory is not a sample directory.
+  cfg["data"] = {{"samples", "sol"}};
+  r = run("infer " + write_json("d.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("is not the result of `netrl sample --out`"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("out")));
 }
 
 TEST_F(InferCli, UsageErrors) {

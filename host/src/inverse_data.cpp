@@ -1,5 +1,5 @@
 // Observations for the inverse problem: rasters, counts, expected counts of an exact solution,
-// the greedy policy in logit form, and the internal simulation of the dynamics.
+// the greedy policy in logit form, and counts in the layout of the chain sampler.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +11,7 @@
 #include "netrl/host/inverse.hpp"
 #include "netrl/host/inverse_detail.hpp"
 #include "netrl/host/npy.hpp"
+#include "netrl/host/sampler.hpp"
 
 namespace netrl::inverse {
 
@@ -19,9 +20,6 @@ using detail::logit;
 using detail::sigmoid;
 
 namespace {
-
-/// The tabular methods keep m * 2^n * (n + 1) counts.
-constexpr int kMaxTabularNeurons = 20;
 
 void check_tabular_size(const NetworkModel& model, const std::string& field) {
   if (model.n > kMaxTabularNeurons) {
@@ -281,51 +279,86 @@ std::vector<double> policy_logits(const NetworkModel& model, const std::vector<d
   return logits;
 }
 
-Raster simulate(const NetworkModel& model, const std::vector<double>& values, const std::vector<double>& prior,
-                const std::vector<double>& stationary, std::uint64_t steps, std::mt19937_64& rng) {
+NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
+                           const std::string& field) {
+  check_tabular_size(model, "n");
   const int n = model.n, m = model.m();
-  const std::uint64_t nb = model.num_network_states(), N = nb * m;
-  const auto logits = policy_logits(model, values, prior, model.lambda);
-  std::vector<double> rho(N * n, 0.0);
-  for (std::uint64_t k = 0; k < rho.size(); ++k) rho[k] = std::isnan(logits[k]) ? 0.0 : sigmoid(logits[k]);
-  const auto free = model.free_neurons();
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  std::uniform_int_distribution<int> pick(0, static_cast<int>(free.size()) - 1);
-  // Start from the stationary distribution (inverse CDF).
-  double target = u(rng), acc = 0.0;
-  std::uint64_t s = 0;
-  for (std::uint64_t k = 0; k < N; ++k) {
-    if (stationary[k] <= 0.0) continue;
-    s = k;
-    acc += stationary[k];
-    if (acc >= target) break;
+  const std::uint64_t nb = model.num_network_states(), N = nb * static_cast<std::uint64_t>(m);
+  const auto cols = static_cast<std::uint64_t>(n + 1);
+  if (histogram.size() != N) {
+    throw InvalidInput(field, "the histogram holds " + std::to_string(histogram.size()) +
+                                  " counts; the model has m * 2^n = " + std::to_string(N) + " states (n = " +
+                                  std::to_string(n) + ", m = " + std::to_string(m) + ")");
   }
-  Raster r;
-  r.steps = steps;
-  r.n = n;
-  r.states.resize(steps * n);
-  if (m > 1) r.inputs.resize(steps);
-  for (std::uint64_t t = 0; t < steps; ++t) {
-    std::uint64_t b = s % nb;
-    int x = static_cast<int>(s / nb);
-    for (int i = 0; i < n; ++i) r.states[t * n + i] = static_cast<std::uint8_t>((b >> i) & 1);
-    if (m > 1) r.inputs[t] = x;
-    // x' ~ T(.|x); the neuron's update uses rho at the current x.
-    int xp = x;
-    if (m > 1) {
-      const double ux = u(rng);
-      double c = 0.0;
-      for (xp = 0; xp < m - 1; ++xp) {
-        c += model.input(x, xp);
-        if (ux < c) break;
-      }
+  if (!transitions.empty() && transitions.size() != N * cols) {
+    throw InvalidInput(field, "the transition counts hold " + std::to_string(transitions.size()) +
+                                  " entries; the model needs (m * 2^n) x (n + 1) = " + std::to_string(N) + " x " +
+                                  std::to_string(cols));
+  }
+  auto check_count = [&](double c, const char* what, std::uint64_t s, std::uint64_t j, bool column) {
+    if (std::isfinite(c) && c >= 0.0 && c < 9.0e15 && std::floor(c) == c) return;
+    std::ostringstream os;
+    os.precision(17);
+    os << what << " [" << s;
+    if (column) os << ", " << j;
+    os << "] = " << c << " is not a count (a non-negative integer)";
+    throw InvalidInput(field, os.str());
+  };
+  const std::uint64_t clamp_mask = model.clamp_mask();
+  NetworkData d;
+  d.n = n;
+  d.m = m;
+  for (std::uint64_t s = 0; s < N; ++s) {
+    check_count(histogram[s], "histogram", s, 0, false);
+    const std::uint64_t b = s % nb;
+    if (histogram[s] > 0.0 && !model.consistent(b)) {
+      throw InvalidInput(field, "histogram [" + std::to_string(s) + "] counts state b = " + std::to_string(b) +
+                                    " (x = " + std::to_string(s / nb) +
+                                    "), which contradicts a clamp of the model; were the data sampled with other "
+                                    "clamps?");
     }
-    const int i = free[static_cast<std::size_t>(pick(rng))];
-    const bool spike = u(rng) < rho[s * n + i];
-    b = spike ? (b | (std::uint64_t{1} << i)) : (b & ~(std::uint64_t{1} << i));
-    s = static_cast<std::uint64_t>(xp) * nb + b;
+    d.total += histogram[s];
+    if (transitions.empty()) continue;
+    double row = 0.0;
+    for (std::uint64_t j = 0; j < cols; ++j) {
+      const double c = transitions[s * cols + j];
+      check_count(c, "transitions", s, j, true);
+      if (c > 0.0 && j < static_cast<std::uint64_t>(n) && ((clamp_mask >> j) & 1)) {
+        throw InvalidInput(field, "transitions [" + std::to_string(s) + ", " + std::to_string(j) +
+                                      "] flips neuron " + std::to_string(j) + ", which the model clamps");
+      }
+      row += c;
+    }
+    if (row != histogram[s]) {
+      std::ostringstream os;
+      os.precision(17);
+      os << "the transitions out of state " << s << " sum to " << row << " but its histogram count is "
+         << histogram[s] << "; each recorded state has exactly one recorded successor (are histogram.npy and "
+         << "transitions.npy from the same run?)";
+      throw InvalidInput(field, os.str());
+    }
   }
-  return r;
+  if (!(d.total > 0.0)) throw InvalidInput(field, "the histogram is empty (no recorded samples)");
+  d.visits = std::move(histogram);
+  d.transitions = std::move(transitions);
+  return d;
+}
+
+NetworkData sample_recording(const NetworkModel& model, const std::vector<double>& values,
+                             const std::vector<double>& prior, std::uint64_t T, std::uint64_t seed,
+                             std::uint64_t burn_in) {
+  SamplingOptions o;
+  o.chains = 1;
+  o.steps = T;
+  o.burn_in = burn_in;
+  o.seed = seed;
+  o.backend = "host";
+  o.histogram = true;
+  o.transitions = true;
+  o.correlations = false;
+  const SampleResult r = sample(model, SamplerPolicy::exact(values, prior), o);
+  return sampled_counts(model, std::vector<double>(r.stats.histogram.begin(), r.stats.histogram.end()),
+                        std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()), "samples");
 }
 
 }  // namespace netrl::inverse

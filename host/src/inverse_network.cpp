@@ -16,6 +16,7 @@
 namespace netrl::inverse {
 
 using detail::log_add_exp;
+using detail::rewards_from_w;
 using detail::log_sigmoid;
 using detail::logit;
 using detail::sigmoid;
@@ -55,55 +56,6 @@ void check_lambda(double lambda) {
     os << "lambda = " << lambda << " must be finite and > 0";
     throw InvalidInput("lambda", os.str());
   }
-}
-
-/// From w over the joint states (consistent entries), the values V = W T^{-T} (per b: T v_b = w_b)
-/// and the reward r = v - lambda sum_i log[p_i e^{w(b|1)/(nf l)} + (1 - p_i) e^{w(b|0)/(nf l)}]
-/// at the states marked in `report` (NaN elsewhere); the per-input weighted mean is removed.
-void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
-                    double lambda, const std::vector<char>& report, NetworkInverse& out) {
-  const int m = model.m();
-  const std::uint64_t nb = model.num_network_states(), N = nb * m;
-  const auto free = model.free_neurons();
-  const double temperature = static_cast<double>(free.size()) * lambda;
-  out.values.assign(N, kNaN);
-  Eigen::MatrixXd T(m, m);
-  for (int x = 0; x < m; ++x)
-    for (int xp = 0; xp < m; ++xp) T(x, xp) = model.input(x, xp);
-  Eigen::FullPivLU<Eigen::MatrixXd> lu(T);
-  const bool invertible = lu.isInvertible();
-  if (!invertible) {
-    out.notes.push_back(
-        "the input matrix T is singular: v is not identified from w = V T^T; the minimum-norm v is used, so the "
-        "reward is reliable only up to a function in the null space of T");
-  }
-  Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod(T);
-  Eigen::VectorXd wb(m), vb(m);
-  for (std::uint64_t b = 0; b < nb; ++b) {
-    if (!model.consistent(b)) continue;
-    for (int x = 0; x < m; ++x) wb(x) = w[x * nb + b];
-    vb = invertible ? Eigen::VectorXd(lu.solve(wb)) : Eigen::VectorXd(cod.solve(wb));
-    for (int x = 0; x < m; ++x) out.values[x * nb + b] = vb(x);
-  }
-  out.reward.assign(N, kNaN);
-  out.missing = 0;
-  for (std::uint64_t s = 0; s < N; ++s) {
-    const std::uint64_t b = s % nb, base = s - b;
-    if (!model.consistent(b)) continue;
-    if (!report[s]) {
-      ++out.missing;
-      continue;
-    }
-    double acc = 0.0;
-    for (int i : free) {
-      const std::uint64_t bit = std::uint64_t{1} << i;
-      const double a1 = std::log(prior[i]) + w[base + (b | bit)] / temperature;
-      const double a0 = std::log1p(-prior[i]) + w[base + (b & ~bit)] / temperature;
-      acc += log_add_exp(a1, a0);
-    }
-    out.reward[s] = out.values[s] - lambda * acc;
-  }
-  center_per_block(out.reward, out.weights, nb);
 }
 
 /// States reported from data: visited at least `min_visits` times and, with `neighbours` (the
@@ -150,6 +102,52 @@ void check_data(const NetworkModel& model, const NetworkData& data) {
 // ---------------------------------------------------------------------------------------------
 
 namespace detail {
+
+void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
+                    double lambda, const std::vector<char>& report, NetworkInverse& out) {
+  const int m = model.m();
+  const std::uint64_t nb = model.num_network_states(), N = nb * m;
+  const auto free = model.free_neurons();
+  const double temperature = static_cast<double>(free.size()) * lambda;
+  out.values.assign(N, kNaN);
+  Eigen::MatrixXd T(m, m);
+  for (int x = 0; x < m; ++x)
+    for (int xp = 0; xp < m; ++xp) T(x, xp) = model.input(x, xp);
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(T);
+  const bool invertible = lu.isInvertible();
+  if (!invertible) {
+    out.notes.push_back(
+        "the input matrix T is singular: v is not identified from w = V T^T; the minimum-norm v is used, so the "
+        "reward is reliable only up to a function in the null space of T");
+  }
+  Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod(T);
+  Eigen::VectorXd wb(m), vb(m);
+  for (std::uint64_t b = 0; b < nb; ++b) {
+    if (!model.consistent(b)) continue;
+    for (int x = 0; x < m; ++x) wb(x) = w[x * nb + b];
+    vb = invertible ? Eigen::VectorXd(lu.solve(wb)) : Eigen::VectorXd(cod.solve(wb));
+    for (int x = 0; x < m; ++x) out.values[x * nb + b] = vb(x);
+  }
+  out.reward.assign(N, kNaN);
+  out.missing = 0;
+  for (std::uint64_t s = 0; s < N; ++s) {
+    const std::uint64_t b = s % nb, base = s - b;
+    if (!model.consistent(b)) continue;
+    if (!report[s]) {
+      ++out.missing;
+      continue;
+    }
+    double acc = 0.0;
+    for (int i : free) {
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      const double a1 = std::log(prior[i]) + w[base + (b | bit)] / temperature;
+      const double a0 = std::log1p(-prior[i]) + w[base + (b & ~bit)] / temperature;
+      acc += log_add_exp(a1, a0);
+    }
+    out.reward[s] = out.values[s] - lambda * acc;
+  }
+  center_per_block(out.reward, out.weights, nb);
+}
 
 MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance) {
   LBFGSpp::LBFGSParam<double> param;
@@ -449,35 +447,14 @@ NetworkInverse maximum_likelihood(const NetworkModel& model, const NetworkData& 
     const std::int64_t A = static_cast<std::int64_t>(active.size());
 #pragma omp parallel for schedule(static) if (A > kParallelStates)
     for (std::int64_t k = 0; k < A; ++k) {
-      double nll = 0.0;
       const std::uint64_t s = active[k];
       const std::uint64_t b = s % nb, base = s - b;
-      const double* c = &data.transitions[s * (n + 1)];
-      // log(1 - q_i) for each free i, and log S = log sum_i (1 - q_i).
-      double log_stay = -std::numeric_limits<double>::infinity();
-      double zs[64], sign[64];
+      double zs[64];
       for (int i : free) {
         const std::uint64_t bit = std::uint64_t{1} << i;
-        const double z = u(index[base + (b | bit)]) - u(index[base + (b & ~bit)]) + logit_p[i];
-        const double sg = ((b >> i) & 1) ? -1.0 : 1.0;  // q_i = sigmoid(sg * z)
-        zs[i] = z;
-        sign[i] = sg;
-        log_stay = log_add_exp(log_stay, log_sigmoid(-sg * z));
+        zs[i] = u(index[base + (b | bit)]) - u(index[base + (b & ~bit)]) + logit_p[i];
       }
-      const double c_stay = c[n];
-      if (c_stay > 0.0) nll -= c_stay * (log_stay - log_nf);
-      for (int i : free) {
-        const double z = zs[i], sg = sign[i];
-        const double log_q = log_sigmoid(sg * z), log_1mq = log_sigmoid(-sg * z);
-        double g = 0.0;
-        if (c[i] > 0.0) {
-          nll -= c[i] * (log_q - log_nf);
-          g -= c[i] * sg * std::exp(log_1mq);
-        }
-        if (c_stay > 0.0) g += c_stay * sg * std::exp(log_q + log_1mq - log_stay);
-        gz[s * n + i] = g;
-      }
-      nll_state[k] = nll;
+      nll_state[k] = detail::transition_nll(&data.transitions[s * (n + 1)], b, free, n, zs, log_nf, &gz[s * n]);
     }
     double nll = 0.0;
     for (double t : nll_state) nll += t;

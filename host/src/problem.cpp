@@ -2,11 +2,11 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
 #include "netrl/host/io.hpp"
+#include "netrl/host/json_fields.hpp"
 #include "netrl/host/npy.hpp"
 #include "netrl/host/reference.hpp"
 
@@ -14,82 +14,6 @@ namespace netrl {
 namespace {
 
 using nlohmann::json;
-
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string describe(const json& j) {
-  std::string text = j.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return std::string(j.type_name()) + " " + text;
-}
-
-/// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
-class Fields {
- public:
-  Fields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) {
-      throw InvalidInput(path_.empty() ? "config" : path_, "expected an object, got " + describe(j_));
-    }
-  }
-
-  bool has(const std::string& key) const { return j_.contains(key); }
-
-  const json& at(const std::string& key) {
-    if (!j_.contains(key)) throw InvalidInput(join(path_, key), "is required");
-    used_.insert(key);
-    return j_.at(key);
-  }
-
-  std::string field(const std::string& key) const { return join(path_, key); }
-
-  double number(const std::string& key) { return as_number(at(key), field(key)); }
-  double number_or(const std::string& key, double fallback) { return has(key) ? number(key) : fallback; }
-
-  std::int64_t integer(const std::string& key) { return as_integer(at(key), field(key)); }
-  std::int64_t integer_or(const std::string& key, std::int64_t fallback) {
-    return has(key) ? integer(key) : fallback;
-  }
-
-  std::string string(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_string()) throw InvalidInput(field(key), "expected a string, got " + describe(v));
-    return v.get<std::string>();
-  }
-  std::string string_or(const std::string& key, const std::string& fallback) {
-    return has(key) ? string(key) : fallback;
-  }
-
-  void finish(const std::vector<std::string>& known) const {
-    for (const auto& item : j_.items()) {
-      if (!used_.count(item.key())) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        throw InvalidInput(join(path_, item.key()), "unknown key (known keys here: " + list + ")");
-      }
-    }
-  }
-
-  static double as_number(const json& v, const std::string& field) {
-    if (!v.is_number()) throw InvalidInput(field, "expected a number, got " + describe(v));
-    return v.get<double>();
-  }
-
-  static std::int64_t as_integer(const json& v, const std::string& field) {
-    if (v.is_number_integer()) return v.get<std::int64_t>();
-    if (v.is_number_float()) {
-      const double d = v.get<double>();
-      if (std::isfinite(d) && std::floor(d) == d && std::abs(d) < 9.0e15) return static_cast<std::int64_t>(d);
-    }
-    throw InvalidInput(field, "expected an integer, got " + describe(v));
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  std::set<std::string> used_;
-};
 
 int to_int(std::int64_t v, const std::string& field, std::int64_t lo, std::int64_t hi) {
   if (v < lo || v > hi) {
@@ -100,7 +24,7 @@ int to_int(std::int64_t v, const std::string& field, std::int64_t lo, std::int64
 }
 
 const json& expect_array(const json& v, const std::string& field) {
-  if (!v.is_array()) throw InvalidInput(field, "expected an array, got " + describe(v));
+  if (!v.is_array()) throw InvalidInput(field, "expected an array, got " + describe_json(v));
   return v;
 }
 
@@ -112,13 +36,13 @@ std::vector<double> number_array(const json& v, const std::string& field) {
     const std::string f = field + "[" + std::to_string(k) + "]";
     // JSON has no NaN: a null in a numeric array is the usual encoding of one.
     if (v[k].is_null()) throw InvalidInput(f, "value is null (NaN); rewards must be finite numbers");
-    out.push_back(Fields::as_number(v[k], f));
+    out.push_back(JsonFields::as_number(v[k], f));
   }
   return out;
 }
 
 InputProcess parse_input(const json& j) {
-  Fields f(j, "input");
+  JsonFields f(j, "input");
   const json& t = expect_array(f.at("T"), "input.T");
   InputProcess in;
   in.m = static_cast<int>(t.size());
@@ -142,14 +66,14 @@ InputProcess parse_input(const json& j) {
 }
 
 RewardSpec parse_reward(const json& j, const std::string& source) {
-  Fields f(j, "reward");
+  JsonFields f(j, "reward");
   const std::string kind = f.string("kind");
   if (kind == "count") {
     const json& t = expect_array(f.at("targets"), "reward.targets");
     std::vector<int> targets;
     for (std::size_t k = 0; k < t.size(); ++k) {
       const std::string field = "reward.targets[" + std::to_string(k) + "]";
-      targets.push_back(to_int(Fields::as_integer(t[k], field), field, 0, NetworkModel::kMaxNeurons));
+      targets.push_back(to_int(JsonFields::as_integer(t[k], field), field, 0, NetworkModel::kMaxNeurons));
     }
     f.finish({"kind", "targets"});
     return RewardSpec::count(std::move(targets));
@@ -181,7 +105,7 @@ RewardSpec parse_reward(const json& j, const std::string& source) {
 }
 
 SolverOptions parse_solver(const json& j) {
-  Fields f(j, "solver");
+  JsonFields f(j, "solver");
   SolverOptions o;
   const std::string method = f.string_or("method", "value_iteration");
   if (method == "value_iteration") o.method = Method::value_iteration;
@@ -218,7 +142,7 @@ std::vector<std::string> parse_map_lines(const std::string& text) {
 }  // namespace
 
 Problem parse_problem(const json& config, const std::string& source) {
-  Fields f(config, "");
+  JsonFields f(config, "");
   Problem p;
   p.source = source;
   const std::string model = f.string("model");
@@ -237,7 +161,7 @@ Problem parse_problem(const json& config, const std::string& source) {
       const json& c = expect_array(f.at("clamp"), "clamp");
       for (std::size_t k = 0; k < c.size(); ++k) {
         const std::string field = "clamp[" + std::to_string(k) + "]";
-        Fields cf(c[k], field);
+        JsonFields cf(c[k], field);
         Clamp clamp;
         clamp.neuron = to_int(cf.integer("neuron"), field + ".neuron", 0, net.n - 1);
         clamp.state = to_int(cf.integer("state"), field + ".state", -1, 1);
@@ -259,7 +183,7 @@ Problem parse_problem(const json& config, const std::string& source) {
       const json& m = expect_array(f.at("map"), "map");
       for (std::size_t k = 0; k < m.size(); ++k) {
         const std::string field = "map[" + std::to_string(k) + "]";
-        if (!m[k].is_string()) throw InvalidInput(field, "expected a string, got " + describe(m[k]));
+        if (!m[k].is_string()) throw InvalidInput(field, "expected a string, got " + describe_json(m[k]));
         lines.push_back(m[k].get<std::string>());
       }
     } else {

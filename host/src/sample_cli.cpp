@@ -45,16 +45,19 @@
 //                            never changed, e.g. a clamped one)
 //   raster_chain<c>.npy      uint8 samples_per_chain x n (1 = active), and inputs_chain<c>.npy
 //                            (float64 input index) for each chain in record.raster_chains
+//
+// `netrl infer` reads such a directory as data ("data": {"samples": DIR}; histogram.npy, and
+// transitions.npy for maximum likelihood: record them with "record": {"transitions": true}).
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
 #include "netrl/host/io.hpp"
+#include "netrl/host/json_fields.hpp"
 #include "netrl/host/npy.hpp"
 #include "netrl/host/problem.hpp"
 #include "netrl/host/sampler.hpp"
@@ -63,77 +66,6 @@ namespace netrl {
 namespace {
 
 using nlohmann::json;
-
-std::string describe(const json& j) {
-  std::string text = j.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return std::string(j.type_name()) + " " + text;
-}
-
-/// Strict reader of one JSON object (unknown keys, wrong types and bounds name the field).
-class Section {
- public:
-  Section(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) throw InvalidInput(path_, "expected an object, got " + describe(j_));
-  }
-  bool has(const std::string& key) const { return j_.contains(key); }
-  std::string field(const std::string& key) const { return path_ + "." + key; }
-  const json& at(const std::string& key) {
-    if (!j_.contains(key)) throw InvalidInput(field(key), "is required");
-    used_.insert(key);
-    return j_.at(key);
-  }
-  std::string string(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_string()) throw InvalidInput(field(key), "expected a string, got " + describe(v));
-    return v.get<std::string>();
-  }
-  std::string string_or(const std::string& key, const std::string& fallback) { return has(key) ? string(key) : fallback; }
-  bool boolean(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_boolean()) throw InvalidInput(field(key), "expected true or false, got " + describe(v));
-    return v.get<bool>();
-  }
-  std::uint64_t unsigned_integer(const std::string& key, std::uint64_t lo, std::uint64_t hi) {
-    return as_unsigned(at(key), field(key), lo, hi);
-  }
-  std::uint64_t unsigned_or(const std::string& key, std::uint64_t fallback, std::uint64_t lo, std::uint64_t hi) {
-    return has(key) ? unsigned_integer(key, lo, hi) : fallback;
-  }
-  void finish(const std::vector<std::string>& known) const {
-    for (const auto& item : j_.items()) {
-      if (!used_.count(item.key())) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        throw InvalidInput(field(item.key()), "unknown key (known keys here: " + list + ")");
-      }
-    }
-  }
-
-  static std::uint64_t as_unsigned(const json& v, const std::string& field, std::uint64_t lo, std::uint64_t hi) {
-    std::uint64_t value = 0;
-    if (v.is_number_unsigned()) {
-      value = v.get<std::uint64_t>();
-    } else if (v.is_number_integer()) {
-      throw InvalidInput(field, "value " + v.dump() + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
-               v.get<double>() >= 0.0 && v.get<double>() < 9.0e15) {
-      value = static_cast<std::uint64_t>(v.get<double>());
-    } else {
-      throw InvalidInput(field, "expected a non-negative integer, got " + describe(v));
-    }
-    if (value < lo || value > hi) {
-      throw InvalidInput(field, "value " + std::to_string(value) + " must lie in [" + std::to_string(lo) + ", " +
-                                    std::to_string(hi) + "]");
-    }
-    return value;
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  std::set<std::string> used_;
-};
 
 struct SampleConfig {
   NetworkModel model;
@@ -181,16 +113,16 @@ NetworkModel parse_model(json config, const std::string& source, bool* has_rewar
   NetworkModel model = parse_problem(config, source).network;
   model.n = static_cast<int>(n);
   model.reward = RewardSpec{};
-  if (!clamps.is_array()) throw InvalidInput("clamp", "expected an array, got " + describe(clamps));
+  if (!clamps.is_array()) throw InvalidInput("clamp", "expected an array, got " + describe_json(clamps));
   for (std::size_t k = 0; k < clamps.size(); ++k) {
     const std::string field = "clamp[" + std::to_string(k) + "]";
-    if (!clamps[k].is_object()) throw InvalidInput(field, "expected an object, got " + describe(clamps[k]));
-    Section c(clamps[k], field);
+    if (!clamps[k].is_object()) throw InvalidInput(field, "expected an object, got " + describe_json(clamps[k]));
+    JsonFields c(clamps[k], field);
     Clamp clamp;
     clamp.neuron = static_cast<int>(c.unsigned_integer("neuron", 0, static_cast<std::uint64_t>(n - 1)));
     const json& st = c.at("state");
     if (!st.is_number_integer() || (st.get<std::int64_t>() != -1 && st.get<std::int64_t>() != 1)) {
-      throw InvalidInput(field + ".state", "expected -1 (silent) or +1 (active), got " + describe(st));
+      throw InvalidInput(field + ".state", "expected -1 (silent) or +1 (active), got " + describe_json(st));
     }
     clamp.state = static_cast<int>(st.get<std::int64_t>());
     c.finish({"neuron", "state"});
@@ -201,7 +133,7 @@ NetworkModel parse_model(json config, const std::string& source, bool* has_rewar
 
 std::vector<double> parse_prior(const json& v, const std::string& field) {
   if (v.is_number()) return {v.get<double>()};
-  if (!v.is_array()) throw InvalidInput(field, "expected a number or an array of numbers, got " + describe(v));
+  if (!v.is_array()) throw InvalidInput(field, "expected a number or an array of numbers, got " + describe_json(v));
   std::vector<double> out;
   for (std::size_t k = 0; k < v.size(); ++k) {
     if (v[k].is_null()) {
@@ -209,14 +141,14 @@ std::vector<double> parse_prior(const json& v, const std::string& field) {
     } else if (v[k].is_number()) {
       out.push_back(v[k].get<double>());
     } else {
-      throw InvalidInput(field + "[" + std::to_string(k) + "]", "expected a number, got " + describe(v[k]));
+      throw InvalidInput(field + "[" + std::to_string(k) + "]", "expected a number, got " + describe_json(v[k]));
     }
   }
   return out;
 }
 
 SamplingOptions parse_sampling(const json& j) {
-  Section f(j, "sampling");
+  JsonFields f(j, "sampling");
   SamplingOptions o;
   o.chains = f.unsigned_integer("chains", 1, std::uint64_t{1} << 32);
   o.steps = f.unsigned_integer("steps", 1, std::uint64_t{1} << 62);
@@ -236,15 +168,15 @@ SamplingOptions parse_sampling(const json& j) {
   o.batch = f.unsigned_or("batch", 0, 0, std::uint64_t{1} << 32);
   o.gemm_block = f.unsigned_or("gemm_block", o.gemm_block, 1, 4096);
   if (f.has("record")) {
-    Section r(f.at("record"), "sampling.record");
+    JsonFields r(f.at("record"), "sampling.record");
     if (r.has("histogram")) o.histogram = r.boolean("histogram");
     if (r.has("transitions")) o.transitions = r.boolean("transitions");
     if (r.has("correlations")) o.correlations = r.boolean("correlations");
     if (r.has("raster_chains")) {
       const json& c = r.at("raster_chains");
-      if (!c.is_array()) throw InvalidInput("sampling.record.raster_chains", "expected an array, got " + describe(c));
+      if (!c.is_array()) throw InvalidInput("sampling.record.raster_chains", "expected an array, got " + describe_json(c));
       for (std::size_t k = 0; k < c.size(); ++k) {
-        o.raster_chains.push_back(Section::as_unsigned(c[k], "sampling.record.raster_chains[" + std::to_string(k) + "]", 0,
+        o.raster_chains.push_back(JsonFields::as_unsigned(c[k], "sampling.record.raster_chains[" + std::to_string(k) + "]", 0,
                                                        (std::uint64_t{1} << 32) - 1));
       }
     }
@@ -256,7 +188,7 @@ SamplingOptions parse_sampling(const json& j) {
 
 SampleConfig load_config(const std::string& path) {
   const json config = read_json_file(path);
-  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe(config));
+  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe_json(config));
   SampleConfig c;
   c.source = path;
   if (!config.contains("policy")) throw InvalidInput("policy", "is required (an exact-solution directory or an Ising J/h pair)");
@@ -264,7 +196,7 @@ SampleConfig load_config(const std::string& path) {
   c.options = parse_sampling(config["sampling"]);
   c.model = parse_model(config, path, &c.has_reward);
   c.policy_json = config["policy"];
-  Section p(c.policy_json, "policy");
+  JsonFields p(c.policy_json, "policy");
   const std::string kind = p.string("kind");
   if (kind == "exact") {
     const std::string dir = io::resolve_relative(path, p.string("dir"));
@@ -401,12 +333,7 @@ constexpr const char* kSampleUsage =
 
 SamplerPolicy load_exact_policy(const std::string& dir, const NetworkModel& model, const std::string& field) {
   const std::string result_path = dir + "/result.json";
-  json result;
-  try {
-    result = json::parse(io::read_file(result_path));
-  } catch (const json::parse_error& e) {
-    throw IoError(result_path + ": malformed JSON: " + e.what());
-  }
+  json result = read_json_file(result_path);
   auto check = [&](const char* key, double expected) {
     if (!result.contains(key) || !result[key].is_number()) {
       throw InvalidInput(field, result_path + " has no numeric \"" + key + "\"; is it a `netrl solve --out` directory?");

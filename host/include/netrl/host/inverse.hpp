@@ -15,7 +15,6 @@
 //   unvisited single-flip neighbour; for exact data, stationary mass below 1e-12) are NaN, never
 //   0; states that contradict a clamp are NaN too.
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -28,6 +27,9 @@ namespace netrl::inverse {
 // ---------------------------------------------------------------------------------------------
 // Observations of a network
 // ---------------------------------------------------------------------------------------------
+
+/// The tabular methods keep m * 2^n * (n + 1) counts: n is limited to this.
+constexpr int kMaxTabularNeurons = 20;
 
 /// Visit histogram and transition counts over the joint states s = x * 2^n + b. Counts are
 /// doubles so that an exact solution can be cast as expected counts.
@@ -90,12 +92,22 @@ std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& d
 std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,
                                   const std::vector<double>& prior, double lambda);
 
-/// Internal simulation of the dynamics of MODEL.md sec. 2 (one step: x' ~ T(.|x); a free neuron i
-/// chosen uniformly; its new state is +1 with probability rho_i(b,x); the state before each step
-/// is recorded). The start state is drawn from `stationary`. Seeded std::mt19937_64; used by the
-/// sample-size scenario until the shared sampler (netrl/host/sampler.hpp) is wired in.
-Raster simulate(const NetworkModel& model, const std::vector<double>& values, const std::vector<double>& prior,
-                const std::vector<double>& stationary, std::uint64_t steps, std::mt19937_64& rng);
+/// Counts in the layout of the chain sampler (SampleStats, and `netrl sample`'s histogram.npy and
+/// transitions.npy): histogram[s] over s = x * 2^n + b, transitions[s * (n + 1) + j] (j < n: the
+/// successor is b xor 2^j; j = n: b). `transitions` may be empty (states only). Checked against the
+/// model before use, errors naming `field`: sizes (m * 2^n and m * 2^n * (n + 1)), entries that
+/// are not finite non-negative integers, counts at states that contradict a clamp, flips of a
+/// clamped neuron, and rows of transitions whose sum is not the state's count (the sampler records
+/// the successor of every recorded state).
+NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
+                           const std::string& field);
+
+/// The counts of one recording of the dynamics under the exact policy of `values` and `prior`
+/// (per neuron): chain 0 of netrl::sample (host backend, Philox keyed by `seed`), `burn_in` steps
+/// from a uniform start, then T recorded steps with their transitions.
+NetworkData sample_recording(const NetworkModel& model, const std::vector<double>& values,
+                             const std::vector<double>& prior, std::uint64_t T, std::uint64_t seed,
+                             std::uint64_t burn_in);
 
 // ---------------------------------------------------------------------------------------------
 // Inverse methods for networks
@@ -134,7 +146,7 @@ struct NetworkInverse {
   double gradient_norm = 0.0;
   bool converged = true;
   std::vector<std::string> notes;
-  /// Parametric only: the fitted Ising value (n x n couplings, n fields; clamped rows zero).
+  /// Parametric only: the fitted Ising value (n x n couplings, m x n fields h[x * n + i]; clamped rows zero).
   std::vector<double> J, h;
   /// Parametric only: the target rhat_phi (eq. 47) over the joint states.
   std::vector<double> target;
@@ -161,15 +173,20 @@ enum class RewardModel { table, pairwise, global, sparse };
 const char* to_string(RewardModel model);
 RewardModel parse_reward_model(const std::string& name, const std::string& field);
 
-/// Parametric inverse (eq. 44-47), no input: fit the Ising value v_phi = sum_i h_i sigma_i +
-/// sum_{i<j} J_ij sigma_i sigma_j by maximum pseudo-likelihood of the Glauber conditionals
-/// rho_i = sigmoid((2/(nf lambda))(h_i + sum_j J_ij sigma_j) + logit p_i) over the observed states
-/// (the stationary distribution of Glauber dynamics of a symmetric J is the Gibbs distribution
-/// whose conditionals these are), then rhat_phi (eq. 47 target) and the reward model:
+/// Parametric inverse (eq. 44-47): the Ising value v_phi(sigma, x) = sum_i h_i(x) sigma_i +
+/// sum_{i<j} J_ij sigma_i sigma_j, whose greedy policy is Glauber dynamics
+/// rho_i = sigmoid((2/(nf lambda))(h~_i(x) + sum_j J_ij sigma_j) + logit p_i) with the fields
+/// h~(x) = sum_x' T(x'|x) h(x') of w = V T^T. Fit: without input, maximum pseudo-likelihood of
+/// these conditionals over the observed states (the stationary distribution of Glauber dynamics of
+/// a symmetric J is the Gibbs distribution whose conditionals these are); with an input (no Gibbs
+/// form), maximum likelihood of the observed transitions (needs transition counts), then
+/// h = T^{-1} h~. Then rhat_phi (eq. 41 target, the Bellman formula of invert_policy) and the
+/// reward model, fitted per input value (the reward is identified up to a function of x):
 /// table: r = rhat_phi; pairwise: g = (1, sigma_i sigma_j); global: g = one-hot of the spike
 /// count; both by least squares of <f g^T>_D theta = <f rhat_phi>_D; sparse: the linear program
 /// min sum_{visited} r s.t. r >= 0, <f (r - rhat_phi)>_D = L' <f>_D (L' free, the unknown gain)
-/// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons.
+/// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons; D the visits of
+/// the input value. h is returned as m x n (h[x * n + i]).
 NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
                           double lambda, RewardModel reward_model, const OptimizerOptions& options = {});
 

@@ -7,12 +7,19 @@
 // slip, lambda, solver); they describe the system the data come from. Own keys:
 //   "data":        {"solution": DIR}  a `netrl solve --out` directory (result.json, values.npy,
 //                                     stationary.npy; checked against the model), or
+//                  {"samples": DIR, "min_visits": 1}  a `netrl sample --out` directory: its
+//                                     histogram.npy (m * 2^n counts) and, if recorded,
+//                                     transitions.npy ((m * 2^n) x (n + 1) counts; the methods "ml"
+//                                     and the default with an input need it: sample with
+//                                     "record": {"transitions": true}); result.json's "n", "m" and
+//                                     "lambda" must match the model, or
 //                  {"raster": FILE.npy, "inputs": FILE.npy, "min_visits": 1}  a recording: T x n
 //                                     uint8/bool 0/1 (rows = time steps), input indices of length T
 //                                     (required iff m > 1).
 //   "method":      "auto" (default) | "closed_form" (m = 1) | "policy" (exact solution) | "ml" |
-//                  "maze" | "parametric" (m = 1). auto: maze -> maze; m = 1 -> closed_form;
-//                  solution -> policy; raster -> ml.
+//                  "maze" | "parametric" (with an input it needs transitions: a raster with
+//                  inputs, samples with transitions.npy, or a solution). auto: maze -> maze; m = 1 -> closed_form;
+//                  solution -> policy; samples or raster -> ml.
 //   "reward_model": parametric only: "table" (rhat_phi) | "pairwise" | "global" | "sparse".
 //   "true_reward": network: a reward object as in solve configs ({"kind": "count", ...}) or a
 //                  float64 .npy of m * 2^n values; maze: "map" (the map's reward cells). Enables
@@ -23,7 +30,8 @@
 //                   .npy (m = 1), "reference": DIR (a `netrl solve --out` of the changed setting)}]:
 //                  each entry patches the model keys it names.
 // Outputs (--out DIR): reward.npy (float64, m * 2^n or one per maze state; NaN where missing),
-// values.npy, J.npy / h.npy / target.npy (parametric), predict_K_stationary.npy, result.json (last).
+// values.npy, J.npy (n x n) / h.npy (n, or m x n with an input) / target.npy (parametric),
+// predict_K_stationary.npy, result.json (last).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -42,6 +50,7 @@ struct InferConfig {
   bool has_truth = false;
   /// Exactly one source of data.
   std::string solution_dir;
+  std::string samples_dir;
   std::string raster_path;
   std::string inputs_path;
   /// "auto", "closed_form", "policy", "ml", "maze", "parametric".
@@ -60,13 +69,15 @@ InferConfig load_infer_config(const std::string& path);
 
 /// The observations an inference runs on.
 struct InferData {
-  enum class Kind { solution, raster } kind = Kind::solution;
+  enum class Kind { solution, samples, raster } kind = Kind::solution;
   /// solution: values, stationary distribution, prior (network: per neuron, NaN at clamped
   /// neurons; maze: per action) and lambda of an exact solve.
   std::vector<double> values;
   std::vector<double> stationary;
   std::vector<double> prior;
   double lambda = 0.0;
+  /// samples: the counts of a `netrl sample` run (transitions empty when not recorded).
+  inverse::NetworkData counts;
   /// raster
   inverse::Raster raster;
   std::string description;
@@ -77,6 +88,9 @@ struct InferData {
 /// Reads `result.json`, `values.npy` and `stationary.npy` of a `netrl solve --out` directory and
 /// checks them against the model (kind, n, m or the number of maze states, lambda, clamps).
 InferData load_solution(const std::string& dir, const Problem& problem, const std::string& field);
+/// Reads `result.json`, `histogram.npy` and (if present) `transitions.npy` of a `netrl sample --out`
+/// directory and checks them against the model (n, m, lambda, clamps, shapes, counts).
+InferData load_samples(const std::string& dir, const Problem& problem, const std::string& field);
 /// Loads the data a configuration names.
 InferData load_data(const InferConfig& config);
 

@@ -1,0 +1,61 @@
+#pragma once
+// The strict reader of JSON configuration objects shared by every command (`netrl solve`,
+// `sample`, `infer`): typed getters whose errors are InvalidInput naming the field
+// ("solver.tol", "sampling.chains", "data.samples") and the expected type or bound, and
+// `finish`, which rejects every key that was never read.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace netrl {
+
+/// The type and (at most 40 characters of) the text of a JSON value, for error messages.
+std::string describe_json(const nlohmann::json& j);
+
+/// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
+class JsonFields {
+ public:
+  /// `path` is the object's field name ("" for the configuration itself, reported as "config").
+  JsonFields(const nlohmann::json& j, std::string path);
+
+  bool has(const std::string& key) const { return j_.contains(key); }
+  /// "path.key" (or "key" at the top level).
+  std::string field(const std::string& key) const;
+  /// The member, marked as read; InvalidInput "is required" when absent.
+  const nlohmann::json& at(const std::string& key);
+
+  double number(const std::string& key) { return as_number(at(key), field(key)); }
+  double number_or(const std::string& key, double fallback) { return has(key) ? number(key) : fallback; }
+  std::int64_t integer(const std::string& key) { return as_integer(at(key), field(key)); }
+  std::int64_t integer_or(const std::string& key, std::int64_t fallback) { return has(key) ? integer(key) : fallback; }
+  /// A non-negative integer in [lo, hi].
+  std::uint64_t unsigned_integer(const std::string& key, std::uint64_t lo, std::uint64_t hi) {
+    return as_unsigned(at(key), field(key), lo, hi);
+  }
+  std::uint64_t unsigned_or(const std::string& key, std::uint64_t fallback, std::uint64_t lo, std::uint64_t hi) {
+    return has(key) ? unsigned_integer(key, lo, hi) : fallback;
+  }
+  std::string string(const std::string& key);
+  std::string string_or(const std::string& key, const std::string& fallback) {
+    return has(key) ? string(key) : fallback;
+  }
+  bool boolean(const std::string& key);
+
+  /// Throws InvalidInput for the first key never read, listing `known`.
+  void finish(const std::vector<std::string>& known) const;
+
+  static double as_number(const nlohmann::json& v, const std::string& field);
+  /// Integers, or floats that hold an integer below 9e15 in magnitude.
+  static std::int64_t as_integer(const nlohmann::json& v, const std::string& field);
+  static std::uint64_t as_unsigned(const nlohmann::json& v, const std::string& field, std::uint64_t lo,
+                                   std::uint64_t hi);
+
+ private:
+  const nlohmann::json& j_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+}  // namespace netrl
