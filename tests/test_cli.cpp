@@ -10,31 +10,20 @@
 
 #include "netrl/host/io.hpp"
 #include "netrl/host/npy.hpp"
+#include "cli_support.hpp"
 
 namespace netrl {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status;
-  std::string output;
-};
+using test::CliRun;
 
 CliRun run_cli(const std::string& args) {
-  const fs::path log = fs::temp_directory_path() / ("netrl_cli_" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = std::string(NETRL_CLI) + " " + args + " > " + log.string() + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  CliRun r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, io::read_file(log.string())};
-  fs::remove(log);
-  return r;
+  return test::run_cli_logged(NETRL_CLI, args, fs::temp_directory_path() / ("netrl_cli_" + std::to_string(::getpid()) + ".log"));
 }
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("netrl_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_dir("netrl_cli_", name, false); }
 
 TEST(Cli, Count8ScenarioWritesDocumentedOutputs) {
   const fs::path out = fresh_dir("count8");

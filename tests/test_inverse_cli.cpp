@@ -11,6 +11,7 @@
 #include "netrl/host/io.hpp"
 #include "netrl/host/npy.hpp"
 #include "netrl/host/problem.hpp"
+#include "cli_support.hpp"
 #include "inverse_support.hpp"
 
 namespace netrl {
@@ -19,10 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CliRun {
-  int status;
-  std::string output;
-};
+using test::CliRun;
 
 class InferCli : public ::testing::Test {
  protected:
@@ -34,12 +32,7 @@ class InferCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliRun run(const std::string& args) {
-    const fs::path log = dir_ / "cli.log";
-    const std::string cmd = std::string(NETRL_CLI) + " " + args + " > " + log.string() + " 2>&1";
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, io::read_file(log.string())};
-  }
+  CliRun run(const std::string& args) { return test::run_cli_logged(NETRL_CLI, args, dir_ / "cli.log"); }
   std::string write_json(const std::string& name, const json& j) {
     const std::string path = (dir_ / name).string();
     io::write_file_atomic(path, j.dump(2));

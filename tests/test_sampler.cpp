@@ -9,8 +9,6 @@
 #include <Eigen/Sparse>
 #include <Random123/philox.h>
 #include <omp.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -32,6 +30,7 @@
 #include "netrl/host/npy.hpp"
 #include "netrl/host/reference.hpp"
 #include "netrl/host/sampler.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
 
 namespace netrl {
@@ -783,26 +782,13 @@ TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
 
 #if defined(NETRL_CLI) && !defined(NETRL_SAMPLER_TEST_CUDA)
 
-struct CliRun {
-  int status;
-  std::string output;
-};
+using test::CliRun;
 
 CliRun run_cli(const std::string& args) {
-  const fs::path log = fs::temp_directory_path() / ("netrl_sample_cli_" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = std::string(NETRL_CLI) + " " + args + " > " + log.string() + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  CliRun r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, io::read_file(log.string())};
-  fs::remove(log);
-  return r;
+  return test::run_cli_logged(NETRL_CLI, args, fs::temp_directory_path() / ("netrl_sample_cli_" + std::to_string(::getpid()) + ".log"));
 }
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("netrl_sample_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_dir("netrl_sample_", name, true); }
 
 void write_text(const fs::path& path, const std::string& text) { io::write_file_atomic(path.string(), text); }
 
