@@ -209,25 +209,23 @@ MdpInverse invert_mdp_policy(const Mdp& mdp, const std::vector<double>& policy, 
         const double pa = policy[static_cast<std::size_t>(s) * A + a];
         if (pa > 0.0) cost[s] += pa * (std::log(pa) - log_prior[a]);
       }
-    const linear::LinearOperator apply_P = [&](const std::vector<double>& x, std::vector<double>& y) {
-      std::fill(y.begin(), y.end(), 0.0);
+    // Every transition s -> t of the policy's chain with its probability w.
+    auto for_each_transition = [&](auto&& f) {
       for (int s = 0; s < N; ++s)
         for (int a = 0; a < A; ++a) {
           const double pa = policy[static_cast<std::size_t>(s) * A + a];
           if (pa == 0.0) continue;
           const std::int64_t r = mdp.row(s, a);
-          for (std::int64_t e = mdp.row_ptr[r]; e < mdp.row_ptr[r + 1]; ++e) y[s] += pa * mdp.probability[e] * x[mdp.next_state[e]];
+          for (std::int64_t e = mdp.row_ptr[r]; e < mdp.row_ptr[r + 1]; ++e) f(s, mdp.next_state[e], pa * mdp.probability[e]);
         }
+    };
+    const linear::LinearOperator apply_P = [&](const std::vector<double>& x, std::vector<double>& y) {
+      std::fill(y.begin(), y.end(), 0.0);
+      for_each_transition([&](int s, auto t, double w) { y[s] += w * x[t]; });
     };
     const linear::LinearOperator apply_PT = [&](const std::vector<double>& x, std::vector<double>& y) {
       std::fill(y.begin(), y.end(), 0.0);
-      for (int s = 0; s < N; ++s)
-        for (int a = 0; a < A; ++a) {
-          const double pa = policy[static_cast<std::size_t>(s) * A + a];
-          if (pa == 0.0) continue;
-          const std::int64_t r = mdp.row(s, a);
-          for (std::int64_t e = mdp.row_ptr[r]; e < mdp.row_ptr[r + 1]; ++e) y[mdp.next_state[e]] += pa * mdp.probability[e] * x[s];
-        }
+      for_each_transition([&](int s, auto t, double w) { y[t] += w * x[s]; });
     };
     try {
       linear::KrylovOptions ko;
