@@ -59,6 +59,18 @@ struct InnerResult {
 /// the rounding floor above `tol` and further sweeps cannot help.
 constexpr std::int64_t kStallSweeps = 20000;
 
+/// Records iteration `it`'s span bounds of T h - h in `res`; true (converged) when the span is
+/// below tol. Non-finite values are an error of `what`.
+bool span_test(const Greedy& g, const VectorXd& h, std::int64_t it, double tol, const char* what, InnerResult* res) {
+  const VectorXd diff = g.backup - h;
+  if (!diff.allFinite()) throw NumericalError(std::string(what) + ": the values became non-finite");
+  res->iterations = it;
+  res->lo = span_lo(diff);
+  res->hi = span_hi(diff);
+  res->converged = res->hi - res->lo < tol;
+  return res->converged;
+}
+
 /// Soft relative value iteration: h <- T h - (T h)(0) until span(T h - h) < tol. On return the
 /// bounds are those of the final h (not updated after the convergence test).
 InnerResult value_iteration(const SoftProblem& pb, const MatrixXd& prior, VectorXd& h,
@@ -68,15 +80,7 @@ InnerResult value_iteration(const SoftProblem& pb, const MatrixXd& prior, Vector
   std::int64_t best_at = 0;
   for (std::int64_t it = 1; it <= opt.max_iterations; ++it) {
     const Greedy g = greedy(pb, h, prior);
-    const VectorXd diff = g.backup - h;
-    if (!diff.allFinite()) throw NumericalError("value iteration: the values became non-finite");
-    res.iterations = it;
-    res.lo = span_lo(diff);
-    res.hi = span_hi(diff);
-    if (res.hi - res.lo < opt.tol) {
-      res.converged = true;
-      return res;
-    }
+    if (span_test(g, h, it, opt.tol, "value iteration", &res)) return res;
     if (res.hi - res.lo < best_span) {
       best_span = res.hi - res.lo;
       best_at = it;
@@ -99,15 +103,7 @@ InnerResult policy_iteration(const SoftProblem& pb, const MatrixXd& prior, Vecto
   InnerResult res;
   for (std::int64_t it = 1; it <= opt.max_iterations; ++it) {
     const Greedy g = greedy(pb, h, prior);
-    const VectorXd diff = g.backup - h;
-    if (!diff.allFinite()) throw NumericalError("policy iteration: the values became non-finite");
-    res.iterations = it;
-    res.lo = span_lo(diff);
-    res.hi = span_hi(diff);
-    if (res.hi - res.lo < opt.tol) {
-      res.converged = true;
-      return res;
-    }
+    if (span_test(g, h, it, opt.tol, "policy iteration", &res)) return res;
     const SparseMatrix P = chain(pb, g);
     const VectorXd mu = stationary(P);
     h = evaluate(P, pb.reward - pb.lambda * g.cost, mu).values;
