@@ -54,6 +54,11 @@ struct SolveResult {
   double elapsed_seconds = 0.0;
   /// Why the solve stopped without converging (empty when converged).
   std::string note;
+  /// Policy iteration on the host/cuda backends: matrix-vector products of the chain in its
+  /// Krylov solves, and the largest final relative residual ||b - A x|| / ||b|| among them (each
+  /// solve must reach its tolerance or the solver throws). Zero otherwise.
+  std::int64_t matvecs = 0;
+  double krylov_residual = 0.0;
   /// Gain after each outer iteration, relative to that iteration's prior.
   std::vector<double> gain_history;
   /// Over the full state space: v (NaN at inconsistent states) and mu (0 there).
