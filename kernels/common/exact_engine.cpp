@@ -293,20 +293,8 @@ class Engine final : public ExactEngine<Real> {
 
   void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
     upload_mask(active);
-    const Buf<Real> v = v_buf();
-    Buf<Real> wv = v;
-    if (shape_.m > 1) {
-      mix(v, &parity_host_[2], y_.data(), false);
-      wv = single(y_.data());
-    }
-    PolicyEvalOp<Real> op;
-    op.wh = policy_source();
-    op.wv = wv;
-    op.out = th_.data();
-    op.reward = reward_.data();
-    op.params = params();
-    run_sweep(op);
-    relative_step(v, stats);
+    fixed_policy_sweep<kRewardTerm | kCostTerm | kNextTerm>(v_buf());
+    relative_step(v_buf(), stats);
   }
 
   void accept_evaluation(const Mask& advance) override { flip(2, advance); }
@@ -318,30 +306,14 @@ class Engine final : public ExactEngine<Real> {
     if (adjoint) {
       adjoint_sweep(in);
     } else {
-      Buf<Real> wv = in;
-      if (shape_.m > 1) {
-        mix(in, &parity_host_[2], y_.data(), false);
-        wv = single(y_.data());
-      }
-      ChainOp<Real> op;
-      op.wh = policy_source();
-      op.wv = wv;
-      op.out = th_.data();
-      op.params = params();
-      run_sweep(op);
+      fixed_policy_sweep<kNextTerm>(in);
     }
     for_active([&](int q) { download_block(th_, q, y); });
   }
 
   void policy_reward(const Mask& active, double* g) override {
     upload_mask(active);
-    PolicyRewardOp<Real> op;
-    op.wh = policy_source();
-    op.wv = op.wh;
-    op.out = th_.data();
-    op.reward = reward_.data();
-    op.params = params();
-    run_sweep(op);
+    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
     for_active([&](int q) { download_block(th_, q, g); });
   }
 
@@ -466,6 +438,26 @@ class Engine final : public ExactEngine<Real> {
       src.download(offset, sweep_.states, tmp.data());
       std::copy(tmp.begin(), tmp.end(), dst + offset);
     }
+  }
+
+  /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
+  /// of v's buffers, parity 2), mixed over the input first when the next-value term is summed.
+  template <int kTerms>
+  void fixed_policy_sweep(const Buf<Real>& v) {
+    Buf<Real> wv = v;
+    if constexpr ((kTerms & kNextTerm) != 0) {
+      if (shape_.m > 1) {
+        mix(v, &parity_host_[2], y_.data(), false);
+        wv = single(y_.data());
+      }
+    }
+    FixedPolicyOp<Real, kTerms> op;
+    op.wh = policy_source();
+    op.wv = wv;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
   }
 
   /// th_ = mu P (the adjoint sweep, then the input step), active problems.

@@ -225,12 +225,6 @@ struct FixedPolicyOp {
 /// Policy evaluation: T_rho v = r - lambda c_rho + P v.
 template <class Real>
 using PolicyEvalOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm | kNextTerm>;
-/// The forward chain matvec y = P v (before it, v is mixed over the input: wv = V T^T).
-template <class Real>
-using ChainOp = FixedPolicyOp<Real, kNextTerm>;
-/// The one-step reward of the policy, g = r - lambda c_rho.
-template <class Real>
-using PolicyRewardOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm>;
 
 /// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
 /// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).
