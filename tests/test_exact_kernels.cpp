@@ -907,7 +907,7 @@ TEST_F(NETRL_EXACT_SUITE, PolicyIterationMatchesValueIteration) {
     expect_close(pi.stationary, vi.stationary, 1e-8, 1.0, "stationary");
     EXPECT_EQ(pi.degenerate, vi.degenerate);
     EXPECT_GT(pi.matvecs, 0);
-    EXPECT_LE(pi.krylov_residual, 1e-8);
+    EXPECT_LE(pi.krylov_residual, 1e-10);
     // Exact evaluations: far fewer inner iterations than value iteration's sweeps.
     EXPECT_LE(pi.inner_iterations, vi.inner_iterations);
   }

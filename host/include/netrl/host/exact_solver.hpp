@@ -30,9 +30,12 @@
 // Evaluation and the stationary distribution are GMRES solves (linear_solve.hpp, deflated
 // systems) on the host in float64, with the engine's implicit matvecs of P and of its adjoint
 // (ExactEngine::apply_chain; on CUDA each matvec copies its operand to the device and the result
-// back). The reported values and stationary distribution are those of the Krylov solves for the
-// final greedy policy; SolveResult::matvecs and krylov_residual report the products and the
-// worst relative residual. A solve that does not converge is a NumericalError.
+// back). GMRES stalls near a relative residual of a few ulp times sqrt(states), so the bias is
+// then refined (iterative refinement on the residual of (I - P) v + L = g, recomputed by one
+// matvec) to a per-state residual below 1e-2 tol. The reported values and stationary
+// distribution are those of the Krylov solves for the final greedy policy; SolveResult::matvecs
+// and krylov_residual report the products and their relative residual. A solve that does not
+// converge is a NumericalError.
 //
 // A periodic input chain would make every iteration oscillate: the iterations then use the
 // aperiodicity transform P -> (P + I) / 2 (same fixed points).
