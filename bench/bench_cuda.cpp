@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_exact.hpp"
 #include "bench_main.hpp"
 #include "netrl/host/exact_solver.hpp"
 #include "netrl/kernels/exact_engine.hpp"
@@ -31,26 +32,7 @@ bool g_smoke = false;
 
 template <class Real>
 std::unique_ptr<netrl::kernels::ExactEngine<Real>> warm_engine(int nf) {
-  netrl::kernels::EngineShape shape;
-  shape.nf = nf;
-  shape.m = 1;
-  shape.batch = 1;
-  auto engine = netrl::kernels::cuda::make_exact_engine<Real>(shape);
-  std::vector<Real> reward(shape.states());
-  std::mt19937_64 rng(static_cast<std::uint64_t>(nf));
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (Real& r : reward) r = static_cast<Real>(u(rng));
-  engine->set_rewards(reward);
-  engine->set_lambdas({0.1});
-  engine->set_priors(std::vector<double>(static_cast<std::size_t>(nf), 0.3));
-  const netrl::kernels::Mask one(1, 1);
-  engine->reset_values(one);
-  std::vector<netrl::kernels::SpanStats> stats;
-  for (int k = 0; k < 3; ++k) {
-    engine->value_step(one, &stats);
-    engine->accept_values(one);
-  }
-  return engine;
+  return netrl::bench::warm_engine<Real>(nf, true);
 }
 
 template <class Real>

@@ -18,8 +18,8 @@
 // --netrl_smoke runs tiny sizes only (the CTest smoke test).
 #include <benchmark/benchmark.h>
 
+#include "bench_exact.hpp"
 #include "bench_main.hpp"
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -35,11 +35,10 @@
 
 namespace {
 
-bool g_smoke = false;
+using netrl::bench::count_network;
+using netrl::bench::seconds_since;
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+bool g_smoke = false;
 
 double peak_rss_mib() {
   rusage usage{};
@@ -47,71 +46,18 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-/// Two-term log-sum-exps per second on all OpenMP threads, each on its own L1-resident arrays
-/// (best of three; measured next to each benchmark, so both see the same machine load).
-template <class Real>
-double lse2_floor_rate() {
-  const double rate = [] {
-    constexpr std::uint64_t kCount = 2048;
-    const int kReps = g_smoke ? 10 : 2000;
-    const int threads = omp_get_max_threads();
-    double best = 0.0;
-    for (int trial = 0; trial < 3; ++trial) {
-      const auto t0 = std::chrono::steady_clock::now();
-#pragma omp parallel num_threads(threads)
-      {
-        std::vector<Real> a(kCount), b(kCount), out(kCount);
-        std::mt19937_64 rng(static_cast<std::uint64_t>(omp_get_thread_num()) + 1);
-        std::uniform_real_distribution<double> u(-8.0, 8.0);
-        for (std::uint64_t k = 0; k < kCount; ++k) {
-          a[k] = static_cast<Real>(u(rng));
-          b[k] = static_cast<Real>(u(rng));
-        }
-        for (int rep = 0; rep < kReps; ++rep) {
-          netrl::kernels::host::lse2_floor(a.data(), b.data(), out.data(), kCount);
-          benchmark::DoNotOptimize(out.data());
-          benchmark::ClobberMemory();
-        }
-      }
-      const double dt = seconds_since(t0);
-      best = std::max(best, static_cast<double>(threads) * static_cast<double>(kCount) * kReps / dt);
-    }
-    return best;
-  }();
-  return rate;
-}
-
 /// An engine over one network of nf free neurons (m = 1) with a random reward, after a few value
 /// iteration steps (realistic values).
 template <class Real>
 std::unique_ptr<netrl::kernels::ExactEngine<Real>> warm_engine(int nf) {
-  netrl::kernels::EngineShape shape;
-  shape.nf = nf;
-  shape.m = 1;
-  shape.batch = 1;
-  auto engine = netrl::kernels::host::make_exact_engine<Real>(shape);
-  std::vector<Real> reward(shape.states());
-  std::mt19937_64 rng(static_cast<std::uint64_t>(nf));
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (Real& r : reward) r = static_cast<Real>(u(rng));
-  engine->set_rewards(reward);
-  engine->set_lambdas({0.1});
-  engine->set_priors(std::vector<double>(static_cast<std::size_t>(nf), 0.3));
-  const netrl::kernels::Mask one(1, 1);
-  engine->reset_values(one);
-  std::vector<netrl::kernels::SpanStats> stats;
-  for (int k = 0; k < 3; ++k) {
-    engine->value_step(one, &stats);
-    engine->accept_values(one);
-  }
-  return engine;
+  return netrl::bench::warm_engine<Real>(nf, false);
 }
 
 /// Pair terms (pairs x free neurons) per second of `state`'s loop, its floor and the fraction.
 template <class Real>
 void report_rate(benchmark::State& state, int nf, double seconds) {
-  const double terms = static_cast<double>(nf) * std::ldexp(1.0, nf - 1) * static_cast<double>(state.iterations());
-  const double rate = terms / seconds, floor = lse2_floor_rate<Real>();
+  const double terms = netrl::bench::pair_terms(nf) * static_cast<double>(state.iterations());
+  const double rate = terms / seconds, floor = netrl::bench::lse2_floor_rate<Real>(g_smoke);
   state.counters["pair_terms_per_s"] = rate;
   state.counters["floor_per_s"] = floor;
   state.counters["fraction"] = rate / floor;
@@ -137,26 +83,6 @@ void BM_ValueStep(benchmark::State& state) {
   const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : state) engine->value_step(one, &stats);
   report_rate<Real>(state, nf, seconds_since(t0));
-}
-
-/// A count-reward network: r = 1 iff exactly n/4 neurons are active, population prior.
-netrl::NetworkModel count_network(int n, int m) {
-  netrl::NetworkModel model;
-  model.n = n;
-  std::vector<int> targets;
-  for (int x = 0; x < m; ++x) targets.push_back(std::max(1, (n * (x + 1)) / (m + 3)));
-  if (m == 1) {
-    model.input = netrl::InputProcess::none();
-  } else {
-    // Stay with probability 0.9, else move to a uniformly random other value.
-    model.input.m = m;
-    model.input.T.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(m), 0.1 / (m - 1));
-    for (int x = 0; x < m; ++x) model.input.T[static_cast<std::size_t>(x) * static_cast<std::size_t>(m) + static_cast<std::size_t>(x)] = 0.9;
-  }
-  model.reward = netrl::RewardSpec::count(targets);
-  model.lambda = 0.1;
-  model.prior_mode = netrl::PriorMode::population;
-  return model;
 }
 
 void BM_CountSolve(benchmark::State& state) {

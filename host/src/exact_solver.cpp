@@ -13,6 +13,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/core/graph.hpp"
 #include "netrl/core/hd.hpp"
+#include "netrl/host/linear_solve.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl::exact {
@@ -46,6 +47,24 @@ constexpr double kStationaryFactor = 1e-2;
 /// one inner solve, plus kAuxSlack, before NumericalError.
 constexpr std::int64_t kAuxFactor = 20;
 constexpr std::int64_t kAuxSlack = 2000;
+/// Policy iteration: the Krylov solves stop at relative residual kKrylovFactor * the round's
+/// inner tolerance, at most kKrylovCap and at least the attainable floor kKrylovUlps * eps *
+/// sqrt(states) (restarted GMRES stagnates near a few ulp times sqrt(N): measured 2.5e-13 and
+/// 1.3e-12 at 2^18 states, for mu and v). The span test on T h - h, computed by the Bellman
+/// sweep, certifies convergence whatever the accuracy of the solves; improvements that have not
+/// lowered the span for kPolicyStall rounds sit on the rounding floor.
+constexpr double kKrylovFactor = 1e-3;
+constexpr double kKrylovUlps = 64.0;
+constexpr double kKrylovCap = 1e-8;
+/// The bias is then refined (iterative refinement: z = (I - P)^# r for the residual r of the
+/// equation itself, v += z) while max |r| > kRefineFactor * the inner tolerance, at most
+/// kRefinements times: r, computed by one matvec, is accurate to the rounding of v, so the
+/// refined bias is accurate below GMRES's floor relative to ||g - L||. Corrections are solved to
+/// relative residual kRefineTolerance (or the floor).
+constexpr double kRefineFactor = 1e-2;
+constexpr int kRefinements = 3;
+constexpr double kRefineTolerance = 1e-6;
+constexpr std::int64_t kPolicyStall = 4;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -132,6 +151,12 @@ struct Track {
   double best_span = 0.0;
   std::int64_t best_at = 0;
   SpanStats span;
+  // Policy iteration (compact order, float64 on the host): the last stationary distribution and
+  // bias of the Krylov solves (warm starts, and the reported results).
+  std::vector<double> mu;
+  std::vector<double> v;
+  double mu_residual = 0.0;  // relative residuals of the last solves
+  double v_residual = 0.0;
   // Results.
   bool running = true;
   SolveResult result;
@@ -141,7 +166,7 @@ template <class Real>
 class BatchSolver {
  public:
   BatchSolver(const std::vector<NetworkModel>& models, const SolverOptions& options, bool cuda)
-      : models_(models), opt_(options), cuda_(cuda) {}
+      : models_(models), opt_(options), cuda_(cuda), policy_(options.method == Method::policy_iteration) {}
 
   std::vector<SolveResult> run() {
     const double start = now_seconds();
@@ -181,12 +206,20 @@ class BatchSolver {
       if (!any) break;
       set_round_tolerances(outer);
       upload_priors();
-      value_iteration(running);
+      if (policy_) {
+        policy_iteration(running);
+      } else {
+        value_iteration(running);
+      }
       // A problem whose inner solve stopped short reports this round: its mu must be final.
       for (Track& t : tracks_)
         if (t.running && !t.inner_converged) t.mu_tol = final_mu_tol();
       engine_->prepare_policy(running);
-      stationary(running);
+      if (policy_) {
+        for_each(running, [&](int q) { stationary_krylov(q); });
+      } else {
+        stationary(running);
+      }
       std::vector<PairTotals> totals;
       engine_->pair_totals(running, &totals);
       for (std::size_t q = 0; q < B; ++q)
@@ -195,7 +228,11 @@ class BatchSolver {
 
     upload_priors();  // the finished problems' priors (unchanged since their last evaluation)
     engine_->prepare_policy(all);
-    evaluate(all);
+    if (policy_) {
+      for_each(all, [&](int q) { evaluate_krylov(q); });
+    } else {
+      evaluate(all);
+    }
     const double elapsed = now_seconds() - start;
     std::vector<SolveResult> results;
     for (std::size_t q = 0; q < B; ++q) {
@@ -221,6 +258,9 @@ class BatchSolver {
       // Results over the full space (values, stationary) and one compact download buffer.
       *host = B * full * 2.0 * sizeof(double) + states * 2.0 * sizeof(double);
       if (!cuda_) *host += *device;
+      // Policy iteration, on the host: GMRES's restart + 1 basis vectors and its work vectors,
+      // per problem mu and v, and the staging of a batch.
+      if (policy_) *host += states * sizeof(double) * (linear::KrylovOptions{}.restart + 6.0 + 4.0 * B);
     };
     const double host_avail = 0.9 * static_cast<double>(kernels::host::available_memory());
     const double device_avail = cuda_ ? 0.9 * static_cast<double>(kernels::cuda::available_memory()) : 0.0;
@@ -239,7 +279,8 @@ class BatchSolver {
        << ") needs " << format_bytes(cuda_ ? device : host) << " of "
        << (cuda_ ? "device" : "host") << " memory for n = " << n << " (m = " << shape_.m << ", "
        << models_.size() << " problem(s), " << kernels::engine_arrays(shape_)
-       << " arrays of m 2^nf states plus the results over m 2^n states), more than the "
+       << " arrays of m 2^nf states plus the results over m 2^n states"
+       << (policy_ ? " and policy iteration's Krylov vectors" : "") << "), more than the "
        << format_bytes(cuda_ ? device_avail : host_avail) << " available; with these settings n <= "
        << largest << " fits";
     throw InvalidInput("n", os.str());
@@ -294,6 +335,33 @@ class BatchSolver {
     }
   }
 
+  enum class InnerState { go_on, converged, stalled };
+
+  /// The stopping test of an inner solve on the statistics of T h - h after its t.sweeps-th
+  /// iteration: converged when the span is below the round's tolerance (or the rounding floor);
+  /// stalled (with the note) when the span has not reached a new minimum for `stall` iterations
+  /// (it never increases in exact arithmetic: it sits on the rounding floor above tol).
+  InnerState inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const {
+    t.span = s;
+    const double floor = noise_ * std::max(1.0, s.max_abs);
+    const double span = s.hi - s.lo;
+    if (span < std::max(t.inner_tol, floor)) {
+      t.inner_converged = true;
+      return InnerState::converged;
+    }
+    if (span < t.best_span) {
+      t.best_span = span;
+      t.best_at = t.sweeps;
+    } else if (t.sweeps - t.best_at >= stall) {
+      std::ostringstream os;
+      os << method << " stalled at span " << t.best_span << " > tol " << t.inner_tol << " for " << stall << " "
+         << unit << " (rounding floor); loosen solver.tol";
+      t.inner_note = os.str();
+      return InnerState::stalled;
+    }
+    return InnerState::go_on;
+  }
+
   /// Soft relative value iteration of the running problems, each to its inner tolerance.
   void value_iteration(const Mask& running) {
     const std::size_t B = tracks_.size();
@@ -322,22 +390,8 @@ class BatchSolver {
           throw NumericalError("value iteration: the values became non-finite (problem " +
                                std::to_string(q) + ", sweep " + std::to_string(t.sweeps) + ")");
         }
-        t.span = s;
-        const double floor = noise_ * std::max(1.0, s.max_abs);
-        const double span = s.hi - s.lo;
-        if (span < std::max(t.inner_tol, floor)) {
-          t.inner_converged = true;  // keep h: the bounds and the policy belong to it
-          active[q] = 0;
-          continue;
-        }
-        if (span < t.best_span) {
-          t.best_span = span;
-          t.best_at = t.sweeps;
-        } else if (t.sweeps - t.best_at >= kStallSweeps) {
-          std::ostringstream os;
-          os << "value iteration stalled at span " << t.best_span << " > tol " << t.inner_tol << " for "
-             << kStallSweeps << " sweeps (rounding floor); loosen solver.tol";
-          t.inner_note = os.str();
+        // Converged: keep h, the bounds and the policy belong to it.
+        if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) {
           active[q] = 0;
           continue;
         }
@@ -358,6 +412,145 @@ class BatchSolver {
   }
 
   std::int64_t aux_bound(const Track& t) const { return kAuxFactor * t.max_sweeps + kAuxSlack; }
+
+  template <class F>
+  static void for_each(const Mask& mask, const F& f) {
+    for (std::size_t q = 0; q < mask.size(); ++q)
+      if (mask[q]) f(static_cast<int>(q));
+  }
+
+  Mask only(int q) const {
+    Mask one(tracks_.size(), 0);
+    one[static_cast<std::size_t>(q)] = 1;
+    return one;
+  }
+
+  /// Soft policy iteration of the running problems (one after the other), each to its inner
+  /// tolerance, like reference::solve: with the greedy policy of h, stop when span(T h - h) <
+  /// tol, otherwise evaluate that policy exactly (Krylov) and set h to its bias. The count of
+  /// inner iterations is that of greedy policies formed (improvements, plus the last test).
+  void policy_iteration(const Mask& running) {
+    std::vector<SpanStats> stats;
+    for_each(running, [&](int q) {
+      Track& t = tracks_[static_cast<std::size_t>(q)];
+      const Mask one = only(q);
+      t.sweeps = 0;
+      t.inner_converged = false;
+      t.inner_note.clear();
+      t.best_span = std::numeric_limits<double>::infinity();
+      t.best_at = 0;
+      for (;;) {
+        engine_->value_step(one, &stats);  // T h and its span; h_next is not used
+        ++t.sweeps;
+        const SpanStats& s = stats[static_cast<std::size_t>(q)];
+        if (s.nonfinite > 0) {
+          throw NumericalError("policy iteration: the values became non-finite (problem " + std::to_string(q) +
+                               ", improvement " + std::to_string(t.sweeps) + ")");
+        }
+        if (inner_test(t, s, kPolicyStall, "policy iteration", "improvements") != InnerState::go_on) break;
+        engine_->prepare_policy(one);
+        stationary_krylov(q);
+        evaluate_krylov(q);
+        engine_->set_values(one, batch_block(q, t.v));
+        if (t.sweeps >= opt_.max_iterations) {
+          t.inner_note = "inner solve reached solver.max_iterations";
+          break;
+        }
+      }
+      t.result.inner_iterations += t.sweeps;
+      t.max_sweeps = std::max(t.max_sweeps, t.sweeps);
+    });
+  }
+
+  double krylov_floor() const {
+    return kKrylovUlps * std::numeric_limits<double>::epsilon() * std::sqrt(static_cast<double>(shape_.states()));
+  }
+
+  linear::KrylovOptions krylov_options(const Track& t) const {
+    linear::KrylovOptions o;
+    o.relative_tolerance = std::max(krylov_floor(), std::min(kKrylovCap, kKrylovFactor * t.inner_tol));
+    return o;
+  }
+
+
+  /// Problem q's block of a batch-sized vector: `x` itself for a batch of one, else staged.
+  const double* batch_block(int q, const std::vector<double>& x) {
+    if (tracks_.size() == 1) return x.data();
+    const std::size_t states = shape_.states();
+    stage_in_.resize(states * tracks_.size());
+    std::copy(x.begin(), x.end(), stage_in_.begin() + static_cast<std::ptrdiff_t>(q * states));
+    return stage_in_.data();
+  }
+
+  /// The chain operator of problem q's fixed policy (prepare_policy) for GMRES: y = P x or x P.
+  linear::LinearOperator chain_operator(int q, bool adjoint) {
+    return [this, q, adjoint](const std::vector<double>& x, std::vector<double>& y) {
+      const Mask one = only(q);
+      if (tracks_.size() == 1) {
+        engine_->apply_chain(one, adjoint, x.data(), y.data());
+        return;
+      }
+      const std::size_t states = shape_.states();
+      stage_out_.resize(states * tracks_.size());
+      engine_->apply_chain(one, adjoint, batch_block(q, x), stage_out_.data());
+      const auto begin = stage_out_.begin() + static_cast<std::ptrdiff_t>(q * states);
+      std::copy(begin, begin + static_cast<std::ptrdiff_t>(states), y.begin());
+    };
+  }
+
+  /// mu of problem q's fixed policy by GMRES on the deflated system (warm-started), into the
+  /// engine (normalised) for pair_totals.
+  void stationary_krylov(int q) {
+    Track& t = tracks_[static_cast<std::size_t>(q)];
+    const std::size_t states = shape_.states();
+    if (t.mu.size() != states) t.mu.assign(states, 1.0 / static_cast<double>(states));
+    const linear::KrylovReport rep = linear::stationary_krylov(chain_operator(q, true), t.mu, krylov_options(t));
+    t.result.matvecs += rep.matvecs;
+    t.mu_residual = rep.relative_residual;
+    engine_->set_stationary(only(q), batch_block(q, t.mu));
+    t.mass = 1.0;
+  }
+
+  /// The bias v (sum mu v = 0) of problem q's fixed policy by GMRES, given t.mu (warm-started).
+  void evaluate_krylov(int q) {
+    Track& t = tracks_[static_cast<std::size_t>(q)];
+    const std::size_t states = shape_.states();
+    std::vector<double> g(states);
+    if (tracks_.size() == 1) {
+      engine_->policy_reward(only(q), g.data());
+    } else {
+      stage_out_.resize(states * tracks_.size());
+      engine_->policy_reward(only(q), stage_out_.data());
+      const auto begin = stage_out_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(q) * states);
+      std::copy(begin, begin + static_cast<std::ptrdiff_t>(states), g.begin());
+    }
+    if (t.v.size() != states) t.v.assign(states, 0.0);
+    double gain = 0.0;
+    const linear::LinearOperator apply_P = chain_operator(q, false);
+    t.result.matvecs += linear::evaluate_krylov(apply_P, g, t.mu, t.v, &gain, krylov_options(t)).matvecs;
+    linear::KrylovOptions refine;
+    refine.relative_tolerance = std::max(krylov_floor(), kRefineTolerance);
+    std::vector<double> pv(states), r(states), z;
+    for (int k = 0;; ++k) {
+      apply_P(t.v, pv);
+      ++t.result.matvecs;
+      double worst = 0.0, r2 = 0.0, b2 = 0.0;
+      for (std::size_t s = 0; s < states; ++s) {
+        r[s] = g[s] - gain - (t.v[s] - pv[s]);
+        worst = std::max(worst, std::abs(r[s]));
+        r2 += r[s] * r[s];
+        b2 += (g[s] - gain) * (g[s] - gain);
+      }
+      if (k == kRefinements || !(worst > kRefineFactor * t.inner_tol)) {
+        // The residual of the bias itself, ||g - L - (I - P) v|| / ||g - L||.
+        t.v_residual = b2 > 0.0 ? std::sqrt(r2 / b2) : 0.0;
+        break;
+      }
+      z.assign(states, 0.0);
+      t.result.matvecs += linear::apply_group_inverse(apply_P, t.mu, r, z, refine).matvecs;
+      for (std::size_t s = 0; s < states; ++s) t.v[s] += z[s];
+    }
+  }
 
   /// Power iteration of mu (warm-started), stopped when the error estimated from the observed
   /// contraction, change * rate / (1 - rate), is below the round's tolerance.
@@ -583,7 +776,7 @@ class BatchSolver {
     SolveResult& res = t.result;
     res.backend = cuda_ ? "cuda" : "host";
     res.precision = to_string(opt_.precision);
-    res.method = to_string(Method::value_iteration);
+    res.method = to_string(opt_.method);
     res.states = shape_.states();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     res.prior.assign(static_cast<std::size_t>(model.n), nan);
@@ -596,8 +789,14 @@ class BatchSolver {
       if (p <= opt_.prior_eps || p >= 1.0 - opt_.prior_eps || clipped) res.degenerate.push_back(free_[k]);
     }
     std::vector<double> v, mu;
-    engine_->download_evaluation(q, &v);
-    engine_->download_stationary(q, &mu);
+    if (policy_) {
+      v = t.v;
+      mu = t.mu;
+      res.krylov_residual = std::max(t.mu_residual, t.v_residual);
+    } else {
+      engine_->download_evaluation(q, &v);
+      engine_->download_stationary(q, &mu);
+    }
     double mass = 0.0, weighted = 0.0;
     for (std::size_t s = 0; s < v.size(); ++s) {
       mass += mu[s];
@@ -635,12 +834,14 @@ class BatchSolver {
   const std::vector<NetworkModel>& models_;
   const SolverOptions& opt_;
   bool cuda_;
+  bool policy_;
   std::vector<int> free_;
   std::uint64_t clamp_bits_ = 0;
   EngineShape shape_;
   double noise_ = 0.0;
   std::unique_ptr<ExactEngine<Real>> engine_;
   std::vector<Track> tracks_;
+  std::vector<double> stage_in_, stage_out_;  // batch-sized staging of the Krylov vectors (B > 1)
 };
 
 void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
@@ -657,10 +858,11 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
                              ", m = " + std::to_string(b.m()) + ", or different clamps)");
     }
   }
-  if (options.method == Method::policy_iteration) {
-    throw InvalidInput("solver.method",
-                       "policy_iteration is not implemented by the \"" + options.backend +
-                           "\" backend yet; use \"value_iteration\" (or the reference backend)");
+  if (options.method == Method::policy_iteration && options.precision != Precision::float64) {
+    throw InvalidInput("solver.precision",
+                       "policy_iteration on the \"" + options.backend +
+                           "\" backend runs in float64 only (its Krylov solves need float64 matrix-vector "
+                           "products); use \"float64\", or \"value_iteration\" for float32");
   }
 }
 

@@ -29,6 +29,7 @@ nlohmann::json result_json(const Problem& problem, const SolveResult& r) {
   j["method"] = r.method;
   j["elapsed_seconds"] = r.elapsed_seconds;
   j["gain_history"] = r.gain_history;
+  if (r.matvecs > 0) j["krylov"] = {{"matvecs", r.matvecs}, {"relative_residual", r.krylov_residual}};
   if (!r.note.empty()) j["note"] = r.note;
   if (problem.kind == ModelKind::network) {
     j["n"] = problem.network.n;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "netrl/core/error.hpp"
@@ -220,13 +222,7 @@ class Engine final : public ExactEngine<Real> {
     require_size(scale.size(), batch(), "scale");
     upload_mask(active);
     scale_.upload(to_real(scale));
-    AdjointOp<Real> op;
-    op.wh = policy_source();
-    op.mu = mu_buf();
-    op.y = shape_.m > 1 ? y_.data() : th_.data();
-    op.params = params();
-    run_sweep(op);
-    if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
+    adjoint_sweep(mu_buf());
     StationaryStep<Real> f;
     f.y = th_.data();
     f.mu = mu_buf();
@@ -297,23 +293,39 @@ class Engine final : public ExactEngine<Real> {
 
   void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
     upload_mask(active);
-    const Buf<Real> v = v_buf();
-    Buf<Real> wv = v;
-    if (shape_.m > 1) {
-      mix(v, &parity_host_[2], y_.data(), false);
-      wv = single(y_.data());
-    }
-    PolicyEvalOp<Real> op;
-    op.wh = policy_source();
-    op.wv = wv;
-    op.out = th_.data();
-    op.reward = reward_.data();
-    op.params = params();
-    run_sweep(op);
-    relative_step(v, stats);
+    fixed_policy_sweep<kRewardTerm | kCostTerm | kNextTerm>(v_buf());
+    relative_step(v_buf(), stats);
   }
 
   void accept_evaluation(const Mask& advance) override { flip(2, advance); }
+
+  void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
+    upload_mask(active);
+    const Buf<Real> in = v_scratch();
+    for_active([&](int q) { upload_block(&v_[1 - parity_host_[2][static_cast<std::size_t>(q)]], q, x); });
+    if (adjoint) {
+      adjoint_sweep(in);
+    } else {
+      fixed_policy_sweep<kNextTerm>(in);
+    }
+    for_active([&](int q) { download_block(th_, q, y); });
+  }
+
+  void policy_reward(const Mask& active, double* g) override {
+    upload_mask(active);
+    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
+    for_active([&](int q) { download_block(th_, q, g); });
+  }
+
+  void set_values(const Mask& which, const double* values) override {
+    upload_mask(which);
+    for_active([&](int q) { upload_block(&h_[parity_host_[0][static_cast<std::size_t>(q)]], q, values); });
+  }
+
+  void set_stationary(const Mask& which, const double* values) override {
+    upload_mask(which);
+    for_active([&](int q) { upload_block(&mu_[parity_host_[1][static_cast<std::size_t>(q)]], q, values); });
+  }
 
   void download_values(int problem, std::vector<double>* out) const override {
     download(h_, 0, problem, out);
@@ -383,6 +395,12 @@ class Engine final : public ExactEngine<Real> {
   Buf<Real> h_buf() { return pair_buf(h_, 0); }
   Buf<Real> mu_buf() { return pair_buf(mu_, 1); }
   Buf<Real> v_buf() { return pair_buf(v_, 2); }
+  /// The next buffer of v (scratch between evaluation steps): the operand of apply_chain.
+  Buf<Real> v_scratch() {
+    Buf<Real> b = v_buf();
+    std::swap(b.a, b.b);
+    return b;
+  }
   /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).
   Buf<Real> policy_source() { return shape_.m > 1 ? single(wh_.data()) : h_buf(); }
 
@@ -392,6 +410,65 @@ class Engine final : public ExactEngine<Real> {
       mask_host_ = mask;
       mask_.upload(mask_host_);
     }
+  }
+
+  /// f(q) for every problem flagged in the last uploaded mask.
+  template <class F>
+  void for_active(const F& f) const {
+    for (int q = 0; q < shape_.batch; ++q)
+      if (mask_host_[static_cast<std::size_t>(q)]) f(q);
+  }
+
+  /// Problem q's block of a batch-sized float64 vector into (out of) an engine array.
+  void upload_block(Array<Real>* dst, int q, const double* src) {
+    const index_t offset = static_cast<index_t>(q) * sweep_.states;
+    if constexpr (std::is_same_v<Real, double>) {
+      dst->upload(offset, sweep_.states, src + offset);
+    } else {
+      const std::vector<Real> tmp(src + offset, src + offset + sweep_.states);
+      dst->upload(offset, sweep_.states, tmp.data());
+    }
+  }
+  void download_block(const Array<Real>& src, int q, double* dst) const {
+    const index_t offset = static_cast<index_t>(q) * sweep_.states;
+    if constexpr (std::is_same_v<Real, double>) {
+      src.download(offset, sweep_.states, dst + offset);
+    } else {
+      std::vector<Real> tmp(sweep_.states);
+      src.download(offset, sweep_.states, tmp.data());
+      std::copy(tmp.begin(), tmp.end(), dst + offset);
+    }
+  }
+
+  /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
+  /// of v's buffers, parity 2), mixed over the input first when the next-value term is summed.
+  template <int kTerms>
+  void fixed_policy_sweep(const Buf<Real>& v) {
+    Buf<Real> wv = v;
+    if constexpr ((kTerms & kNextTerm) != 0) {
+      if (shape_.m > 1) {
+        mix(v, &parity_host_[2], y_.data(), false);
+        wv = single(y_.data());
+      }
+    }
+    FixedPolicyOp<Real, kTerms> op;
+    op.wh = policy_source();
+    op.wv = wv;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
+  }
+
+  /// th_ = mu P (the adjoint sweep, then the input step), active problems.
+  void adjoint_sweep(const Buf<Real>& mu) {
+    AdjointOp<Real> op;
+    op.wh = policy_source();
+    op.mu = mu;
+    op.y = shape_.m > 1 ? y_.data() : th_.data();
+    op.params = params();
+    run_sweep(op);
+    if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
   }
 
   void flip(int which, const Mask& advance) {

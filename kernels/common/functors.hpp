@@ -152,14 +152,23 @@ struct BellmanOp {
   }
 };
 
-/// Policy evaluation (MODEL.md sec. 2): out = r - lambda c_rho + (1/nf) sum_i [rho_i wv1 +
-/// (1 - rho_i) wv0], rho from the policy source wh (the input-averaged values defining it).
-template <class Real>
-struct PolicyEvalOp {
+/// The terms of a fixed-policy operator (FixedPolicyOp): the reward r, the coding cost
+/// -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with wv
+/// the input-averaged operand, this last term alone is the chain's forward matvec P v).
+enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
+
+/// A sum of the terms of the fixed policy rho (from the policy source wh, the input-averaged
+/// values that define it): kRewardTerm | kCostTerm | kNextTerm is policy evaluation (MODEL.md
+/// sec. 2) out = r - lambda c_rho + (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0]; kNextTerm alone is
+/// y = P v; kRewardTerm | kCostTerm is the one-step reward g = r - lambda c_rho. Without the cost
+/// term rho is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact
+/// transposes of each other.
+template <class Real, int kTerms>
+struct FixedPolicyOp {
   Buf<Real> wh;
-  Buf<Real> wv;
+  Buf<Real> wv;                  // read with kNextTerm only
   Real* out = nullptr;
-  const Real* reward = nullptr;
+  const Real* reward = nullptr;  // read with kRewardTerm only
   ProblemParams<Real> params;
 
   struct Ctx {
@@ -187,19 +196,35 @@ struct PolicyEvalOp {
   }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
-    const Real* NETRL_RESTRICT r = reward + base;
-    NETRL_SIMD
-    for (index_t j = 0; j < len; ++j) o[j] = r[j];
+    if constexpr ((kTerms & kRewardTerm) != 0) {
+      const Real* NETRL_RESTRICT r = reward + base;
+      NETRL_SIMD
+      for (index_t j = 0; j < len; ++j) o[j] = r[j];
+    } else {
+      NETRL_SIMD
+      for (index_t j = 0; j < len; ++j) o[j] = Real(0);
+    }
   }
   NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
     const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
-    const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
-    const Real t =
-        c.inv_nf * (pol.rho * c.wv[o1] + (Real(1) - pol.rho) * c.wv[o0]) - c.lambda * pol.kl;
+    Real rho, t;
+    if constexpr ((kTerms & kCostTerm) != 0) {
+      const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
+      rho = pol.rho;
+      t = -c.lambda * pol.kl;
+    } else {
+      rho = math::sigmoid(z);
+      t = Real(0);
+    }
+    if constexpr ((kTerms & kNextTerm) != 0) t += c.inv_nf * (rho * c.wv[o1] + (Real(1) - rho) * c.wv[o0]);
     c.out[o0] += t;
     c.out[o1] += t;
   }
 };
+
+/// Policy evaluation: T_rho v = r - lambda c_rho + P v.
+template <class Real>
+using PolicyEvalOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm | kNextTerm>;
 
 /// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
 /// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).

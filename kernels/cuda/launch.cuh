@@ -89,6 +89,10 @@ class Array {
     if (src.size() > size_) throw BackendError("cuda upload: source larger than the device array");
     if (!src.empty()) NETRL_CUDA_CHECK(cudaMemcpy(data_, src.data(), src.size() * sizeof(T), cudaMemcpyHostToDevice));
   }
+  void upload(std::uint64_t offset, std::uint64_t count, const T* src) {
+    if (offset + count > size_) throw BackendError("cuda upload: range outside the device array");
+    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(data_ + offset, src, count * sizeof(T), cudaMemcpyHostToDevice));
+  }
   void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
     if (offset + count > size_) throw BackendError("cuda download: range outside the device array");
     if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(dst, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost));

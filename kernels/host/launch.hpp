@@ -34,6 +34,9 @@ class Array {
   const T* data() const { return data_.data(); }
   std::uint64_t size() const { return data_.size(); }
   void upload(const std::vector<T>& src) { std::copy(src.begin(), src.end(), data_.begin()); }
+  void upload(std::uint64_t offset, std::uint64_t count, const T* src) {
+    std::memcpy(data_.data() + offset, src, count * sizeof(T));
+  }
   void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
     std::memcpy(dst, data_.data() + offset, count * sizeof(T));
   }

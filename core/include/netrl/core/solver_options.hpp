@@ -54,6 +54,12 @@ struct SolveResult {
   double elapsed_seconds = 0.0;
   /// Why the solve stopped without converging (empty when converged).
   std::string note;
+  /// Policy iteration on the host/cuda backends: matrix-vector products of the chain in its
+  /// Krylov solves, and the relative residual ||b - A x|| / ||b|| of the reported solution (the
+  /// larger of the stationary solve's and the bias equation's, recomputed). Every solve must
+  /// reach its tolerance or the solver throws. Zero otherwise.
+  std::int64_t matvecs = 0;
+  double krylov_residual = 0.0;
   /// Gain after each outer iteration, relative to that iteration's prior.
   std::vector<double> gain_history;
   /// Over the full state space: v (NaN at inconsistent states) and mu (0 there).

@@ -23,6 +23,20 @@
 //    policy-evaluation sweep to its rounding floor and normalised so that sum mu v = 0;
 //  - `degenerate` lists the neurons whose reported prior sits at the clip or whose next prior
 //    update hits it.
+// Policy iteration (solver.method "policy_iteration", float64 only) replaces the inner value
+// iteration and the power iteration, inside the same prior loop (same tolerances, extrapolation
+// and stopping test): with the greedy policy of h, stop when span(T h - h) < tol (the Bellman
+// sweep, as in value iteration), otherwise evaluate that policy exactly and set h to its bias.
+// Evaluation and the stationary distribution are GMRES solves (linear_solve.hpp, deflated
+// systems) on the host in float64, with the engine's implicit matvecs of P and of its adjoint
+// (ExactEngine::apply_chain; on CUDA each matvec copies its operand to the device and the result
+// back). GMRES stalls near a relative residual of a few ulp times sqrt(states), so the bias is
+// then refined (iterative refinement on the residual of (I - P) v + L = g, recomputed by one
+// matvec) to a per-state residual below 1e-2 tol. The reported values and stationary
+// distribution are those of the Krylov solves for the final greedy policy; SolveResult::matvecs
+// and krylov_residual report the products and their relative residual. A solve that does not
+// converge is a NumericalError.
+//
 // A periodic input chain would make every iteration oscillate: the iterations then use the
 // aperiodicity transform P -> (P + I) / 2 (same fixed points).
 //
@@ -40,7 +54,7 @@ namespace netrl::exact {
 bool backend_available(const std::string& backend, std::string* reason);
 
 /// Solves one network with options.backend "host" or "cuda". Throws InvalidInput for bad models
-/// or options (policy_iteration is not implemented by these backends yet), for state spaces that
+/// or options (policy_iteration with float32: field solver.precision), for state spaces that
 /// do not fit in memory (field "n"), BackendError when the backend cannot run, NumericalError
 /// when an iteration fails (non-finite values, a stationary distribution that does not converge).
 SolveResult solve(const NetworkModel& model, const SolverOptions& options);

@@ -109,6 +109,25 @@ class ExactEngine {
   virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
   virtual void accept_evaluation(const Mask& advance) = 0;
 
+  // ---- the chain of the fixed policy (prepare_policy), for Krylov solves --------------------
+  // Vectors in these calls are float64 over the whole batch (batch * states, compact order);
+  // only the blocks of the problems flagged in `active`/`which` are read or written. They are
+  // plain P, not the aperiodicity transform theta P + (1 - theta) I of the iterations: a Krylov
+  // solve of (I - P) needs no aperiodicity (and with the transform, I - P_theta = theta (I - P)
+  // would scale the bias by 1 / theta). Transfers: each call copies the active blocks of x in and
+  // of y out (memcpy on the host; on CUDA one host-device copy each way, 2 * 8 * states bytes
+  // over PCIe per matvec, which GMRES on the host pays on every product). The operand is staged
+  // in the scratch buffer of evaluation_step's v_next: a pending (not accepted) evaluation step
+  // is overwritten.
+  /// y = P x (`adjoint` false: y(s) = sum_s' P(s'|s) x(s')) or y = x P (`adjoint` true).
+  virtual void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) = 0;
+  /// g = r - lambda c_rho, the one-step reward of the fixed policy.
+  virtual void policy_reward(const Mask& active, double* g) = 0;
+  /// h = values (the policy source of the next prepare_policy) where `which` is set.
+  virtual void set_values(const Mask& which, const double* values) = 0;
+  /// mu = values where `which` is set (the distribution of pair_totals; mass as given).
+  virtual void set_stationary(const Mask& which, const double* values) = 0;
+
   // ---- results (compact order, one problem) ------------------------------------------------
   virtual void download_values(int problem, std::vector<double>* h) const = 0;
   virtual void download_evaluation(int problem, std::vector<double>* v) const = 0;
