@@ -107,7 +107,7 @@ void register_benchmarks() {
 
 int main(int argc, char** argv) {
   std::string reason;
-  if (!netrl::kernels::cuda::exact_device_available(&reason)) {
+  if (!netrl::kernels::cuda::device_available(&reason)) {
     const char* require = std::getenv("NETRL_REQUIRE_GPU");
     if (require != nullptr && std::string(require) == "1") {
       std::fprintf(stderr, "bench_cuda: NETRL_REQUIRE_GPU=1 but %s\n", reason.c_str());

@@ -92,7 +92,7 @@ void register_all() {
       g_smoke ? Sizes{{64, 4}} : Sizes{{256, 32}, {512, 8}, {1024, 4}, {2048, 2}, {4096, 2}});
   // The device path where a device answers (CUDA builds): more and larger problems per call.
   std::string reason;
-  if (!netrl::kernels::cuda::exact_device_available(&reason)) return;
+  if (!netrl::kernels::cuda::device_available(&reason)) return;
   add("BM_DenseBatchedCuda", BM_DenseBatchedCuda,
       g_smoke ? Sizes{{64, 4}} : Sizes{{64, 1024}, {256, 256}, {256, 1}, {1024, 8}, {2048, 4}, {4096, 2}});
 }

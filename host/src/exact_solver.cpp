@@ -873,7 +873,7 @@ bool backend_available(const std::string& backend, std::string* reason) {
     if (reason != nullptr) reason->clear();
     return true;
   }
-  if (backend == "cuda") return kernels::cuda::exact_device_available(reason);
+  if (backend == "cuda") return kernels::cuda::device_available(reason);
   if (reason != nullptr) *reason = "unknown backend \"" + backend + "\" (the exact solver runs on host or cuda)";
   return false;
 }
@@ -887,7 +887,7 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
   const bool cuda = options.backend == "cuda";
   if (cuda) {
     std::string reason;
-    if (!kernels::cuda::exact_device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
+    if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
   }
   if (options.precision == Precision::float32) return BatchSolver<float>(models, options, cuda).run();
   return BatchSolver<double>(models, options, cuda).run();

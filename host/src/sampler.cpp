@@ -22,6 +22,7 @@
 #include "common/sampler_host_simd.hpp"
 #include "common/sampler_step.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl {
 
@@ -64,7 +65,7 @@ SamplerPolicy SamplerPolicy::ising(std::vector<double> J, std::vector<double> h,
 
 bool cuda_sampler_available(std::string* reason) {
 #if defined(NETRL_HAVE_CUDA_SAMPLER)
-  return kernels::cuda::device_available(reason);
+  return kernels::cuda::device_available(reason);  // the engines' shared device check
 #else
   if (reason) *reason = "netrl was built without the CUDA backend (NETRL_CUDA=OFF)";
   return false;

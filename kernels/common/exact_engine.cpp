@@ -572,7 +572,7 @@ template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
 #if NETRL_KERNELS_CUDA
   std::string reason;
-  if (!exact_device_available(&reason)) throw BackendError("cuda backend: " + reason);
+  if (!device_available(&reason)) throw BackendError("cuda backend: " + reason);
 #endif
   return std::make_unique<Engine<Real>>(shape);
 }

@@ -40,9 +40,6 @@ struct SampleOutput {
   std::uint64_t* flips = nullptr;          // steps that changed a state
 };
 
-/// True iff a CUDA device answers; otherwise `reason` says why (driver missing, no device, ...).
-bool device_available(std::string* reason);
-
 /// Runs the chains on the current device. Throws netrl::BackendError on any CUDA failure and
 /// netrl::InvalidInput when the device memory cannot hold the batch.
 void run(const SampleRequest& request, const SampleOutput& output);

@@ -30,7 +30,7 @@ SolverHandle make_solver() {
 
 void require_device() {
   std::string reason;
-  if (!exact_device_available(&reason)) throw BackendError("cuda dense LU: " + reason);
+  if (!device_available(&reason)) throw BackendError("cuda dense LU: " + reason);
 }
 
 /// One problem after the other through cuSOLVER (one workspace, reused).

@@ -4,7 +4,7 @@
 
 namespace netrl::kernels::cuda {
 
-bool exact_device_available(std::string* reason) {
+bool device_available(std::string* reason) {
   int count = 0;
   const cudaError_t code = cudaGetDeviceCount(&count);
   if (code != cudaSuccess) {
@@ -25,7 +25,7 @@ bool exact_device_available(std::string* reason) {
 
 std::uint64_t available_memory() {
   std::string reason;
-  if (!exact_device_available(&reason)) return 0;
+  if (!device_available(&reason)) return 0;
   std::size_t free_bytes = 0, total_bytes = 0;
   NETRL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   return free_bytes;

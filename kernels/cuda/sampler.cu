@@ -294,21 +294,6 @@ std::uint64_t batch_size(const SampleRequest& rq, std::uint64_t bytes_per_chain,
 
 }  // namespace
 
-bool device_available(std::string* reason) {
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess) {
-    if (reason) *reason = std::string("cudaGetDeviceCount: ") + cudaGetErrorName(err) + " (" + cudaGetErrorString(err) + ")";
-    cudaGetLastError();  // clear the sticky error
-    return false;
-  }
-  if (count == 0) {
-    if (reason) *reason = "no CUDA device";
-    return false;
-  }
-  return true;
-}
-
 void run(const SampleRequest& rq, const SampleOutput& out) {
   const int n = rq.k.n;
   const std::uint32_t m = rq.k.m;

@@ -10,7 +10,7 @@ const char* const kNotBuilt =
     "the CUDA backend is not built into this netrl (configure with -DNETRL_CUDA=ON and nvcc)";
 }
 
-bool exact_device_available(std::string* reason) {
+bool device_available(std::string* reason) {
   if (reason != nullptr) *reason = kNotBuilt;
   return false;
 }

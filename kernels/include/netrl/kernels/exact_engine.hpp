@@ -148,8 +148,9 @@ std::string build_description();
 }  // namespace host
 
 namespace cuda {
-/// True iff the CUDA backend is built and a device answers; otherwise `reason` says why.
-bool exact_device_available(std::string* reason);
+/// True iff the CUDA backend is built and a device answers; otherwise `reason` says why. The one
+/// device check of every CUDA path (exact engine, dense LU, sampler).
+bool device_available(std::string* reason);
 template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Free device memory in bytes (0 without a device).
