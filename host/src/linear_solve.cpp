@@ -17,8 +17,44 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// Vector operations of the Krylov solvers, parallel from kParallelMin entries. Dot products sum
+/// fixed chunks of kChunk entries and then the chunk sums in order, so the result does not depend
+/// on the number of threads (and below kChunk entries it is the plain sequential sum).
+constexpr std::size_t kChunk = std::size_t{1} << 14;
+constexpr std::size_t kParallelMin = std::size_t{1} << 16;
+
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
+  const std::size_t n = a.size(), chunks = (n + kChunk - 1) / kChunk;
+  if (chunks <= 1) return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
+  std::vector<double> part(chunks);
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks); ++c) {
+    const std::size_t lo = static_cast<std::size_t>(c) * kChunk, hi = std::min(n, lo + kChunk);
+    part[static_cast<std::size_t>(c)] = std::inner_product(a.begin() + lo, a.begin() + hi, b.begin() + lo, 0.0);
+  }
+  return std::accumulate(part.begin(), part.end(), 0.0);
+}
+
+/// y += alpha x.
+void axpy(double alpha, const std::vector<double>& x, std::vector<double>& y) {
+  const auto n = static_cast<std::int64_t>(y.size());
+#pragma omp parallel for schedule(static) if (y.size() >= kParallelMin)
+  for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+/// y = x - t + c s, with c = 1 (every entry) when c is null: the deflated operators.
+void deflate(const std::vector<double>& x, const std::vector<double>& t, const std::vector<double>* c, double s,
+             std::vector<double>& y) {
+  const auto n = static_cast<std::int64_t>(y.size());
+#pragma omp parallel for schedule(static) if (y.size() >= kParallelMin)
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] - t[i] + (c != nullptr ? (*c)[i] * s : s);
+}
+
+/// y = x / d.
+void divide_into(const std::vector<double>& x, double d, std::vector<double>& y) {
+  const auto n = static_cast<std::int64_t>(y.size());
+#pragma omp parallel for schedule(static) if (y.size() >= kParallelMin)
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] / d;
 }
 
 double norm(const std::vector<double>& a) { return std::sqrt(dot(a, a)); }
@@ -165,7 +201,8 @@ KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::v
   auto residual = [&]() {
     A(x, w);
     ++rep.matvecs;
-    for (std::size_t i = 0; i < n; ++i) r[i] = b[i] - w[i];
+    r = b;
+    axpy(-1.0, w, r);
     return norm(r);
   };
   double rnorm = residual();
@@ -176,7 +213,7 @@ KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::v
          << "(relative residual " << rnorm / bnorm << ", tolerance " << opt.relative_tolerance << ")";
       throw NumericalError(os.str());
     }
-    for (std::size_t i = 0; i < n; ++i) V[0][i] = r[i] / rnorm;
+    divide_into(r, rnorm, V[0]);
     std::fill(e.begin(), e.end(), 0.0);
     e[0] = rnorm;
     int j = 0;
@@ -186,12 +223,11 @@ KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::v
       for (int i = 0; i <= j; ++i) {  // modified Gram-Schmidt
         const double h = dot(w, V[i]);
         H[static_cast<std::size_t>(i) * k + j] = h;
-        for (std::size_t t = 0; t < n; ++t) w[t] -= h * V[i][t];
+        axpy(-h, V[i], w);
       }
       const double hn = norm(w);
       H[static_cast<std::size_t>(j + 1) * k + j] = hn;
-      if (hn > 0.0)
-        for (std::size_t t = 0; t < n; ++t) V[j + 1][t] = w[t] / hn;
+      if (hn > 0.0) divide_into(w, hn, V[j + 1]);
       for (int i = 0; i < j; ++i) {  // apply previous rotations
         const double a = H[static_cast<std::size_t>(i) * k + j], c = H[static_cast<std::size_t>(i + 1) * k + j];
         H[static_cast<std::size_t>(i) * k + j] = cs[i] * a + sn[i] * c;
@@ -217,8 +253,7 @@ KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::v
       for (int t = i + 1; t < j; ++t) s -= H[static_cast<std::size_t>(i) * k + t] * y[t];
       y[i] = s / H[static_cast<std::size_t>(i) * k + i];
     }
-    for (int i = 0; i < j; ++i)
-      for (std::size_t t = 0; t < n; ++t) x[t] += y[i] * V[i][t];
+    for (int i = 0; i < j; ++i) axpy(y[i], V[i], x);
     ++rep.restarts;
     rnorm = residual();
     if (!std::isfinite(rnorm)) throw NumericalError(what + ": GMRES produced a non-finite residual");
@@ -234,7 +269,7 @@ KrylovReport stationary_krylov(const LinearOperator& apply_PT, std::vector<doubl
   const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& y) {
     apply_PT(x, tmp);
     const double s = std::accumulate(x.begin(), x.end(), 0.0);
-    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - tmp[i] + u * s;
+    deflate(x, tmp, nullptr, u * s, y);
   };
   const std::vector<double> rhs(n, u);
   KrylovReport rep = gmres(op, rhs, mu, opt, "stationary distribution");
@@ -260,7 +295,7 @@ KrylovReport evaluate_krylov(const LinearOperator& apply_P, const std::vector<do
   const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& y) {
     apply_P(x, tmp);
     const double s = dot(mu, x);
-    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - tmp[i] + s;
+    deflate(x, tmp, nullptr, s, y);
   };
   KrylovReport rep = gmres(op, rhs, v, opt, "policy evaluation");
   const double shift = dot(mu, v);  // zero in exact arithmetic
@@ -285,7 +320,7 @@ KrylovReport apply_group_inverse_transpose(const LinearOperator& apply_PT, const
   const LinearOperator op = [&](const std::vector<double>& x, std::vector<double>& out) {
     apply_PT(x, tmp);
     const double s = std::accumulate(x.begin(), x.end(), 0.0);
-    for (std::size_t i = 0; i < n; ++i) out[i] = x[i] - tmp[i] + mu[i] * s;
+    deflate(x, tmp, &mu, s, out);
   };
   KrylovReport rep = gmres(op, rhs, z, opt, "group inverse (transpose)");
   const double s = std::accumulate(z.begin(), z.end(), 0.0);
