@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/sampler_blocked.hpp"
@@ -488,45 +489,38 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
   }
   NETRL_SAMPLER_CUDA(cudaDeviceSynchronize());
 
-  // Download and add.
-  auto add = [](const DeviceArray<std::uint64_t>& d, std::uint64_t* host) {
-    if (!host || d.size() == 0) return;
-    std::vector<std::uint64_t> v(d.size());
+  // Download and add. The cuBLAS counts (active_f, coactive_f) are exact integers held in doubles.
+  auto download = [](const auto& d) {
+    std::vector<std::remove_pointer_t<decltype(d.get())>> v(d.size());
     d.download(v.data());
-    for (std::uint64_t i = 0; i < v.size(); ++i) host[i] += v[i];
+    return v;
+  };
+  auto add = [&](const auto& d, std::uint64_t* host) {
+    if (!host || d.size() == 0) return;
+    const auto v = download(d);
+    for (std::uint64_t i = 0; i < v.size(); ++i) host[i] += static_cast<std::uint64_t>(v[i]);
+  };
+  // Pair counts held once per pair, at row-major (i, j) with i <= j: the word kernel's upper
+  // triangle, and the same entries as the column-major lower triangle cuBLAS fills. Mirrored.
+  const auto un = static_cast<std::uint64_t>(n);
+  auto add_pairs = [&](const auto& d, std::uint64_t* host) {
+    if (!host || d.size() == 0) return;
+    const auto v = download(d);
+    for (std::uint64_t i = 0; i < un; ++i)
+      for (std::uint64_t j = i; j < un; ++j) {
+        const auto value = static_cast<std::uint64_t>(v[i * un + j]);
+        host[i * un + j] += value;
+        if (i != j) host[j * un + i] += value;
+      }
   };
   add(c.histogram, out.histogram);
   add(c.transitions, out.transitions);
   add(c.spike_count, out.spike_count);
   add(c.active, out.active);
-  if (out.coactive && c.coactive.size() > 0) {
-    // The word kernel counts each pair once, at (i, j) with i <= j: mirror it into (j, i).
-    std::vector<std::uint64_t> v(c.coactive.size());
-    c.coactive.download(v.data());
-    const auto un = static_cast<std::uint64_t>(n);
-    for (std::uint64_t i = 0; i < un; ++i)
-      for (std::uint64_t j = i; j < un; ++j) {
-        out.coactive[i * un + j] += v[i * un + j];
-        if (i != j) out.coactive[j * un + i] += v[i * un + j];
-      }
-  }
+  add(c.active_f, out.active);
+  add_pairs(c.coactive, out.coactive);
+  add_pairs(c.coactive_f, out.coactive);
   add(c.flips, out.flips);
-  if (c.active_f.size() > 0 && out.active) {
-    std::vector<double> v(c.active_f.size());
-    c.active_f.download(v.data());
-    for (std::uint64_t i = 0; i < v.size(); ++i) out.active[i] += static_cast<std::uint64_t>(v[i]);
-  }
-  if (c.coactive_f.size() > 0 && out.coactive) {
-    std::vector<double> v(c.coactive_f.size());
-    c.coactive_f.download(v.data());
-    const auto un = static_cast<std::uint64_t>(n);
-    for (std::uint64_t i = 0; i < un; ++i)
-      for (std::uint64_t j = 0; j <= i; ++j) {
-        const auto value = static_cast<std::uint64_t>(v[j * un + i]);  // column-major lower triangle (i >= j)
-        out.coactive[i * un + j] += value;
-        if (i != j) out.coactive[j * un + i] += value;
-      }
-  }
   if (out.raster) c.raster.download(out.raster);
   if (out.raster_inputs) c.raster_inputs.download(out.raster_inputs);
 }
