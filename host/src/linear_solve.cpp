@@ -70,14 +70,13 @@ void check_dense_size(std::int64_t n) {
 
 namespace {
 
-/// The bordered matrix M = [[I - P, 1], [e_0^T, 0]] of order n + 1 (column-major).
-MatrixXd bordered(const Eigen::Map<const RowMatrix>& P) {
+/// Writes the bordered matrix M = [[I - P, 1], [e_0^T, 0]] of order n + 1 (column-major).
+void bordered(const Eigen::Map<const RowMatrix>& P, Eigen::Map<MatrixXd> M) {
   const Index n = P.rows();
-  MatrixXd M = MatrixXd::Zero(n + 1, n + 1);
+  M.setZero();
   M.topLeftCorner(n, n) = MatrixXd::Identity(n, n) - P;
   M.topRightCorner(n, 1).setOnes();
   M(n, 0) = 1.0;
-  return M;
 }
 
 /// v, mu and L from the solutions of M x = [g; 0] and M^T z = [0; 1], with the residual checks.
@@ -123,8 +122,7 @@ std::vector<DenseSolution> solve_dense_batched_cuda(const double* P, const doubl
   for (int b = 0; b < batch; ++b) {
     const Eigen::Map<const RowMatrix> Pb(P + static_cast<std::int64_t>(b) * n * n, n, n);
     const Eigen::Map<const VectorXd> gb(g + static_cast<std::int64_t>(b) * n, n);
-    const MatrixXd M = bordered(Pb);
-    std::copy(M.data(), M.data() + N * N, A.begin() + static_cast<std::int64_t>(b) * N * N);
+    bordered(Pb, Eigen::Map<MatrixXd>(A.data() + static_cast<std::int64_t>(b) * N * N, N, N));
     bordered_rhs(gb, rhs_n.data() + static_cast<std::int64_t>(b) * N, rhs_t.data() + static_cast<std::int64_t>(b) * N);
   }
   std::vector<int> info;
@@ -161,7 +159,9 @@ DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64
   const Index n = static_cast<Index>(n64);
   const Eigen::Map<const RowMatrix> P(P_data, n, n);
   const Eigen::Map<const VectorXd> g(g_data, n);
-  const Eigen::PartialPivLU<MatrixXd> lu(bordered(P));
+  MatrixXd M(n + 1, n + 1);
+  bordered(P, Eigen::Map<MatrixXd>(M.data(), n + 1, n + 1));
+  const Eigen::PartialPivLU<MatrixXd> lu(M);
   VectorXd rhs_n(n + 1), rhs_t(n + 1);
   bordered_rhs(g, rhs_n.data(), rhs_t.data());
   return finish_dense(P, g, lu.solve(rhs_n), lu.transpose().solve(rhs_t));
