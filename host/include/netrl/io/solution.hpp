@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "netrl/host/problem.hpp"
+#include "netrl/problem.hpp"
 
 namespace netrl {
 

@@ -1,4 +1,4 @@
-#include "netrl/host/io.hpp"
+#include "netrl/io/files.hpp"
 
 #include <unistd.h>
 

@@ -10,8 +10,8 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_detail.hpp"
+#include "netrl/inverse.hpp"
+#include "inverse/detail.hpp"
 
 namespace netrl::inverse {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "netrl/host/problem.hpp"
+#include "netrl/problem.hpp"
 
 namespace netrl::inverse {
 

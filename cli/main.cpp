@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/inverse_cli.hpp"
-#include "netrl/host/output.hpp"
-#include "netrl/host/problem.hpp"
-#include "netrl/host/sampler.hpp"
+#include "netrl/infer.hpp"
+#include "netrl/io/solution.hpp"
+#include "netrl/problem.hpp"
+#include "netrl/sample.hpp"
 
 namespace {
 

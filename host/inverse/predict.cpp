@@ -7,10 +7,10 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_predict.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/reference.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/predict.hpp"
+#include "netrl/io/npy.hpp"
+#include "solve/reference.hpp"
 
 namespace netrl::inverse {
 

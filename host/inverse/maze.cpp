@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_detail.hpp"
-#include "netrl/host/linear_solve.hpp"
+#include "netrl/inverse.hpp"
+#include "inverse/detail.hpp"
+#include "solve/linear_solve.hpp"
 
 namespace netrl::inverse {
 

@@ -1,4 +1,4 @@
-#include "netrl/host/reference.hpp"
+#include "solve/reference.hpp"
 
 #include <Eigen/SparseLU>
 #include <algorithm>

@@ -1,11 +1,11 @@
-#include "netrl/host/npy.hpp"
+#include "netrl/io/npy.hpp"
 
 #include <cstring>
 #include <regex>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/io.hpp"
+#include "netrl/io/files.hpp"
 
 namespace netrl::npy {
 namespace {

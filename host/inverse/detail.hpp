@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "netrl/host/inverse.hpp"
+#include "netrl/inverse.hpp"
 
 namespace netrl::inverse::detail {
 

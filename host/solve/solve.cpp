@@ -1,7 +1,7 @@
 #include "netrl/core/error.hpp"
-#include "netrl/host/exact_solver.hpp"
-#include "netrl/host/problem.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/exact_solver.hpp"
+#include "netrl/problem.hpp"
+#include "solve/reference.hpp"
 
 namespace netrl {
 namespace {

@@ -56,11 +56,11 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/json_fields.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/problem.hpp"
-#include "netrl/host/sampler.hpp"
+#include "netrl/io/files.hpp"
+#include "config/json_fields.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/problem.hpp"
+#include "netrl/sample.hpp"
 
 namespace netrl {
 namespace {

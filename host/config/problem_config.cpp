@@ -1,14 +1,14 @@
-#include "netrl/host/problem.hpp"
+#include "netrl/problem.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/json_fields.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/reference.hpp"
+#include "netrl/io/files.hpp"
+#include "config/json_fields.hpp"
+#include "netrl/io/npy.hpp"
+#include "solve/reference.hpp"
 
 namespace netrl {
 namespace {

@@ -37,9 +37,9 @@
 #include <string>
 #include <vector>
 
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_predict.hpp"
-#include "netrl/host/problem.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/predict.hpp"
+#include "netrl/problem.hpp"
 
 namespace netrl {
 

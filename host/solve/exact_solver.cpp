@@ -1,4 +1,4 @@
-#include "netrl/host/exact_solver.hpp"
+#include "solve/exact_solver.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/core/graph.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/linear_solve.hpp"
+#include "solve/linear_solve.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl::exact {

@@ -8,10 +8,10 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_detail.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/sampler.hpp"
+#include "netrl/inverse.hpp"
+#include "inverse/detail.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/sample.hpp"
 
 namespace netrl::inverse {
 

@@ -1,4 +1,4 @@
-#include "netrl/host/linear_solve.hpp"
+#include "solve/linear_solve.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 
 #include <Eigen/Dense>

@@ -1,7 +1,7 @@
 // The chain sampler: validation, policy preparation (tables, W = V T^T, rounded couplings), the
 // host (OpenMP) runners and the dispatch to CUDA. The per-step maths is in
 // kernels/common/sampler_{math,step,blocked}.hpp and is shared with kernels/cuda/sampler.cu.
-#include "netrl/host/sampler.hpp"
+#include "netrl/sample.hpp"
 
 #include <omp.h>
 #include <sys/mman.h>

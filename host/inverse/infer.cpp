@@ -11,10 +11,10 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/inverse_cli.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/json_fields.hpp"
-#include "netrl/host/npy.hpp"
+#include "netrl/infer.hpp"
+#include "netrl/io/files.hpp"
+#include "config/json_fields.hpp"
+#include "netrl/io/npy.hpp"
 
 namespace netrl {
 

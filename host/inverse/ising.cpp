@@ -18,8 +18,8 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/inverse_detail.hpp"
-#include "netrl/host/inverse_predict.hpp"
+#include "inverse/detail.hpp"
+#include "netrl/predict.hpp"
 
 namespace netrl::inverse {
 

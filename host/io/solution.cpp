@@ -1,11 +1,11 @@
-#include "netrl/host/output.hpp"
+#include "netrl/io/solution.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "netrl/host/io.hpp"
-#include "netrl/host/npy.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
 
 namespace netrl {
 

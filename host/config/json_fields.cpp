@@ -1,4 +1,4 @@
-#include "netrl/host/json_fields.hpp"
+#include "config/json_fields.hpp"
 
 #include <cmath>
 
