@@ -23,7 +23,7 @@
 
 #include "bench_exact.hpp"
 #include "bench_main.hpp"
-#include "netrl/host/exact_solver.hpp"
+#include "solve/exact_solver.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace {
@@ -80,7 +80,7 @@ netrl::NetworkModel count_network(int n) {
 void BM_CudaCountSolve(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   netrl::SolverOptions opt;
-  opt.backend = "cuda";
+  opt.backend = netrl::Backend::cuda;
   opt.tol = 1e-8;
   opt.prior_tol = 1e-8;
   netrl::SolveResult r;

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "bench_main.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/problem.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/netrl.hpp"
 
 namespace {
 

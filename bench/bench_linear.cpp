@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "netrl/host/linear_solve.hpp"
+#include "solve/linear_solve.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 

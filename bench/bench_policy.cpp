@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "netrl/core/hd.hpp"
-#include "netrl/host/exact_solver.hpp"
-#include "netrl/host/linear_solve.hpp"
+#include "solve/exact_solver.hpp"
+#include "solve/linear_solve.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace {
@@ -44,7 +44,7 @@ void BM_PolicyVsValue(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const netrl::NetworkModel model = netrl::bench::count_network(n, 1);
   netrl::SolverOptions opt;
-  opt.backend = "host";
+  opt.backend = netrl::Backend::host;
   opt.tol = 1e-10;
   opt.prior_tol = 1e-10;
   netrl::SolveResult vi, pi;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "netrl/core/maze.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/reference.hpp"
 
 namespace {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "common/sampler_host_simd.hpp"
-#include "netrl/host/sampler.hpp"
+#include "netrl/sample.hpp"
 
 namespace {
 

@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "netrl/host/exact_solver.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/exact_solver.hpp"
+#include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace {
@@ -89,7 +89,7 @@ void BM_CountSolve(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const netrl::NetworkModel model = count_network(n, 1);
   netrl::SolverOptions opt;
-  opt.backend = "host";
+  opt.backend = netrl::Backend::host;
   opt.tol = 1e-8;
   opt.prior_tol = 1e-8;
   netrl::SolveResult r;
@@ -111,11 +111,11 @@ void BM_HostVsReference(benchmark::State& state) {
   double ref_s = 0.0, host_s = 0.0;
   netrl::SolveResult ref, host;
   for (auto _ : state) {
-    opt.backend = "reference";
+    opt.backend = netrl::Backend::reference;
     auto t0 = std::chrono::steady_clock::now();
     ref = netrl::reference::solve(model, opt);
     ref_s = seconds_since(t0);
-    opt.backend = "host";
+    opt.backend = netrl::Backend::host;
     // The host solve is short: time the best of a few runs.
     host_s = 1e300;
     for (int k = 0; k < 5; ++k) {

@@ -1,84 +1,105 @@
-// The netrl command-line tool.
-#include <cstdio>
-#include <cstring>
+// The netrl command-line tool: parses argv (CLI11), runs one command, maps errors to exit codes
+// (0 done, 1 error, 2 usage error, 3 finished without converging).
+#include <CLI/CLI.hpp>
 #include <iostream>
+#include <sstream>
 #include <string>
-#include <vector>
 
+#include "commands.hpp"
 #include "netrl/core/error.hpp"
-#include "netrl/infer.hpp"
-#include "netrl/io/solution.hpp"
-#include "netrl/problem.hpp"
-#include "netrl/sample.hpp"
+#include "netrl/runtime.hpp"
+#include "netrl/version.hpp"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage:\n"
-    "  netrl solve CONFIG.json [--out DIR]\n"
-    "  netrl solve --scenario NAME [--out DIR]     (NAME: count8, maze, maze-high)\n"
-    "  netrl sample CONFIG.json [--out DIR]        (chains of the network dynamics under a policy)\n"
-    "  netrl infer CONFIG.json [--out DIR]         (inverse RL; or --scenario count8|count8-samples|maze)\n"
-    "  netrl --help | --version\n"
-    "\n"
-    "Solves the forward problem of a network or maze model (see README.md, \"Config reference\").\n"
-    "With --out, writes result.json, values.npy, stationary.npy and spike_count.csv into DIR.\n"
-    "Exit status: 0 solved, 1 error, 2 usage error, 3 solved but not converged.\n";
+using netrl::cli::InferArgs;
+using netrl::cli::SampleArgs;
+using netrl::cli::SolveArgs;
 
-int usage_error(const std::string& message) {
-  std::cerr << "netrl: " << message << "\n\n" << kUsage;
-  return 2;
+/// "1000,1e6" -> sample sizes (integers >= 2).
+std::vector<std::uint64_t> parse_sizes(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    double v = 0.0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || !(v >= 2.0) || v > 1e10 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
+      throw CLI::ValidationError("--sizes", "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
+    }
+    out.push_back(static_cast<std::uint64_t>(v));
+  }
+  return out;
 }
 
-int run_solve(const std::vector<std::string>& args) {
-  std::string config, scenario, out;
-  for (std::size_t k = 0; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    if (a == "--out" || a == "--scenario") {
-      if (k + 1 >= args.size()) return usage_error(a + " needs a value");
-      (a == "--out" ? out : scenario) = args[++k];
-    } else if (!a.empty() && a[0] == '-') {
-      return usage_error("unknown option " + a);
-    } else if (config.empty()) {
-      config = a;
-    } else {
-      return usage_error("more than one configuration file given");
+/// A configuration file or a scenario, not both.
+void config_or_scenario(CLI::App* cmd, CLI::Option* config, CLI::Option* scenario) {
+  config->excludes(scenario);
+  cmd->callback([cmd, config, scenario] {
+    if (config->count() == 0 && scenario->count() == 0) {
+      throw CLI::RequiredError(cmd->get_name() + ": give CONFIG.json or --scenario NAME");
     }
-  }
-  if (config.empty() == scenario.empty()) return usage_error("give either CONFIG.json or --scenario NAME");
-  const netrl::Problem problem = scenario.empty() ? netrl::load_problem(config) : netrl::scenario(scenario);
-  const netrl::SolveResult result = netrl::solve(problem);
-  std::cout << netrl::summary(problem, result);
-  if (!out.empty()) {
-    netrl::write_outputs(out, problem, result);
-    std::cout << "  wrote " << out << "/result.json\n";
-  }
-  if (!result.converged) {
-    std::cerr << "netrl: the solver did not converge (" << result.note
-              << "); results are marked \"converged\": false\n";
-    return 3;
-  }
-  return 0;
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) return usage_error("no command given");
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kUsage;
-    return 0;
-  }
-  if (args[0] == "--version") {
-    std::cout << "netrl 0.1.0\n";
-    return 0;
+  CLI::App app{"netrl " NETRL_VERSION ": information-constrained average-reward RL on networks of binary neurons.\n"
+               "Configuration and output references: docs/ in the netrl repository.",
+               "netrl"};
+  app.set_version_flag("--version", "netrl " NETRL_VERSION);
+  app.require_subcommand(1, 1);
+  app.fallthrough();
+  int threads = 0;
+  app.add_option("--threads", threads, "OpenMP threads of the host backend (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+
+  SolveArgs solve;
+  CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
+  auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
+  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
+  solve_cmd->add_option("--out", solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  config_or_scenario(solve_cmd, solve_config, solve_scenario);
+
+  SampleArgs sample;
+  CLI::App* sample_cmd =
+      app.add_subcommand("sample", "chains of the network dynamics under a policy (docs/config-sample.md)");
+  sample_cmd->add_option("config", sample.config, "configuration file (JSON)")->required();
+  sample_cmd->add_option("--out", sample.out, "write the statistics into DIR");
+
+  InferArgs infer;
+  std::string sizes;
+  CLI::App* infer_cmd = app.add_subcommand("infer", "inverse RL: the reward from dynamics (docs/config-infer.md)");
+  auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
+  auto* infer_scenario =
+      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze");
+  infer_cmd->add_option("--out", infer.out, "write reward.npy, values.npy, result.json into DIR");
+  infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
+  infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
+      ->check(CLI::Range(1, 100000));
+  infer_cmd->add_option("--seed", infer.seed, "count8-samples: seed (default 1)");
+  infer_cmd->add_flag("--no-predict", [&infer](std::int64_t) { infer.predictions = false; },
+                      "count8-samples: skip the predictions");
+  infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
+  config_or_scenario(infer_cmd, infer_config, infer_scenario);
+
+  try {
+    app.parse(argc, argv);
+    if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (args[0] == "solve") return run_solve({args.begin() + 1, args.end()});
-    if (args[0] == "infer") return netrl::run_infer_command({args.begin() + 1, args.end()});
-    if (args[0] == "sample") return netrl::run_sample_command({args.begin() + 1, args.end()});
-    return usage_error("unknown command \"" + args[0] + "\"");
+    if (threads > 0) netrl::set_threads(threads);
+    if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
+    if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
+    return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";
     return 1;

@@ -15,6 +15,16 @@ const char* to_string(Precision precision) {
   return precision == Precision::float32 ? "float32" : "float64";
 }
 
+const char* to_string(Backend backend) {
+  switch (backend) {
+    case Backend::automatic: return "auto";
+    case Backend::reference: return "reference";
+    case Backend::host: return "host";
+    case Backend::cuda: return "cuda";
+  }
+  return "?";
+}
+
 namespace {
 void require_positive(const std::string& field, double value) {
   if (!std::isfinite(value) || value <= 0.0) {
@@ -31,6 +41,9 @@ void SolverOptions::validate(const std::string& field) const {
   if (max_iterations < 1) throw InvalidInput(field + ".max_iterations", "must be at least 1");
   if (max_outer_iterations < 1) {
     throw InvalidInput(field + ".max_outer_iterations", "must be at least 1");
+  }
+  if (threads < 0 || threads > kMaxThreads) {
+    throw InvalidInput(field + ".threads", "must lie in [0, " + std::to_string(kMaxThreads) + "] (0: the default)");
   }
   if (!(prior_eps > 0.0 && prior_eps < 0.5)) {
     std::ostringstream os;

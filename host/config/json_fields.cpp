@@ -8,12 +8,6 @@ namespace netrl {
 
 using nlohmann::json;
 
-std::string describe_json(const json& j) {
-  std::string text = j.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return std::string(j.type_name()) + " " + text;
-}
-
 JsonFields::JsonFields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
   if (!j_.is_object()) {
     throw InvalidInput(path_.empty() ? "config" : path_, "expected an object, got " + describe_json(j_));
@@ -80,6 +74,15 @@ std::uint64_t JsonFields::as_unsigned(const json& v, const std::string& field, s
                                   std::to_string(hi) + "]");
   }
   return value;
+}
+
+Backend parse_backend(const std::string& name, const std::string& field, std::initializer_list<Backend> allowed) {
+  std::string known;
+  for (Backend b : allowed) {
+    if (name == to_string(b)) return b;
+    known += (known.empty() ? "" : ", ") + std::string(to_string(b));
+  }
+  throw InvalidInput(field, "unknown backend \"" + name + "\" (known: " + known + ")");
 }
 
 }  // namespace netrl

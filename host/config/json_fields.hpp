@@ -4,15 +4,18 @@
 // ("solver.tol", "sampling.chains", "data.samples") and the expected type or bound, and
 // `finish`, which rejects every key that was never read.
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "io/json_values.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/core/solver_options.hpp"
+
 namespace netrl {
 
-/// The type and (at most 40 characters of) the text of a JSON value, for error messages.
-std::string describe_json(const nlohmann::json& j);
 
 /// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
 class JsonFields {
@@ -57,5 +60,9 @@ class JsonFields {
   std::string path_;
   std::set<std::string> used_;
 };
+
+/// The backend named `name` among `allowed` (by to_string); InvalidInput naming `field` and the
+/// known names otherwise.
+Backend parse_backend(const std::string& name, const std::string& field, std::initializer_list<Backend> allowed);
 
 }  // namespace netrl

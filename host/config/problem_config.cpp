@@ -1,4 +1,4 @@
-#include "netrl/problem.hpp"
+#include "netrl/config.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -8,7 +8,6 @@
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
 #include "netrl/io/npy.hpp"
-#include "solve/reference.hpp"
 
 namespace netrl {
 namespace {
@@ -111,7 +110,8 @@ SolverOptions parse_solver(const json& j) {
   if (method == "value_iteration") o.method = Method::value_iteration;
   else if (method == "policy_iteration") o.method = Method::policy_iteration;
   else throw InvalidInput("solver.method", "unknown method \"" + method + "\" (known: value_iteration, policy_iteration)");
-  o.backend = f.string_or("backend", "");
+  o.backend = parse_backend(f.string_or("backend", "auto"), "solver.backend",
+                            {Backend::automatic, Backend::reference, Backend::host, Backend::cuda});
   const std::string precision = f.string_or("precision", "float64");
   if (precision == "float64") o.precision = Precision::float64;
   else if (precision == "float32") o.precision = Precision::float32;
@@ -122,8 +122,9 @@ SolverOptions parse_solver(const json& j) {
   o.max_outer_iterations = f.integer_or("max_outer_iterations", o.max_outer_iterations);
   o.p0 = f.number_or("p0", o.p0);
   o.prior_eps = f.number_or("prior_eps", o.prior_eps);
+  o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));
   f.finish({"method", "backend", "precision", "tol", "prior_tol", "max_iterations",
-            "max_outer_iterations", "p0", "prior_eps"});
+            "max_outer_iterations", "p0", "prior_eps", "threads"});
   o.validate("solver");
   return o;
 }
@@ -207,36 +208,6 @@ Problem parse_problem(const json& config, const std::string& source) {
   return p;
 }
 
-json read_json_file(const std::string& path) {
-  const std::string text = io::read_file(path);
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw IoError(path + ": malformed JSON: " + e.what());
-  }
-}
-
-Problem load_problem(const std::string& path) { return parse_problem(read_json_file(path), path); }
-
-std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
-
-Problem scenario(const std::string& name) {
-  Problem p;
-  p.source = "scenario " + name;
-  if (name == "count8") {
-    p.kind = ModelKind::network;
-    p.network = count8_model();
-    return p;
-  }
-  if (name == "maze" || name == "maze-high") {
-    p.kind = ModelKind::maze;
-    p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");
-    p.maze_lambda = name == "maze" ? 0.013 : 0.13;
-    return p;
-  }
-  std::string list;
-  for (const auto& s : scenario_names()) list += (list.empty() ? "" : ", ") + s;
-  throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: " + list + ")");
-}
+Problem load_problem(const std::string& path) { return parse_problem(io::read_json_file(path), path); }
 
 }  // namespace netrl

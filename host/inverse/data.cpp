@@ -10,7 +10,6 @@
 #include "netrl/core/hd.hpp"
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
-#include "netrl/io/npy.hpp"
 #include "netrl/sample.hpp"
 
 namespace netrl::inverse {
@@ -28,113 +27,31 @@ void check_tabular_size(const NetworkModel& model, const std::string& field) {
   }
 }
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string s = "(";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-/// Integer-valued entries of an array (integer dtypes, bool, or floats holding integers).
-std::vector<double> integer_entries(const npy::Array& a, const std::string& field) {
-  if (a.dtype != "|u1" && a.dtype != "|b1" && a.dtype != "|i1" && a.dtype != "<i4" && a.dtype != "<i8" &&
-      a.dtype != "<u4" && a.dtype != "<u8" && a.dtype != "<f8" && a.dtype != "<f4") {
-    throw InvalidInput(field, "dtype '" + a.dtype + "' is not an integer, bool or float array");
-  }
-  std::vector<double> out(a.size());
-  const char* p = a.data.data();
-  for (std::uint64_t k = 0; k < a.size(); ++k) {
-    if (a.dtype == "|u1" || a.dtype == "|b1") out[k] = static_cast<unsigned char>(p[k]);
-    else if (a.dtype == "|i1") out[k] = static_cast<signed char>(p[k]);
-    else if (a.dtype == "<u4" || a.dtype == "<u8") {
-      if (a.dtype == "<u4") {
-        std::uint32_t v;
-        std::memcpy(&v, p + 4 * k, 4);
-        out[k] = v;
-      } else {
-        std::uint64_t v;
-        std::memcpy(&v, p + 8 * k, 8);
-        out[k] = static_cast<double>(v);
-      }
-    }
-  }
-  if (a.dtype == "<i4" || a.dtype == "<i8" || a.dtype == "<f8" || a.dtype == "<f4") out = npy::to_double(a, field);
-  return out;
-}
-
 }  // namespace
 
-Raster load_raster(const std::string& raster_path, const std::string& inputs_path, const NetworkModel& model,
-                   const std::string& field) {
-  const npy::Array a = npy::load(raster_path);
-  const std::string rf = field + ".raster (" + raster_path + ")";
-  if (a.shape.size() != 2) {
-    throw InvalidInput(rf, "a raster must be a 2-d array of shape (T, n) = (steps, " + std::to_string(model.n) +
-                               "), got shape " + shape_text(a.shape));
-  }
-  if (a.shape[0] == 0) throw InvalidInput(rf, "the raster is empty (T = 0 rows)");
-  if (a.shape[1] != static_cast<std::uint64_t>(model.n)) {
-    throw InvalidInput(rf, "the raster has " + std::to_string(a.shape[1]) + " columns; the model has n = " +
-                               std::to_string(model.n) + " neurons (shape must be (T, n))");
-  }
-  const std::vector<double> v = integer_entries(a, rf);
-  Raster r;
-  r.steps = a.shape[0];
-  r.n = model.n;
-  r.states.resize(v.size());
-  for (std::uint64_t k = 0; k < v.size(); ++k) {
-    if (!(v[k] == 0.0 || v[k] == 1.0)) {
-      std::ostringstream os;
-      os << "entry [" << k / r.n << ", " << k % r.n << "] = " << v[k]
-         << " is not binary; a raster holds 0 (silent) or 1 (active)";
-      throw InvalidInput(rf, os.str());
-    }
-    r.states[k] = static_cast<std::uint8_t>(v[k]);
-  }
-  if (!inputs_path.empty()) {
-    const std::string inf = field + ".inputs (" + inputs_path + ")";
-    const npy::Array b = npy::load(inputs_path);
-    if (b.shape.size() != 1 && !(b.shape.size() == 2 && b.shape[1] == 1)) {
-      throw InvalidInput(inf, "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
-                                  ", got shape " + shape_text(b.shape));
-    }
-    const std::vector<double> x = integer_entries(b, inf);
-    r.inputs.resize(x.size());
-    for (std::size_t k = 0; k < x.size(); ++k) {
-      if (!(x[k] >= 0.0 && x[k] < model.m() && std::floor(x[k]) == x[k])) {
-        std::ostringstream os;
-        os << "entry [" << k << "] = " << x[k] << " is not an input index in [0, m - 1 = " << model.m() - 1 << "]";
-        throw InvalidInput(inf, os.str());
-      }
-      r.inputs[k] = static_cast<int>(x[k]);
-    }
-  }
-  return r;
-}
-
-NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips,
-                         const std::string& field) {
+NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips) {
   check_tabular_size(model, "n");
   const int n = model.n, m = model.m();
   if (raster.n != n) {
-    throw InvalidInput(field + ".raster", "the raster has " + std::to_string(raster.n) + " columns; the model has n = " +
+    throw InvalidInput("raster", "the raster has " + std::to_string(raster.n) + " columns; the model has n = " +
                                               std::to_string(n));
   }
-  if (raster.steps == 0) throw InvalidInput(field + ".raster", "the raster is empty (T = 0 rows)");
+  if (raster.steps == 0) throw InvalidInput("raster", "the raster is empty (T = 0 rows)");
   if (raster.states.size() != raster.steps * static_cast<std::uint64_t>(n)) {
-    throw InvalidInput(field + ".raster", "the raster holds " + std::to_string(raster.states.size()) +
+    throw InvalidInput("raster", "the raster holds " + std::to_string(raster.states.size()) +
                                               " entries, expected T * n = " + std::to_string(raster.steps * n));
   }
   if (m > 1 && raster.inputs.empty()) {
-    throw InvalidInput(field + ".inputs", "the model has an input (m = " + std::to_string(m) +
+    throw InvalidInput("inputs", "the model has an input (m = " + std::to_string(m) +
                                               "); give the input sequence (\"inputs\": .npy of length T)");
   }
   if (!raster.inputs.empty() && raster.inputs.size() != raster.steps) {
-    throw InvalidInput(field + ".inputs", "the input sequence has length " + std::to_string(raster.inputs.size()) +
+    throw InvalidInput("inputs", "the input sequence has length " + std::to_string(raster.inputs.size()) +
                                               "; the raster has T = " + std::to_string(raster.steps) + " rows");
   }
   for (std::size_t k = 0; k < raster.inputs.size(); ++k) {
-    if (raster.inputs[k] < 0 || raster.inputs[k] >= m) {
-      throw InvalidInput(field + ".inputs", "entry [" + std::to_string(k) + "] = " +
+    if (raster.inputs[k] >= static_cast<std::uint32_t>(m)) {
+      throw InvalidInput("inputs", "entry [" + std::to_string(k) + "] = " +
                                                 std::to_string(raster.inputs[k]) + " is not in [0, m - 1 = " +
                                                 std::to_string(m - 1) + "]");
     }
@@ -155,13 +72,13 @@ NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool r
       for (const auto& c : model.clamps) {
         const int bit = static_cast<int>((b >> c.neuron) & 1);
         if (bit != (c.state > 0 ? 1 : 0)) {
-          throw InvalidInput(field + ".raster", "row " + std::to_string(t) + ": neuron " + std::to_string(c.neuron) +
+          throw InvalidInput("raster", "row " + std::to_string(t) + ": neuron " + std::to_string(c.neuron) +
                                                     " is " + (bit ? "active" : "silent") + " but the model clamps it " +
                                                     (c.state > 0 ? "active" : "silent"));
         }
       }
     }
-    const int x = raster.inputs.empty() ? 0 : raster.inputs[t];
+    const int x = raster.inputs.empty() ? 0 : static_cast<int>(raster.inputs[t]);
     const std::uint64_t s = static_cast<std::uint64_t>(x) * nb + b;
     d.visits[s] += 1.0;
     if (t > 0) {
@@ -170,10 +87,10 @@ NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool r
       const int flips = popcount64(diff);
       if (flips > 1) {
         if (require_single_flips) {
-          throw InvalidInput(field + ".raster", "rows " + std::to_string(t - 1) + " -> " + std::to_string(t) +
+          throw InvalidInput("raster", "rows " + std::to_string(t - 1) + " -> " + std::to_string(t) +
                                                     " change " + std::to_string(flips) +
                                                     " neurons; the model's dynamics change at most one neuron per "
-                                                    "step (MODEL.md sec. 2), so this method cannot use the "
+                                                    "step (docs/model.md), so this method cannot use the "
                                                     "transitions (the closed form uses the states only)");
         }
         ++d.multi_flips;
@@ -279,8 +196,8 @@ std::vector<double> policy_logits(const NetworkModel& model, const std::vector<d
   return logits;
 }
 
-NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
-                           const std::string& field) {
+NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions) {
+  const std::string field = "samples";
   check_tabular_size(model, "n");
   const int n = model.n, m = model.m();
   const std::uint64_t nb = model.num_network_states(), N = nb * static_cast<std::uint64_t>(m);
@@ -352,13 +269,13 @@ NetworkData sample_recording(const NetworkModel& model, const std::vector<double
   o.steps = T;
   o.burn_in = burn_in;
   o.seed = seed;
-  o.backend = "host";
+  o.backend = Backend::host;
   o.histogram = true;
   o.transitions = true;
   o.correlations = false;
   const SampleResult r = sample(model, SamplerPolicy::exact(values, prior), o);
   return sampled_counts(model, std::vector<double>(r.stats.histogram.begin(), r.stats.histogram.end()),
-                        std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()), "samples");
+                        std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()));
 }
 
 }  // namespace netrl::inverse

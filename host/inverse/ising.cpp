@@ -32,7 +32,8 @@ constexpr int kMaxIsingNeurons = 20;
 inline double spin(std::uint64_t b, int i) { return ((b >> i) & 1) ? 1.0 : -1.0; }
 }  // namespace
 
-void validate_coupling_mask(const std::vector<double>& mask, int n, const std::string& field) {
+void validate_coupling_mask(const std::vector<double>& mask, int n) {
+  const std::string field = "mask";
   if (mask.size() != static_cast<std::size_t>(n) * n) {
     throw InvalidInput(field, "a coupling mask is n x n = " + std::to_string(n) + " x " + std::to_string(n) +
                                   ", got " + std::to_string(mask.size()) + " entries");
@@ -58,14 +59,14 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
   model.validate();
   options.validate("solver");
   if (model.m() != 1) {
-    throw InvalidInput("predict.coupling_mask", "coupling masks use the Ising policy family, which netrl solves "
+    throw InvalidInput("mask", "coupling masks use the Ising policy family, which netrl solves "
                                                 "for networks without input (m = 1)");
   }
   if (model.n > kMaxIsingNeurons) {
     throw InvalidInput("n", "the masked Ising forward solve sums over 2^n states; n = " + std::to_string(model.n) +
                                 " exceeds its limit " + std::to_string(kMaxIsingNeurons));
   }
-  validate_coupling_mask(mask, model.n, "predict.coupling_mask");
+  validate_coupling_mask(mask, model.n);
   const int n = model.n;
   const std::uint64_t nb = model.num_network_states();
   const auto free = model.free_neurons();

@@ -32,12 +32,12 @@ const char* to_string(RewardModel model) {
   return "?";
 }
 
-RewardModel parse_reward_model(const std::string& name, const std::string& field) {
+RewardModel parse_reward_model(const std::string& name) {
   if (name == "table") return RewardModel::table;
   if (name == "pairwise") return RewardModel::pairwise;
   if (name == "global") return RewardModel::global;
   if (name == "sparse") return RewardModel::sparse;
-  throw InvalidInput(field, "unknown reward model \"" + name + "\" (known: table, pairwise, global, sparse)");
+  throw InvalidInput("reward_model", "unknown reward model \"" + name + "\" (known: table, pairwise, global, sparse)");
 }
 
 namespace {

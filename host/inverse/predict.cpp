@@ -10,7 +10,7 @@
 #include "netrl/inverse.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/io/npy.hpp"
-#include "solve/reference.hpp"
+#include "netrl/solve.hpp"
 
 namespace netrl::inverse {
 
@@ -21,9 +21,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 SolveResult solve_maze(const Problem& setting, const std::vector<double>* reward, double lambda) {
   Mdp mdp = setting.maze.mdp();
   if (reward) mdp.reward = *reward;
-  SolverOptions options = setting.solver;
-  if (options.backend.empty()) options.backend = "reference";
-  return reference::solve(mdp, lambda, options);
+  return solve(mdp, lambda, setting.solver);
 }
 
 /// Spike-count distribution P(K | x) from a joint stationary distribution.

@@ -9,7 +9,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "netrl/core/error.hpp"
+#include "netrl/io/npy.hpp"
 
 namespace netrl::io {
 namespace fs = std::filesystem;
@@ -46,6 +49,15 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+nlohmann::json read_json_file(const std::string& path) {
+  const std::string text = read_file(path);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw IoError(path + ": malformed JSON: " + e.what());
+  }
+}
+
 void ensure_directory(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
@@ -59,5 +71,28 @@ std::string resolve_relative(const std::string& base_file, const std::string& re
   if (p.is_absolute() || base_file.empty()) return relative;
   return (fs::path(base_file).parent_path() / p).string();
 }
+
+OutputDir::OutputDir(std::string dir) : dir_(std::move(dir)) {
+  if (dir_.empty()) throw IoError("output directory: the name is empty");
+  ensure_directory(dir_);
+}
+
+void OutputDir::write_text(const std::string& name, const std::string& text) { write_file_atomic(path(name), text); }
+
+void OutputDir::write_npy(const std::string& name, const std::vector<double>& values,
+                          const std::vector<std::uint64_t>& shape) {
+  write_file_atomic(path(name), npy::serialize(values, shape));
+}
+
+void OutputDir::write_npy(const std::string& name, const std::vector<std::uint8_t>& values,
+                          const std::vector<std::uint64_t>& shape) {
+  write_file_atomic(path(name), npy::serialize(values, shape));
+}
+
+void OutputDir::write_json(const std::string& name, const nlohmann::json& value) {
+  write_text(name, value.dump(2) + "\n");
+}
+
+void OutputDir::commit() {}
 
 }  // namespace netrl::io

@@ -2,16 +2,22 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/json_values.hpp"
+#include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
 
-namespace netrl {
+namespace netrl::io {
 
-nlohmann::json result_json(const Problem& problem, const SolveResult& r) {
-  nlohmann::json j;
-  j["model"] = problem.kind == ModelKind::network ? "network" : "maze";
+using nlohmann::json;
+
+nlohmann::json solution_json(const Problem& problem, const SolveResult& r) {
+  json j;
+  j["model"] = to_string(problem.kind);
   j["source"] = problem.source;
   j["lambda"] = problem.lambda();
   j["gain"] = r.gain;
@@ -42,79 +48,124 @@ nlohmann::json result_json(const Problem& problem, const SolveResult& r) {
   return j;
 }
 
-void write_outputs(const std::string& dir, const Problem& problem, const SolveResult& r) {
-  io::ensure_directory(dir);
-  const std::uint64_t size = r.values.size();
-  npy::save(dir + "/values.npy", r.values, {size});
-  npy::save(dir + "/stationary.npy", r.stationary, {size});
-  if (problem.kind == ModelKind::network) {
-    std::ostringstream csv;
-    csv << "K";
-    for (int x = 0; x < r.spike_count_cols; ++x) csv << ",x" << x;
+std::string spike_count_csv(const std::vector<double>& p, int rows, int cols) {
+  std::ostringstream csv;
+  csv << "K";
+  for (int x = 0; x < cols; ++x) csv << ",x" << x;
+  csv << "\n";
+  char buf[64];
+  for (int k = 0; k < rows; ++k) {
+    csv << k;
+    for (int x = 0; x < cols; ++x) {
+      std::snprintf(buf, sizeof buf, ",%.17g", p[static_cast<std::size_t>(k) * cols + x]);
+      csv << buf;
+    }
     csv << "\n";
-    char buf[64];
-    for (int k = 0; k < r.spike_count_rows; ++k) {
-      csv << k;
-      for (int x = 0; x < r.spike_count_cols; ++x) {
-        std::snprintf(buf, sizeof buf, ",%.17g", r.spike_count[static_cast<std::size_t>(k) * r.spike_count_cols + x]);
-        csv << buf;
-      }
-      csv << "\n";
-    }
-    io::write_file_atomic(dir + "/spike_count.csv", csv.str());
   }
-  // result.json last: its presence marks a complete output directory.
-  io::write_file_atomic(dir + "/result.json", result_json(problem, r).dump(2) + "\n");
+  return csv.str();
 }
 
-std::string summary(const Problem& problem, const SolveResult& r) {
-  std::ostringstream os;
-  char buf[256];
-  os << "netrl solve: " << problem.source << "\n";
+void write_solution(const std::string& dir, const Problem& problem, const SolveResult& r) {
+  OutputDir out(dir);
+  const std::uint64_t size = r.values.size();
+  out.write_npy("values.npy", r.values, {size});
+  out.write_npy("stationary.npy", r.stationary, {size});
   if (problem.kind == ModelKind::network) {
-    const auto& net = problem.network;
-    std::snprintf(buf, sizeof buf, "  network n = %d, m = %d, lambda = %g, prior %s, %llu consistent states\n", net.n,
-                  net.m(), net.lambda, to_string(net.prior_mode), static_cast<unsigned long long>(r.states));
+    out.write_text("spike_count.csv", spike_count_csv(r.spike_count, r.spike_count_rows, r.spike_count_cols));
+  }
+  out.write_json("result.json", solution_json(problem, r));
+  out.commit();
+}
+
+Solution read_solution(const std::string& dir) {
+  const std::string result_path = dir + "/result.json";
+  const json result = read_json_file(result_path);
+  const JsonFile f(result, result_path, "solution", "a `netrl solve --out` directory");
+  Solution s;
+  s.dir = dir;
+  const std::string model = f.string("model");
+  if (model == "network") {
+    s.model = ModelKind::network;
+    s.n = static_cast<int>(f.integer("n", 1, 64));
+    s.m = static_cast<int>(f.integer("m", 1, std::int64_t{1} << 30));
+  } else if (model == "maze") {
+    s.model = ModelKind::maze;
+    s.maze_states = static_cast<int>(f.integer("maze_states", 1, std::int64_t{1} << 30));
   } else {
-    std::snprintf(buf, sizeof buf, "  maze %dx%d, %d states, slip %g, lambda = %g\n", problem.maze.rows,
-                  problem.maze.cols, problem.maze.num_states(), problem.maze.slip, problem.maze_lambda);
+    throw InvalidInput("solution", result_path + ": \"model\" is \"" + model + "\", expected \"network\" or \"maze\"");
   }
-  os << buf;
-  std::snprintf(buf, sizeof buf, "  gain L = %.12f  (bounds [%.12f, %.12f])\n", r.gain, r.gain_lo, r.gain_hi);
-  os << buf;
-  std::snprintf(buf, sizeof buf, "  <r> = %.6f   <c> = %.6f\n", r.mean_reward, r.mean_coding_cost);
-  os << buf;
-  os << "  prior:";
-  for (double p : r.prior) {
-    if (std::isnan(p)) os << " clamped";
-    else {
-      std::snprintf(buf, sizeof buf, " %.4f", p);
-      os << buf;
-    }
+  s.lambda = f.number("lambda");
+  s.prior = f.numbers_or_null("prior");
+  if (f.has("degenerate")) {
+    for (double d : f.numbers_or_null("degenerate")) s.degenerate.push_back(static_cast<int>(d));
   }
-  os << "\n";
-  if (!r.degenerate.empty()) {
-    os << "  degenerate (prior hit the clip):";
-    for (int d : r.degenerate) os << " " << d;
-    os << "\n";
-  }
-  if (problem.kind == ModelKind::network) {
-    for (int x = 0; x < r.spike_count_cols; ++x) {
-      int best = 0;
-      for (int k = 1; k < r.spike_count_rows; ++k)
-        if (r.spike_count[k * r.spike_count_cols + x] > r.spike_count[best * r.spike_count_cols + x]) best = k;
-      std::snprintf(buf, sizeof buf, "  input x%d: most likely spike count K = %d, P(K|x) = %.3f\n", x, best,
-                    r.spike_count[best * r.spike_count_cols + x]);
-      os << buf;
-    }
-  }
-  std::snprintf(buf, sizeof buf, "  %s, backend %s (%s): %lld outer / %lld inner iterations, %.3f s, %s\n",
-                r.method.c_str(), r.backend.c_str(), r.precision.c_str(),
-                static_cast<long long>(r.outer_iterations), static_cast<long long>(r.inner_iterations),
-                r.elapsed_seconds, r.converged ? "converged" : "NOT CONVERGED");
-  os << buf;
-  if (!r.note.empty()) os << "  note: " << r.note << "\n";
-  return os.str();
+  auto load = [&](const char* name) {
+    const std::string path = dir + "/" + name;
+    const npy::Array a = npy::load(path);
+    if (a.dtype != "<f8") throw InvalidInput("solution", path + " holds dtype '" + a.dtype + "'; expected float64");
+    return npy::to_double(a, path);
+  };
+  s.values = load("values.npy");
+  s.stationary = load("stationary.npy");
+  return s;
 }
 
-}  // namespace netrl
+void check_solution(const Solution& s, const Problem& problem) {
+  const std::string result_path = s.dir + "/result.json";
+  if (s.model != problem.kind) {
+    throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
+  }
+  if (std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, " was solved at lambda = %.17g; the config has lambda = %.17g", s.lambda,
+                  problem.lambda());
+    throw InvalidInput("solution", result_path + buf);
+  }
+  std::uint64_t states = 0;
+  if (problem.kind == ModelKind::network) {
+    const NetworkModel& net = problem.network;
+    if (s.n != net.n || s.m != net.m()) {
+      throw InvalidInput("solution", result_path + " has n = " + std::to_string(s.n) + ", m = " + std::to_string(s.m) +
+                                         "; the config has n = " + std::to_string(net.n) + ", m = " +
+                                         std::to_string(net.m()));
+    }
+    if (s.prior.size() != static_cast<std::size_t>(net.n)) {
+      throw InvalidInput("solution", result_path + ": \"prior\" has " + std::to_string(s.prior.size()) +
+                                         " entries, expected n = " + std::to_string(net.n));
+    }
+    const std::uint64_t mask = net.clamp_mask();
+    for (int i = 0; i < net.n; ++i) {
+      const bool clamped = (mask >> i) & 1;
+      if (clamped != std::isnan(s.prior[i])) {
+        throw InvalidInput("solution", result_path + ": neuron " + std::to_string(i) + " is " +
+                                           (clamped ? "clamped in the config but has a prior"
+                                                    : "free in the config but has a null prior (clamped there)"));
+      }
+    }
+    states = net.num_states();
+  } else {
+    if (s.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
+      throw InvalidInput("solution", result_path + ": \"prior\" needs one entry per action (4)");
+    }
+    if (s.maze_states != problem.maze.num_states()) {
+      throw InvalidInput("solution", result_path + " has " + std::to_string(s.maze_states) +
+                                         " maze states; the config's maze has " +
+                                         std::to_string(problem.maze.num_states()));
+    }
+    states = static_cast<std::uint64_t>(problem.maze.num_states());
+  }
+  if (s.values.size() != states || s.stationary.size() != states) {
+    throw InvalidInput("solution", s.dir + ": values.npy / stationary.npy hold " + std::to_string(s.values.size()) +
+                                       " / " + std::to_string(s.stationary.size()) + " entries; the model has " +
+                                       std::to_string(states) + " states");
+  }
+  if (problem.kind == ModelKind::network) {
+    const std::uint64_t nb = problem.network.num_network_states();
+    for (std::uint64_t k = 0; k < states; ++k)
+      if (problem.network.consistent(k % nb) && !std::isfinite(s.values[k])) {
+        throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
+      }
+  }
+}
+
+}  // namespace netrl::io

@@ -22,6 +22,7 @@
 #include "common/sampler_host_simd.hpp"
 #include "common/sampler_step.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/runtime.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl {
@@ -253,8 +254,8 @@ void validate_options(const SamplingOptions& o, int n) {
   if (o.steps > (std::uint64_t{1} << 62) || o.burn_in > (std::uint64_t{1} << 62)) {
     throw InvalidInput("sampling.steps", "steps and burn_in must stay below 2^62");
   }
-  if (o.backend != "host" && o.backend != "cuda") {
-    throw InvalidInput("sampling.backend", "unknown backend \"" + o.backend + "\" (known: host, cuda)");
+  if (o.backend == Backend::reference) {
+    throw InvalidInput("sampling.backend", "the sampler runs on the host or cuda backend, not the reference");
   }
   if (o.host_block > 4096) throw InvalidInput("sampling.host_block", "must lie in [0, 4096]");
   if (o.gemm_block < 1 || o.gemm_block > 4096) throw InvalidInput("sampling.gemm_block", "must lie in [1, 4096]");
@@ -281,7 +282,6 @@ void validate_options(const SamplingOptions& o, int n) {
   }
 }
 
-int threads() { return std::max(1, omp_get_max_threads()); }
 
 std::uint64_t host_block_size(const SamplingOptions& o, const Plan& p) {
   if (o.host_block > 0) return o.host_block;
@@ -371,7 +371,7 @@ Plan make_plan(const NetworkModel& model, const SamplerPolicy& policy, const Sam
   }
   if (p.kernel == SamplerKernel::automatic) {
     if (table_fits) p.kernel = SamplerKernel::table;
-    else if (p.kind == SamplerPolicy::Kind::ising && o.backend == "cuda" && p.n >= 1024) p.kernel = SamplerKernel::gemm;
+    else if (p.kind == SamplerPolicy::Kind::ising && o.backend == Backend::cuda && p.n >= 1024) p.kernel = SamplerKernel::gemm;
     else p.kernel = SamplerKernel::direct;
   }
 
@@ -951,7 +951,12 @@ void run_cuda(const Plan& p, const SamplingOptions& o, SampleStats& st) {
 
 SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, const SamplingOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (options.backend == "cuda") {
+  if (options.threads < 0 || options.threads > SolverOptions::kMaxThreads) {
+    throw InvalidInput("sampling.threads", "must lie in [0, " + std::to_string(SolverOptions::kMaxThreads) + "]");
+  }
+  const ThreadScope thread_scope(options.threads);
+  const bool cuda = options.backend == Backend::cuda;
+  if (cuda) {
     std::string reason;
     if (!cuda_sampler_available(&reason)) {
       throw BackendError("sampling.backend: the CUDA backend is not available: " + reason);
@@ -959,7 +964,7 @@ SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, cons
   }
   const Plan p = make_plan(model, policy, options);
   SampleResult res;
-  res.backend = options.backend;
+  res.backend = cuda ? Backend::cuda : Backend::host;
   res.kernel = to_string(p.kernel);
   res.seed = options.seed;
   res.updates = options.chains * p.total_steps;
@@ -975,13 +980,15 @@ SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, cons
   st.active.assign(static_cast<std::size_t>(p.n), 0);
   if (p.correlations && !p.histogram) st.coactive.assign(static_cast<std::size_t>(p.n) * p.n, 0);
   for (std::uint64_t c : p.raster_chains) {
-    SampleStats::Raster r;
+    Raster r;
     r.chain = c;
+    r.steps = p.samples_per_chain;
+    r.n = p.n;
     r.states.assign(p.samples_per_chain * static_cast<std::uint64_t>(p.n), 0);
     r.inputs.assign(p.samples_per_chain, 0);
     st.rasters.push_back(std::move(r));
   }
-  if (options.backend == "cuda") {
+  if (cuda) {
 #if defined(NETRL_HAVE_CUDA_SAMPLER)
     run_cuda(p, options, st);
 #endif

@@ -860,7 +860,7 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
   }
   if (options.method == Method::policy_iteration && options.precision != Precision::float64) {
     throw InvalidInput("solver.precision",
-                       "policy_iteration on the \"" + options.backend +
+                       std::string("policy_iteration on the \"") + to_string(options.backend) +
                            "\" backend runs in float64 only (its Krylov solves need float64 matrix-vector "
                            "products); use \"float64\", or \"value_iteration\" for float32");
   }
@@ -868,23 +868,13 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
 
 }  // namespace
 
-bool backend_available(const std::string& backend, std::string* reason) {
-  if (backend == "host") {
-    if (reason != nullptr) reason->clear();
-    return true;
-  }
-  if (backend == "cuda") return kernels::cuda::device_available(reason);
-  if (reason != nullptr) *reason = "unknown backend \"" + backend + "\" (the exact solver runs on host or cuda)";
-  return false;
-}
-
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
-  if (options.backend != "host" && options.backend != "cuda") {
-    throw InvalidInput("solver.backend", "the exact solver runs on \"host\" or \"cuda\", not \"" +
-                                             options.backend + "\"");
+  if (options.backend != Backend::host && options.backend != Backend::cuda) {
+    throw InvalidInput("solver.backend", std::string("the exact solver runs on \"host\" or \"cuda\", not \"") +
+                                             to_string(options.backend) + "\"");
   }
   validate_batch(models, options);
-  const bool cuda = options.backend == "cuda";
+  const bool cuda = options.backend == Backend::cuda;
   if (cuda) {
     std::string reason;
     if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);

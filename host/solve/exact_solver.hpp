@@ -50,10 +50,7 @@
 
 namespace netrl::exact {
 
-/// True iff `backend` ("host" or "cuda") can run here; otherwise `reason` says why.
-bool backend_available(const std::string& backend, std::string* reason);
-
-/// Solves one network with options.backend "host" or "cuda". Throws InvalidInput for bad models
+/// Solves one network with options.backend host or cuda. Throws InvalidInput for bad models
 /// or options (policy_iteration with float32: field solver.precision), for state spaces that
 /// do not fit in memory (field "n"), BackendError when the backend cannot run, NumericalError
 /// when an iteration fails (non-finite values, a stationary distribution that does not converge).

@@ -1,9 +1,14 @@
+// The one entry point of the forward problem: picks the solver for the model and the backend.
+#include "netrl/solve.hpp"
+
 #include "netrl/core/error.hpp"
+#include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
-#include "netrl/problem.hpp"
 #include "solve/reference.hpp"
+#include "netrl/kernels/exact_engine.hpp"
 
 namespace netrl {
+
 namespace {
 
 void require_float64(const SolverOptions& options) {
@@ -12,29 +17,71 @@ void require_float64(const SolverOptions& options) {
   }
 }
 
+/// Networks: automatic means host.
+SolverOptions network_options(const SolverOptions& options) {
+  SolverOptions o = options;
+  o.validate("solver");
+  if (o.backend == Backend::automatic) o.backend = Backend::host;
+  return o;
+}
+
 }  // namespace
 
+const char* to_string(ModelKind kind) { return kind == ModelKind::network ? "network" : "maze"; }
+
+std::uint64_t Problem::num_states() const {
+  return kind == ModelKind::network ? network.num_states() : static_cast<std::uint64_t>(maze.num_states());
+}
+
+bool backend_available(Backend backend, std::string* reason) {
+  if (backend == Backend::cuda) return kernels::cuda::device_available(reason);
+  if (reason != nullptr) reason->clear();
+  return true;
+}
+
+SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
+  const SolverOptions o = network_options(options);
+  const ThreadScope thread_scope(o.threads);
+  if (o.backend == Backend::reference) {
+    require_float64(o);
+    return reference::solve(model, o);
+  }
+  return exact::solve(model, o);
+}
+
+SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
+  SolverOptions o = options;
+  o.validate("solver");
+  // General MDPs are solved by the reference backend only.
+  if (o.backend == Backend::automatic) o.backend = Backend::reference;
+  if (o.backend != Backend::reference) {
+    throw InvalidInput("solver.backend", std::string("backend \"") + to_string(o.backend) +
+                                             "\" does not solve mazes or general MDPs; their solver is \"reference\"");
+  }
+  require_float64(o);
+  const ThreadScope thread_scope(o.threads);
+  return reference::solve(mdp, lambda, o);
+}
+
+SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options) {
+  return solve(maze.mdp(), lambda, options);
+}
+
 SolveResult solve(const Problem& problem) {
-  SolverOptions options = problem.solver;
-  options.validate("solver");
-  if (problem.kind == ModelKind::maze) {
-    // Mazes are small general MDPs: only the reference backend solves them.
-    if (options.backend.empty()) options.backend = "reference";
-    if (options.backend != "reference") {
-      throw InvalidInput("solver.backend", "backend \"" + options.backend +
-                                               "\" does not solve mazes; the maze solver is \"reference\"");
-    }
-    require_float64(options);
-    return reference::solve(problem.maze.mdp(), problem.maze_lambda, options);
+  if (problem.kind == ModelKind::maze) return solve(problem.maze, problem.maze_lambda, problem.solver);
+  return solve(problem.network, problem.solver);
+}
+
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+  const SolverOptions o = network_options(options);
+  const ThreadScope thread_scope(o.threads);
+  if (o.backend == Backend::reference) {
+    require_float64(o);
+    std::vector<SolveResult> out;
+    for (const auto& m : models) out.push_back(reference::solve(m, o));
+    return out;
   }
-  if (options.backend.empty()) options.backend = "host";
-  if (options.backend == "reference") {
-    require_float64(options);
-    return reference::solve(problem.network, options);
-  }
-  if (options.backend == "host" || options.backend == "cuda") return exact::solve(problem.network, options);
-  throw InvalidInput("solver.backend",
-                     "unknown backend \"" + options.backend + "\" (known: host, cuda, reference)");
+  return exact::solve_batch(models, o);
 }
 
 }  // namespace netrl

@@ -20,6 +20,7 @@
 
 #include "netrl/core/mdp.hpp"
 #include "netrl/core/network_model.hpp"
+#include "netrl/core/raster.hpp"
 #include "netrl/core/solver_options.hpp"
 
 namespace netrl::inverse {
@@ -51,26 +52,11 @@ struct NetworkData {
   std::uint64_t num_states() const { return visits.size(); }
 };
 
-/// A recording: `steps` rows of n bytes (0/1), C order, plus an optional input sequence.
-struct Raster {
-  std::uint64_t steps = 0;
-  int n = 0;
-  std::vector<std::uint8_t> states;  // steps x n
-  std::vector<int> inputs;           // empty (m = 1) or steps entries in [0, m)
-};
-
-/// Loads a raster (.npy, T x n, uint8 / bool / integer 0-1 values) and an optional input
-/// sequence (.npy, length T, integer values in [0, m)). Errors name `field` and the offending
-/// entry: empty raster, wrong shape, non-binary values, an input of the wrong length or range.
-Raster load_raster(const std::string& raster_path, const std::string& inputs_path, const NetworkModel& model,
-                   const std::string& field);
-
 /// Checks a raster against the model (n columns, clamped neurons constant at their clamp value,
 /// inputs in range and of the right length) and counts states and transitions. With
 /// `require_single_flips`, a step that changes more than one neuron is an InvalidInput naming the
-/// row (the model's dynamics change at most one neuron per step, MODEL.md sec. 2).
-NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips,
-                         const std::string& field);
+/// row (the model's dynamics change at most one neuron per step). Errors name "raster" or "inputs".
+NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips);
 
 /// Expected counts of an exact solution: visits = total * mu, transitions = visits * P(b'|b,x)
 /// under the greedy policy of `values` with `prior` (per neuron; clamped entries ignored).
@@ -95,12 +81,11 @@ std::vector<double> policy_logits(const NetworkModel& model, const std::vector<d
 /// Counts in the layout of the chain sampler (SampleStats, and `netrl sample`'s histogram.npy and
 /// transitions.npy): histogram[s] over s = x * 2^n + b, transitions[s * (n + 1) + j] (j < n: the
 /// successor is b xor 2^j; j = n: b). `transitions` may be empty (states only). Checked against the
-/// model before use, errors naming `field`: sizes (m * 2^n and m * 2^n * (n + 1)), entries that
+/// model before use, errors naming "samples": sizes (m * 2^n and m * 2^n * (n + 1)), entries that
 /// are not finite non-negative integers, counts at states that contradict a clamp, flips of a
 /// clamped neuron, and rows of transitions whose sum is not the state's count (the sampler records
 /// the successor of every recorded state).
-NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions,
-                           const std::string& field);
+NetworkData sampled_counts(const NetworkModel& model, std::vector<double> histogram, std::vector<double> transitions);
 
 /// The counts of one recording of the dynamics under the exact policy of `values` and `prior`
 /// (per neuron): chain 0 of netrl::sample (host backend, Philox keyed by `seed`), `burn_in` steps
@@ -171,7 +156,8 @@ NetworkInverse maximum_likelihood(const NetworkModel& model, const NetworkData& 
 
 enum class RewardModel { table, pairwise, global, sparse };
 const char* to_string(RewardModel model);
-RewardModel parse_reward_model(const std::string& name, const std::string& field);
+/// The reward model named `name`; InvalidInput ("reward_model") lists the known names otherwise.
+RewardModel parse_reward_model(const std::string& name);
 
 /// Parametric inverse (eq. 44-47): the Ising value v_phi(sigma, x) = sum_i h_i(x) sigma_i +
 /// sum_{i<j} J_ij sigma_i sigma_j, whose greedy policy is Glauber dynamics

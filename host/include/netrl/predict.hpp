@@ -67,8 +67,8 @@ ForwardSolve retune_lambda(const Problem& setting, const std::vector<double>& re
 /// the start if they have the right sizes, and the result. Backend "ising" in the SolveResult.
 SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& mask, const SolverOptions& options,
                         std::vector<double>* J, std::vector<double>* h);
-/// InvalidInput naming `field` unless `mask` is n x n, symmetric, with entries 0 or 1.
-void validate_coupling_mask(const std::vector<double>& mask, int n, const std::string& field);
+/// InvalidInput ("mask") unless `mask` is n x n, symmetric, with entries 0 or 1.
+void validate_coupling_mask(const std::vector<double>& mask, int n);
 
 /// Mean coding costs of the original setting (computed once, shared by all predictions).
 struct Baseline {

@@ -1,9 +1,8 @@
 #pragma once
-// A problem as netrl solves it: a model (network or maze) plus solver options, from a JSON
-// configuration (README "Config reference") or a built-in scenario.
-#include <nlohmann/json_fwd.hpp>
+// A problem as netrl solves it: a model (network or maze) plus solver options. Built in code, read
+// from a JSON configuration (netrl/config.hpp) or taken from a built-in scenario
+// (netrl/scenarios.hpp).
 #include <string>
-#include <vector>
 
 #include "netrl/core/maze.hpp"
 #include "netrl/core/network_model.hpp"
@@ -12,6 +11,8 @@
 namespace netrl {
 
 enum class ModelKind { network, maze };
+/// "network" or "maze".
+const char* to_string(ModelKind kind);
 
 struct Problem {
   ModelKind kind = ModelKind::network;
@@ -23,22 +24,8 @@ struct Problem {
   std::string source;
 
   double lambda() const { return kind == ModelKind::network ? network.lambda : maze_lambda; }
+  /// Number of states of the value and stationary arrays: m * 2^n (networks) or the maze's states.
+  std::uint64_t num_states() const;
 };
-
-/// Parses a configuration. Relative file names ("file", "map_file") are resolved against the
-/// directory of `source_path`. Throws InvalidInput naming the field (e.g. "solver.tol") for
-/// unknown keys, wrong types and values out of bounds; IoError for unreadable files.
-Problem parse_problem(const nlohmann::json& config, const std::string& source_path);
-/// Reads a JSON file; malformed JSON is an IoError naming the file, line and column.
-nlohmann::json read_json_file(const std::string& path);
-/// Reads and parses a configuration file; malformed JSON is an IoError with line and column.
-Problem load_problem(const std::string& path);
-
-/// Built-in scenarios (MODEL.md sec. 5): "count8", "maze" (lambda 0.013), "maze-high" (0.13).
-Problem scenario(const std::string& name);
-std::vector<std::string> scenario_names();
-
-/// Runs the solver the options select; the backend defaults to the fastest built for the model.
-SolveResult solve(const Problem& problem);
 
 }  // namespace netrl

@@ -3,13 +3,15 @@
 // dynamics under a given policy, with statistics accumulated on the fly, exactly reproducible from
 // a seed on every backend and for every partition of the chains into batches. The contract of the
 // random numbers and thresholds is written down in kernels/common/sampler_math.hpp; the
-// configuration and outputs of `netrl sample` in host/src/sample_cli.cpp.
+// configuration and outputs of `netrl sample` in docs/config-sample.md and docs/outputs.md.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "netrl/core/network_model.hpp"
+#include "netrl/core/raster.hpp"
+#include "netrl/core/solver_options.hpp"
 
 namespace netrl {
 
@@ -53,9 +55,11 @@ struct SamplingOptions {
   std::uint64_t burn_in = 0;
   std::uint64_t thin = 1;
   std::uint64_t seed = 0;
-  /// "host" (OpenMP) or "cuda".
-  std::string backend = "host";
+  /// host (OpenMP) or cuda; automatic means host.
+  Backend backend = Backend::host;
   SamplerKernel kernel = SamplerKernel::automatic;
+  /// Host backend: OpenMP threads of this run (0: the process default). Results do not depend on it.
+  int threads = 0;
   /// Chains per batch (0: all at once). Results do not depend on it.
   std::uint64_t batch = 0;
   /// Host only: chains advanced in lockstep by one thread (0: chosen from n). Results do not depend on it.
@@ -96,17 +100,14 @@ struct SampleStats {
   std::vector<std::uint64_t> active;
   /// coactive[i * n + j]: samples with neurons i and j both active (empty when not recorded).
   std::vector<std::uint64_t> coactive;
-  struct Raster {
-    std::uint64_t chain = 0;
-    std::vector<std::uint8_t> states;  // samples_per_chain x n, 0/1
-    std::vector<std::uint32_t> inputs;  // samples_per_chain
-  };
+  /// The recorded states of the chains in SamplingOptions::raster_chains (samples_per_chain
+  /// steps each, with their inputs).
   std::vector<Raster> rasters;
 };
 
 struct SampleResult {
   SampleStats stats;
-  std::string backend;
+  Backend backend = Backend::host;
   std::string kernel;
   std::uint64_t seed = 0;
   std::uint64_t updates = 0;  // chains * (burn_in + steps) neuron updates
@@ -123,19 +124,5 @@ SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, cons
 
 /// True iff the CUDA sampler is built in and a device answers; otherwise `reason` says why.
 bool cuda_sampler_available(std::string* reason);
-
-/// Reads the implicit policy of an exact solution from a `netrl solve --out` directory
-/// (values.npy and result.json's "prior"), checked against the model: "n", "m" and "lambda" of
-/// result.json must match, values must be finite at the consistent states and the prior null
-/// exactly at the clamped neurons. `field` names the config entry in errors.
-SamplerPolicy load_exact_policy(const std::string& dir, const NetworkModel& model, const std::string& field);
-
-/// Reads an Ising policy from .npy files (J: n x n, h: n or m x n, float64).
-SamplerPolicy load_ising_policy(const std::string& j_path, const std::string& h_path, std::vector<double> prior,
-                                const std::string& field);
-
-/// `netrl sample CONFIG.json --out DIR`: returns the exit status (0 done, 2 usage error); throws
-/// netrl::Error for bad input (the caller reports it and exits 1).
-int run_sample_command(const std::vector<std::string>& args);
 
 }  // namespace netrl

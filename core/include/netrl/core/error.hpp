@@ -16,11 +16,14 @@ class Error : public std::runtime_error {
 class InvalidInput : public Error {
  public:
   InvalidInput(const std::string& field, const std::string& message)
-      : Error(field + ": " + message), field_(field) {}
+      : Error(field.empty() ? message : field + ": " + message), field_(field), message_(message) {}
   const std::string& field() const noexcept { return field_; }
+  /// The message without the field.
+  const std::string& message() const noexcept { return message_; }
 
  private:
   std::string field_;
+  std::string message_;
 };
 
 /// A file that cannot be read, parsed or written.
@@ -40,5 +43,28 @@ class BackendError : public Error {
  public:
   using Error::Error;
 };
+
+/// Runs f(); an InvalidInput it throws is re-raised under `field` (replacing its own field name,
+/// keeping its message). Library functions name their own arguments ("solution", "raster"); the
+/// caller that knows where a value came from (a configuration field) renames them.
+template <class F>
+auto under_field(const std::string& field, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(field, e.message());
+  }
+}
+
+/// Runs f(); an InvalidInput it throws is re-raised with its field prefixed by `prefix`
+/// ("data" and "raster (x.npy)" give "data.raster (x.npy)"; an empty field gives `prefix`).
+template <class F>
+auto with_prefix(const std::string& prefix, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(e.field().empty() ? prefix : prefix + "." + e.field(), e.message());
+  }
+}
 
 }  // namespace netrl

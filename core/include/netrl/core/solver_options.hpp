@@ -9,14 +9,19 @@ namespace netrl {
 
 enum class Method { value_iteration, policy_iteration };
 enum class Precision { float32, float64 };
+/// Where a solve or a sampling run computes. `automatic`: the model's default (host for networks,
+/// reference for mazes; host for sampling). `reference`: the float64 oracle over explicit
+/// matrices; `host`: the batched kernels with OpenMP; `cuda`: the same kernels on a GPU.
+enum class Backend { automatic, reference, host, cuda };
 
 const char* to_string(Method method);
 const char* to_string(Precision precision);
+/// "auto", "reference", "host", "cuda".
+const char* to_string(Backend backend);
 
 struct SolverOptions {
   Method method = Method::value_iteration;
-  /// "host", "cuda" or "reference"; empty: the model's default (host for networks, reference for mazes).
-  std::string backend;
+  Backend backend = Backend::automatic;
   Precision precision = Precision::float64;
   /// Inner solve: stop when span(T h - h) < tol.
   double tol = 1e-10;
@@ -30,8 +35,12 @@ struct SolverOptions {
   double p0 = 0.5;
   /// Priors are clipped to [prior_eps, 1 - prior_eps].
   double prior_eps = 1e-9;
+  /// Host backend: OpenMP threads of this solve (0: the process default, see netrl/runtime.hpp).
+  int threads = 0;
 
   void validate(const std::string& field = "solver") const;
+
+  static constexpr int kMaxThreads = 4096;
 };
 
 struct SolveResult {

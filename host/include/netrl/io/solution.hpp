@@ -1,20 +1,44 @@
 #pragma once
-// The output directory of `netrl solve` (README "Output reference").
-#include <nlohmann/json.hpp>
+// The output directory of a forward solve (`netrl solve --out`, docs/outputs.md): result.json,
+// values.npy, stationary.npy and, for networks, spike_count.csv. Written and read here only.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "netrl/problem.hpp"
 
-namespace netrl {
+namespace netrl::io {
 
 /// The content of result.json.
-nlohmann::json result_json(const Problem& problem, const SolveResult& result);
+nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
-/// Writes result.json, values.npy, stationary.npy and (networks) spike_count.csv into `dir`
-/// (created if missing); each file is written to a temporary name and renamed.
-void write_outputs(const std::string& dir, const Problem& problem, const SolveResult& result);
+/// Writes result.json (last), values.npy, stationary.npy and (networks) spike_count.csv into `dir`.
+void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result);
 
-/// A few human-readable lines for the terminal.
-std::string summary(const Problem& problem, const SolveResult& result);
+/// A solution directory as read back.
+struct Solution {
+  std::string dir;
+  ModelKind model = ModelKind::network;
+  /// Networks: n and m; mazes: the number of states in `maze_states`.
+  int n = 0;
+  int m = 1;
+  int maze_states = 0;
+  double lambda = 0.0;
+  /// Per neuron (NaN at clamped neurons) or per action.
+  std::vector<double> prior;
+  std::vector<int> degenerate;
+  std::vector<double> values;
+  std::vector<double> stationary;
+};
 
-}  // namespace netrl
+/// Reads result.json, values.npy and stationary.npy of `dir` and checks that they are the files of
+/// one solve (keys present with their types, float64 arrays of the size result.json implies).
+/// Errors are InvalidInput (field "solution") naming the file and the key, or IoError.
+Solution read_solution(const std::string& dir);
+
+/// Checks a solution against the model it is used with: the model kind, n and m (or the maze's
+/// states), lambda (to a relative 1e-12), the clamps (a null prior exactly at clamped neurons),
+/// finite values at the consistent states. InvalidInput (field "solution") otherwise.
+void check_solution(const Solution& solution, const Problem& problem);
+
+}  // namespace netrl::io

@@ -1,4 +1,4 @@
-// Inverse RL (MODEL.md sec. 4): every method on cases with known answers, comparisons, predictions,
+// Inverse RL (docs/model.md, "Inverse RL"): every method on cases with known answers, comparisons, predictions,
 // and clear errors for bad data.
 #include <gtest/gtest.h>
 
@@ -6,17 +6,22 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/maze.hpp"
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/inverse_cli.hpp"
-#include "netrl/host/inverse_predict.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/problem.hpp"
-#include "netrl/host/reference.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/config.hpp"
+#include "netrl/infer.hpp"
+#include "netrl/predict.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/io/raster.hpp"
+#include "netrl/problem.hpp"
+#include "netrl/scenarios.hpp"
+#include "netrl/solve.hpp"
+#include "solve/reference.hpp"
 #include "inverse_support.hpp"
 #include "test_support.hpp"
 
@@ -150,7 +155,7 @@ TEST(InverseClosedForm, FromSamplesImprovesWithT) {
   for (std::uint64_t T : {2000u, 200000u}) {
     const auto raster = test::sampled_raster(model, exact, T, 17 + T);
     ASSERT_EQ(raster.steps, T);
-    const NetworkData data = inverse::count_raster(raster, model, false, "data");
+    const NetworkData data = inverse::count_raster(raster, model, false);
     const auto prior = inverse::firing_prior(model, data);
     const auto inv = inverse::closed_form(model, data, prior, model.lambda);
     for (std::uint64_t b = 0; b < 32; ++b)
@@ -214,7 +219,7 @@ TEST(InverseMl, Count8FromSamplesImprovesWithT) {
   double previous = -1.0;
   for (std::uint64_t T : {10000u, 200000u}) {
     const auto raster = test::sampled_raster(model, exact, T, 41 + T);
-    const NetworkData data = inverse::count_raster(raster, model, true, "data");
+    const NetworkData data = inverse::count_raster(raster, model, true);
     const auto prior = inverse::firing_prior(model, data);
     EXPECT_NEAR(prior[0], 0.5, 0.05);
     const auto inv = inverse::maximum_likelihood(model, data, prior, model.lambda);
@@ -565,7 +570,7 @@ TEST(InversePredict, RetuneReportsAnUnreachableCost) {
 // a function of x) match the forward solve with the true reward.
 TEST(InversePredict, Count8InferredRewardPredictsLikeTheTruth) {
   Problem p = scenario("count8");
-  p.solver.backend.clear();  // netrl::solve's default backend
+  p.solver.backend = Backend::automatic;  // netrl::solve's default backend
   const SolveResult exact = solve(p);
   const auto logits = inverse::policy_logits(p.network, exact.values, exact.prior, p.network.lambda);
   const auto inv = inverse::invert_policy(p.network, logits, exact.prior, p.network.lambda, exact.stationary);
@@ -626,7 +631,7 @@ TEST(InversePredict, IsingFamilyForwardSolveFindsTheKnownOptimum) {
   const SolveResult cut = inverse::solve_ising(c.model, mask, o, &J, &h);
   EXPECT_EQ(J[1], 0.0);
   EXPECT_LT(cut.gain, full.gain);
-  EXPECT_THROW(inverse::validate_coupling_mask(std::vector<double>(24, 1.0), 5, "m"), InvalidInput);
+  EXPECT_THROW(inverse::validate_coupling_mask(std::vector<double>(24, 1.0), 5), InvalidInput);
 }
 
 // Predictions with a coupling mask from a parametric inference of the exact distribution.
@@ -688,30 +693,30 @@ class InverseData : public ::testing::Test {
 
 TEST_F(InverseData, EmptyRaster) {
   const auto r = write_u8("empty.npy", {}, {0, 3});
-  expect_error([&] { inverse::load_raster(r, "", model_, "data"); }, "empty");
+  expect_error([&] { io::read_raster(r, "", model_); }, "empty");
 }
 
 TEST_F(InverseData, WrongShape) {
   const auto a = write_u8("flat.npy", {0, 1, 0}, {3});
-  expect_error([&] { inverse::load_raster(a, "", model_, "data"); }, "2-d array");
+  expect_error([&] { io::read_raster(a, "", model_); }, "2-d array");
   const auto b = write_u8("cols.npy", {0, 1, 0, 1}, {2, 2});
-  expect_error([&] { inverse::load_raster(b, "", model_, "data"); }, "columns");
+  expect_error([&] { io::read_raster(b, "", model_); }, "columns");
 }
 
 TEST_F(InverseData, NonBinaryValues) {
   const auto a = write_u8("bad.npy", {0, 1, 0, 1, 2, 0}, {2, 3});
-  expect_error([&] { inverse::load_raster(a, "", model_, "data"); }, "entry [1, 1] = 2 is not binary");
+  expect_error([&] { io::read_raster(a, "", model_); }, "entry [1, 1] = 2 is not binary");
 }
 
 TEST_F(InverseData, InputSequenceOfWrongLengthOrRange) {
   const auto r = write_u8("r.npy", {0, 0, 0, 1, 0, 0, 1, 1, 0}, {3, 3});
   const auto x2 = write_u8("x2.npy", {0, 1}, {2});
-  const inverse::Raster raster = inverse::load_raster(r, x2, model_, "data");
-  expect_error([&] { inverse::count_raster(raster, model_, false, "data"); }, "input sequence has length 2");
+  const Raster raster = io::read_raster(r, x2, model_);
+  expect_error([&] { inverse::count_raster(raster, model_, false); }, "input sequence has length 2");
   const auto x3 = write_u8("x3.npy", {0, 1, 5}, {3});
-  expect_error([&] { inverse::load_raster(r, x3, model_, "data"); }, "not an input index");
-  const inverse::Raster no_inputs = inverse::load_raster(r, "", model_, "data");
-  expect_error([&] { inverse::count_raster(no_inputs, model_, false, "data"); }, "give the input sequence");
+  expect_error([&] { io::read_raster(r, x3, model_); }, "not an input index");
+  const Raster no_inputs = io::read_raster(r, "", model_);
+  expect_error([&] { inverse::count_raster(no_inputs, model_, false); }, "give the input sequence");
 }
 
 TEST_F(InverseData, ClampViolationAndMultiFlips) {
@@ -719,18 +724,18 @@ TEST_F(InverseData, ClampViolationAndMultiFlips) {
   clamped.clamps.push_back(Clamp{2, -1});
   const auto r = write_u8("r.npy", {0, 0, 0, 1, 1, 1}, {2, 3});
   const auto x = write_u8("x.npy", {0, 0}, {2});
-  const inverse::Raster raster = inverse::load_raster(r, x, clamped, "data");
-  expect_error([&] { inverse::count_raster(raster, clamped, false, "data"); }, "row 1: neuron 2 is active");
-  const inverse::Raster jump = inverse::load_raster(r, x, model_, "data");
-  expect_error([&] { inverse::count_raster(jump, model_, true, "data"); }, "change 3 neurons");
-  EXPECT_EQ(inverse::count_raster(jump, model_, false, "data").multi_flips, 1u);
+  const Raster raster = io::read_raster(r, x, clamped);
+  expect_error([&] { inverse::count_raster(raster, clamped, false); }, "row 1: neuron 2 is active");
+  const Raster jump = io::read_raster(r, x, model_);
+  expect_error([&] { inverse::count_raster(jump, model_, true); }, "change 3 neurons");
+  EXPECT_EQ(inverse::count_raster(jump, model_, false).multi_flips, 1u);
 }
 
 TEST_F(InverseData, CountsStatesAndTransitions) {
   // b: 000 -> 001 -> 001 -> 011, x constant 1.
   const auto r = write_u8("r.npy", {0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0}, {4, 3});
   const auto x = write_u8("x.npy", {1, 1, 1, 1}, {4});
-  const auto d = inverse::count_raster(inverse::load_raster(r, x, model_, "data"), model_, true, "data");
+  const auto d = inverse::count_raster(io::read_raster(r, x, model_), model_, true);
   EXPECT_EQ(d.visits[8 + 0], 1.0);
   EXPECT_EQ(d.visits[8 + 1], 2.0);
   EXPECT_EQ(d.visits[8 + 3], 1.0);
@@ -746,36 +751,36 @@ TEST_F(InverseData, SampledCountsAreCheckedAgainstTheModel) {
   hist[8 + 1] = 2.0;           // x = 1, b = 001, twice:
   trans[(8 + 1) * 4 + 3] = 1;  // once it stays,
   trans[(8 + 1) * 4 + 1] = 1;  // once neuron 1 turns on
-  const auto d = inverse::sampled_counts(model_, hist, trans, "data.samples");
+  const auto d = inverse::sampled_counts(model_, hist, trans);
   EXPECT_EQ(d.total, 2.0);
   EXPECT_EQ(d.visits[9], 2.0);
   EXPECT_EQ(d.transitions[9 * 4 + 1], 1.0);
-  EXPECT_TRUE(inverse::sampled_counts(model_, hist, {}, "data.samples").transitions.empty());
+  EXPECT_TRUE(inverse::sampled_counts(model_, hist, {}).transitions.empty());
 
-  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {}, "data.samples"); },
+  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {}); },
                "m * 2^n = 16 states");
-  expect_error([&] { inverse::sampled_counts(model_, hist, std::vector<double>(16 * 3, 0.0), "data.samples"); },
+  expect_error([&] { inverse::sampled_counts(model_, hist, std::vector<double>(16 * 3, 0.0)); },
                "(m * 2^n) x (n + 1) = 16 x 4");
   auto bad = hist;
   bad[3] = 0.5;
-  expect_error([&] { inverse::sampled_counts(model_, bad, {}, "data.samples"); }, "histogram [3] = 0.5 is not a count");
+  expect_error([&] { inverse::sampled_counts(model_, bad, {}); }, "histogram [3] = 0.5 is not a count");
   bad[3] = -1.0;
-  expect_error([&] { inverse::sampled_counts(model_, bad, {}, "data.samples"); }, "is not a count");
+  expect_error([&] { inverse::sampled_counts(model_, bad, {}); }, "is not a count");
   auto short_row = trans;
   short_row[(8 + 1) * 4 + 3] = 0.0;
-  expect_error([&] { inverse::sampled_counts(model_, hist, short_row, "data.samples"); }, "sum to 1 but its histogram count is 2");
-  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(16, 0.0), {}, "data.samples"); }, "empty");
+  expect_error([&] { inverse::sampled_counts(model_, hist, short_row); }, "sum to 1 but its histogram count is 2");
+  expect_error([&] { inverse::sampled_counts(model_, std::vector<double>(16, 0.0), {}); }, "empty");
 
   NetworkModel clamped = model_;
   clamped.clamps.push_back(Clamp{1, -1});
-  expect_error([&] { inverse::sampled_counts(clamped, hist, trans, "data.samples"); }, "flips neuron 1, which the model clamps");
+  expect_error([&] { inverse::sampled_counts(clamped, hist, trans); }, "flips neuron 1, which the model clamps");
   auto inconsistent = hist;
   inconsistent[2] = 1.0;  // b = 010 contradicts neuron 1 clamped silent
-  expect_error([&] { inverse::sampled_counts(clamped, inconsistent, {}, "data.samples"); }, "contradicts a clamp");
+  expect_error([&] { inverse::sampled_counts(clamped, inconsistent, {}); }, "contradicts a clamp");
   try {
-    inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {}, "data.samples");
+    inverse::sampled_counts(model_, std::vector<double>(8, 1.0), {});
   } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "data.samples");
+    EXPECT_EQ(e.field(), "samples");
   }
 }
 
@@ -795,15 +800,15 @@ TEST(InverseSampled, SamplerCountsMatchTheChainsRaster) {
   o.raster_chains = {0};
   const SampleResult r = sample(model, SamplerPolicy::exact(exact.values, exact.prior), o);
   const auto& rc = r.stats.rasters.at(0);
-  inverse::Raster raster;
+  Raster raster;
   raster.steps = r.stats.samples_per_chain;
   raster.n = model.n;
   raster.states = rc.states;
   raster.inputs.assign(rc.inputs.begin(), rc.inputs.end());
-  const auto from_raster = inverse::count_raster(raster, model, true, "data");
+  const auto from_raster = inverse::count_raster(raster, model, true);
   const auto from_sampler = inverse::sampled_counts(
       model, std::vector<double>(r.stats.histogram.begin(), r.stats.histogram.end()),
-      std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()), "data");
+      std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()));
   ASSERT_EQ(from_raster.visits, from_sampler.visits);
   std::uint64_t last = 0;
   for (int i = 0; i < model.n; ++i) last |= static_cast<std::uint64_t>(rc.states[(raster.steps - 1) * model.n + i]) << i;
@@ -883,19 +888,20 @@ std::string field_of(const nlohmann::json& config) {
 
 TEST(InferConfig, ParsesAValidConfig) {
   const InferConfig c = parse_infer_config(base_config(), "/tmp/x/infer.json");
-  EXPECT_TRUE(c.has_truth);
+  EXPECT_TRUE(c.settings.has_truth);
   EXPECT_EQ(c.solution_dir, "/tmp/x/sol");
   auto samples = base_config();
   samples["data"] = {{"samples", "runs/s1"}, {"min_visits", 3}};
   const InferConfig cs = parse_infer_config(samples, "/tmp/x/infer.json");
   EXPECT_EQ(cs.samples_dir, "/tmp/x/runs/s1");
   EXPECT_TRUE(cs.solution_dir.empty());
-  EXPECT_EQ(cs.optimizer.min_visits, 3.0);
-  ASSERT_EQ(c.predictions.size(), 1u);
-  EXPECT_EQ(c.predictions[0].name, "slow");
-  EXPECT_TRUE(c.predictions[0].keep_coding_cost);
-  EXPECT_DOUBLE_EQ(c.predictions[0].setting.network.input(0, 1), 0.05);
-  EXPECT_EQ(c.predictions[0].setting.network.reward.targets, (std::vector<int>{1, 2}));
+  EXPECT_EQ(cs.settings.optimizer.min_visits, 3.0);
+  const auto& predictions = c.settings.predictions;
+  ASSERT_EQ(predictions.size(), 1u);
+  EXPECT_EQ(predictions[0].name, "slow");
+  EXPECT_TRUE(predictions[0].keep_coding_cost);
+  EXPECT_DOUBLE_EQ(predictions[0].setting.network.input(0, 1), 0.05);
+  EXPECT_EQ(predictions[0].setting.network.reward.targets, (std::vector<int>{1, 2}));
 }
 
 TEST(InferConfig, StrictFieldErrors) {

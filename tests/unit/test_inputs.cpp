@@ -7,11 +7,13 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/maze.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/json_fields.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/problem.hpp"
-#include "netrl/host/reference.hpp"
+#include "netrl/io/files.hpp"
+#include "config/json_fields.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/config.hpp"
+#include "netrl/problem.hpp"
+#include "netrl/solve.hpp"
+#include "solve/reference.hpp"
 
 namespace netrl {
 namespace {
@@ -67,7 +69,7 @@ TEST(Config, Count8ContractParses) {
   EXPECT_EQ(p.network.m(), 2);
   EXPECT_EQ(p.network.reward.kind, RewardKind::count);
   EXPECT_DOUBLE_EQ(p.network.lambda, 0.114);
-  EXPECT_EQ(p.solver.backend, "reference");
+  EXPECT_EQ(p.solver.backend, Backend::reference);
   EXPECT_EQ(p.solver.max_iterations, 1000000);
 }
 

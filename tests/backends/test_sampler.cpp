@@ -2,7 +2,7 @@
 // threshold contract, exact reproducibility, statistics against exact distributions, the CLI.
 //
 // This file is compiled twice: test_sampler runs the bodies on the host backend; test_sampler_cuda
-// (CUDA builds, NETRL_SAMPLER_TEST_CUDA) runs the same bodies on the CUDA backend and skips them when
+// (CUDA builds, NETRL_TEST_BACKEND_CUDA) runs the same bodies on the CUDA backend and skips them when
 // no device answers (unless NETRL_REQUIRE_GPU=1, which turns the skip into a failure).
 #include <gtest/gtest.h>
 
@@ -26,10 +26,10 @@
 #include "common/sampler_host_simd.hpp"
 #include "common/sampler_step.hpp"
 #include "netrl/core/error.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/reference.hpp"
-#include "netrl/host/sampler.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
+#include "solve/reference.hpp"
+#include "netrl/sample.hpp"
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
@@ -38,22 +38,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#if defined(NETRL_SAMPLER_TEST_CUDA)
-constexpr const char* kBackend = "cuda";
-#else
-constexpr const char* kBackend = "host";
-#endif
-
-/// Skips the test (or fails it, with NETRL_REQUIRE_GPU=1) when the backend under test is absent.
-#define NETRL_REQUIRE_BACKEND()                                                       \
-  do {                                                                                \
-    std::string reason_;                                                              \
-    if (std::string(kBackend) == "cuda" && !cuda_sampler_available(&reason_)) {       \
-      const char* require_ = std::getenv("NETRL_REQUIRE_GPU");                        \
-      if (require_ && std::string(require_) == "1") FAIL() << "no CUDA device: " << reason_; \
-      GTEST_SKIP() << "no CUDA device: " << reason_;                                  \
-    }                                                                                 \
-  } while (0)
+using test::kBackend;
 
 SamplingOptions options(std::uint64_t chains, std::uint64_t steps, std::uint64_t burn_in, std::uint64_t seed) {
   SamplingOptions o;
@@ -377,7 +362,7 @@ void random_ising(int n, int m, double scale, std::mt19937_64& rng, std::vector<
 }
 
 TEST(SamplerStatistics, Count8HistogramMatchesTheExactStationaryLaw) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   const NetworkModel model = count8_model();
   const SolveResult exact = reference::solve(model, SolverOptions{});
   ASSERT_TRUE(exact.converged);
@@ -409,7 +394,7 @@ TEST(SamplerStatistics, Count8HistogramMatchesTheExactStationaryLaw) {
 }
 
 TEST(SamplerStatistics, RandomNetworksWithInputMatchTheExactLaw) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   std::mt19937_64 rng(77);
   struct Case {
     int n, m;
@@ -443,7 +428,7 @@ TEST(SamplerStatistics, RandomNetworksWithInputMatchTheExactLaw) {
 }
 
 TEST(SamplerStatistics, IsingChainsMatchExactEnumeration) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   std::mt19937_64 rng(31);
   struct Case {
     int n, m;
@@ -494,7 +479,7 @@ Fixture small_fixture() {
 }
 
 TEST(SamplerReproducibility, SameSeedSameOutputsDifferentSeedDifferentOutputs) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
   SamplingOptions o = options(300, 500, 50, 123);
   o.thin = 3;
@@ -511,7 +496,7 @@ TEST(SamplerReproducibility, SameSeedSameOutputsDifferentSeedDifferentOutputs) {
 }
 
 TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
   SamplingOptions o = options(257, 300, 20, 9);
   o.thin = 2;
@@ -554,7 +539,7 @@ TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
 }
 
 TEST(SamplerReproducibility, IsingGemmDirectAndTableKernelsAgreeBitForBit) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   std::mt19937_64 rng(4);
   for (int n : {10, 70}) {
     NetworkModel model;
@@ -585,7 +570,7 @@ TEST(SamplerReproducibility, IsingGemmDirectAndTableKernelsAgreeBitForBit) {
 }
 
 TEST(SamplerReproducibility, CountsAreConsistent) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
   SamplingOptions o = options(50, 100, 7, 1);
   o.thin = 7;
@@ -655,7 +640,7 @@ TEST(SamplerInputs, RejectsBadPoliciesAndOptionsNamingTheField) {
     return "(no error)";
   };
   SamplingOptions o = options(10, 10, 0, 1);
-  o.backend = "host";
+  o.backend = Backend::host;
   SamplerPolicy p = f.exact;
   p.values.pop_back();
   EXPECT_EQ(field_of(p, o), "policy.values");
@@ -712,7 +697,7 @@ TEST(SamplerInputs, RejectsBadPoliciesAndOptionsNamingTheField) {
 // construction: the two must agree).
 
 TEST(SamplerIsing, LargeNetworkKernelsAgree) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   std::mt19937_64 rng(12);
   const int n = 300;
   NetworkModel model;
@@ -734,10 +719,10 @@ TEST(SamplerIsing, LargeNetworkKernelsAgree) {
   for (int i = 0; i < n; ++i) EXPECT_EQ(a.stats.coactive[static_cast<std::size_t>(i) * n + i], a.stats.active[i]);
 }
 
-#if defined(NETRL_SAMPLER_TEST_CUDA)
+#if defined(NETRL_TEST_BACKEND_CUDA)
 // The CUDA backend makes exactly the host's decisions: every count and raster is identical.
 TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
-  NETRL_REQUIRE_BACKEND();
+  NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
   SamplingOptions o = options(1000, 300, 40, 2718);
   o.thin = 3;
@@ -748,7 +733,7 @@ TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
     for (SamplerKernel kernel : {SamplerKernel::table, SamplerKernel::direct}) {
       SamplingOptions c = o, h = o;
       c.kernel = h.kernel = kernel;
-      h.backend = "host";
+      h.backend = Backend::host;
       expect_same_stats(sample(f.model, *policy, c).stats, sample(f.model, *policy, h).stats);
     }
   }
@@ -766,7 +751,7 @@ TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
   big.correlations = true;
   big.raster_chains = {3};
   SamplingOptions host = big;
-  host.backend = "host";
+  host.backend = Backend::host;
   host.kernel = SamplerKernel::direct;
   const SampleResult reference_run = sample(model, ising, host);
   for (SamplerKernel kernel : {SamplerKernel::direct, SamplerKernel::gemm}) {
@@ -780,7 +765,7 @@ TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
 // ---------------------------------------------------------------------------------------------
 // The command line.
 
-#if defined(NETRL_CLI) && !defined(NETRL_SAMPLER_TEST_CUDA)
+#if defined(NETRL_CLI) && !defined(NETRL_TEST_BACKEND_CUDA)
 
 using test::CliRun;
 

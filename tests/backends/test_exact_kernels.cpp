@@ -20,9 +20,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
-#include "netrl/host/exact_solver.hpp"
-#include "netrl/host/linear_solve.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/exact_solver.hpp"
+#include "solve/linear_solve.hpp"
+#include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "test_support.hpp"
 
@@ -36,11 +36,10 @@ namespace {
 
 // The solver tests run on kBackend; their suite is named after it (ExactSolver, ExactSolverCuda)
 // so that CTest lists the two binaries' tests apart.
+using test::kBackend;
 #if defined(NETRL_TEST_BACKEND_CUDA)
-constexpr const char* kBackend = "cuda";
 #define NETRL_EXACT_SUITE ExactSolverCuda
 #else
-constexpr const char* kBackend = "host";
 #define NETRL_EXACT_SUITE ExactSolver
 #endif
 
@@ -57,19 +56,11 @@ double agreement(Precision p) {
 /// Skips (or fails under NETRL_REQUIRE_GPU=1) when the backend cannot run here.
 class NETRL_EXACT_SUITE : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string reason;
-    if (exact::backend_available(kBackend, &reason)) return;
-    const char* require = std::getenv("NETRL_REQUIRE_GPU");
-    if (require != nullptr && std::string(require) == "1") {
-      FAIL() << "NETRL_REQUIRE_GPU=1 but backend " << kBackend << " cannot run: " << reason;
-    }
-    GTEST_SKIP() << "backend " << kBackend << " cannot run: " << reason;
-  }
+  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
 };
 
 /// Tight options: both solvers then sit much closer to the fixed point than the tolerance.
-SolverOptions tight(const char* backend, Precision precision = Precision::float64) {
+SolverOptions tight(Backend backend, Precision precision = Precision::float64) {
   SolverOptions o;
   o.backend = backend;
   o.precision = precision;
@@ -136,7 +127,7 @@ void expect_matches(const SolveResult& got, const SolveResult& ref, Precision pr
   const double slack = 10.0 * tol;
   EXPECT_LE(got.gain_lo, got.gain + slack);
   EXPECT_GE(got.gain_hi, got.gain - slack);
-  EXPECT_EQ(got.backend, kBackend);
+  EXPECT_EQ(got.backend, to_string(kBackend));
   EXPECT_EQ(got.precision, to_string(precision));
   EXPECT_EQ(got.spike_count_rows, ref.spike_count_rows);
   EXPECT_EQ(got.spike_count_cols, ref.spike_count_cols);
@@ -555,7 +546,7 @@ TEST_F(NETRL_EXACT_SUITE, MatchesReferenceWithPriorLoop) {
     if (c.clamp > 0) model.clamps.push_back({static_cast<int>(seed % static_cast<std::uint64_t>(c.n)), c.clamp == 1 ? -1 : 1});
     const std::string label = "n " + std::to_string(c.n) + " m " + std::to_string(c.m) + " mode " +
                               to_string(model.prior_mode) + " clamp " + std::to_string(c.clamp);
-    const SolveResult ref = reference::solve(model, tight("reference"));
+    const SolveResult ref = reference::solve(model, tight(Backend::reference));
     ASSERT_TRUE(ref.converged) << label;
     for (Precision precision : {Precision::float64, Precision::float32}) {
       const SolveResult got = exact::solve(model, tight(kBackend, precision));
@@ -580,7 +571,7 @@ TEST_F(NETRL_EXACT_SUITE, MatchesReferenceAtFixedPrior) {
     NetworkModel model = random_model(c.n, c.m, c.n % 2 ? PriorMode::neuron : PriorMode::population, seed);
     if (c.clamp > 0) model.clamps.push_back({static_cast<int>(seed % static_cast<std::uint64_t>(c.n)), c.clamp == 1 ? -1 : 1});
     std::mt19937_64 rng(seed);
-    SolverOptions ref_opt = tight("reference");
+    SolverOptions ref_opt = tight(Backend::reference);
     ref_opt.max_outer_iterations = c.outer;
     ref_opt.p0 = std::uniform_real_distribution<double>(0.1, 0.9)(rng);
     const std::string label = "n " + std::to_string(c.n) + " m " + std::to_string(c.m) + " clamp " +
@@ -605,7 +596,7 @@ TEST_F(NETRL_EXACT_SUITE, AcceleratesASlowPriorLoopToTheSameFixedPoint) {
   // A population prior at lambda = 0.1 whose plain loop crawls (hundreds of outer iterations).
   std::mt19937_64 rng(3);
   const NetworkModel model = test::random_network(3, 2, PriorMode::population, rng, 0.1);
-  const SolveResult ref = reference::solve(model, tight("reference"));
+  const SolveResult ref = reference::solve(model, tight(Backend::reference));
   ASSERT_TRUE(ref.converged);
   EXPECT_GT(ref.outer_iterations, 400);
   const SolveResult got = exact::solve(model, tight(kBackend));
@@ -623,9 +614,9 @@ TEST_F(NETRL_EXACT_SUITE, PeriodicInputMatchesReference) {
     model.input.T = {0.0, 1.0, 1.0, 0.0};
     // Plain value iteration does not converge on a periodic chain: the reference's policy
     // iteration (exact evaluations) finds the same fixed point.
-    const SolveResult ref = reference::solve(model, tight("reference"));
+    const SolveResult ref = reference::solve(model, tight(Backend::reference));
     EXPECT_FALSE(ref.converged);
-    SolverOptions pi = tight("reference");
+    SolverOptions pi = tight(Backend::reference);
     pi.method = Method::policy_iteration;
     const SolveResult ref_pi = reference::solve(model, pi);
     ASSERT_TRUE(ref_pi.converged);
@@ -636,7 +627,7 @@ TEST_F(NETRL_EXACT_SUITE, PeriodicInputMatchesReference) {
 
 TEST_F(NETRL_EXACT_SUITE, StopsLikeReferenceWhenInnerSolveIsCut) {
   const NetworkModel model = random_model(5, 2, PriorMode::population, 1234);
-  SolverOptions o = tight("reference");
+  SolverOptions o = tight(Backend::reference);
   o.max_iterations = 4;
   const SolveResult ref = reference::solve(model, o);
   o.backend = kBackend;
@@ -737,7 +728,7 @@ ChainCase chain_case(int n, int m, std::uint64_t seed) {
   kernels::EngineShape shape;
   shape.nf = n;
   shape.m = m;
-  c.engine = std::string(kBackend) == "cuda" ? kernels::cuda::make_exact_engine<double>(shape)
+  c.engine = kBackend == Backend::cuda ? kernels::cuda::make_exact_engine<double>(shape)
                                               : kernels::host::make_exact_engine<double>(shape);
   std::vector<double> reward(c.pb.reward.data(), c.pb.reward.data() + c.pb.num_states);
   c.engine->set_rewards(reward);
@@ -813,7 +804,7 @@ TEST_F(NETRL_EXACT_SUITE, KrylovEvaluationMatchesDenseSolve) {
 std::unique_ptr<kernels::ExactEngine<double>> count_engine(int n) {
   kernels::EngineShape shape;
   shape.nf = n;
-  auto engine = std::string(kBackend) == "cuda" ? kernels::cuda::make_exact_engine<double>(shape)
+  auto engine = kBackend == Backend::cuda ? kernels::cuda::make_exact_engine<double>(shape)
                                                  : kernels::host::make_exact_engine<double>(shape);
   std::vector<double> reward(shape.states());
   for (std::uint64_t b = 0; b < reward.size(); ++b) reward[b] = popcount64(b) == n / 4 ? 1.0 : 0.0;
@@ -926,7 +917,7 @@ TEST_F(NETRL_EXACT_SUITE, PolicyIterationMatchesReference) {
     if (c.clamp > 0) model.clamps.push_back({static_cast<int>(seed % static_cast<std::uint64_t>(c.n)), c.clamp == 1 ? -1 : 1});
     const std::string label = "n " + std::to_string(c.n) + " m " + std::to_string(c.m) + " clamp " +
                               std::to_string(c.clamp);
-    const SolveResult ref = reference::solve(model, with_method(tight("reference"), Method::policy_iteration));
+    const SolveResult ref = reference::solve(model, with_method(tight(Backend::reference), Method::policy_iteration));
     ASSERT_TRUE(ref.converged) << label;
     const SolveResult got = exact::solve(model, with_method(tight(kBackend), Method::policy_iteration));
     expect_matches(got, ref, Precision::float64, label);
@@ -940,7 +931,7 @@ TEST_F(NETRL_EXACT_SUITE, PolicyIterationAtFixedPriorCountsImprovementsLikeRefer
   for (int n : {6, 8}) {
     const std::uint64_t seed = case_seed(n, 2, 40, 0);
     const NetworkModel model = random_model(n, 2, PriorMode::neuron, seed);
-    SolverOptions o = with_method(tight("reference"), Method::policy_iteration);
+    SolverOptions o = with_method(tight(Backend::reference), Method::policy_iteration);
     o.max_outer_iterations = 1;
     o.p0 = 0.35;
     const SolveResult ref = reference::solve(model, o);
@@ -962,7 +953,7 @@ TEST_F(NETRL_EXACT_SUITE, PolicyIterationReproducesCount8AndPeriodicInput) {
   // A periodic input (x alternates): the Krylov solves need no aperiodicity transform.
   NetworkModel model = random_model(4, 2, PriorMode::neuron, 99);
   model.input.T = {0.0, 1.0, 1.0, 0.0};
-  const SolveResult ref = reference::solve(model, with_method(tight("reference"), Method::policy_iteration));
+  const SolveResult ref = reference::solve(model, with_method(tight(Backend::reference), Method::policy_iteration));
   ASSERT_TRUE(ref.converged);
   const SolveResult got = exact::solve(model, with_method(tight(kBackend), Method::policy_iteration));
   expect_matches(got, ref, Precision::float64, "periodic input");
@@ -989,7 +980,7 @@ TEST_F(NETRL_EXACT_SUITE, BatchedEqualsUnbatched) {
       // The host backend computes a problem the same way alone and in a batch (same plan, sums
       // combined in item order): identical results. Elsewhere only the order of partial sums
       // may differ.
-      const bool host = std::string(kBackend) == "host";
+      const bool host = kBackend == Backend::host;
       const double tol = host ? 0.0 : (precision == Precision::float64 ? 1e-3 * agreement<double>() : 1e-2 * agreement<float>());
       EXPECT_EQ(batch[q].converged, alone.converged) << label;
       EXPECT_NEAR(batch[q].gain, alone.gain, tol) << label;
@@ -1067,7 +1058,7 @@ TEST_F(NETRL_EXACT_SUITE, ValidatesModelAndOptions) {
   o.tol = 0.0;
   EXPECT_THROW(exact::solve(model, o), InvalidInput);
   o = SolverOptions{};
-  o.backend = "no-such-backend";
+  o.backend = Backend::reference;  // not a backend of the batched kernels
   try {
     exact::solve(model, o);
     FAIL() << "expected InvalidInput";
@@ -1090,10 +1081,10 @@ TEST_F(NETRL_EXACT_SUITE, ReportsTheOuterLimit) {
 #if !defined(NETRL_TEST_BACKEND_CUDA) && !defined(NETRL_HAVE_CUDA)
 TEST(ExactBackends, CudaWithoutCudaBuildIsABackendError) {
   std::string reason;
-  EXPECT_FALSE(exact::backend_available("cuda", &reason));
+  EXPECT_FALSE(backend_available(Backend::cuda, &reason));
   EXPECT_NE(reason.find("not built"), std::string::npos) << reason;
   SolverOptions o;
-  o.backend = "cuda";
+  o.backend = Backend::cuda;
   EXPECT_THROW(exact::solve(count8_model(), o), BackendError);
 }
 #endif

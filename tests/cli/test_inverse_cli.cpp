@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "netrl/host/inverse.hpp"
-#include "netrl/host/io.hpp"
-#include "netrl/host/npy.hpp"
-#include "netrl/host/problem.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/netrl.hpp"
 #include "cli_support.hpp"
 #include "inverse_support.hpp"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "netrl/host/io.hpp"
+#include "netrl/io/files.hpp"
 
 namespace netrl::test {
 

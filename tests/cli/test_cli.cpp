@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "netrl/host/io.hpp"
-#include "netrl/host/npy.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
 #include "cli_support.hpp"
 
 namespace netrl {

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "netrl/core/maze.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/reference.hpp"
 #include "test_support.hpp"
 
 namespace netrl {

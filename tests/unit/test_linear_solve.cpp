@@ -7,8 +7,8 @@
 #include <random>
 
 #include "netrl/core/error.hpp"
-#include "netrl/host/linear_solve.hpp"
-#include "netrl/host/reference.hpp"
+#include "solve/linear_solve.hpp"
+#include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "test_support.hpp"
 

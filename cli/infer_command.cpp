@@ -1,0 +1,98 @@
+// `netrl infer`: inverse RL from a configuration, or a built-in scenario.
+#include <cmath>
+#include <iostream>
+
+#include "commands.hpp"
+#include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/io/inference.hpp"
+#include "netrl/scenarios.hpp"
+#include "netrl/solve.hpp"
+
+namespace netrl::cli {
+
+namespace {
+
+void print_summary(const InferResult& r) {
+  std::cout << "netrl infer: " << r.source << "\n";
+  std::cout << "  method " << to_string(r.method) << ", lambda " << fmt(r.lambda) << ", missing states "
+            << r.missing_states << ", " << (r.converged ? "converged" : "NOT CONVERGED") << "\n";
+  if (r.has_comparison) {
+    std::cout << "  vs true reward: r^2 = " << fmt(r.comparison.r2, "%.12f")
+              << ", max |error| = " << fmt(r.comparison.max_abs_error, "%.3e") << " over " << r.comparison.compared
+              << " states\n";
+  }
+  for (const auto& p : r.predictions) {
+    if (p.failed) {
+      std::cout << "  predict \"" << p.spec.name << "\": failed: " << p.error << "\n";
+      continue;
+    }
+    std::cout << "  predict \"" << p.spec.name << "\": lambda " << fmt(p.result.predicted.lambda);
+    if (p.result.has_reference && std::isfinite(p.result.kl_stationary)) {
+      std::cout << ", KL stationary " << fmt(p.result.kl_stationary, "%.3e");
+    }
+    if (p.result.has_reference && r.model == ModelKind::network && std::isfinite(p.result.kl_spike_count)) {
+      std::cout << ", KL spike count " << fmt(p.result.kl_spike_count, "%.3e");
+    }
+    std::cout << "\n";
+  }
+}
+
+int run_sample_size(const InferArgs& args, Backend backend) {
+  SampleSizeOptions so;
+  if (!args.sizes.empty()) so.sizes = args.sizes;
+  so.repeats = args.repeats;
+  so.seed = args.seed;
+  so.predictions = args.predictions;
+  so.backend = backend;
+  so.progress = true;
+  const SampleSizeResult result = count8_from_samples(so);
+  if (!args.out.empty()) io::write_sample_size(args.out, result);
+  std::cout << "netrl infer: scenario count8-samples (" << so.repeats << " repeats)\n";
+  for (const SampleSizeSummary& row : summarize(result)) {
+    std::cout << "  T = " << row.T << ": r^2 = " << fmt(row.r2_mean, "%.4f") << " +- " << fmt(row.r2_sem, "%.4f");
+    for (std::size_t p = 0; p < row.predictions.size(); ++p) {
+      std::cout << ", KL(" << result.prediction_names[p] << ") = " << fmt(row.predictions[p].kl_spike_count_mean, "%.3e");
+    }
+    std::cout << "\n";
+  }
+  if (!args.out.empty()) std::cout << "  wrote " << args.out << "/result.json\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_infer(const InferArgs& args) {
+  Backend backend = Backend::automatic;
+  if (!args.backend.empty()) {
+    backend = args.backend == "host"        ? Backend::host
+              : args.backend == "cuda"      ? Backend::cuda
+              : args.backend == "reference" ? Backend::reference
+                                            : throw InvalidInput("--backend", "unknown backend \"" + args.backend +
+                                                                                  "\" (known: host, cuda, reference)");
+  }
+  if (args.scenario == "count8-samples") return run_sample_size(args, backend);
+  InferResult result;
+  if (!args.config.empty()) {
+    const InferConfig c = load_infer_config(args.config);
+    const InferData d = load_infer_data(c);
+    result = infer(c.settings, d);
+  } else {
+    const InferSettings settings = infer_scenario(args.scenario, backend);
+    const SolveResult exact = solve(settings.problem);
+    result = infer(settings, InferData::from_solution(settings.problem, exact));
+  }
+  print_summary(result);
+  if (!args.out.empty()) {
+    io::write_inference(args.out, result);
+    std::cout << "  wrote " << args.out << "/result.json\n";
+  }
+  if (!result.converged) {
+    std::cerr << "netrl infer: an optimiser or forward solve did not reach its tolerance; see \"converged\" and "
+                 "\"notes\" in result.json\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace netrl::cli

@@ -1,0 +1,308 @@
+// The `netrl infer` configuration (docs/config-infer.md): the model keys of a solve configuration
+// without "reward", plus "data", "method", "reward_model", "true_reward", "optimizer" and
+// "predict"; and the data it names.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+#include "config/json_fields.hpp"
+#include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
+#include "netrl/io/raster.hpp"
+#include "netrl/io/samples.hpp"
+#include "netrl/io/solution.hpp"
+
+namespace netrl {
+
+namespace {
+
+using nlohmann::json;
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& k : items) s += (s.empty() ? "" : ", ") + k;
+  return s;
+}
+
+const std::vector<std::string> kInferKeys = {"data", "method", "reward_model", "true_reward", "predict", "optimizer"};
+const std::vector<std::string> kNetworkKeys = {"model", "n", "input", "lambda", "prior", "clamp", "solver"};
+const std::vector<std::string> kMazeKeys = {"model", "map", "map_file", "slip", "lambda", "solver"};
+
+bool contains(const std::vector<std::string>& list, const std::string& key) {
+  return std::find(list.begin(), list.end(), key) != list.end();
+}
+
+/// Re-raises an InvalidInput of parse_problem with its field renamed (`from` prefix -> `to`).
+[[noreturn]] void rethrow_renamed(const InvalidInput& e, const std::string& from, const std::string& to) {
+  std::string message = e.what();
+  const std::string head = e.field() + ": ";
+  if (message.compare(0, head.size(), head) == 0) message = message.substr(head.size());
+  std::string field = e.field();
+  if (field.compare(0, from.size(), from) == 0) field = to + field.substr(from.size());
+  throw InvalidInput(field, message);
+}
+
+Problem parse_model(json model, const std::string& source, bool maze_default_policy_iteration) {
+  const bool method_given = model.contains("solver") && model["solver"].is_object() && model["solver"].contains("method");
+  Problem p = parse_problem(model, source);
+  if (p.kind == ModelKind::maze && !method_given && maze_default_policy_iteration) {
+    p.solver.method = Method::policy_iteration;  // much faster than value iteration on the maze
+  }
+  return p;
+}
+
+std::string npy_path_or_object(const json& v, const std::string& field) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object()) return "";
+  throw InvalidInput(field, "expected a reward object (like a solve config's \"reward\") or a .npy path, got " +
+                                describe_json(v));
+}
+
+}  // namespace
+
+InferConfig parse_infer_config(const json& config, const std::string& source) {
+  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe_json(config));
+  InferConfig cfg;
+  InferSettings& c = cfg.settings;
+  c.source = source;
+  if (!config.contains("model") || !config["model"].is_string()) {
+    throw InvalidInput("model", "is required: \"network\" or \"maze\" (the model the data come from)");
+  }
+  const std::string kind = config["model"].get<std::string>();
+  const bool maze = kind == "maze";
+  const auto& model_keys = maze ? kMazeKeys : kNetworkKeys;
+  for (const auto& item : config.items()) {
+    const std::string& key = item.key();
+    if (key == "reward") {
+      throw InvalidInput("reward", "an infer config has no \"reward\" (the reward is what netrl infers); give the "
+                                   "true reward, if known, as \"true_reward\"");
+    }
+    if (!contains(kInferKeys, key) && !contains(model_keys, key)) {
+      std::vector<std::string> known = kInferKeys;
+      known.insert(known.end(), model_keys.begin(), model_keys.end());
+      throw InvalidInput(key, "unknown key (known keys of an infer config for model \"" + kind + "\": " +
+                                  join_list(known) + ")");
+    }
+  }
+  json model = json::object();
+  for (const auto& item : config.items())
+    if (!contains(kInferKeys, item.key())) model[item.key()] = item.value();
+
+  // The true reward.
+  std::string truth_npy;
+  if (config.contains("true_reward")) {
+    const json& t = config["true_reward"];
+    if (maze) {
+      if (!(t.is_string() && t.get<std::string>() == "map")) {
+        throw InvalidInput("true_reward", "for a maze the true reward is that of the map's reward cells: write "
+                                          "\"true_reward\": \"map\" (or leave it out), got " + describe_json(t));
+      }
+      c.has_truth = true;
+    } else {
+      truth_npy = npy_path_or_object(t, "true_reward");
+      if (truth_npy.empty()) model["reward"] = t;
+      c.has_truth = true;
+    }
+  }
+  if (!maze && !model.contains("reward")) {
+    // Placeholder reward so that parse_problem validates the rest of the model.
+    std::size_t m = 1;
+    if (model.contains("input") && model["input"].is_object() && model["input"].contains("T") &&
+        model["input"]["T"].is_array() && !model["input"]["T"].empty()) {
+      m = model["input"]["T"].size();
+    }
+    model["reward"] = {{"kind", "count"}, {"targets", std::vector<int>(m, 0)}};
+  }
+  try {
+    c.problem = parse_model(model, source, true);
+  } catch (const InvalidInput& e) {
+    if (e.field().compare(0, 6, "reward") == 0) rethrow_renamed(e, "reward", "true_reward");
+    throw;
+  }
+  if (!truth_npy.empty()) {
+    const std::string path = io::resolve_relative(source, truth_npy);
+    const npy::Array a = npy::load(path);
+    if (a.dtype != "<f8") {
+      throw InvalidInput("true_reward", path + " holds dtype '" + a.dtype + "'; a reward table must be float64");
+    }
+    RewardSpec spec = RewardSpec::table(npy::to_double(a, path));
+    try {
+      spec.validate(c.problem.network.n, c.problem.network.m());
+    } catch (const InvalidInput& e) {
+      rethrow_renamed(e, "reward.values", "true_reward (" + path + ")");
+    }
+    c.problem.network.reward = std::move(spec);
+  }
+
+  // Data.
+  {
+    if (!config.contains("data")) {
+      throw InvalidInput("data", "is required: {\"solution\": DIR} (a netrl solve --out directory), {\"samples\": "
+                                 "DIR} (a netrl sample --out directory) or {\"raster\": FILE.npy, \"inputs\": FILE.npy}");
+    }
+    JsonFields d(config["data"], "data");
+    const int sources = static_cast<int>(d.has("solution")) + static_cast<int>(d.has("samples")) +
+                        static_cast<int>(d.has("raster"));
+    if (sources != 1) {
+      throw InvalidInput("data", "give exactly one of \"solution\" (a netrl solve --out directory), \"samples\" (a "
+                                 "netrl sample --out directory) or \"raster\" (.npy)");
+    }
+    if (d.has("inputs") && !d.has("raster")) throw InvalidInput("data.inputs", "an input sequence goes with a \"raster\"");
+    if (d.has("solution")) {
+      cfg.solution_dir = io::resolve_relative(source, d.string("solution"));
+    } else if (d.has("samples")) {
+      cfg.samples_dir = io::resolve_relative(source, d.string("samples"));
+    } else {
+      cfg.raster_path = io::resolve_relative(source, d.string("raster"));
+      if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.string("inputs"));
+    }
+    if (d.has("min_visits")) {
+      const std::int64_t mv = d.integer("min_visits");
+      if (mv < 1) throw InvalidInput("data.min_visits", "must be at least 1");
+      c.optimizer.min_visits = static_cast<double>(mv);
+    }
+    d.finish({"solution", "samples", "raster", "inputs", "min_visits"});
+  }
+  if (config.contains("method")) {
+    const json& v = config["method"];
+    if (!v.is_string()) throw InvalidInput("method", "expected a string, got " + describe_json(v));
+    c.method = parse_infer_method(v.get<std::string>());
+  }
+  if (config.contains("reward_model")) {
+    const json& v = config["reward_model"];
+    if (!v.is_string()) throw InvalidInput("reward_model", "expected a string, got " + describe_json(v));
+    if (c.method != InferMethod::parametric) {
+      throw InvalidInput("reward_model", "reward models belong to the parametric method (\"method\": \"parametric\")");
+    }
+    c.reward_model = inverse::parse_reward_model(v.get<std::string>());
+  }
+  if (config.contains("optimizer")) {
+    JsonFields o(config["optimizer"], "optimizer");
+    if (o.has("max_iterations")) {
+      const std::int64_t it = o.integer("max_iterations");
+      if (it < 1 || it > 10000000) throw InvalidInput("optimizer.max_iterations", "must lie in [1, 10^7]");
+      c.optimizer.max_iterations = static_cast<int>(it);
+    }
+    if (o.has("tolerance")) {
+      c.optimizer.tolerance = o.number("tolerance");
+      if (!(c.optimizer.tolerance > 0.0)) throw InvalidInput("optimizer.tolerance", "must be > 0");
+    }
+    if (o.has("ridge")) {
+      c.optimizer.ridge = o.number("ridge");
+      if (!(c.optimizer.ridge >= 0.0)) throw InvalidInput("optimizer.ridge", "must be >= 0");
+    }
+    o.finish({"max_iterations", "tolerance", "ridge"});
+  }
+
+  // Predictions: each entry patches the model keys it names.
+  if (config.contains("predict")) {
+    const json& list = config["predict"];
+    if (!list.is_array()) throw InvalidInput("predict", "expected an array of settings, got " + describe_json(list));
+    const std::vector<std::string> net_patch = {"input", "clamp", "lambda"};
+    const std::vector<std::string> maze_patch = {"map", "map_file", "slip", "lambda"};
+    const auto& patch_keys = maze ? maze_patch : net_patch;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const std::string path = "predict[" + std::to_string(k) + "]";
+      JsonFields p(list[k], path);
+      inverse::PredictionSpec spec;
+      spec.name = p.has("name") ? p.string("name") : path;
+      spec.keep_coding_cost = p.has("keep_coding_cost") ? p.boolean("keep_coding_cost") : false;
+      if (p.has("reference")) spec.reference_dir = io::resolve_relative(source, p.string("reference"));
+      if (p.has("coupling_mask")) {
+        if (maze) throw InvalidInput(path + ".coupling_mask", "coupling masks belong to network models");
+        const json& v = p.at("coupling_mask");
+        const std::string field = path + ".coupling_mask";
+        if (v.is_string()) {
+          const std::string file = io::resolve_relative(source, v.get<std::string>());
+          spec.coupling_mask = npy::to_double(npy::load(file), file);
+        } else if (v.is_array()) {
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            if (!v[i].is_array()) throw InvalidInput(field + "[" + std::to_string(i) + "]", "expected a row (array of 0/1)");
+            for (std::size_t j = 0; j < v[i].size(); ++j) {
+              if (!v[i][j].is_number()) {
+                throw InvalidInput(field + "[" + std::to_string(i) + "][" + std::to_string(j) + "]", "expected 0 or 1");
+              }
+              spec.coupling_mask.push_back(v[i][j].get<double>());
+            }
+          }
+        } else {
+          throw InvalidInput(field, "expected an n x n array of 0/1 or a .npy path, got " + describe_json(v));
+        }
+        under_field(field, [&] { inverse::validate_coupling_mask(spec.coupling_mask, c.problem.network.n); });
+        if (c.problem.network.m() != 1) {
+          throw InvalidInput(field, "coupling masks use the Ising policy family, solved for networks without input");
+        }
+      }
+      json patched = model;
+      for (const auto& key : patch_keys) {
+        if (!p.has(key)) continue;
+        patched[key] = p.at(key);
+        if (key == "map") patched.erase("map_file");
+        if (key == "map_file") patched.erase("map");
+      }
+      std::vector<std::string> known = {"name", "keep_coding_cost", "reference", "coupling_mask"};
+      known.insert(known.end(), patch_keys.begin(), patch_keys.end());
+      p.finish(known);
+      try {
+        spec.setting = parse_model(patched, source, true);
+      } catch (const InvalidInput& e) {
+        rethrow_renamed(e, "", path + ".");
+      }
+      spec.setting.solver = c.problem.solver;
+      if (!maze) spec.setting.network.reward = c.problem.network.reward;
+      c.predictions.push_back(std::move(spec));
+    }
+  }
+  return cfg;
+}
+
+InferConfig load_infer_config(const std::string& path) { return parse_infer_config(io::read_json_file(path), path); }
+
+InferData load_infer_data(const InferConfig& c) {
+  const Problem& problem = c.settings.problem;
+  InferData d;
+  if (!c.solution_dir.empty()) {
+    const io::Solution s = under_field("data.solution", [&] {
+      io::Solution read = io::read_solution(c.solution_dir);
+      io::check_solution(read, problem);
+      return read;
+    });
+    d.kind = InferData::Kind::solution;
+    d.description = "exact solution " + c.solution_dir;
+    d.values = s.values;
+    d.stationary = s.stationary;
+    d.prior = s.prior;
+    d.lambda = s.lambda;
+    if (!s.degenerate.empty()) {
+      std::string list;
+      for (int k : s.degenerate) list += (list.empty() ? "" : ",") + std::to_string(k);
+      d.notes.push_back("the solution's prior is degenerate ([" + list +
+                        "] hit the clip): states next to frozen neurons or unused actions have tiny stationary "
+                        "mass or policy probability, and their rewards are numerically ill-determined");
+    }
+    return d;
+  }
+  if (problem.kind == ModelKind::maze) {
+    throw InvalidInput(c.samples_dir.empty() ? "data.raster" : "data.samples",
+                       "a maze is inferred from an exact solution (\"data\": {\"solution\": DIR})");
+  }
+  if (!c.samples_dir.empty()) {
+    d.kind = InferData::Kind::samples;
+    d.counts = under_field("data.samples", [&] { return io::read_samples(c.samples_dir, problem.network, &d.notes); });
+    d.description = "samples " + c.samples_dir;
+    return d;
+  }
+  d.kind = InferData::Kind::raster;
+  d.raster = with_prefix("data", [&] { return io::read_raster(c.raster_path, c.inputs_path, problem.network); });
+  d.description = "raster " + c.raster_path + (c.inputs_path.empty() ? "" : " with inputs " + c.inputs_path);
+  return d;
+}
+
+}  // namespace netrl

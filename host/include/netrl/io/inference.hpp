@@ -1,0 +1,23 @@
+#pragma once
+// The output directory of an inference run (`netrl infer --out`, docs/outputs.md) and of the
+// sample-size experiment.
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "netrl/infer.hpp"
+#include "netrl/scenarios.hpp"
+
+namespace netrl::io {
+
+/// The content of result.json; `files`: the output files are listed (a directory is written).
+nlohmann::json inference_json(const InferResult& result, bool files);
+/// reward.npy, values.npy, the parametric J.npy, h.npy, target.npy, predict_<k>_stationary.npy
+/// and result.json (last).
+void write_inference(const std::string& dir, const InferResult& result);
+
+/// The content of result.json of the sample-size experiment.
+nlohmann::json sample_size_json(const SampleSizeResult& result);
+/// samples.csv (mean and s.e.m. per T), samples_raw.csv (every repeat) and result.json.
+void write_sample_size(const std::string& dir, const SampleSizeResult& result);
+
+}  // namespace netrl::io

@@ -1,0 +1,20 @@
+#pragma once
+// The output directory of a sampling run (`netrl sample --out`, docs/outputs.md): result.json,
+// histogram.npy, transitions.npy, spike counts, rates, correlations and rasters.
+#include <string>
+
+#include "netrl/config.hpp"
+#include "netrl/inverse.hpp"
+#include "netrl/sample.hpp"
+
+namespace netrl::io {
+
+/// Writes the statistics of `result` (and result.json last) into `dir`.
+void write_samples(const std::string& dir, const SampleConfig& config, const SampleResult& result);
+
+/// The counts of a sampling directory as data for the inverse methods: result.json (its "n", "m"
+/// and "lambda" must match the model), histogram.npy and, if present, transitions.npy. `notes`
+/// receives warnings (e.g. no burn-in). InvalidInput (field "samples") naming the file otherwise.
+inverse::NetworkData read_samples(const std::string& dir, const NetworkModel& model, std::vector<std::string>* notes);
+
+}  // namespace netrl::io

@@ -1,0 +1,91 @@
+// The forward and inference scenarios of the paper (count8, the maze).
+#include "netrl/scenarios.hpp"
+
+#include "netrl/core/error.hpp"
+
+namespace netrl {
+
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& s : names) list += (list.empty() ? "" : ", ") + s;
+  return list;
+}
+
+inverse::PredictionSpec network_spec(const std::string& name, const Problem& base, double flip, int removed) {
+  inverse::PredictionSpec s;
+  s.name = name;
+  s.setting = base;
+  if (flip > 0.0) s.setting.network.input = InputProcess::binary_flip(flip);
+  if (removed >= 0) s.setting.network.clamps.push_back(Clamp{removed, -1});
+  s.keep_coding_cost = true;
+  return s;
+}
+
+/// The default maze with walls moved: the wall at (row 0, column 7) opened, one at (row 4,
+/// column 14) added (the shortest path changes; every free cell stays reachable).
+std::vector<std::string> moved_walls_map() {
+  auto map = Maze::default_map();
+  map[0][7] = '.';
+  map[4][14] = '#';
+  return map;
+}
+
+}  // namespace
+
+std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
+
+Problem scenario(const std::string& name) {
+  Problem p;
+  p.source = "scenario " + name;
+  if (name == "count8") {
+    p.kind = ModelKind::network;
+    p.network = count8_model();
+    return p;
+  }
+  if (name == "maze" || name == "maze-high") {
+    p.kind = ModelKind::maze;
+    p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");
+    p.maze_lambda = name == "maze" ? 0.013 : 0.13;
+    return p;
+  }
+  throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: " + join(scenario_names()) + ")");
+}
+
+std::vector<inverse::PredictionSpec> count8_predictions(const Problem& base) {
+  return {network_spec("flip 0.01", base, 0.01, -1), network_spec("flip 0.03", base, 0.03, -1),
+          network_spec("cell 0 removed", base, 0.0, 0)};
+}
+
+std::vector<std::string> infer_scenario_names() { return {"count8", "count8-samples", "maze"}; }
+
+InferSettings infer_scenario(const std::string& name, Backend backend) {
+  InferSettings c;
+  c.has_truth = true;
+  c.source = "scenario " + name;
+  if (name == "count8") {
+    c.problem = scenario("count8");
+    c.problem.solver.backend = backend;
+    c.predictions = count8_predictions(c.problem);
+  } else if (name == "maze") {
+    c.problem = scenario("maze");
+    c.problem.solver.method = Method::policy_iteration;
+    inverse::PredictionSpec walls;
+    walls.name = "moved walls";
+    walls.setting = c.problem;
+    walls.setting.maze = Maze::parse(moved_walls_map(), c.problem.maze.slip, "moved walls map");
+    inverse::PredictionSpec cost;
+    cost.name = "lambda 0.13";
+    cost.setting = c.problem;
+    cost.setting.maze_lambda = 0.13;
+    c.predictions = {walls, cost};
+  } else {
+    throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: count8, maze; count8-samples is an "
+                                   "experiment of its own)");
+  }
+  c.optimizer.tolerance = 1e-12;
+  return c;
+}
+
+}  // namespace netrl
