@@ -1,8 +1,9 @@
 #include "netrl/core/graph.hpp"
 
 #include <algorithm>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 std::vector<std::int64_t> strongly_connected_components(const CsrGraph& g, std::int64_t* count) {
   const std::int64_t n = g.num_nodes();
@@ -61,4 +62,4 @@ std::int64_t count_closed_classes(const CsrGraph& g) {
   return std::count(leaves.begin(), leaves.end(), 0);
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -5,8 +5,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/graph.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 InputProcess InputProcess::binary_flip(double flip) {
   InputProcess p;
@@ -53,4 +54,4 @@ void InputProcess::validate(const std::string& field) const {
   }
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -6,8 +6,9 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 namespace {
 
 std::string cell_name(int r, int c) {
@@ -163,4 +164,4 @@ Mdp Maze::mdp() const {
   return mdp;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

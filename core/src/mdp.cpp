@@ -5,8 +5,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/graph.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 void Mdp::validate(const std::string& field) const {
   if (num_states < 1) throw InvalidInput(field + ".num_states", "must be at least 1");
@@ -56,4 +57,4 @@ void Mdp::validate(const std::string& field) const {
   }
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

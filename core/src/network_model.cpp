@@ -4,8 +4,9 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 const char* to_string(PriorMode mode) {
   return mode == PriorMode::population ? "population" : "neuron";
@@ -80,4 +81,4 @@ NetworkModel count8_model() {
   return model;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

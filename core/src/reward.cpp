@@ -5,8 +5,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 const char* to_string(RewardKind kind) {
   switch (kind) {
@@ -108,4 +109,4 @@ std::vector<double> RewardSpec::tabulate(int n, int m) const {
   return r;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -4,8 +4,9 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 const char* to_string(Method method) {
   return method == Method::value_iteration ? "value_iteration" : "policy_iteration";
@@ -58,4 +59,4 @@ void SolverOptions::validate(const std::string& field) const {
   }
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

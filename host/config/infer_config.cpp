@@ -18,8 +18,9 @@
 #include "netrl/io/raster.hpp"
 #include "netrl/io/samples.hpp"
 #include "netrl/io/solution.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 
@@ -305,4 +306,4 @@ InferData load_infer_data(const InferConfig& c) {
   return d;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 using nlohmann::json;
 
@@ -85,4 +86,4 @@ Backend parse_backend(const std::string& name, const std::string& field, std::in
   throw InvalidInput(field, "unknown backend \"" + name + "\" (known: " + known + ")");
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -13,8 +13,9 @@
 #include "io/json_values.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 
 /// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
@@ -65,4 +66,4 @@ class JsonFields {
 /// known names otherwise.
 Backend parse_backend(const std::string& name, const std::string& field, std::initializer_list<Backend> allowed);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -8,8 +8,9 @@
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
 #include "netrl/io/npy.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 namespace {
 
 using nlohmann::json;
@@ -210,4 +211,4 @@ Problem parse_problem(const json& config, const std::string& source) {
 
 Problem load_problem(const std::string& path) { return parse_problem(io::read_json_file(path), path); }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -15,8 +15,9 @@
 #include "netrl/config.hpp"
 #include "netrl/io/policy.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 namespace {
 
 using nlohmann::json;
@@ -161,4 +162,4 @@ SampleConfig parse_sample_config(const json& config, const std::string& path) {
 
 SampleConfig load_sample_config(const std::string& path) { return parse_sample_config(io::read_json_file(path), path); }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

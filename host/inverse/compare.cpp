@@ -5,8 +5,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/inverse.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -96,4 +97,4 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
   return std::max(kl, 0.0);
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

@@ -11,8 +11,9 @@
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 using detail::log_sigmoid;
 using detail::logit;
@@ -278,4 +279,4 @@ NetworkData sample_recording(const NetworkModel& model, const std::vector<double
                         std::vector<double>(r.stats.transitions.begin(), r.stats.transitions.end()));
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

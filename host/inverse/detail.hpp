@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "netrl/inverse.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse::detail {
+NETRL_NAMESPACE_BEGIN namespace inverse::detail {
 
 inline double sigmoid(double z) {
   if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
@@ -83,4 +84,4 @@ struct MinimizeReport {
 /// 1e3 * tolerance, otherwise not.
 MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance);
 
-}  // namespace netrl::inverse::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse::detail

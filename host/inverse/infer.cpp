@@ -4,8 +4,9 @@
 #include <chrono>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 
@@ -189,4 +190,4 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   return out;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

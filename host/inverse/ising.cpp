@@ -20,8 +20,9 @@
 #include "netrl/core/hd.hpp"
 #include "inverse/detail.hpp"
 #include "netrl/predict.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 using detail::log_sigmoid;
 using detail::logit;
@@ -238,4 +239,4 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
   return res;
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

@@ -10,8 +10,9 @@
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
 #include "solve/linear_solve.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 namespace {
 
@@ -248,4 +249,4 @@ MdpInverse invert_mdp_policy(const Mdp& mdp, const std::vector<double>& policy, 
   return out;
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

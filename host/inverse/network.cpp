@@ -10,8 +10,9 @@
 #include "netrl/core/hd.hpp"
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 using detail::log_add_exp;
 using detail::rewards_from_w;
@@ -385,4 +386,4 @@ NetworkInverse maximum_likelihood(const NetworkModel& model, const NetworkData& 
   return out;
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

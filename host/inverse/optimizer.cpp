@@ -6,8 +6,9 @@
 #include <string>
 
 #include "inverse/detail.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse::detail {
+NETRL_NAMESPACE_BEGIN namespace inverse::detail {
 
 MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance) {
   LBFGSpp::LBFGSParam<double> param;
@@ -70,4 +71,4 @@ MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iteratio
   return rep;
 }
 
-}  // namespace netrl::inverse::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse::detail

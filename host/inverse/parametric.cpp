@@ -14,8 +14,9 @@
 #include "netrl/core/hd.hpp"
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 using detail::log_add_exp;
 using detail::log_sigmoid;
@@ -412,4 +413,4 @@ NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, co
   return out;
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

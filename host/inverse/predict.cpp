@@ -11,8 +11,9 @@
 #include "netrl/predict.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/solve.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 namespace {
 
@@ -322,4 +323,4 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
   return out;
 }
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

@@ -13,8 +13,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/npy.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 namespace fs = std::filesystem;
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
@@ -95,4 +96,4 @@ void OutputDir::write_json(const std::string& name, const nlohmann::json& value)
 
 void OutputDir::commit() {}
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -7,8 +7,9 @@
 #include <sstream>
 
 #include "netrl/io/files.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 using nlohmann::json;
 
@@ -236,4 +237,4 @@ void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
   out.commit();
 }
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -4,8 +4,9 @@
 #include <limits>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 using nlohmann::json;
 
@@ -71,4 +72,4 @@ std::vector<double> JsonFile::numbers_or_null(const std::string& key) const {
 }
 
 }  // namespace io
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

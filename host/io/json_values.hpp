@@ -5,8 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// The type and (at most 40 characters of) the text of a JSON value, for error messages.
 std::string describe_json(const nlohmann::json& j);
@@ -36,4 +37,4 @@ class JsonFile {
 };
 
 }  // namespace io
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

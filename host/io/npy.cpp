@@ -6,8 +6,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::npy {
+NETRL_NAMESPACE_BEGIN namespace npy {
 namespace {
 
 std::uint64_t item_size(const std::string& dtype) {
@@ -139,4 +140,4 @@ void save(const std::string& path, const std::vector<double>& values,
   io::write_file_atomic(path, serialize(values, shape));
 }
 
-}  // namespace netrl::npy
+}  NETRL_NAMESPACE_END  // namespace netrl::npy

@@ -3,8 +3,9 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/io/solution.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 SamplerPolicy read_exact_policy(const std::string& dir, const NetworkModel& model) {
   Problem problem;
@@ -36,4 +37,4 @@ SamplerPolicy read_ising_policy(const std::string& j_path, const std::string& h_
   return SamplerPolicy::ising(std::move(J), std::move(h), std::move(prior));
 }
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -6,8 +6,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/npy.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 namespace {
 
@@ -91,4 +92,4 @@ Raster read_raster(const std::string& raster_path, const std::string& inputs_pat
   }
   return r;
 }
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

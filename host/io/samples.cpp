@@ -11,8 +11,9 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 using nlohmann::json;
 
@@ -212,4 +213,4 @@ inverse::NetworkData read_samples(const std::string& dir, const NetworkModel& ne
   return d;
 }
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -10,8 +10,9 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 using nlohmann::json;
 
@@ -168,4 +169,4 @@ void check_solution(const Solution& s, const Problem& problem) {
   }
 }
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

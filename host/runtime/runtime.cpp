@@ -7,8 +7,9 @@
 #include <string>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 /// The runtime's default thread count, captured before the first change.
@@ -44,4 +45,4 @@ ThreadScope::~ThreadScope() {
   if (saved_ > 0) omp_set_num_threads(saved_);
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

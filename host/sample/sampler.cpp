@@ -24,8 +24,9 @@
 #include "netrl/core/error.hpp"
 #include "netrl/runtime.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 using kernels::ChainConstants;
 using kernels::ExactPolicy;
@@ -1000,4 +1001,4 @@ SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, cons
   return res;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -10,8 +10,9 @@
 #include "netrl/predict.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 
@@ -170,4 +171,4 @@ std::vector<SampleSizeSummary> summarize(const SampleSizeResult& r) {
   return out;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

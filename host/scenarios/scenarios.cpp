@@ -2,8 +2,9 @@
 #include "netrl/scenarios.hpp"
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 
@@ -88,4 +89,4 @@ InferSettings infer_scenario(const std::string& name, Backend backend) {
   return c;
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

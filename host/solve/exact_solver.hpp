@@ -47,8 +47,9 @@
 
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact {
+NETRL_NAMESPACE_BEGIN namespace exact {
 
 /// Solves one network with options.backend host or cuda. Throws InvalidInput for bad models
 /// or options (policy_iteration with float32: field solver.precision), for state spaces that
@@ -62,4 +63,4 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options);
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models,
                                      const SolverOptions& options);
 
-}  // namespace netrl::exact
+}  NETRL_NAMESPACE_END  // namespace netrl::exact

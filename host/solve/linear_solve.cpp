@@ -8,8 +8,9 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::linear {
+NETRL_NAMESPACE_BEGIN namespace linear {
 namespace {
 
 using Eigen::Index;
@@ -328,4 +329,4 @@ KrylovReport apply_group_inverse_transpose(const LinearOperator& apply_PT, const
   return rep;
 }
 
-}  // namespace netrl::linear
+}  NETRL_NAMESPACE_END  // namespace netrl::linear

@@ -15,8 +15,9 @@
 #include <functional>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl::linear {
+NETRL_NAMESPACE_BEGIN namespace linear {
 
 /// Result of one dense bordered solve.
 struct DenseSolution {
@@ -82,4 +83,4 @@ KrylovReport apply_group_inverse_transpose(const LinearOperator& apply_PT, const
                                            const std::vector<double>& y, std::vector<double>& z,
                                            const KrylovOptions& options);
 
-}  // namespace netrl::linear
+}  NETRL_NAMESPACE_END  // namespace netrl::linear

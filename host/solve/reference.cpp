@@ -9,8 +9,9 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/hd.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::reference {
+NETRL_NAMESPACE_BEGIN namespace reference {
 namespace {
 
 using Eigen::Index;
@@ -421,4 +422,4 @@ SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& opt) {
   return solve(pb, prior, opt);
 }
 
-}  // namespace netrl::reference
+}  NETRL_NAMESPACE_END  // namespace netrl::reference

@@ -19,8 +19,9 @@
 #include "netrl/core/mdp.hpp"
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::reference {
+NETRL_NAMESPACE_BEGIN namespace reference {
 
 /// Size limits of the reference backend (it forms explicit matrices).
 constexpr int kMaxNeurons = 12;
@@ -74,4 +75,4 @@ SolveResult solve(const SoftProblem& problem, const Eigen::MatrixXd& initial_pri
 SolveResult solve(const NetworkModel& model, const SolverOptions& options);
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options);
 
-}  // namespace netrl::reference
+}  NETRL_NAMESPACE_END  // namespace netrl::reference

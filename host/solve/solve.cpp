@@ -6,8 +6,9 @@
 #include "solve/exact_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 namespace {
 
@@ -84,4 +85,4 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
   return exact::solve_batch(models, o);
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -10,8 +10,9 @@
 #include "netrl/io/files.hpp"
 #include "netrl/problem.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 
 
@@ -51,4 +52,4 @@ InferConfig load_infer_config(const std::string& path);
 /// "data.solution", "data.samples", "data.raster", "data.inputs").
 InferData load_infer_data(const InferConfig& config);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

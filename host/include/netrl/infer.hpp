@@ -12,8 +12,9 @@
 #include "netrl/inverse.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/problem.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 enum class InferMethod { automatic, closed_form, policy, ml, maze, parametric };
 /// "auto", "closed_form", "policy", "ml", "maze", "parametric".
@@ -113,4 +114,4 @@ struct InferResult {
 /// (naming the field of the settings, e.g. "method"), NumericalError when a method fails.
 InferResult infer(const InferSettings& settings, const InferData& data);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

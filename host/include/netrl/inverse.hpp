@@ -22,8 +22,9 @@
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/raster.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 // ---------------------------------------------------------------------------------------------
 // Observations of a network
@@ -230,4 +231,4 @@ void center_per_block(std::vector<double>& values, const std::vector<double>& we
 /// masses below rounding come out as exact zeros).
 double kl_divergence(const std::vector<double>& p, const std::vector<double>& q);
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

@@ -15,8 +15,9 @@
 #include <vector>
 
 #include "netrl/problem.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::inverse {
+NETRL_NAMESPACE_BEGIN namespace inverse {
 
 /// A changed setting. Its reward (networks) is the true reward when one is known.
 struct PredictionSpec {
@@ -97,4 +98,4 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
 /// sum_x P_ref(x) KL(P_ref(K|x) || P_pred(K|x)) from two network solutions.
 double kl_spike_count(const SolveResult& reference, const SolveResult& predicted, int n, int m);
 
-}  // namespace netrl::inverse
+}  NETRL_NAMESPACE_END  // namespace netrl::inverse

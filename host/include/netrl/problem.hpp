@@ -7,8 +7,9 @@
 #include "netrl/core/maze.hpp"
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 enum class ModelKind { network, maze };
 /// "network" or "maze".
@@ -28,4 +29,4 @@ struct Problem {
   std::uint64_t num_states() const;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

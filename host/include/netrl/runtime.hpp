@@ -6,7 +6,8 @@
 // another busy process shares the cores; the netrl tool (and any executable linking the
 // netrl::passive_wait target) therefore starts with OMP_WAIT_POLICY=passive unless the
 // environment sets it. The README's section "Threads and shared machines" explains.
-namespace netrl {
+#include "netrl/version.hpp"
+NETRL_NAMESPACE_BEGIN
 
 /// Uses `threads` OpenMP threads for the host kernels from now on (>= 1); 0 restores the
 /// runtime's default (OMP_NUM_THREADS or the number of cores). InvalidInput ("threads") otherwise.
@@ -30,4 +31,4 @@ class ThreadScope {
 /// OMP_WAIT_POLICY at start-up).
 const char* wait_policy();
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -12,8 +12,9 @@
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/raster.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// The policy the chains follow.
 struct SamplerPolicy {
@@ -125,4 +126,4 @@ SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, cons
 /// True iff the CUDA sampler is built in and a device answers; otherwise `reason` says why.
 bool cuda_sampler_available(std::string* reason);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

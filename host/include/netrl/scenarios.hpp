@@ -7,8 +7,9 @@
 #include "netrl/core/solver_options.hpp"
 #include "netrl/infer.hpp"
 #include "netrl/problem.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// Forward problems: "count8", "maze" (lambda 0.013), "maze-high" (lambda 0.13). InvalidInput
 /// ("scenario") for an unknown name.
@@ -80,4 +81,4 @@ std::vector<SampleSizeSummary> summarize(const SampleSizeResult& result);
 /// runs the predictions.
 SampleSizeResult count8_from_samples(const SampleSizeOptions& options);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

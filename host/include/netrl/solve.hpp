@@ -10,8 +10,9 @@
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
 #include "netrl/problem.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// Solves a network. Backend automatic = host. Throws InvalidInput for bad models or options
 /// (naming the field: "solver.tol", "n", ...), BackendError when the backend cannot run here
@@ -34,4 +35,4 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
 /// True iff `backend` can run here; otherwise `reason` (if given) says why.
 bool backend_available(Backend backend, std::string* reason = nullptr);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -11,8 +11,9 @@
 #include "netrl/core/graph.hpp"
 #include "netrl/core/hd.hpp"
 #include "solve/exact_solver.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact::detail {
+NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -317,9 +318,9 @@ template BatchSolver<float>::InnerState BatchSolver<float>::inner_test(Track& t,
 template void BatchSolver<double>::finish(int q);
 template void BatchSolver<float>::finish(int q);
 
-}  // namespace netrl::exact::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::exact::detail
 
-namespace netrl::exact {
+NETRL_NAMESPACE_BEGIN namespace exact {
 
 namespace {
 
@@ -366,4 +367,4 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
   return std::move(solve_batch({model}, options).front());
 }
 
-}  // namespace netrl::exact
+}  NETRL_NAMESPACE_END  // namespace netrl::exact

@@ -20,8 +20,9 @@
 #include "netrl/core/solver_options.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "solve/linear_solve.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact::detail {
+NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
 using kernels::EngineShape;
 using kernels::ExactEngine;
@@ -233,4 +234,4 @@ template <class Real>class BatchSolver {
   std::vector<double> stage_in_, stage_out_;  // batch-sized staging of the Krylov vectors (B > 1)
 };
 
-}  // namespace netrl::exact::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::exact::detail

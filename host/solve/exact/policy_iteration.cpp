@@ -6,8 +6,9 @@
 
 #include "netrl/core/error.hpp"
 #include "solve/exact/batch_solver.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact::detail {
+NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
 template <class Real>
 void BatchSolver<Real>::policy_iteration(const Mask& running) {
@@ -141,4 +142,4 @@ template void BatchSolver<float>::stationary_krylov(int q);
 template void BatchSolver<double>::evaluate_krylov(int q);
 template void BatchSolver<float>::evaluate_krylov(int q);
 
-}  // namespace netrl::exact::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::exact::detail

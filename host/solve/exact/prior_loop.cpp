@@ -7,8 +7,9 @@
 
 #include "netrl/core/error.hpp"
 #include "solve/exact/batch_solver.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact::detail {
+NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
 template <class Real>
 void BatchSolver<Real>::update(Track& t, const PairTotals& totals, std::int64_t outer) {
@@ -134,4 +135,4 @@ void BatchSolver<Real>::update(Track& t, const PairTotals& totals, std::int64_t 
 template void BatchSolver<double>::update(Track& t, const PairTotals& totals, std::int64_t outer);
 template void BatchSolver<float>::update(Track& t, const PairTotals& totals, std::int64_t outer);
 
-}  // namespace netrl::exact::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::exact::detail

@@ -6,8 +6,9 @@
 
 #include "netrl/core/error.hpp"
 #include "solve/exact/batch_solver.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::exact::detail {
+NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
 template <class Real>
 void BatchSolver<Real>::value_iteration(const Mask& running) {
@@ -154,4 +155,4 @@ template void BatchSolver<float>::stationary(const Mask& running);
 template void BatchSolver<double>::evaluate(const Mask& which);
 template void BatchSolver<float>::evaluate(const Mask& which);
 
-}  // namespace netrl::exact::detail
+}  NETRL_NAMESPACE_END  // namespace netrl::exact::detail

@@ -3,8 +3,9 @@
 // wrong; nothing calls exit().
 #include <stdexcept>
 #include <string>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// Base class of every error netrl throws.
 class Error : public std::runtime_error {
@@ -67,4 +68,4 @@ auto with_prefix(const std::string& prefix, F&& f) -> decltype(f()) {
   }
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -3,8 +3,9 @@
 // graph has exactly one closed class.
 #include <cstdint>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 /// Graph in compressed-row form: the successors of node u are col[row_ptr[u] .. row_ptr[u+1]).
 struct CsrGraph {
@@ -19,4 +20,4 @@ std::vector<std::int64_t> strongly_connected_components(const CsrGraph& g, std::
 /// Number of closed classes: components with no edge leaving them.
 std::int64_t count_closed_classes(const CsrGraph& g);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -1,6 +1,7 @@
 #pragma once
 // Portability macros and bit helpers shared by host code and CUDA device code.
 #include <cstdint>
+#include "netrl/version.hpp"
 
 #if defined(__CUDACC__)
 #define NETRL_HD __host__ __device__
@@ -10,7 +11,7 @@
 #define NETRL_HD_INLINE inline
 #endif
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 using index_t = std::uint64_t;
 
@@ -22,4 +23,4 @@ NETRL_HD_INLINE int popcount64(std::uint64_t v) {
 #endif
 }
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -2,8 +2,9 @@
 // The Markov input x in {0..m-1} with row-stochastic matrix T(x'|x).
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 struct InputProcess {
   int m = 1;
@@ -25,4 +26,4 @@ struct InputProcess {
   static constexpr int kMaxInputs = 1 << 16;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

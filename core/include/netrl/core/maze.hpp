@@ -4,8 +4,9 @@
 #include <vector>
 
 #include "netrl/core/mdp.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 struct Maze {
   std::vector<std::string> map;
@@ -35,4 +36,4 @@ struct Maze {
   static constexpr int kNumActions = 4;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -3,8 +3,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 struct Mdp {
   int num_states = 0;
@@ -22,4 +23,4 @@ struct Mdp {
   void validate(const std::string& field = "mdp") const;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

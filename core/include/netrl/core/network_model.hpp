@@ -6,8 +6,9 @@
 
 #include "netrl/core/input_process.hpp"
 #include "netrl/core/reward.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 enum class PriorMode { population, neuron };
 const char* to_string(PriorMode mode);
@@ -50,4 +51,4 @@ struct NetworkModel {
 /// 0.02, r = 1 iff (x = -1 and K = 2) or (x = +1 and K = 6), population prior, lambda 0.114.
 NetworkModel count8_model();
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

@@ -4,8 +4,9 @@
 // methods.
 #include <cstdint>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 struct Raster {
   /// The sampler's chain number (0 for a recording read from a file).
@@ -19,4 +20,4 @@ struct Raster {
   std::vector<std::uint32_t> inputs;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

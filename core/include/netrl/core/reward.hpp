@@ -3,8 +3,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 enum class RewardKind { table, count, ring_bump };
 
@@ -36,4 +37,4 @@ const char* to_string(RewardKind kind);
 /// True iff the set bits of b (n-bit ring) are exactly `width` contiguous positions.
 bool is_ring_bump(int n, std::uint64_t b, int width);
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

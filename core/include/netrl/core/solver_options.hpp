@@ -4,8 +4,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl {
+NETRL_NAMESPACE_BEGIN
 
 enum class Method { value_iteration, policy_iteration };
 enum class Precision { float32, float64 };
@@ -80,4 +81,4 @@ struct SolveResult {
   int spike_count_cols = 0;
 };
 
-}  // namespace netrl
+NETRL_NAMESPACE_END  // namespace netrl

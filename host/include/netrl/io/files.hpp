@@ -4,8 +4,9 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
 /// Throws IoError naming the path on failure; the temporary is removed.
@@ -44,4 +45,4 @@ class OutputDir {
   std::string dir_;
 };
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -6,8 +6,9 @@
 
 #include "netrl/infer.hpp"
 #include "netrl/scenarios.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// The content of result.json; `files`: the output files are listed (a directory is written).
 nlohmann::json inference_json(const InferResult& result, bool files);
@@ -20,4 +21,4 @@ nlohmann::json sample_size_json(const SampleSizeResult& result);
 /// samples.csv (mean and s.e.m. per T), samples_raw.csv (every repeat) and result.json.
 void write_sample_size(const std::string& dir, const SampleSizeResult& result);
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

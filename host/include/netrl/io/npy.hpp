@@ -4,8 +4,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl::npy {
+NETRL_NAMESPACE_BEGIN namespace npy {
 
 struct Array {
   std::string dtype;  // numpy descr, e.g. "<f8", "|u1"
@@ -30,4 +31,4 @@ std::string serialize(const std::vector<std::uint8_t>& values, const std::vector
 void save(const std::string& path, const std::vector<double>& values,
           const std::vector<std::uint64_t>& shape);
 
-}  // namespace netrl::npy
+}  NETRL_NAMESPACE_END  // namespace netrl::npy

@@ -5,8 +5,9 @@
 
 #include "netrl/core/network_model.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// The implicit policy of an exact solution (a `netrl solve --out` directory: values.npy and
 /// result.json's "prior"), checked against the model as by check_solution. Errors name "solution".
@@ -16,4 +17,4 @@ SamplerPolicy read_exact_policy(const std::string& dir, const NetworkModel& mode
 /// zero fields). Errors name "J" or "h".
 SamplerPolicy read_ising_policy(const std::string& j_path, const std::string& h_path, std::vector<double> prior);
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

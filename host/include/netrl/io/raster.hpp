@@ -4,8 +4,9 @@
 
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/raster.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// Loads a raster (.npy, T x n, uint8 / bool / integer or float 0-1 values) and an optional input
 /// sequence (.npy, length T, integer values in [0, m)); `inputs_path` empty: none. Errors are
@@ -13,4 +14,4 @@ namespace netrl::io {
 /// non-binary values, input indices out of range.
 Raster read_raster(const std::string& raster_path, const std::string& inputs_path, const NetworkModel& model);
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -6,8 +6,9 @@
 #include "netrl/config.hpp"
 #include "netrl/inverse.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// Writes the statistics of `result` (and result.json last) into `dir`.
 void write_samples(const std::string& dir, const SampleConfig& config, const SampleResult& result);
@@ -17,4 +18,4 @@ void write_samples(const std::string& dir, const SampleConfig& config, const Sam
 /// receives warnings (e.g. no burn-in). InvalidInput (field "samples") naming the file otherwise.
 inverse::NetworkData read_samples(const std::string& dir, const NetworkModel& model, std::vector<std::string>* notes);
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io

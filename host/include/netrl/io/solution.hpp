@@ -6,8 +6,9 @@
 #include <vector>
 
 #include "netrl/problem.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::io {
+NETRL_NAMESPACE_BEGIN namespace io {
 
 /// The content of result.json.
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
@@ -41,4 +42,4 @@ Solution read_solution(const std::string& dir);
 /// finite values at the consistent states. InvalidInput (field "solution") otherwise.
 void check_solution(const Solution& solution, const Problem& problem);
 
-}  // namespace netrl::io
+}  NETRL_NAMESPACE_END  // namespace netrl::io
