@@ -61,8 +61,8 @@ TEST(InverseCompare, InvariantToScaleAndPerInputShift) {
     inferred[s] = 2.5 * truth[s] + (s < block ? 1.0 : -3.0);  // scale + function of x
   }
   const auto c = inverse::compare_rewards(inferred, truth, w, block);
-  EXPECT_NEAR(c.r2, 1.0, 1e-12);
-  EXPECT_NEAR(c.scale, 0.4, 1e-12);
+  EXPECT_NEAR(c.r2, 1.0, test::rounding(4500));
+  EXPECT_NEAR(c.scale, 0.4, test::rounding(4500));
   EXPECT_EQ(c.compared, 2 * block);
   // Without the scale the per-input centred rewards agree exactly.
   for (std::size_t s = 0; s < truth.size(); ++s) inferred[s] = truth[s] + (s < block ? 7.0 : 0.5);
@@ -76,14 +76,14 @@ TEST(InverseCompare, SkipsMissingAndUnweightedStates) {
   const std::vector<double> w = {1.0, 1.0, 1.0, 0.0};
   const auto c = inverse::compare_rewards(inferred, truth, w, 4);
   EXPECT_EQ(c.compared, 2u);
-  EXPECT_NEAR(c.r2, 1.0, 1e-14);
-  EXPECT_NEAR(c.max_abs_error, 0.0, 1e-14);
+  EXPECT_NEAR(c.r2, 1.0, test::rounding(45));
+  EXPECT_NEAR(c.max_abs_error, 0.0, test::rounding(45));
 }
 
 TEST(InverseCompare, KlFloorsVanishingMass) {
   EXPECT_EQ(inverse::kl_divergence({0.5, 0.5}, {0.5, 0.5}), 0.0);
   EXPECT_NEAR(inverse::kl_divergence({0.5, 0.5}, {0.25, 0.75}),
-              0.5 * std::log(2.0) + 0.5 * std::log(0.5 / 0.75), 1e-15);
+              0.5 * std::log(2.0) + 0.5 * std::log(0.5 / 0.75), test::rounding(4.5));
   EXPECT_LT(inverse::kl_divergence({1.0 - 1e-19, 1e-19}, {1.0, 0.0}), 1e-15);
 }
 
@@ -493,7 +493,7 @@ TEST(InverseParametric, GlobalModelSatisfiesEq47) {
   EXPECT_LT(max_moment_violation(inv.reward, inv.target, c.gibbs, 6), 1e-9);
   for (std::uint64_t b = 0; b < 64; ++b) {
     const std::uint64_t mirror = ((b & 1) << 5) | (b >> 1);  // rotate: same spike count
-    EXPECT_NEAR(inv.reward[b], inv.reward[mirror], 1e-12);
+    EXPECT_NEAR(inv.reward[b], inv.reward[mirror], test::rounding(4500));
   }
 }
 
