@@ -4,21 +4,15 @@
 #include <cusolverDn.h>
 
 #include <memory>
-#include <sstream>
+#include <string>
 
+#include "device_array.cuh"
+#include "errors.cuh"
 #include "launch.cuh"
 #include "netrl/kernels/dense_lu.hpp"
 
 namespace netrl::kernels::cuda {
 namespace {
-
-void check_cusolver(cusolverStatus_t code, const char* call, const char* file, int line) {
-  if (code == CUSOLVER_STATUS_SUCCESS) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed with cusolverStatus_t " << static_cast<int>(code);
-  throw BackendError(os.str());
-}
-#define NETRL_CUSOLVER_CHECK(call) check_cusolver((call), #call, __FILE__, __LINE__)
 
 /// A cuSOLVER dense handle, destroyed with its owner.
 using SolverHandle = std::unique_ptr<cusolverDnContext, decltype(&cusolverDnDestroy)>;

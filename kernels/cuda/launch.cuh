@@ -1,6 +1,6 @@
 #pragma once
-// CUDA launch glue of the kernel bodies: error checks, device arrays (RAII), the grid-stride
-// for_each kernel, per-problem block reductions, and the input mixing with cuBLAS. Included by
+// CUDA launch glue of the kernel bodies: the executor (errors.cuh checks every call,
+// device_array.cuh holds the memory), the grid-stride for_each kernel, per-problem block reductions, and the input mixing with cuBLAS. Included by
 // kernels/common/exact_engine.cpp when it is compiled as CUDA (kernels/cuda/exact_engine.cu).
 // Everything runs on the legacy default stream, so host copies order with the kernels.
 #include <cublas_v2.h>
@@ -9,106 +9,17 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../common/config.hpp"
 #include "../common/functors.hpp"
+#include "device_array.cuh"
+#include "errors.cuh"
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 
-/// Checks a CUDA runtime call; throws netrl::BackendError naming file, line, call and code.
-#define NETRL_CUDA_CHECK(call) ::netrl::kernels::cuda::check_cuda((call), #call, __FILE__, __LINE__)
-/// Checks a cuBLAS call the same way.
-#define NETRL_CUBLAS_CHECK(call) ::netrl::kernels::cuda::check_cublas((call), #call, __FILE__, __LINE__)
-
 namespace netrl::kernels::cuda {
-
-inline void check_cuda(cudaError_t code, const char* call, const char* file, int line) {
-  if (code == cudaSuccess) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed: " << cudaGetErrorName(code) << " ("
-     << static_cast<int>(code) << "): " << cudaGetErrorString(code);
-  throw BackendError(os.str());
-}
-
-inline void check_cublas(cublasStatus_t code, const char* call, const char* file, int line) {
-  if (code == CUBLAS_STATUS_SUCCESS) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed: " << cublasGetStatusName(code) << " ("
-     << static_cast<int>(code) << "): " << cublasGetStatusString(code);
-  throw BackendError(os.str());
-}
-
-/// After every launch: the launch error, and with NETRL_CUDA_SYNC_CHECK the kernel's own error.
-#define NETRL_CUDA_AFTER_LAUNCH(what)                                        \
-  do {                                                                       \
-    NETRL_CUDA_CHECK(cudaGetLastError());                                    \
-    if (::netrl::kernels::cuda::kSyncCheck) NETRL_CUDA_CHECK(cudaDeviceSynchronize()); \
-  } while (0)
-
-#if defined(NETRL_CUDA_SYNC_CHECK)
-constexpr bool kSyncCheck = true;
-#else
-constexpr bool kSyncCheck = false;
-#endif
-
-/// Device memory of n elements of T.
-template <class T>
-class Array {
- public:
-  Array() = default;
-  explicit Array(std::uint64_t n) : size_(n) {
-    if (n > 0) NETRL_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)));
-  }
-  Array(const Array&) = delete;
-  Array& operator=(const Array&) = delete;
-  Array(Array&& o) noexcept : data_(o.data_), size_(o.size_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-  }
-  Array& operator=(Array&& o) noexcept {
-    if (this != &o) {
-      release();
-      data_ = o.data_;
-      size_ = o.size_;
-      o.data_ = nullptr;
-      o.size_ = 0;
-    }
-    return *this;
-  }
-  ~Array() { release(); }
-
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  std::uint64_t size() const { return size_; }
-  void upload(const std::vector<T>& src) { upload_prefix(src); }
-  /// Copies src to the first src.size() elements.
-  void upload_prefix(const std::vector<T>& src) {
-    if (src.size() > size_) throw BackendError("cuda upload: source larger than the device array");
-    if (!src.empty()) NETRL_CUDA_CHECK(cudaMemcpy(data_, src.data(), src.size() * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void upload(std::uint64_t offset, std::uint64_t count, const T* src) {
-    if (offset + count > size_) throw BackendError("cuda upload: range outside the device array");
-    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(data_ + offset, src, count * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
-    if (offset + count > size_) throw BackendError("cuda download: range outside the device array");
-    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(dst, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost));
-  }
-  void reserve(std::uint64_t n) {
-    if (n > size_) *this = Array(n);
-  }
-
- private:
-  void release() noexcept {
-    if (data_ != nullptr) cudaFree(data_);  // no throw from a destructor
-    data_ = nullptr;
-  }
-  T* data_ = nullptr;
-  std::uint64_t size_ = 0;
-};
 
 /// The CUDA executor: device properties, the cuBLAS handle and scratch memory (shared).
 struct Resources {
