@@ -1,7 +1,8 @@
 #pragma once
-// CUDA launch glue of the kernel bodies: the executor (errors.cuh checks every call,
-// device_array.cuh holds the memory), the grid-stride for_each kernel, per-problem block reductions, and the input mixing with cuBLAS. Included by
-// kernels/common/exact_engine.cpp when it is compiled as CUDA (kernels/cuda/exact_engine.cu).
+// CUDA launch glue of the kernel bodies: the backend's tuning (BackendTraits), the executor, the
+// grid-stride for_each kernel, per-problem block reductions, and the input mixing with cuBLAS.
+// Included by kernels/common/exact_engine.cpp when it is compiled as CUDA
+// (kernels/cuda/exact_engine.cu); kernels/host/launch.hpp provides the same names for the host.
 // Everything runs on the legacy default stream, so host copies order with the kernels.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -21,6 +22,11 @@
 
 namespace netrl::kernels::cuda {
 
+/// How the engine lays its work out on a GPU (LayoutTraits; the host's values are in
+/// kernels/host/launch.hpp): one pass per neuron with tiles of one pair (a thread per pair), one
+/// state per work item of the element-wise steps and reductions, one neuron per reduction item.
+using BackendTraits = LayoutTraits</*TileBits*/ 1, /*RunBits*/ 0, /*SpareBits*/ 0, /*ChunkBits*/ 0, /*Slots*/ 1>;
+
 /// The CUDA executor: device properties, the cuBLAS handle and scratch memory (shared).
 struct Resources {
   cublasHandle_t blas = nullptr;
@@ -37,7 +43,10 @@ struct Exec {
   std::string device_name;
   std::shared_ptr<Resources> res;
 
+  /// Throws BackendError when no device answers.
   static Exec make() {
+    std::string reason;
+    if (!device_available(&reason)) throw BackendError("cuda backend: " + reason);
     Exec e;
     int device = 0;
     NETRL_CUDA_CHECK(cudaGetDevice(&device));
@@ -49,6 +58,7 @@ struct Exec {
     NETRL_CUBLAS_CHECK(cublasCreate(&e.res->blas));
     return e;
   }
+  std::string description() const { return "cuda (" + device_name + ")"; }
 };
 
 template <class F>
@@ -129,9 +139,14 @@ inline cublasStatus_t gemm_batched(cublasHandle_t h, cublasOperation_t tb, int r
 /// The input step with cuBLAS, one GEMM per active problem in one batched call: the 2^nf x m
 /// column-major block V of a problem times the m x m matrix whose column-major storage is the
 /// row-major T (that matrix is T^T, so W = V T^T), or its transpose (adjoint: mu' = Y T).
+/// This is the engine's mix_inputs (kernels/host/launch.hpp has the same): `parity` and `active`
+/// are the host copies (the device copy `device_active` and `grain` are not used).
 template <class Real>
-void mix_inputs_cublas(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* parity,
-                       Real* out, const Real* transition, bool adjoint, const Mask& active) {
+void mix_inputs(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* parity, Real* out,
+                const Real* transition, bool adjoint, const Mask& active, const std::uint8_t* device_active,
+                std::uint64_t grain) {
+  (void)device_active;
+  (void)grain;
   if (s.nb > 0x7fffffffULL) throw BackendError("cuda input mixing: 2^nf exceeds cuBLAS's int dimensions");
   std::vector<void*> a, b, c;
   for (int q = 0; q < s.batch; ++q) {
