@@ -25,6 +25,7 @@
 #include "bench_main.hpp"
 #include "netrl/host/exact_solver.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 
 namespace {
 

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "../common/math.hpp"
+#include "launch.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 
 namespace netrl::kernels::host {
 

@@ -21,7 +21,4 @@ constexpr int kBatchedLuMaxOrder = 512;
 void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
                       std::vector<double>* rhs_t, std::vector<int>* info);
 
-/// Double-precision GEMM rate of the device (flop/s) on N x N matrices (benchmark floor).
-double dgemm_rate(int N);
-
 }  // namespace netrl::kernels::cuda

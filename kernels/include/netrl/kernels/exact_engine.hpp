@@ -16,7 +16,6 @@
 // the CUDA backend (netrl::kernels::cuda, built with NETRL_HAVE_CUDA) runs the same bodies as
 // CUDA kernels and the input mixing with cuBLAS.
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -139,12 +138,6 @@ template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Bytes of memory the host backend may use (MemAvailable), for the caller's size check.
 std::uint64_t available_memory();
-/// The floor of the sweep benchmark: `count` stable two-term log-sum-exps out[k] = lse2(a[k], b[k])
-/// in a tight loop, compiled exactly like the kernels (same flags, same maths).
-void lse2_floor(const double* a, const double* b, double* out, std::uint64_t count);
-void lse2_floor(const float* a, const float* b, float* out, std::uint64_t count);
-/// A description of the compiled host kernels (-march level, OpenMP threads).
-std::string build_description();
 }  // namespace host
 
 namespace cuda {
@@ -155,14 +148,6 @@ template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Free device memory in bytes (0 without a device).
 std::uint64_t available_memory();
-/// Benchmark floors measured on the current device: two-term log-sum-exps per second of the
-/// kernels' own lse2 in a register-resident loop, and the device-to-device copy bandwidth in
-/// bytes per second (read + written).
-double lse2_rate(bool single_precision);
-double copy_bandwidth();
-/// Milliseconds between CUDA events recorded on the default stream around `work` (after one
-/// warm-up call of it): the device time of an engine call.
-double time_engine_ms(const std::function<void()>& work);
 }  // namespace cuda
 
 }  // namespace netrl::kernels
