@@ -6,6 +6,7 @@
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/probes.hpp"
+#include "netrl/kernels/sampler.hpp"
 
 namespace netrl::kernels::cuda {
 
@@ -35,6 +36,8 @@ void lu_solve_batched(const std::vector<double>&, int, int, std::vector<double>*
                       std::vector<int>*) {
   not_built("cuda dense LU");
 }
+
+void run_sampler(const SampleRequest&, const SampleOutput&) { not_built("cuda sampler"); }
 
 double lse2_rate(bool) { not_built("cuda backend"); }
 double copy_bandwidth() { not_built("cuda backend"); }

@@ -15,7 +15,7 @@
 #define NETRL_PHILOX_X86 1
 #endif
 
-#include "sampler_math.hpp"
+#include "../common/sampler_math.hpp"
 
 namespace netrl::kernels::host {
 
