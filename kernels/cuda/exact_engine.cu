@@ -1,5 +1,6 @@
 // The CUDA build of the exact-solver engine: the kernel bodies of kernels/common/ compiled by
-// nvcc (namespace netrl::kernels::cuda), plus the device queries.
+// nvcc (namespace netrl::kernels::cuda), plus the device queries. Part of the CUDA module
+// (libnetrl_cuda.so, see module_abi.hpp).
 #include "../common/exact_engine.cpp"
 
 namespace netrl::kernels::cuda {

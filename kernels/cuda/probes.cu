@@ -1,5 +1,6 @@
 // Benchmark floors measured on the current device (netrl/kernels/probes.hpp): the rate of the
 // kernels' own lse2, the copy bandwidth, the DGEMM rate, and CUDA-event timing of engine calls.
+// Part of the CUDA module (libnetrl_cuda.so, see module_abi.hpp).
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "device_array.cuh"
 #include "errors.cuh"
 #include "launch.cuh"
+#include "module_abi.hpp"
 #include "netrl/kernels/probes.hpp"
 
 namespace netrl::kernels::cuda {
@@ -88,8 +90,10 @@ double copy_bandwidth() {
   return 2.0 * static_cast<double>(kBytes) / (best * 1e-3);  // bytes read + written
 }
 
-double time_engine_ms(const std::function<void()>& work) {
-  return time_ms(work);
+double time_events_ms(bool (*work)(void* context), void* context) {
+  return time_ms([&] {
+    if (!work(context)) throw BackendError("cuda timing: the timed work failed");
+  });
 }
 
 double dgemm_rate(int N) {

@@ -14,7 +14,9 @@
 //
 // The host backend (netrl::kernels::host) runs the kernel bodies of kernels/common/ with OpenMP;
 // the CUDA backend (netrl::kernels::cuda, built with NETRL_HAVE_CUDA) runs the same bodies as
-// CUDA kernels and the input mixing with cuBLAS.
+// CUDA kernels and the input mixing with cuBLAS. The CUDA backend lives in a module,
+// libnetrl_cuda.so, that the first call of a netrl::kernels::cuda function loads (only then are
+// the CUDA libraries loaded); the CUDA engine's calls forward into it.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -141,12 +143,13 @@ std::uint64_t available_memory();
 }  // namespace host
 
 namespace cuda {
-/// True iff the CUDA backend is built and a device answers; otherwise `reason` says why. The one
-/// device check of every CUDA path (exact engine, dense LU, sampler).
+/// True iff the CUDA backend is built, its module (libnetrl_cuda.so, loaded on first use) loads
+/// and a device answers; otherwise `reason` says why. The one device check of every CUDA path
+/// (exact engine, dense LU, sampler).
 bool device_available(std::string* reason);
 template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
-/// Free device memory in bytes (0 without a device).
+/// Free device memory in bytes (0 without a device, or where the CUDA module cannot be loaded).
 std::uint64_t available_memory();
 }  // namespace cuda
 
