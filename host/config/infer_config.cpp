@@ -277,13 +277,13 @@ InferData load_infer_data(const InferConfig& c) {
     });
     d.kind = InferData::Kind::solution;
     d.description = "exact solution " + c.solution_dir;
-    d.values = s.values;
-    d.stationary = s.stationary;
-    d.prior = s.prior;
+    d.values = s.result.values;
+    d.stationary = s.result.stationary;
+    d.prior = s.result.prior;
     d.lambda = s.lambda;
-    if (!s.degenerate.empty()) {
+    if (!s.result.degenerate.empty()) {
       std::string list;
-      for (int k : s.degenerate) list += (list.empty() ? "" : ",") + std::to_string(k);
+      for (int k : s.result.degenerate) list += (list.empty() ? "" : ",") + std::to_string(k);
       d.notes.push_back("the solution's prior is degenerate ([" + list +
                         "] hit the clip): states next to frozen neurons or unused actions have tiny stationary "
                         "mass or policy probability, and their rewards are numerically ill-determined");

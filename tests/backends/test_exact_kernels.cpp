@@ -1089,5 +1089,17 @@ TEST(ExactBackends, CudaWithoutCudaBuildIsABackendError) {
 }
 #endif
 
+#if !defined(NETRL_TEST_BACKEND_CUDA) && defined(NETRL_HAVE_CUDA)
+// The CUDA module of this build (libnetrl_cuda.so, found in the build tree) loads and matches:
+// either a device answers or the module itself says why not.
+TEST(ExactBackends, CudaModuleOfThisBuildLoads) {
+  if (std::getenv("NETRL_CUDA_MODULE") != nullptr) GTEST_SKIP() << "NETRL_CUDA_MODULE names another module";
+  std::string reason;
+  if (backend_available(Backend::cuda, &reason)) return;
+  EXPECT_EQ(reason.find("cannot be loaded"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("no CUDA device answers"), std::string::npos) << reason;
+}
+#endif
+
 }  // namespace
 }  // namespace netrl
