@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/csv.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 
@@ -156,8 +157,6 @@ void write_inference(const std::string& dir, const InferResult& r) {
 // The sample-size experiment
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
 std::string num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -169,8 +168,6 @@ std::string slug(std::string s) {
     if (ch == ' ') ch = '_';
   return s;
 }
-
-}  // namespace
 
 json sample_size_json(const SampleSizeResult& r) {
   json summary = json::array();

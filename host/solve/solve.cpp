@@ -4,6 +4,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
+#include "solve/parametric/parametric_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
@@ -43,6 +44,7 @@ bool backend_available(Backend backend, std::string* reason) {
 SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
   const SolverOptions o = network_options(options);
   const ThreadScope thread_scope(o.threads);
+  if (o.method == Method::parametric) return parametric::solve(model, o);
   if (o.backend == Backend::reference) {
     require_float64(o);
     return reference::solve(model, o);
@@ -53,6 +55,9 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
   SolverOptions o = options;
   o.validate("solver");
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes or general MDPs");
+  }
   // General MDPs are solved by the reference backend only.
   if (o.backend == Backend::automatic) o.backend = Backend::reference;
   if (o.backend != Backend::reference) {
@@ -75,6 +80,9 @@ SolveResult solve(const Problem& problem) {
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
   const SolverOptions o = network_options(options);
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");
+  }
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);
