@@ -130,7 +130,7 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, double 
   throw InvalidInput("reward.kind", "unknown reward kind \"" + kind + "\" (known: table, count, ring_bump, planted)");
 }
 
-/// "solver.parametric" (docs/config-solve.md, "Parametric solver"); the coupling mask needs n.
+/// "solver.parametric" (docs/parametric.md, "Settings"); the coupling mask needs n.
 ParametricOptions parse_parametric(const json& j, const std::string& source, int n) {
   JsonFields f(j, "solver.parametric");
   ParametricOptions o;

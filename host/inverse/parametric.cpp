@@ -232,7 +232,7 @@ void fit_reward_block(const NetworkModel& model, const std::vector<int>& free, c
     // The model's reward closest to the target over the data: min_theta sum_b D_b (g(b) theta -
     // rhat(b))^2, by its normal equations (minimum norm where the basis is degenerate on the
     // visited states). Eq. 47's moment form <f g^T> theta = <f rhat> is rank-deficient on
-    // symmetric data (docs/model.md, "Differences from the paper").
+    // symmetric data (docs/parametric.md, "Reward models").
     const int G = static_cast<int>(reward_basis(0, free, reward_model).size());
     Eigen::MatrixXd M = Eigen::MatrixXd::Zero(G, G);
     Eigen::VectorXd y = Eigen::VectorXd::Zero(G);

@@ -1,4 +1,4 @@
-// The files of a parametric solve (docs/outputs.md, "Parametric solutions"): J.npy, h.npy,
+// The files of a parametric solve (docs/parametric.md, "Outputs"): J.npy, h.npy,
 // h_policy.npy, learning_curve.csv and the parametric keys of result.json.
 #include <cstdio>
 #include <nlohmann/json.hpp>

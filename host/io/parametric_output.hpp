@@ -9,7 +9,7 @@
 
 NETRL_NAMESPACE_BEGIN namespace io {
 
-/// The keys result.json adds for a parametric solve (docs/outputs.md): gain_se, batches, samples,
+/// The keys result.json adds for a parametric solve (docs/parametric.md, "Outputs"): gain_se, batches, samples,
 /// chain_steps, offset, exact (or null), parametric (the settings).
 void add_parametric_json(nlohmann::json& j, const Problem& problem, const SolveResult& result);
 /// One row per target period.

@@ -31,7 +31,7 @@ std::vector<inverse::PredictionSpec> count8_predictions(const Problem& base);
 std::vector<std::string> infer_scenario_names();
 
 // ---------------------------------------------------------------------------------------------
-// The ring attractor (fig. 5) and its reward models (fig. 6); docs/scenarios-ring12.md
+// The ring attractor (fig. 5) and its reward models (fig. 6); docs/parametric.md, "ring12"
 // ---------------------------------------------------------------------------------------------
 
 /// "ring12", "ring12-lambda0.1", "ring12-local", "ring12-clamped".

@@ -1,4 +1,4 @@
-// The parametric solver's SGD loop (parametric_solver.hpp; docs/model.md, "Parametric solver").
+// The parametric solver's SGD loop (parametric_solver.hpp; docs/parametric.md).
 //
 // Per batch k: every chain takes `sample_interval` steps of the current policy before each of
 // its batch / chains samples; the kernels return each sample's value v_phi, its backup

@@ -1,4 +1,4 @@
-// Exact evaluation of an Ising policy (docs/model.md, "Parametric solver"): the Glauber policy of
+// Exact evaluation of an Ising policy (docs/parametric.md): the Glauber policy of
 // the value v(s, x) = sum_i h_i(x) s_i + sum_{i<j} J_ij s_i s_j at a given prior is the greedy
 // policy of that value table, so the exact engine evaluates it: its chain's stationary
 // distribution by GMRES on the engine's matrix-free products (linear_solve.hpp), then the

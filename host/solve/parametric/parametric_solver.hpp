@@ -1,5 +1,5 @@
 #pragma once
-// The parametric (Ising-value) solver (docs/model.md, "Parametric solver"), private to the library:
+// The parametric (Ising-value) solver (docs/parametric.md), private to the library:
 //   driver.cpp            the SGD loop: batches from the chains, the target, the prior loop, the
 //                         learning curve and the stopping rule
 //   ising_evaluation.cpp  the exact gain of a learned policy (n <= 20), by the exact engine

@@ -60,7 +60,7 @@ struct NetworkModel {
 /// Distance of neurons i and j on a ring of n: min(|i - j|, n - |i - j|).
 int ring_distance(int n, int i, int j);
 /// The n x n coupling mask (1 kept, 0 removed) that keeps the pairs at ring distance 1 ..
-/// max_distance (docs/config-solve.md, "coupling_mask").
+/// max_distance (docs/parametric.md, "Settings").
 std::vector<double> ring_coupling_mask(int n, int max_distance);
 
 /// The paper's count8 scenario (MODEL.md sec. 5): n = 8, binary input flipping with probability

@@ -19,7 +19,7 @@ struct RewardSpec {
   int width = 0;
   /// kind planted (no input, no clamps): the reward whose optimal value at coding-cost weight
   /// `planted_lambda` and the firing prior `planted_prior` (every neuron) is exactly the Ising value
-  /// v = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j (docs/model.md, "Planted rewards"):
+  /// v = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j (docs/parametric.md, "Planted rewards"):
   ///   r(s) = (1/n) sum_i s_i u_i - lambda sum_i log(p e^{u_i/(n lambda)} + (1-p) e^{-u_i/(n lambda)}),
   /// u_i = h_i + sum_{j != i} J_ij s_j. A reward with a known answer at any n.
   std::vector<double> planted_J;  // n * n, symmetric, zero diagonal

@@ -11,7 +11,7 @@ NETRL_NAMESPACE_BEGIN
 
 /// value_iteration and policy_iteration solve the exact state space (m * 2^n states); parametric
 /// optimises a pairwise (Ising) value by stochastic gradient descent over sampled chains
-/// (docs/model.md, "Parametric solver"; networks only).
+/// (docs/parametric.md; networks only).
 enum class Method { value_iteration, policy_iteration, parametric };
 enum class Precision { float32, float64 };
 /// Where a solve or a sampling run computes. `automatic`: the model's default (host for networks,
@@ -38,7 +38,7 @@ struct LearningCurvePoint {
 };
 
 /// Settings of the parametric solver (config "solver": {"method": "parametric", "parametric":
-/// {...}}; docs/config-solve.md). Defaults follow the paper where it gives a value.
+/// {...}}; docs/parametric.md, "Settings"). Defaults follow the paper where it gives a value.
 struct ParametricOptions {
   /// Samples per SGD step (paper: 40).
   std::uint64_t batch = 40;

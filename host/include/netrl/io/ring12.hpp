@@ -1,6 +1,6 @@
 #pragma once
 // The output directory of the ring12 experiment (`netrl infer --scenario ring12 --out DIR`,
-// docs/scenarios-ring12.md): one solution directory per setting, the CSV tables of figs. 5 and 6
+// docs/parametric.md, "ring12"): one solution directory per setting, the CSV tables of figs. 5 and 6
 // and result.json.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
