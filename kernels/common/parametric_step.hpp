@@ -1,6 +1,6 @@
 #pragma once
 // The per-chain, per-sample and per-coupling maths of the parametric (Ising-value) solver
-// (docs/model.md, "Parametric solver"), written once as NETRL_HD functors: the host's OpenMP
+// (docs/parametric.md), written once as NETRL_HD functors: the host's OpenMP
 // launcher (kernels/host/parametric_host.cpp) and the CUDA launcher (kernels/cuda/parametric.cu)
 // run exactly these.
 //
@@ -25,54 +25,28 @@
 //
 // Reproducibility: random numbers are the chain sampler's (Philox4x32-10, sampler_math.hpp: the
 // chain's number and its own step counter give the words), and every sum runs in a fixed order
-// (neurons, then samples) inside one work item, so results do not depend on the number of threads
-// or on the backend. The logarithms and exponentials are the IEEE-only functions below (no libm,
-// no CUDA intrinsics), and both builds disable fused multiply-adds, so host and CUDA compute the
-// same bits.
+// (neurons, then samples) inside one work item, so results do not depend on the number of threads.
+// The exponentials are the sampler's IEEE-only exp_nonpositive and the logarithms the shared
+// log1p_unit of math.hpp (an IEEE-only series on the host; CUDA's log1p on a device, so a future
+// CUDA launcher agrees with the host to rounding, not to the bit).
 #include <cstdint>
 
+#include "math.hpp"
 #include "sampler_step.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
 
-/// log(1 + e) for e in [0, 1], with IEEE operations only: 2 atanh(y) = 2 (y + y^3/3 + ...) with
-/// y = e / (2 + e) <= 1/3 (18 terms: the remainder is below 2^-55 relative).
-NETRL_HD_INLINE double log1p_unit(double e) {
-  const double y = e / (2.0 + e);
-  const double y2 = y * y;
-  double sum = 1.0 / 35.0;
-  // Horner over the odd terms 1/(2k+1), k = 17 .. 0.
-  sum = sum * y2 + 1.0 / 33.0;
-  sum = sum * y2 + 1.0 / 31.0;
-  sum = sum * y2 + 1.0 / 29.0;
-  sum = sum * y2 + 1.0 / 27.0;
-  sum = sum * y2 + 1.0 / 25.0;
-  sum = sum * y2 + 1.0 / 23.0;
-  sum = sum * y2 + 1.0 / 21.0;
-  sum = sum * y2 + 1.0 / 19.0;
-  sum = sum * y2 + 1.0 / 17.0;
-  sum = sum * y2 + 1.0 / 15.0;
-  sum = sum * y2 + 1.0 / 13.0;
-  sum = sum * y2 + 1.0 / 11.0;
-  sum = sum * y2 + 1.0 / 9.0;
-  sum = sum * y2 + 1.0 / 7.0;
-  sum = sum * y2 + 1.0 / 5.0;
-  sum = sum * y2 + 1.0 / 3.0;
-  sum = sum * y2 + 1.0;
-  return 2.0 * y * sum;
-}
-
 /// log(1 + e^z), stably (max(z, 0) + log(1 + e^{-|z|})).
 NETRL_HD_INLINE double softplus(double z) {
   const double a = z >= 0.0 ? z : -z;
-  return (z >= 0.0 ? z : 0.0) + log1p_unit(exp_nonpositive(-a));
+  return (z >= 0.0 ? z : 0.0) + NETRL_KERNELS_NS::math::log1p_unit(exp_nonpositive(-a));
 }
 
 /// log(e^a + e^b), stably.
 NETRL_HD_INLINE double log_add_exp(double a, double b) {
   const double hi = a >= b ? a : b, lo = a >= b ? b : a;
-  return hi + log1p_unit(exp_nonpositive(lo - hi));
+  return hi + NETRL_KERNELS_NS::math::log1p_unit(exp_nonpositive(lo - hi));
 }
 
 /// The parameters and arrays the functors read and write (host or device pointers). Chain and

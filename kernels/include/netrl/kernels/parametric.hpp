@@ -5,8 +5,8 @@
 // samples) live in the engine (host memory or device memory); the solver's driver
 // (host/solve/parametric/) keeps the small parameters (fields h(x), offsets c(x), the prior) and
 // uploads them. The maths is kernels/common/parametric_step.hpp, run by the host backend with
-// OpenMP and by the CUDA backend as kernels: for the same inputs both give the same bits, for any
-// number of threads.
+// OpenMP (the same bits for any number of threads); the CUDA module has no launcher for it yet
+// (kernels/host/cuda_loader.cpp refuses backend cuda with a BackendError).
 #include <cstdint>
 #include <memory>
 #include <string>
