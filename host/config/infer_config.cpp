@@ -165,6 +165,10 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.string("inputs"));
     }
     if (d.has("min_visits")) {
+      if (d.has("solution")) {
+        throw InvalidInput("data.min_visits", "applies to sampled data (\"samples\" or \"raster\"); an exact "
+                                              "solution's states are weighted by their stationary mass");
+      }
       const std::int64_t mv = d.integer("min_visits");
       if (mv < 1) throw InvalidInput("data.min_visits", "must be at least 1");
       c.optimizer.min_visits = static_cast<double>(mv);
