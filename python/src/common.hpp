@@ -73,8 +73,7 @@ void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::
 
 /// `cls.name`: a read-only numpy view of `member` with the shape `shape(self)` returns.
 template <class C, class T, class Shape, class... Extra>
-void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, Shape shape,
-              const char* doc) {
+void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, Shape shape, const char* doc) {
   cls.def_property_readonly(
       name,
       [member, shape](const py::object& self) {
@@ -122,8 +121,8 @@ py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const
   }
   e.def(py::init(&N::parse), py::arg("name"));
   // str() gives the configuration's name ("host"), replacing the enum's "Backend.host".
-  e.attr("__str__") = py::cpp_function([](E v) { return std::string(to_string(v)); }, py::name("__str__"),
-                                       py::is_method(e));
+  e.attr("__str__") =
+      py::cpp_function([](E v) { return std::string(to_string(v)); }, py::name("__str__"), py::is_method(e));
   return e;
 }
 

@@ -20,6 +20,14 @@ nlohmann::json to_json(const py::object& config) {
   }
 }
 
+/// A parse function of netrl/config.hpp (JSON and the configuration's path) taking a Python
+/// configuration instead.
+template <class Result>
+auto from_python(Result (*parse)(const nlohmann::json&, const std::string&)) {
+  return
+      [parse](const py::object& config, const std::string& source_path) { return parse(to_json(config), source_path); };
+}
+
 constexpr const char* kParseDoc =
     " `config`: a dict (or JSON string) as the configuration file would hold; relative file names are resolved "
     "against the directory of `source_path` (empty: the working directory). Raises InvalidInput naming the "
@@ -30,13 +38,8 @@ constexpr const char* kParseDoc =
 void bind_config(py::module_& m) {
   m.def("load_problem", &load_problem, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "A `netrl solve` configuration file as a Problem.");
-  m.def(
-      "parse_problem",
-      [](const py::object& config, const std::string& source_path) {
-        return parse_problem(to_json(config), source_path);
-      },
-      py::arg("config"), py::arg("source_path") = "",
-      (std::string("A `netrl solve` configuration as a Problem.") + kParseDoc).c_str());
+  m.def("parse_problem", from_python(&parse_problem), py::arg("config"), py::arg("source_path") = "",
+        (std::string("A `netrl solve` configuration as a Problem.") + kParseDoc).c_str());
 
   py::class_<SampleConfig>(m, "SampleConfig", "A `netrl sample` configuration: the model, policy and options.")
       .def_readwrite("model", &SampleConfig::model)
@@ -47,13 +50,8 @@ void bind_config(py::module_& m) {
       .def_readwrite("source", &SampleConfig::source);
   m.def("load_sample_config", &load_sample_config, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "A `netrl sample` configuration file (the policy's files are read).");
-  m.def(
-      "parse_sample_config",
-      [](const py::object& config, const std::string& source_path) {
-        return parse_sample_config(to_json(config), source_path);
-      },
-      py::arg("config"), py::arg("source_path") = "",
-      (std::string("A `netrl sample` configuration.") + kParseDoc).c_str());
+  m.def("parse_sample_config", from_python(&parse_sample_config), py::arg("config"), py::arg("source_path") = "",
+        (std::string("A `netrl sample` configuration.") + kParseDoc).c_str());
 
   py::class_<InferConfig>(m, "InferConfig", "A `netrl infer` configuration: the settings and where the data are.")
       .def_readwrite("settings", &InferConfig::settings)
@@ -63,13 +61,8 @@ void bind_config(py::module_& m) {
       .def_readwrite("inputs_path", &InferConfig::inputs_path);
   m.def("load_infer_config", &load_infer_config, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
         "A `netrl infer` configuration file.");
-  m.def(
-      "parse_infer_config",
-      [](const py::object& config, const std::string& source_path) {
-        return parse_infer_config(to_json(config), source_path);
-      },
-      py::arg("config"), py::arg("source_path") = "",
-      (std::string("A `netrl infer` configuration.") + kParseDoc).c_str());
+  m.def("parse_infer_config", from_python(&parse_infer_config), py::arg("config"), py::arg("source_path") = "",
+        (std::string("A `netrl infer` configuration.") + kParseDoc).c_str());
   m.def("load_infer_data", &load_infer_data, py::arg("config"), py::call_guard<py::gil_scoped_release>(),
         "Reads the data an InferConfig names and checks them against its model (errors name 'data.solution', "
         "'data.samples', 'data.raster', 'data.inputs').");

@@ -22,7 +22,8 @@ void bind_settings(py::module_& m) {
   py::class_<InferSettings>(m, "InferSettings", "What to infer and how.")
       .def(py::init([](const Problem& problem, bool has_truth, InferMethod method, inverse::RewardModel reward_model,
                        const std::optional<inverse::OptimizerOptions>& optimizer,
-                       const std::vector<inverse::PredictionSpec>& predictions, const std::optional<std::string>& source) {
+                       const std::vector<inverse::PredictionSpec>& predictions,
+                       const std::optional<std::string>& source) {
              InferSettings s;
              s.problem = problem;
              s.has_truth = has_truth;
@@ -33,7 +34,8 @@ void bind_settings(py::module_& m) {
              s.source = source.value_or(problem.source);
              return s;
            }),
-           py::arg("problem"), py::kw_only(), py::arg("has_truth") = false, py::arg_v("method", InferMethod::automatic, "'auto'"),
+           py::arg("problem"), py::kw_only(), py::arg("has_truth") = false,
+           py::arg_v("method", InferMethod::automatic, "'auto'"),
            py::arg_v("reward_model", inverse::RewardModel::table, "'table'"), py::arg("optimizer") = py::none(),
            py::arg("predictions") = std::vector<inverse::PredictionSpec>{}, py::arg("source") = py::none(),
            "`problem`: the system the data come from; with has_truth its reward (networks) or the map's reward "
@@ -73,7 +75,8 @@ void bind_data(py::module_& m) {
           "Sample counts in the sampler's layout (SampleResult.histogram and .transitions, or arrays of "
           "non-negative integers of shapes (m * 2^n,) and (m * 2^n, n + 1)); errors name 'samples'.")
       .def_static(
-          "from_raster", [](const Raster& raster, const std::string& description) {
+          "from_raster",
+          [](const Raster& raster, const std::string& description) {
             return InferData::from_raster(raster, description);
           },
           py::arg("raster"), py::arg("description") = "raster", "A recording (netrl.Raster).")
@@ -151,9 +154,13 @@ void bind_result(py::module_& m) {
            "missing.");
   def_view(r, "values", &InferResult::values, "The inferred values (flat).");
   def_view(r, "weights", &InferResult::weights, "The weights of the comparison (stationary distribution or visits).");
-  def_view(r, "prior", &InferResult::prior, "The firing prior the method used (networks: per neuron; mazes: per action).");
+  def_view(r, "prior", &InferResult::prior,
+           "The firing prior the method used (networks: per neuron; mazes: per action).");
   def_view(
-      r, "J", &InferResult::J, [](const InferResult& x) { return x.J.empty() ? Shape{0} : Shape{x.n, x.n}; },
+      r, "J", &InferResult::J,
+      [](const InferResult& x) {
+        return x.J.empty() ? Shape{0} : Shape{x.n, x.n};
+      },
       "Parametric: couplings (n, n).");
   def_view(
       r, "h", &InferResult::h,

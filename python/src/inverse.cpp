@@ -11,6 +11,16 @@ using inverse::NetworkData;
 using inverse::NetworkInverse;
 using inverse::OptimizerOptions;
 
+/// An inverse method of netrl/inverse.hpp that takes counts, a prior and optimizer options,
+/// with the prior from any array; runs without the GIL.
+template <NetworkInverse (*Method)(const NetworkModel&, const NetworkData&, const std::vector<double>&, double,
+                                   const OptimizerOptions&)>
+NetworkInverse counts_method(const NetworkModel& model, const NetworkData& data, const DoubleArray& prior,
+                             double lambda, const OptimizerOptions& options) {
+  auto p = to_vector<double>(prior);
+  return without_gil([&] { return Method(model, data, p, lambda, options); });
+}
+
 Shape per_neuron_matrix(const NetworkInverse& r) {
   const auto n = static_cast<py::ssize_t>(r.prior.size());
   return r.J.empty() ? Shape{0} : Shape{n, n};
@@ -18,8 +28,8 @@ Shape per_neuron_matrix(const NetworkInverse& r) {
 
 void bind_data(py::module_& m) {
   py::class_<NetworkData> cls(m, "NetworkData",
-                               "Visit histogram and transition counts over the joint states s = x * 2^n + b "
-                               "(doubles, so that an exact solution can be cast as expected counts).");
+                              "Visit histogram and transition counts over the joint states s = x * 2^n + b "
+                              "(doubles, so that an exact solution can be cast as expected counts).");
   cls.def_readonly("n", &NetworkData::n)
       .def_readonly("m", &NetworkData::m)
       .def_readonly("total", &NetworkData::total, "Sum of visits.")
@@ -117,7 +127,8 @@ void bind_network_methods(py::module_& m) {
       .def_readonly("gradient_norm", &NetworkInverse::gradient_norm)
       .def_readonly("converged", &NetworkInverse::converged)
       .def_readonly("notes", &NetworkInverse::notes);
-  def_view(r, "reward", &NetworkInverse::reward, "r over the joint states, per-input weighted mean removed; NaN where missing.");
+  def_view(r, "reward", &NetworkInverse::reward,
+           "r over the joint states, per-input weighted mean removed; NaN where missing.");
   def_view(r, "values", &NetworkInverse::values, "v over the joint states.");
   def_view(r, "weights", &NetworkInverse::weights, "The data distribution used to centre the reward.");
   def_view(r, "prior", &NetworkInverse::prior, "Firing prior per neuron.");
@@ -131,15 +142,9 @@ void bind_network_methods(py::module_& m) {
       "Parametric: fields (m, n).");
   def_view(r, "target", &NetworkInverse::target, "Parametric: the Bellman target rhat_phi.");
 
-  m.def(
-      "closed_form",
-      [](const NetworkModel& model, const NetworkData& data, const DoubleArray& prior, double lambda,
-         const OptimizerOptions& options) {
-        auto p = to_vector<double>(prior);
-        return without_gil([&] { return inverse::closed_form(model, data, p, lambda, options); });
-      },
-      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
-      "Closed form from the visit histogram (m = 1).");
+  m.def("closed_form", &counts_method<&inverse::closed_form>, py::arg("model"), py::arg("data"), py::arg("prior"),
+        py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+        "Closed form from the visit histogram (m = 1).");
   m.def(
       "invert_policy",
       [](const NetworkModel& model, const DoubleArray& logits, const DoubleArray& prior, double lambda,
@@ -149,15 +154,9 @@ void bind_network_methods(py::module_& m) {
       },
       py::arg("model"), py::arg("logits"), py::arg("prior"), py::arg("lambda_"), py::arg("weights"),
       "Inverts an exactly known policy (logits as from policy_logits).");
-  m.def(
-      "maximum_likelihood",
-      [](const NetworkModel& model, const NetworkData& data, const DoubleArray& prior, double lambda,
-         const OptimizerOptions& options) {
-        auto p = to_vector<double>(prior);
-        return without_gil([&] { return inverse::maximum_likelihood(model, data, p, lambda, options); });
-      },
-      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
-      "Maximum likelihood of the observed transitions (L-BFGS).");
+  m.def("maximum_likelihood", &counts_method<&inverse::maximum_likelihood>, py::arg("model"), py::arg("data"),
+        py::arg("prior"), py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+        "Maximum likelihood of the observed transitions (L-BFGS).");
   m.def(
       "parametric",
       [](const NetworkModel& model, const NetworkData& data, const DoubleArray& prior, double lambda,
@@ -166,7 +165,8 @@ void bind_network_methods(py::module_& m) {
         return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
       },
       py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
-      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
       "Parametric inverse: Ising value fit, then the reward model.");
 }
 
@@ -197,7 +197,8 @@ void bind_maze_and_comparison(py::module_& m) {
         return without_gil([&] { return inverse::invert_mdp_policy(mdp, pi, p, lambda, w, options); });
       },
       py::arg("mdp"), py::arg("policy"), py::arg("prior"), py::arg("lambda_"), py::arg("weights"),
-      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"), "Maze inverse: maximum likelihood of pi(a|s) over the values.");
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+      "Maze inverse: maximum likelihood of pi(a|s) over the values.");
 
   py::class_<inverse::RewardComparison>(m, "RewardComparison", "An inferred reward against the true one.")
       .def_readonly("r2", &inverse::RewardComparison::r2, "Weighted r^2 after an affine fit.")

@@ -10,9 +10,11 @@ void bind_enums(py::module_& m) {
   def_enum<PriorMode>(m, "PriorMode", "prior_mode",
                       "Firing prior: one shared by all free neurons (population) or one per neuron.",
                       {{"population", PriorMode::population}, {"neuron", PriorMode::neuron}});
-  def_enum<RewardKind>(m, "RewardKind", "reward.kind", "Kind of a network reward.",
-                       {{"table", RewardKind::table}, {"count", RewardKind::count}, {"ring_bump", RewardKind::ring_bump}});
-  def_enum<Method>(m, "Method", "solver.method", "Inner solver: soft relative value iteration or soft policy iteration.",
+  def_enum<RewardKind>(
+      m, "RewardKind", "reward.kind", "Kind of a network reward.",
+      {{"table", RewardKind::table}, {"count", RewardKind::count}, {"ring_bump", RewardKind::ring_bump}});
+  def_enum<Method>(m, "Method", "solver.method",
+                   "Inner solver: soft relative value iteration or soft policy iteration.",
                    {{"value_iteration", Method::value_iteration}, {"policy_iteration", Method::policy_iteration}});
   def_enum<Precision>(m, "Precision", "solver.precision", "Floating-point precision of the host and cuda kernels.",
                       {{"float32", Precision::float32}, {"float64", Precision::float64}});
@@ -46,8 +48,12 @@ void bind_input_reward(py::module_& m) {
       .def_readonly("m", &InputProcess::m, "Number of input values.")
       .def("validate", &InputProcess::validate, py::arg("field") = "input.T",
            "Raises InvalidInput naming `field` unless T is a unichain row-stochastic m x m matrix.");
-  def_view(input, "T", &InputProcess::T, [](const InputProcess& p) { return std::vector<py::ssize_t>{p.m, p.m}; },
-           "The m x m matrix (read-only view).");
+  def_view(
+      input, "T", &InputProcess::T,
+      [](const InputProcess& p) {
+        return std::vector<py::ssize_t>{p.m, p.m};
+      },
+      "The m x m matrix (read-only view).");
 
   py::class_<RewardSpec> reward(m, "RewardSpec", "A network reward over the joint states s = x * 2^n + b.");
   reward
@@ -73,8 +79,10 @@ void bind_input_reward(py::module_& m) {
 
 void bind_network(py::module_& m) {
   py::class_<Clamp>(m, "Clamp", "A neuron forced silent (state -1, cell death) or active (+1).")
-      .def(py::init([](int neuron, int state) { return Clamp{neuron, state}; }), py::arg("neuron"),
-           py::arg("state") = -1)
+      .def(py::init([](int neuron, int state) {
+             return Clamp{neuron, state};
+           }),
+           py::arg("neuron"), py::arg("state") = -1)
       .def_readwrite("neuron", &Clamp::neuron)
       .def_readwrite("state", &Clamp::state)
       .def("__repr__", [](const Clamp& c) {
@@ -177,10 +185,11 @@ void bind_options_problem(py::module_& m) {
              o.threads = threads;
              return o;
            }),
-           py::kw_only(), py::arg_v("method", Method::value_iteration, "'value_iteration'"), py::arg_v("backend", Backend::automatic, "'auto'"),
-           py::arg_v("precision", Precision::float64, "'float64'"), py::arg("tol") = 1e-10, py::arg("prior_tol") = 1e-10,
-           py::arg("max_iterations") = 1000000, py::arg("max_outer_iterations") = 100000, py::arg("p0") = 0.5,
-           py::arg("prior_eps") = 1e-9, py::arg("threads") = 0)
+           py::kw_only(), py::arg_v("method", Method::value_iteration, "'value_iteration'"),
+           py::arg_v("backend", Backend::automatic, "'auto'"), py::arg_v("precision", Precision::float64, "'float64'"),
+           py::arg("tol") = 1e-10, py::arg("prior_tol") = 1e-10, py::arg("max_iterations") = 1000000,
+           py::arg("max_outer_iterations") = 100000, py::arg("p0") = 0.5, py::arg("prior_eps") = 1e-9,
+           py::arg("threads") = 0)
       .def_readwrite("method", &SolverOptions::method)
       .def_readwrite("backend", &SolverOptions::backend)
       .def_readwrite("precision", &SolverOptions::precision)
@@ -194,15 +203,15 @@ void bind_options_problem(py::module_& m) {
       .def("validate", &SolverOptions::validate, py::arg("field") = "solver");
 
   py::class_<Problem>(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.")
-      .def(py::init([](const NetworkModel& network, const std::optional<SolverOptions>& solver,
-                       const std::string& source) {
-             Problem p;
-             p.kind = ModelKind::network;
-             p.network = network;
-             p.solver = solver.value_or(SolverOptions{});
-             p.source = source;
-             return p;
-           }),
+      .def(py::init(
+               [](const NetworkModel& network, const std::optional<SolverOptions>& solver, const std::string& source) {
+                 Problem p;
+                 p.kind = ModelKind::network;
+                 p.network = network;
+                 p.solver = solver.value_or(SolverOptions{});
+                 p.source = source;
+                 return p;
+               }),
            py::arg("network"), py::arg("solver") = py::none(), py::arg("source") = "python")
       .def(py::init([](const Maze& maze, double lambda, const std::optional<SolverOptions>& solver,
                        const std::string& source) {

@@ -24,8 +24,7 @@ void bind_types(py::module_& m) {
              return s;
            }),
            py::arg("name"), py::arg("setting"), py::kw_only(), py::arg("keep_coding_cost") = false,
-           py::arg("lambda_rel_tol") = 1e-11, py::arg("reference_dir") = "",
-           py::arg("coupling_mask") = py::none(),
+           py::arg("lambda_rel_tol") = 1e-11, py::arg("reference_dir") = "", py::arg("coupling_mask") = py::none(),
            "`setting`: the changed problem (its reward is the true one when known). keep_coding_cost re-tunes "
            "lambda to keep the mean coding cost; reference_dir: a `netrl solve --out` directory used as the "
            "reference; coupling_mask: n x n 0/1 couplings kept (networks without input).")
@@ -74,7 +73,8 @@ void bind_functions(py::module_& m) {
       "(reward over the changed setting's states, number of states filled) from an inferred reward.");
   m.def(
       "solve_with_reward",
-      [](const Problem& setting, const DoubleArray& reward, double lambda, const std::optional<DoubleArray>& coupling_mask) {
+      [](const Problem& setting, const DoubleArray& reward, double lambda,
+         const std::optional<DoubleArray>& coupling_mask) {
         auto r = to_vector<double>(reward), mask = optional_vector(coupling_mask);
         return without_gil([&] { return inverse::solve_with_reward(setting, r, lambda, mask); });
       },

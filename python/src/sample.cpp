@@ -82,10 +82,10 @@ void bind_policy_options(py::module_& m) {
              return o;
            }),
            py::kw_only(), py::arg("chains") = 1000, py::arg("first_chain") = 0, py::arg("steps") = 1000,
-           py::arg("burn_in") = 0, py::arg("thin") = 1, py::arg("seed") = 0, py::arg_v("backend", Backend::host, "'host'"),
-           py::arg_v("kernel", SamplerKernel::automatic, "'auto'"), py::arg("threads") = 0, py::arg("batch") = 0,
-           py::arg("host_block") = 0, py::arg("gemm_block") = 64, py::arg("histogram") = py::none(),
-           py::arg("transitions") = false, py::arg("correlations") = py::none(),
+           py::arg("burn_in") = 0, py::arg("thin") = 1, py::arg("seed") = 0,
+           py::arg_v("backend", Backend::host, "'host'"), py::arg_v("kernel", SamplerKernel::automatic, "'auto'"),
+           py::arg("threads") = 0, py::arg("batch") = 0, py::arg("host_block") = 0, py::arg("gemm_block") = 64,
+           py::arg("histogram") = py::none(), py::arg("transitions") = false, py::arg("correlations") = py::none(),
            py::arg("raster_chains") = std::vector<std::uint64_t>{})
       .def_readwrite("chains", &SamplingOptions::chains)
       .def_readwrite("first_chain", &SamplingOptions::first_chain)
@@ -120,9 +120,12 @@ void bind_raster(py::module_& m) {
       .def_readonly("chain", &Raster::chain, "The sampler's chain number (0 for a recording).")
       .def_readonly("steps", &Raster::steps)
       .def_readonly("n", &Raster::n);
-  def_view(raster, "states", &Raster::states,
-           [](const Raster& r) { return Shape{static_cast<py::ssize_t>(r.steps), r.n}; },
-           "uint8 (steps, n): 1 active, 0 silent.");
+  def_view(
+      raster, "states", &Raster::states,
+      [](const Raster& r) {
+        return Shape{static_cast<py::ssize_t>(r.steps), r.n};
+      },
+      "uint8 (steps, n): 1 active, 0 silent.");
   def_view(raster, "inputs", &Raster::inputs, "uint32 input index of each step (empty without input).");
 }
 
@@ -139,7 +142,8 @@ void bind_result(py::module_& m) {
   stat("chains", &SampleStats::chains, "Chains run.");
   stat("samples_per_chain", &SampleStats::samples_per_chain, "ceil(steps / thin).");
   stat("flips", &SampleStats::flips, "Steps that changed a neuron's state (burn-in included).");
-  r.def_property_readonly("samples", [](const SampleResult& s) { return s.stats.samples(); }, "chains x samples_per_chain.")
+  r.def_property_readonly(
+       "samples", [](const SampleResult& s) { return s.stats.samples(); }, "chains x samples_per_chain.")
       .def_readonly("backend", &SampleResult::backend)
       .def_readonly("kernel", &SampleResult::kernel)
       .def_readonly("seed", &SampleResult::seed)
@@ -151,15 +155,27 @@ void bind_result(py::module_& m) {
           "The rasters of SamplingOptions.raster_chains (Raster objects that keep this result alive).");
   const auto flat = [](const SampleStats& s) { return Shape{static_cast<py::ssize_t>(s.histogram.size())}; };
   def_stat(r, "histogram", &SampleStats::histogram, flat, "Samples in each joint state s = x * 2^n + b.");
-  def_stat(r, "transitions", &SampleStats::transitions,
-           [](const SampleStats& s) { return Shape{static_cast<py::ssize_t>(s.transitions.size()) / (s.n + 1), s.n + 1}; },
-           "(m * 2^n, n + 1): successors of the samples in s, column i < n flipped neuron i, column n no change.");
-  def_stat(r, "spike_count", &SampleStats::spike_count, [](const SampleStats& s) { return Shape{s.n + 1, s.m}; },
-           "(n + 1, m): samples with K active neurons under input x.");
-  def_stat(r, "active", &SampleStats::active, [](const SampleStats& s) { return Shape{s.n}; },
-           "(n,): samples with neuron i active.");
-  def_stat(r, "coactive", &SampleStats::coactive, [](const SampleStats& s) { return Shape{s.n, s.n}; },
-           "(n, n): samples with neurons i and j both active.");
+  def_stat(
+      r, "transitions", &SampleStats::transitions,
+      [](const SampleStats& s) {
+        return Shape{static_cast<py::ssize_t>(s.transitions.size()) / (s.n + 1), s.n + 1};
+      },
+      "(m * 2^n, n + 1): successors of the samples in s, column i < n flipped neuron i, column n no change.");
+  def_stat(
+      r, "spike_count", &SampleStats::spike_count,
+      [](const SampleStats& s) {
+        return Shape{s.n + 1, s.m};
+      },
+      "(n + 1, m): samples with K active neurons under input x.");
+  def_stat(
+      r, "active", &SampleStats::active, [](const SampleStats& s) { return Shape{s.n}; },
+      "(n,): samples with neuron i active.");
+  def_stat(
+      r, "coactive", &SampleStats::coactive,
+      [](const SampleStats& s) {
+        return Shape{s.n, s.n};
+      },
+      "(n, n): samples with neurons i and j both active.");
 }
 
 }  // namespace

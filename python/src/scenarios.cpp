@@ -20,7 +20,8 @@ void bind_sample_size(py::module_& m) {
              return o;
            }),
            py::kw_only(), py::arg("sizes") = SampleSizeOptions{}.sizes, py::arg("repeats") = 20, py::arg("seed") = 1,
-           py::arg("predictions") = true, py::arg_v("backend", Backend::automatic, "'auto'"), py::arg("progress") = false)
+           py::arg("predictions") = true, py::arg_v("backend", Backend::automatic, "'auto'"),
+           py::arg("progress") = false)
       .def_readwrite("sizes", &SampleSizeOptions::sizes)
       .def_readwrite("repeats", &SampleSizeOptions::repeats)
       .def_readwrite("seed", &SampleSizeOptions::seed)

@@ -42,8 +42,16 @@ void bind_result(py::module_& m) {
   def_view(r, "stationary", &SolveResult::stationary, "Stationary distribution mu (0 at inconsistent states).");
   def_view(
       r, "spike_count", &SolveResult::spike_count,
-      [](const SolveResult& s) { return std::vector<py::ssize_t>{s.spike_count_rows, s.spike_count_cols}; },
+      [](const SolveResult& s) {
+        return std::vector<py::ssize_t>{s.spike_count_rows, s.spike_count_cols};
+      },
       "Networks: P(K | x), shape (n + 1, m).");
+}
+
+/// solve(model, lambda, options) for a maze or a general MDP, options None meaning the defaults.
+template <class Model>
+SolveResult solve_at(const Model& model, double lambda, const std::optional<SolverOptions>& options) {
+  return solve(model, lambda, options.value_or(SolverOptions{}));
 }
 
 }  // namespace
@@ -58,20 +66,10 @@ void bind_solve(py::module_& m) {
        },
        py::arg("model"), py::arg("options") = py::none(), release,
        (std::string("Solves a network (backend automatic = host).") + kSolveErrors).c_str())
-      .def(
-          "solve",
-          [](const Maze& maze, double lambda, const std::optional<SolverOptions>& options) {
-            return solve(maze, lambda, options.value_or(SolverOptions{}));
-          },
-          py::arg("maze"), py::arg("lambda_"), py::arg("options") = py::none(), release,
-          "Solves a maze at coding-cost weight lambda (backend automatic = reference).")
-      .def(
-          "solve",
-          [](const Mdp& mdp, double lambda, const std::optional<SolverOptions>& options) {
-            return solve(mdp, lambda, options.value_or(SolverOptions{}));
-          },
-          py::arg("mdp"), py::arg("lambda_"), py::arg("options") = py::none(), release,
-          "Solves a general MDP at coding-cost weight lambda (reference backend).")
+      .def("solve", &solve_at<Maze>, py::arg("maze"), py::arg("lambda_"), py::arg("options") = py::none(), release,
+           "Solves a maze at coding-cost weight lambda (backend automatic = reference).")
+      .def("solve", &solve_at<Mdp>, py::arg("mdp"), py::arg("lambda_"), py::arg("options") = py::none(), release,
+           "Solves a general MDP at coding-cost weight lambda (reference backend).")
       .def(
           "solve", [](const Problem& problem) { return solve(problem); }, py::arg("problem"), release,
           "Solves a problem's model with its options.");
