@@ -34,6 +34,12 @@ def _openmp_loaded():
 if "OMP_WAIT_POLICY" not in _os.environ and not _openmp_loaded():
     _os.environ["OMP_WAIT_POLICY"] = "passive"
 
+# An installed package (pip install .) of a CUDA build carries the CUDA backend's module beside the
+# extension; the library loads it from NETRL_CUDA_MODULE on the first use of backend "cuda".
+_cuda_module = _os.path.join(_os.path.dirname(__file__), "libnetrl_cuda.so")
+if "NETRL_CUDA_MODULE" not in _os.environ and _os.path.exists(_cuda_module):
+    _os.environ["NETRL_CUDA_MODULE"] = _cuda_module
+
 from . import _netrl  # noqa: E402  (after the wait policy)
 from ._netrl import *  # noqa: E402,F401,F403
 from ._netrl import (  # noqa: E402,F401  (names the star import skips)

@@ -20,7 +20,7 @@ class BackendError(Error):
     """A backend failure (CUDA, or a backend that is not built in or has no device)."""
 class IoError(Error, OSError):
     """A file that cannot be read, parsed or written."""
-__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'cuda_sampler_available', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
+__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
 class PriorMode:
     """
     Firing prior: one shared by all free neurons (population) or one per neuron.
@@ -1134,11 +1134,6 @@ class InferResult:
     The result of netrl.infer (docs/outputs.md, 'netrl infer'); arrays are read-only views into this object.
     """
     @property
-    def J(self) -> numpy.ndarray[numpy.float64]:
-        """
-        Parametric: couplings (n, n).
-        """
-    @property
     def comparison(self) -> typing.Any:
         """
         The comparison with the true reward (r2, ...), or None without a true reward.
@@ -1156,24 +1151,7 @@ class InferResult:
     def elapsed_seconds(self) -> float:
         ...
     @property
-    def evaluations(self) -> int:
-        ...
-    @property
-    def gradient_norm(self) -> float:
-        ...
-    @property
-    def group_inverse_residual(self) -> float:
-        ...
-    @property
-    def h(self) -> numpy.ndarray[numpy.float64]:
-        """
-        Parametric: fields, (n,) without input, (m, n) with one.
-        """
-    @property
     def has_comparison(self) -> bool:
-        ...
-    @property
-    def iterations(self) -> int:
         ...
     @property
     def lambda_(self) -> float:
@@ -1182,6 +1160,11 @@ class InferResult:
     def m(self) -> int:
         ...
     @property
+    def maze(self) -> inverse.MdpInverse:
+        """
+        Mazes: the maze inverse's output.
+        """
+    @property
     def maze_states(self) -> int:
         ...
     @property
@@ -1189,9 +1172,6 @@ class InferResult:
         """
         The method that ran.
         """
-    @property
-    def missing_states(self) -> int:
-        ...
     @property
     def model(self) -> ModelKind:
         ...
@@ -1202,13 +1182,12 @@ class InferResult:
     def n(self) -> int:
         ...
     @property
-    def newton_steps(self) -> int:
-        ...
+    def network(self) -> inverse.NetworkInverse:
+        """
+        Networks: the method's output (values, missing states, optimiser statistics, the parametric J, h and target).
+        """
     @property
     def notes(self) -> list[str]:
-        ...
-    @property
-    def objective(self) -> float:
         ...
     @property
     def predictions(self) -> list:
@@ -1218,7 +1197,7 @@ class InferResult:
     @property
     def prior(self) -> numpy.ndarray[numpy.float64]:
         """
-        The firing prior the method used (networks: per neuron; mazes: per action).
+        The prior the data were produced with (networks: per neuron, NaN at clamped neurons; mazes: per action).
         """
     @property
     def reward(self) -> numpy.ndarray[numpy.float64]:
@@ -1237,14 +1216,9 @@ class InferResult:
     def source(self) -> str:
         ...
     @property
-    def target(self) -> numpy.ndarray[numpy.float64]:
-        """
-        Parametric: the Bellman target, centred per input.
-        """
-    @property
     def values(self) -> numpy.ndarray[numpy.float64]:
         """
-        The inferred values (flat).
+        The inferred values (flat), network.values or maze.values.
         """
     @property
     def visited_states(self) -> int:
@@ -1400,10 +1374,6 @@ def count8_model() -> NetworkModel:
 def count8_predictions(base: Problem) -> list[inverse.PredictionSpec]:
     """
     The count8 predictions of the paper: flip 0.01, flip 0.03, cell 0 removed (coding cost kept).
-    """
-def cuda_sampler_available() -> bool:
-    """
-    Whether the CUDA sampler is built in and a device answers.
     """
 def infer(settings: InferSettings, data: InferData) -> InferResult:
     """

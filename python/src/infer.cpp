@@ -6,8 +6,6 @@ namespace netrl::python {
 
 namespace {
 
-using Shape = std::vector<py::ssize_t>;
-
 void bind_settings(py::module_& m) {
   def_enum<InferMethod>(m, "InferMethod", "method",
                         "Inverse method; automatic: maze -> maze, m = 1 -> closed_form, a solution -> policy, "
@@ -123,16 +121,13 @@ void bind_result(py::module_& m) {
       .def_readonly("visited_states", &InferResult::visited_states)
       .def_readonly("multi_flip_steps", &InferResult::multi_flip_steps)
       .def_readonly("reward_shape", &InferResult::reward_shape, "[m, 2^n] (networks) or [states] (mazes).")
-      .def_readonly("missing_states", &InferResult::missing_states)
       .def_readonly("n", &InferResult::n)
       .def_readonly("m", &InferResult::m)
+      .def_readonly("network", &InferResult::network,
+                    "Networks: the method's output (values, missing states, optimiser statistics, the parametric "
+                    "J, h and target).")
       .def_readonly("maze_states", &InferResult::maze_states)
-      .def_readonly("iterations", &InferResult::iterations)
-      .def_readonly("evaluations", &InferResult::evaluations)
-      .def_readonly("newton_steps", &InferResult::newton_steps)
-      .def_readonly("objective", &InferResult::objective)
-      .def_readonly("gradient_norm", &InferResult::gradient_norm)
-      .def_readonly("group_inverse_residual", &InferResult::group_inverse_residual)
+      .def_readonly("maze", &InferResult::maze, "Mazes: the maze inverse's output.")
       .def_readonly("has_comparison", &InferResult::has_comparison)
       .def_property_readonly(
           "comparison",
@@ -152,23 +147,14 @@ void bind_result(py::module_& m) {
   def_view(r, "reward", &InferResult::reward,
            "The inferred reward (flat; reward_shape gives its shape), per-input weighted mean removed, NaN where "
            "missing.");
-  def_view(r, "values", &InferResult::values, "The inferred values (flat).");
+  r.def_property_readonly(
+      "values",
+      [](const py::object& self) { return view(self, self.cast<const InferResult&>().values()); },
+      "The inferred values (flat), network.values or maze.values.");
   def_view(r, "weights", &InferResult::weights, "The weights of the comparison (stationary distribution or visits).");
   def_view(r, "prior", &InferResult::prior,
-           "The firing prior the method used (networks: per neuron; mazes: per action).");
-  def_view(
-      r, "J", &InferResult::J,
-      [](const InferResult& x) {
-        return x.J.empty() ? Shape{0} : Shape{x.n, x.n};
-      },
-      "Parametric: couplings (n, n).");
-  def_view(
-      r, "h", &InferResult::h,
-      [](const InferResult& x) {
-        return x.h.empty() ? Shape{0} : (x.m == 1 ? Shape{x.n} : Shape{x.m, x.n});
-      },
-      "Parametric: fields, (n,) without input, (m, n) with one.");
-  def_view(r, "target", &InferResult::target, "Parametric: the Bellman target, centred per input.");
+           "The prior the data were produced with (networks: per neuron, NaN at clamped neurons; mazes: per "
+           "action).");
 }
 
 }  // namespace

@@ -189,13 +189,6 @@ void bind_sample(py::module_& m) {
         "Runs the chains of `model` under `policy`. Raises InvalidInput naming the field ('sampling.chains', "
         "'policy.J', ...) for inconsistent inputs and for memory needs beyond the machine, before allocating. "
         "Releases the GIL.");
-  m.def(
-      "cuda_sampler_available",
-      [] {
-        std::string reason;
-        return cuda_sampler_available(&reason);
-      },
-      "Whether the CUDA sampler is built in and a device answers.");
 }
 
 }  // namespace netrl::python

@@ -192,7 +192,8 @@ def check_inference(result, out):
         assert result.comparison.r2 == pytest.approx(js["comparison"]["r2"], abs=1e-12)
     for name in ("J", "h", "target"):
         if (out / f"{name}.npy").exists():
-            assert_same(getattr(result, name), load(out, f"{name}.npy"))
+            expected = load(out, f"{name}.npy")  # h: (n,) without input in the file, (m, n) in NetworkInverse
+            assert_same(getattr(result.network, name).reshape(expected.shape), expected)
     for k, p in enumerate(result.predictions):
         assert not p.failed, p.error
         assert_same(p.result.predicted.result.stationary, load(out, f"predict_{k}_stationary.npy"))
