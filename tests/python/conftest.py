@@ -58,6 +58,15 @@ def assert_same(actual, expected, tol=1e-12):
     np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=tol)
 
 
+def check_view(owner, name):
+    a = getattr(owner, name)
+    assert a.base is owner, f"{type(owner).__name__}.{name}: base is {type(a.base).__name__}"
+    assert not a.flags.writeable
+    # Two reads are views of the same memory (the C++ vector), not two copies.
+    assert a.__array_interface__["data"][0] == getattr(owner, name).__array_interface__["data"][0]
+    return a
+
+
 # The count8 model as a `netrl solve` configuration (README, "Built-in scenarios").
 COUNT8 = {
     "model": "network",
