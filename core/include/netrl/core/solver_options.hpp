@@ -60,9 +60,11 @@ struct ParametricOptions {
   /// value at a lone sample by learning_rate times its TD error (stable below 2).
   double learning_rate = 0.5;
   /// Schedule: the rate is learning_rate / (1 + max(0, k - decay_start) / decay_batches) at batch k
-  /// (decay_batches 0: constant).
-  std::uint64_t decay_start = 0;
-  std::uint64_t decay_batches = 0;
+  /// (decay_batches 0: constant). At a constant rate the SGD noise keeps |dphi| per period at a
+  /// floor that may lie above `tol` (ring12 at lambda 0.1: about 0.025), so by default the rate
+  /// decays as 1/k after 2000 batches and the stopping rule is eventually met.
+  std::uint64_t decay_start = 2000;
+  std::uint64_t decay_batches = 1000;
   std::uint64_t seed = 0;
   /// Stopping rule, checked at every target copy over a window of `window` target periods: the
   /// relative change of (J, h) over the window below `tol`, and the change of the gain estimate
