@@ -90,13 +90,13 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, double 
     std::vector<int> targets;
     for (std::size_t k = 0; k < t.size(); ++k) {
       const std::string field = "reward.targets[" + std::to_string(k) + "]";
-      targets.push_back(to_int(JsonFields::as_integer(t[k], field), field, 0, n));
+      targets.push_back(to_int(JsonFields::as_integer(t[k], field), field, 0, NetworkModel::kMaxParametricNeurons));
     }
     f.finish({"kind", "targets"});
     return RewardSpec::count(std::move(targets));
   }
   if (kind == "ring_bump") {
-    const int width = to_int(f.integer("width"), "reward.width", 1, n);
+    const int width = to_int(f.integer("width"), "reward.width", 1, NetworkModel::kMaxParametricNeurons);
     f.finish({"kind", "width"});
     return RewardSpec::ring_bump(width);
   }

@@ -44,6 +44,9 @@ Problem ring12_scenario(const std::string& name) {
   p.solver.method = Method::parametric;
   p.solver.parametric.batch = 40;
   p.solver.parametric.target_period = 100;
+  // A constant rate, as in the paper: the default 1/k decay after 2000 batches stops the ring
+  // before it has learned the bump (exact gain 0.01 against 0.62 for the best pairwise policy).
+  p.solver.parametric.decay_batches = 0;
   if (name == "ring12-lambda0.1") {
     net.lambda = 0.1;
   } else if (name == "ring12-local") {
