@@ -84,10 +84,10 @@ TEST(Config, NonStochasticInputMatrix) {
 }
 
 TEST(Config, LambdaMustBePositive) {
-  for (double bad : {0.0, -0.1}) {
+  for (double bad : {0.0, -0.1, 1e-320, 9e-101}) {
     json j = count8_json();
     j["lambda"] = bad;
-    expect_config_error(j, {"lambda", "must be finite and > 0"});
+    expect_config_error(j, {"lambda", "must be finite and at least 1e-100"});
   }
 }
 
