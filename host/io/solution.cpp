@@ -100,17 +100,22 @@ Solution read_solution(const std::string& dir) {
     throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) + ", expected \"network\" or \"maze\"");
   }
   s.lambda = f.number("lambda");
-  s.prior = f.numbers_or_null("prior");
-  for (std::size_t k = 0; k < s.prior.size(); ++k) {
-    if (!std::isnan(s.prior[k]) && !(s.prior[k] >= 0.0 && s.prior[k] <= 1.0)) {
+  SolveResult& r = s.result;
+  r.gain = f.number("gain");
+  r.mean_reward = f.number("mean_reward");
+  r.mean_coding_cost = f.number("mean_coding_cost");
+  r.converged = f.boolean("converged");
+  r.prior = f.numbers_or_null("prior");
+  for (std::size_t k = 0; k < r.prior.size(); ++k) {
+    if (!std::isnan(r.prior[k]) && !(r.prior[k] >= 0.0 && r.prior[k] <= 1.0)) {
       throw InvalidInput("solution", result_path + ": \"prior\" entry [" + std::to_string(k) + "] = " +
-                                         fmt17(s.prior[k]) + " is not a probability in [0, 1] (or null)");
+                                         fmt17(r.prior[k]) + " is not a probability in [0, 1] (or null)");
     }
   }
   if (f.has("degenerate")) {
     // Neurons (networks) or actions (mazes).
     const std::int64_t most = s.model == ModelKind::network ? s.n - 1 : Maze::kNumActions - 1;
-    for (std::int64_t d : f.integers("degenerate", 0, most)) s.degenerate.push_back(static_cast<int>(d));
+    for (std::int64_t d : f.integers("degenerate", 0, most)) r.degenerate.push_back(static_cast<int>(d));
   }
   auto load = [&](const char* name) {
     const std::string path = dir + "/" + name;
@@ -121,12 +126,13 @@ Solution read_solution(const std::string& dir) {
     }
     return npy::to_double(a, path);
   };
-  s.values = load("values.npy");
-  s.stationary = load("stationary.npy");
+  r.values = load("values.npy");
+  r.stationary = load("stationary.npy");
   return s;
 }
 
 void check_solution(const Solution& s, const Problem& problem) {
+  const SolveResult& r = s.result;
   const std::string result_path = s.dir + "/result.json";
   if (s.model != problem.kind) {
     throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
@@ -145,14 +151,14 @@ void check_solution(const Solution& s, const Problem& problem) {
                                          "; the config has n = " + std::to_string(net.n) + ", m = " +
                                          std::to_string(net.m()));
     }
-    if (s.prior.size() != static_cast<std::size_t>(net.n)) {
-      throw InvalidInput("solution", result_path + ": \"prior\" has " + std::to_string(s.prior.size()) +
+    if (r.prior.size() != static_cast<std::size_t>(net.n)) {
+      throw InvalidInput("solution", result_path + ": \"prior\" has " + std::to_string(r.prior.size()) +
                                          " entries, expected n = " + std::to_string(net.n));
     }
     const std::uint64_t mask = net.clamp_mask();
     for (int i = 0; i < net.n; ++i) {
       const bool clamped = (mask >> i) & 1;
-      if (clamped != std::isnan(s.prior[i])) {
+      if (clamped != std::isnan(r.prior[i])) {
         throw InvalidInput("solution", result_path + ": neuron " + std::to_string(i) + " is " +
                                            (clamped ? "clamped in the config but has a prior"
                                                     : "free in the config but has a null prior (clamped there)"));
@@ -160,7 +166,7 @@ void check_solution(const Solution& s, const Problem& problem) {
     }
     states = net.num_states();
   } else {
-    if (s.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
+    if (r.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
       throw InvalidInput("solution", result_path + ": \"prior\" needs one entry per action (4)");
     }
     if (s.maze_states != problem.maze.num_states()) {
@@ -170,26 +176,26 @@ void check_solution(const Solution& s, const Problem& problem) {
     }
     states = static_cast<std::uint64_t>(problem.maze.num_states());
   }
-  if (s.values.size() != states || s.stationary.size() != states) {
-    throw InvalidInput("solution", s.dir + ": values.npy / stationary.npy hold " + std::to_string(s.values.size()) +
-                                       " / " + std::to_string(s.stationary.size()) + " entries; the model has " +
+  if (r.values.size() != states || r.stationary.size() != states) {
+    throw InvalidInput("solution", s.dir + ": values.npy / stationary.npy hold " + std::to_string(r.values.size()) +
+                                       " / " + std::to_string(r.stationary.size()) + " entries; the model has " +
                                        std::to_string(states) + " states");
   }
   const std::uint64_t nb = problem.kind == ModelKind::network ? problem.network.num_network_states() : states;
   for (std::uint64_t k = 0; k < states; ++k) {
     const bool consistent = problem.kind != ModelKind::network || problem.network.consistent(k % nb);
-    if (consistent && !std::isfinite(s.values[k])) {
+    if (consistent && !std::isfinite(r.values[k])) {
       throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
     }
   }
   // A distribution: finite, non-negative, summing to 1 (written by the solver to rounding).
   double total = 0.0;
   for (std::uint64_t k = 0; k < states; ++k) {
-    if (!(std::isfinite(s.stationary[k]) && s.stationary[k] >= 0.0)) {
+    if (!(std::isfinite(r.stationary[k]) && r.stationary[k] >= 0.0)) {
       throw InvalidInput("solution", s.dir + "/stationary.npy: entry [" + std::to_string(k) + "] = " +
-                                         fmt17(s.stationary[k]) + " is not a probability (finite and >= 0)");
+                                         fmt17(r.stationary[k]) + " is not a probability (finite and >= 0)");
     }
-    total += s.stationary[k];
+    total += r.stationary[k];
   }
   if (!(std::abs(total - 1.0) <= 1e-6)) {
     throw InvalidInput("solution", s.dir + "/stationary.npy: the entries sum to " + fmt17(total) +
