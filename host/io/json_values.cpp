@@ -40,6 +40,8 @@ std::string describe_json(const json& j) {
     }
     text += j.is_array() ? "]" : "}";
     text += " (" + std::to_string(j.size()) + (j.is_array() ? " entries)" : " keys)");
+  } else if (j.is_null()) {
+    return "null";
   } else {
     text = scalar_text(j);
   }

@@ -198,7 +198,14 @@ inverse::NetworkData read_samples(const std::string& dir, const NetworkModel& ne
   if (std::filesystem::exists(trans_path)) {
     trans = load_counts(trans_path, {states, static_cast<std::uint64_t>(net.n + 1)}, field);
   }
-  inverse::NetworkData d = inverse::sampled_counts(net, std::move(hist), std::move(trans));
+  // The counts' own checks (non-negative integers, transitions that sum to the histogram) name
+  // the array; the directory is added here.
+  inverse::NetworkData d;
+  try {
+    d = inverse::sampled_counts(net, std::move(hist), std::move(trans));
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(field, dir + " (histogram.npy, transitions.npy): " + e.message());
+  }
   if (notes && !burn_in) {
     notes->push_back("the samples have no burn-in: the chains start from uniformly drawn states, so the first "
                       "steps are not stationary samples");
