@@ -4,6 +4,7 @@
 // directory (sol, smp, r.npy, J.npy, h.npy, raster.npy, inputs.npy, map.txt).
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "fuzz_support.hpp"
 
