@@ -270,16 +270,18 @@ GOOD_VALUES = [0.1, -0.2, 0.3, -0.2]
 GOOD_MU = [0.25, 0.25, 0.25, 0.25]
 
 
+def result_text(base, changes, drop):
+    """The text of a result.json: `base` with `changes` applied and the keys in `drop` removed."""
+    r = dict(base)
+    r.update(changes or {})
+    for k in drop:
+        r.pop(k, None)
+    return jdump(r)
+
+
 def solution_dir(name, result=None, values=None, mu=None, values_npy=None, mu_npy=None, drop=()):
     d = "dirs/" + name
-    if isinstance(result, str):
-        write(d + "/result.json", result)
-    else:
-        r = dict(GOOD_RESULT)
-        r.update(result or {})
-        for k in drop:
-            r.pop(k, None)
-        write(d + "/result.json", jdump(r))
+    write(d + "/result.json", result if isinstance(result, str) else result_text(GOOD_RESULT, result, drop))
     if "values.npy" not in drop:
         write(d + "/values.npy", values_npy or npy(hdr("<f8", "(%d,)" % len(values or GOOD_VALUES)), f8(values or GOOD_VALUES)))
     write(d + "/stationary.npy", mu_npy or npy(hdr("<f8", "(%d,)" % len(mu or GOOD_MU)), f8(mu or GOOD_MU)))
@@ -340,11 +342,7 @@ SAMPLE_RESULT = {"command": "sample", "n": 2, "m": 1, "lambda": 0.5, "burn_in": 
 
 def sample_dir(name, result=None, hist=None, trans=None, drop=()):
     d = "dirs/" + name
-    r = dict(SAMPLE_RESULT)
-    r.update(result or {})
-    for k in drop:
-        r.pop(k, None)
-    write(d + "/result.json", jdump(r))
+    write(d + "/result.json", result_text(SAMPLE_RESULT, result, drop))
     if "histogram.npy" not in drop:
         write(d + "/histogram.npy", hist or npy(hdr("<f8", "(4,)"), f8([10, 20, 30, 40])))
     write(d + "/transitions.npy", trans or npy(hdr("<f8", "(4, 3)"), f8([4, 3, 3, 10, 5, 5, 10, 10, 10, 20, 10, 10])))
