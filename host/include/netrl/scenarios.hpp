@@ -75,6 +75,29 @@ struct SampleSizeSummary {
 };
 std::vector<SampleSizeSummary> summarize(const SampleSizeResult& result);
 
+/// The parts of the count8 sample-size experiment that do not depend on the samples: the exact
+/// solution (forward solver `backend`), the true reward, and the predictions (none unless
+/// `predictions`) with their references (the true reward, lambda re-tuned).
+struct SampleSizeContext {
+  Problem base;
+  SolveResult exact;
+  std::vector<double> truth;
+  std::uint64_t burn_in = 0;
+  std::vector<inverse::PredictionSpec> specs;
+  std::vector<SolveResult> references;
+  std::vector<std::string> prediction_names;
+};
+SampleSizeContext count8_samples_context(Backend backend, bool predictions);
+
+/// One repeat of the experiment: a recording of T steps keyed by `seed` (see count8_from_samples),
+/// the reward by maximum likelihood, r^2 and the predictions' KLs (NaN where a prediction failed).
+/// `repeat` is left 0. InvalidInput ("T") for T < 2.
+SampleSizeRow count8_samples_row(const SampleSizeContext& context, std::uint64_t T, std::uint64_t seed);
+
+/// The seed of repeat `repeat` of the t-th sample size in count8_from_samples:
+/// seed * 1000003 + t * 1009 + repeat.
+std::uint64_t count8_samples_seed(std::uint64_t seed, std::size_t t, int repeat);
+
 /// Each repeat draws one recording of T steps (chain 0 of the shared sampler, host backend,
 /// keyed by the row's seed; uniform start, 10^4 burn-in steps), infers the reward by maximum
 /// likelihood, compares it with the truth (r^2 weighted by the exact stationary distribution) and
