@@ -12,6 +12,9 @@ struct SolveArgs {
   std::string config;
   std::string scenario;
   std::string out;
+  /// Progress lines on stderr, every `progress_interval` seconds.
+  bool progress = false;
+  double progress_interval = 2.0;
 };
 int run_solve(const SolveArgs& args);
 

@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
   auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
   solve_cmd->add_option("--out", solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  solve_cmd->add_flag("--progress", solve.progress,
+                      "report outer/inner iterations and the span on stderr while solving (host and cuda)");
+  solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
+      ->check(CLI::Range(0.01, 3600.0));
   config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;

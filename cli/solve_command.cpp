@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
 #include "netrl/io/solution.hpp"
 #include "netrl/scenarios.hpp"
@@ -66,7 +67,13 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 
 int run_solve(const SolveArgs& args) {
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
-  const SolveResult result = solve(problem);
+  SolveHooks hooks;
+  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+  if (args.progress) {
+    hooks.progress = solve_progress_printer("netrl solve");
+    hooks.progress_interval = args.progress_interval;
+  }
+  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
   if (!args.out.empty()) {
     io::write_solution(args.out, problem, result);

@@ -28,6 +28,9 @@ using nlohmann::json;
 NetworkModel parse_model(json config, const std::string& source, bool* has_reward) {
   config.erase("policy");
   config.erase("sampling");
+  if (config.contains("warm_start")) {
+    throw InvalidInput("warm_start", "unknown key of a sample configuration (warm starts belong to netrl solve)");
+  }
   *has_reward = config.contains("reward");
   if (config.contains("model") && config["model"].is_string() && config["model"] != "network") {
     throw InvalidInput("model", "netrl sample runs network models (\"model\": \"network\"), not \"" +

@@ -111,12 +111,12 @@ Solution read_solution(const std::string& dir) {
   return s;
 }
 
-void check_solution(const Solution& s, const Problem& problem) {
+void check_solution(const Solution& s, const Problem& problem, bool check_lambda) {
   const std::string result_path = s.dir + "/result.json";
   if (s.model != problem.kind) {
     throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
   }
-  if (std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
+  if (check_lambda && std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
     char buf[160];
     std::snprintf(buf, sizeof buf, " was solved at lambda = %.17g; the config has lambda = %.17g", s.lambda,
                   problem.lambda());
@@ -167,6 +167,25 @@ void check_solution(const Solution& s, const Problem& problem) {
         throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
       }
   }
+}
+
+WarmStart read_warm_start(const std::string& dir, const Problem& problem) {
+  const std::string field = "warm_start (" + dir + ")";
+  if (problem.kind != ModelKind::network) throw InvalidInput(field, "warm starts apply to network models only");
+  return under_field(field, [&] {
+    Solution s;
+    try {
+      s = read_solution(dir);
+    } catch (const IoError& e) {
+      throw IoError(field + ": " + e.what());
+    }
+    check_solution(s, problem, false);
+    WarmStart w;
+    w.values = std::move(s.values);
+    w.prior = std::move(s.prior);
+    w.stationary = std::move(s.stationary);
+    return w;
+  });
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io
