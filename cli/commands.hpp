@@ -38,6 +38,21 @@ struct InferArgs {
 };
 int run_infer(const InferArgs& args);
 
+struct SweepArgs {
+  std::string config;
+  std::string preset;
+  std::string out;
+  bool extend = false;
+  /// Print the preset's sweep file and exit.
+  bool print = false;
+  bool quiet = false;
+  /// Seconds between progress reports (0: 0.2 on a terminal, 10 otherwise).
+  double progress_interval = 0.0;
+  /// Run distributed over MPI (also when an MPI launcher's environment is detected).
+  bool mpi = false;
+};
+int run_sweep(const SweepArgs& args);
+
 /// printf-style formatting of one number.
 std::string fmt(double v, const char* spec = "%.6g");
 

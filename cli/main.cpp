@@ -15,6 +15,7 @@ namespace {
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
+using netrl::cli::SweepArgs;
 
 /// "1000,1e6" -> sample sizes (integers >= 2).
 std::vector<std::uint64_t> parse_sizes(const std::string& text) {
@@ -93,6 +94,32 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
+  SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "a grid of solve, sample or infer runs: batched, resumable, over MPI (docs/sweeps.md)");
+  auto* sweep_config = sweep_cmd->add_option("sweep", sweep.config, "sweep file (JSON)");
+  auto* sweep_preset = sweep_cmd->add_option("--preset", sweep.preset, "built-in sweep: fig3, count8-grid");
+  auto* sweep_out = sweep_cmd->add_option("--out", sweep.out, "the sweep directory (created; a rerun resumes)");
+  auto* sweep_print =
+      sweep_cmd->add_flag("--print", sweep.print, "print the preset's sweep file (to edit it) and exit");
+  sweep_cmd->add_flag("--extend", sweep.extend,
+                      "accept a sweep file that differs from the one DIR was started with (adds its points)");
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "no progress reports");
+  sweep_cmd->add_option("--progress-interval", sweep.progress_interval,
+                        "seconds between progress reports (default 0.2 on a terminal, 10 otherwise)")
+      ->check(CLI::Range(0.01, 3600.0));
+  sweep_cmd->add_flag("--mpi", sweep.mpi,
+                      "distribute over MPI ranks (automatic under mpirun): rank 0 schedules, the others compute");
+  sweep_config->excludes(sweep_preset);
+  sweep_print->needs(sweep_preset);
+  sweep_cmd->callback([&] {
+    if (sweep.print) return;
+    if (sweep_config->count() == 0 && sweep_preset->count() == 0) {
+      throw CLI::RequiredError("sweep: give SWEEP.json or --preset NAME");
+    }
+    if (sweep_out->count() == 0) throw CLI::RequiredError("sweep: --out DIR");
+  });
+
   try {
     app.parse(argc, argv);
     if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
@@ -103,6 +130,7 @@ int main(int argc, char** argv) {
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
+    if (sweep_cmd->parsed()) return netrl::cli::run_sweep(sweep);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";

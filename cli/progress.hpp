@@ -5,6 +5,7 @@
 #include <string>
 
 #include "netrl/solve.hpp"
+#include "netrl/sweep.hpp"
 
 namespace netrl::cli {
 
@@ -14,6 +15,10 @@ bool stderr_is_terminal();
 /// "netrl solve: 12.0 s, outer 3, inner 1234 (value iteration), span 1.2e-06 (tol 1e-10), prior
 /// residual 3.4e-05" lines.
 std::function<void(const SolveProgress&)> solve_progress_printer(const std::string& prefix);
+
+/// The sweep's reports: a bar on a terminal (redrawn, finished with a newline), else one line per
+/// report.
+std::function<void(const sweep::Progress&)> sweep_progress_printer(bool terminal);
 
 /// "1:02:03", "4:05", "7 s".
 std::string format_duration(double seconds);

@@ -12,6 +12,7 @@ packages=(
   libcli11-dev           # the command line of the netrl tool
   libgtest-dev googletest
   libbenchmark-dev
+  openmpi-bin libopenmpi-dev  # optional: netrl sweep over MPI ranks (NETRL_MPI) and its CTest
   python3-numpy python3-scipy
 )
 missing=()

@@ -237,4 +237,29 @@ void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
   out.commit();
 }
 
+json sample_size_row_json(const SampleSizeContext& c, const SampleSizeRow& row) {
+  json j;
+  j["scenario"] = "count8-samples";
+  j["T"] = row.T;
+  j["seed"] = row.seed;
+  j["burn_in"] = c.burn_in;
+  j["r2"] = row.r2;
+  j["missing_states"] = row.missing;
+  j["ml_iterations"] = row.iterations;
+  j["ml_converged"] = row.converged;
+  json predictions = json::object();
+  for (std::size_t p = 0; p < c.prediction_names.size(); ++p) {
+    predictions[c.prediction_names[p]] = {{"kl_spike_count", row.kl_spike_count[p]},
+                                          {"kl_stationary", row.kl_stationary[p]}};
+  }
+  j["predictions"] = predictions;
+  return j;
+}
+
+void write_sample_size_row(const std::string& dir, const SampleSizeContext& c, const SampleSizeRow& row) {
+  OutputDir out(dir);
+  out.write_json("result.json", sample_size_row_json(c, row));
+  out.commit();
+}
+
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -1,6 +1,7 @@
 #pragma once
 // The paper's built-in scenarios (docs/model.md and README "Built-in scenarios").
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -103,5 +104,11 @@ std::uint64_t count8_samples_seed(std::uint64_t seed, std::size_t t, int repeat)
 /// likelihood, compares it with the truth (r^2 weighted by the exact stationary distribution) and
 /// runs the predictions.
 SampleSizeResult count8_from_samples(const SampleSizeOptions& options);
+
+/// Built-in sweep files of `netrl sweep --preset NAME` (docs/sweeps.md): "fig3" (count8-samples
+/// over T = 10^3 .. 10^6, 20 repeats with derived seeds) and "count8-grid" (the count8 network
+/// over 10 values of lambda x 3 input flip probabilities). InvalidInput ("preset") otherwise.
+nlohmann::json sweep_preset(const std::string& name);
+std::vector<std::string> sweep_preset_names();
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -21,4 +21,10 @@ nlohmann::json sample_size_json(const SampleSizeResult& result);
 /// samples.csv (mean and s.e.m. per T), samples_raw.csv (every repeat) and result.json.
 void write_sample_size(const std::string& dir, const SampleSizeResult& result);
 
+/// One repeat of the count8-samples experiment (a sweep point): result.json with "T", "seed",
+/// "r2", "missing_states", "ml_iterations", "ml_converged", "burn_in" and, per prediction (by
+/// name), "kl_spike_count" and "kl_stationary" (null where the prediction failed).
+nlohmann::json sample_size_row_json(const SampleSizeContext& context, const SampleSizeRow& row);
+void write_sample_size_row(const std::string& dir, const SampleSizeContext& context, const SampleSizeRow& row);
+
 }  NETRL_NAMESPACE_END  // namespace netrl::io
