@@ -53,6 +53,20 @@ struct SweepArgs {
 };
 int run_sweep(const SweepArgs& args);
 
+struct BenchArgs {
+  std::string name;
+  std::string out;
+  /// "8-20" or "12".
+  std::string sizes = "8-20";
+  std::vector<std::uint64_t> samples;
+  int repeats = 3;
+  std::uint64_t seed = 1;
+  std::uint64_t chains = 16;
+  int infer_max_n = 14;
+  bool quiet = false;
+};
+int run_bench(const BenchArgs& args);
+
 /// printf-style formatting of one number.
 std::string fmt(double v, const char* spec = "%.6g");
 

@@ -12,13 +12,14 @@
 
 namespace {
 
+using netrl::cli::BenchArgs;
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
 using netrl::cli::SweepArgs;
 
-/// "1000,1e6" -> sample sizes (integers >= 2).
-std::vector<std::uint64_t> parse_sizes(const std::string& text) {
+/// "1000,1e6" -> sample sizes (integers >= 2); errors name `option`.
+std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::string& option) {
   std::vector<std::uint64_t> out;
   std::stringstream ss(text);
   std::string item;
@@ -31,7 +32,7 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != item.size() || !(v >= 2.0) || v > 1e10 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
-      throw CLI::ValidationError("--sizes", "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
+      throw CLI::ValidationError(option, "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
     }
     out.push_back(static_cast<std::uint64_t>(v));
   }
@@ -120,9 +121,24 @@ int main(int argc, char** argv) {
     if (sweep_out->count() == 0) throw CLI::RequiredError("sweep: --out DIR");
   });
 
+  BenchArgs bench;
+  std::string bench_samples;
+  CLI::App* bench_cmd = app.add_subcommand("bench", "built-in benchmarks through the sweep machinery (docs/sweeps.md)");
+  bench_cmd->add_option("name", bench.name, "exact-vs-sampled")->required()->check(CLI::IsMember({"exact-vs-sampled"}));
+  bench_cmd->add_option("--out", bench.out, "the benchmark directory (a rerun resumes)")->required();
+  bench_cmd->add_option("--n", bench.sizes, "network sizes: N or N1-N2 (default 8-20)");
+  bench_cmd->add_option("--samples", bench_samples, "numbers of samples S1,S2,... (default 1e3,3e3,...,1e8)");
+  bench_cmd->add_option("--repeats", bench.repeats, "repeats per number of samples (default 3)")->check(CLI::Range(1, 1000));
+  bench_cmd->add_option("--seed", bench.seed, "seed of the repeats (default 1)");
+  bench_cmd->add_option("--chains", bench.chains, "chains per sampler run (default 16)")->check(CLI::Range(1, 1 << 20));
+  bench_cmd->add_option("--infer-max-n", bench.infer_max_n, "infer the reward (r^2) for n up to this (default 14)")
+      ->check(CLI::Range(0, 20));
+  bench_cmd->add_flag("--quiet", bench.quiet, "no progress reports");
+
   try {
     app.parse(argc, argv);
-    if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
+    if (!sizes.empty()) infer.sizes = parse_sizes(sizes, "--sizes");
+    if (!bench_samples.empty()) bench.samples = parse_sizes(bench_samples, "--samples");
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
@@ -131,6 +147,7 @@ int main(int argc, char** argv) {
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
     if (sweep_cmd->parsed()) return netrl::cli::run_sweep(sweep);
+    if (bench_cmd->parsed()) return netrl::cli::run_bench(bench);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";

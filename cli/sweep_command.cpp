@@ -45,11 +45,11 @@ int print_report(const sweep::Report& r) {
 
 int run_sweep(const SweepArgs& args) {
   if (args.print) {
-    std::cout << sweep_preset(args.preset).dump(2) << "\n";
+    std::cout << sweep::preset(args.preset).dump(2) << "\n";
     return 0;
   }
   const sweep::Spec spec =
-      args.preset.empty() ? load_sweep(args.config) : parse_sweep(sweep_preset(args.preset), "preset " + args.preset);
+      args.preset.empty() ? load_sweep(args.config) : parse_sweep(sweep::preset(args.preset), "preset " + args.preset);
   sweep::Options options;
   options.out = args.out;
   options.extend = args.extend;

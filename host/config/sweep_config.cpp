@@ -19,9 +19,11 @@ using nlohmann::json;
 constexpr std::int64_t kMaxAxisValues = 1 << 20;
 
 sweep::Kind parse_kind(const std::string& name) {
-  for (sweep::Kind k : {sweep::Kind::solve, sweep::Kind::sample, sweep::Kind::infer, sweep::Kind::count8_samples})
+  for (sweep::Kind k : {sweep::Kind::solve, sweep::Kind::sample, sweep::Kind::infer, sweep::Kind::count8_samples,
+                        sweep::Kind::sampled})
     if (name == sweep::to_string(k)) return k;
-  throw InvalidInput("command", "unknown command \"" + name + "\" (known: solve, sample, infer, count8-samples)");
+  throw InvalidInput("command", "unknown command \"" + name +
+                                    "\" (known: solve, sample, infer, count8-samples, sampled-vs-exact)");
 }
 
 /// [start, stop, count] of linspace/geomspace.
@@ -176,6 +178,32 @@ SampleSizePoint parse_sample_size_point(const json& config) {
   p.backend = parse_backend(f.string_or("backend", "auto"), "backend",
                             {Backend::automatic, Backend::reference, Backend::host, Backend::cuda});
   f.finish({"T", "seed", "predictions", "backend"});
+  return p;
+}
+
+SampledPoint parse_sampled_point(const json& config, const std::string& source) {
+  if (!config.is_object()) throw InvalidInput("config", "expected an object, got " + describe_json(config));
+  SampledPoint p;
+  json model = config;
+  for (const char* key : {"solution", "sampling", "infer"}) model.erase(key);
+  if (model.contains("warm_start")) throw InvalidInput("warm_start", "not a key of a sampled-vs-exact point");
+  p.problem = parse_problem(model, source);
+  if (p.problem.kind != ModelKind::network) throw InvalidInput("model", "sampled-vs-exact points are networks");
+  JsonFields f(config, "");
+  p.solution = io::resolve_relative(source, f.string("solution"));
+  JsonFields s(f.at("sampling"), "sampling");
+  SampledAccuracyOptions& o = p.options;
+  o.samples = s.unsigned_integer("samples", 1, std::uint64_t{1} << 40);
+  o.chains = s.unsigned_or("chains", o.chains, 1, std::uint64_t{1} << 20);
+  o.burn_in = s.unsigned_or("burn_in", 0, 0, std::uint64_t{1} << 40);
+  o.seed = s.unsigned_or("seed", 0, 0, std::numeric_limits<std::uint64_t>::max());
+  o.backend = parse_backend(s.string_or("backend", "host"), "sampling.backend", {Backend::host, Backend::cuda});
+  s.finish({"samples", "chains", "burn_in", "seed", "backend"});
+  if (o.samples < o.chains) {
+    throw InvalidInput("sampling.samples", std::to_string(o.samples) + " samples for " + std::to_string(o.chains) +
+                                               " chains: give at least one per chain");
+  }
+  o.infer = f.has("infer") ? f.boolean("infer") : false;
   return p;
 }
 

@@ -262,4 +262,23 @@ void write_sample_size_row(const std::string& dir, const SampleSizeContext& c, c
   out.commit();
 }
 
+void write_sampled_accuracy(const std::string& dir, const SampledAccuracyOptions& o, const SampledAccuracy& r) {
+  json j;
+  j["samples"] = r.samples;
+  j["sample_seconds"] = r.sample_seconds;
+  j["tv_spike_count"] = r.tv_spike_count;
+  j["gain_estimate"] = r.gain_estimate;
+  j["gain_error"] = r.gain_error;
+  j["abs_gain_error"] = std::abs(r.gain_error);
+  j["exact_gain_check"] = r.exact_gain_check;
+  if (o.infer) {
+    j["r2"] = r.r2;
+    j["missing_states"] = r.missing_states;
+    j["infer_seconds"] = r.infer_seconds;
+  }
+  OutputDir out(dir);
+  out.write_json("result.json", j);
+  out.commit();
+}
+
 }  NETRL_NAMESPACE_END  // namespace netrl::io

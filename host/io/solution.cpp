@@ -96,6 +96,7 @@ Solution read_solution(const std::string& dir) {
     throw InvalidInput("solution", result_path + ": \"model\" is \"" + model + "\", expected \"network\" or \"maze\"");
   }
   s.lambda = f.number("lambda");
+  s.gain = f.has("gain") ? f.number("gain") : std::numeric_limits<double>::quiet_NaN();
   s.prior = f.numbers_or_null("prior");
   if (f.has("degenerate")) {
     for (double d : f.numbers_or_null("degenerate")) s.degenerate.push_back(static_cast<int>(d));

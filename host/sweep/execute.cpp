@@ -110,6 +110,14 @@ Outcome Executor::run_one(std::size_t index) {
         io::write_sample_size_row(dir, c, count8_samples_row(c, p.T, p.seed));
         break;
       }
+      case Kind::sampled: {
+        const SampledPoint p = parse_sampled_point(point.config, spec_.base_source);
+        io::Solution s = io::read_solution(p.solution);
+        io::check_solution(s, p.problem);
+        const ExactReference exact{std::move(s.values), std::move(s.stationary), std::move(s.prior), s.gain};
+        io::write_sampled_accuracy(dir, p.options, sampled_accuracy(p.problem.network, exact, p.options));
+        break;
+      }
     }
     io::sync_tree(dir);
     return {index, true, true, ""};

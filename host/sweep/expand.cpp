@@ -70,6 +70,7 @@ const char* to_string(Kind kind) {
     case Kind::sample: return "sample";
     case Kind::infer: return "infer";
     case Kind::count8_samples: return "count8-samples";
+    case Kind::sampled: return "sampled-vs-exact";
   }
   return "?";
 }

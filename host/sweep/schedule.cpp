@@ -40,6 +40,11 @@ void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64
     case Kind::sample: parse_sample_config(point.config, spec.base_source); return;
     case Kind::infer: parse_infer_config(point.config, spec.base_source); return;
     case Kind::count8_samples: parse_sample_size_point(point.config); return;
+    case Kind::sampled: {
+      const SampledPoint p = parse_sampled_point(point.config, spec.base_source);
+      *describe = "n = " + std::to_string(p.problem.network.n) + ", " + std::to_string(p.options.samples) + " samples";
+      return;
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include "netrl/io/files.hpp"
 #include "netrl/problem.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/scenarios.hpp"
 #include "netrl/sweep.hpp"
 #include "netrl/version.hpp"
 
@@ -68,5 +69,16 @@ struct SampleSizePoint {
   Backend backend = Backend::automatic;
 };
 SampleSizePoint parse_sample_size_point(const nlohmann::json& config);
+
+/// A point of the exact-vs-sampled benchmark (sweep command "sampled-vs-exact"): the keys of a
+/// `netrl solve` network configuration, plus "solution" (the exact solution directory of that
+/// network, resolved against `source_path`), "sampling" {"samples", "chains", "burn_in", "seed",
+/// "backend"} and "infer" (false).
+struct SampledPoint {
+  Problem problem;
+  std::string solution;
+  SampledAccuracyOptions options;
+};
+SampledPoint parse_sampled_point(const nlohmann::json& config, const std::string& source_path);
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -1,7 +1,6 @@
 #pragma once
 // The paper's built-in scenarios (docs/model.md and README "Built-in scenarios").
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -105,10 +104,45 @@ std::uint64_t count8_samples_seed(std::uint64_t seed, std::size_t t, int repeat)
 /// runs the predictions.
 SampleSizeResult count8_from_samples(const SampleSizeOptions& options);
 
-/// Built-in sweep files of `netrl sweep --preset NAME` (docs/sweeps.md): "fig3" (count8-samples
-/// over T = 10^3 .. 10^6, 20 repeats with derived seeds) and "count8-grid" (the count8 network
-/// over 10 values of lambda x 3 input flip probabilities). InvalidInput ("preset") otherwise.
-nlohmann::json sweep_preset(const std::string& name);
-std::vector<std::string> sweep_preset_names();
+/// One point of the exact-vs-sampled benchmark (docs/sweeps.md): how well chains under the exact
+/// policy estimate what the exact solution gives.
+struct ExactReference {
+  /// The exact solution: values, stationary distribution (m * 2^n), prior (n), gain.
+  std::vector<double> values, stationary, prior;
+  double gain = 0.0;
+};
+struct SampledAccuracyOptions {
+  /// Recorded samples in all (chains x ceil(samples / chains) steps), after `burn_in` steps per chain.
+  std::uint64_t samples = 100000;
+  std::uint64_t chains = 16;
+  std::uint64_t burn_in = 0;
+  std::uint64_t seed = 0;
+  Backend backend = Backend::host;
+  /// Also infer the reward from the samples (maximum likelihood of the transitions).
+  bool infer = true;
+};
+struct SampledAccuracy {
+  std::uint64_t samples = 0;
+  /// Wall time of the sampler (burn-in included) and of the inference.
+  double sample_seconds = 0.0;
+  double infer_seconds = 0.0;
+  /// max over x of the total-variation distance between the sampled and the exact P(K | x).
+  double tv_spike_count = 0.0;
+  /// The visit-weighted mean of r - lambda c and its error against the exact gain.
+  double gain_estimate = 0.0;
+  double gain_error = 0.0;
+  /// The same mean under the exact stationary distribution: equals the exact gain to rounding (a
+  /// check that the estimator computes the solver's objective).
+  double exact_gain_check = 0.0;
+  /// r^2 of the inferred reward against the true one (weighted by the exact mu; NaN unless infer),
+  /// and the consistent states without an inferred reward.
+  double r2 = 0.0;
+  std::uint64_t missing_states = 0;
+};
+/// Runs the chains (netrl::sample, histogram and, with infer, transitions) and compares. n <= 24
+/// (the histogram); with infer n <= 20 (the tabular inverse). InvalidInput for a solution of
+/// another shape ("solution") or too few samples ("sampling.samples").
+SampledAccuracy sampled_accuracy(const NetworkModel& model, const ExactReference& exact,
+                                 const SampledAccuracyOptions& options);
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -17,9 +17,11 @@
 
 NETRL_NAMESPACE_BEGIN namespace sweep {
 
-/// What one point runs.
-enum class Kind { solve, sample, infer, count8_samples };
-/// "solve", "sample", "infer", "count8-samples".
+/// What one point runs: `netrl solve`, `sample` or `infer` on its configuration; a repeat of the
+/// count8-samples experiment; or the accuracy of chains under an exact solution (the
+/// exact-vs-sampled benchmark).
+enum class Kind { solve, sample, infer, count8_samples, sampled };
+/// "solve", "sample", "infer", "count8-samples", "sampled-vs-exact".
 const char* to_string(Kind kind);
 
 /// One axis: a key path and its values, or several key paths whose values are zipped (they vary
@@ -131,5 +133,62 @@ struct Report {
 /// it without `extend`, another process working in it), InvalidInput for points whose
 /// configuration is invalid (checked before anything runs, naming the point and the field).
 Report run(const Spec& spec, const Options& options);
+
+/// Built-in sweep files of `netrl sweep --preset NAME`: "fig3" (count8-samples over T = 10^3 ..
+/// 10^6, 20 repeats with derived seeds) and "count8-grid" (the count8 network over 10 values of
+/// lambda x 3 input flip probabilities). InvalidInput ("preset") otherwise.
+nlohmann::json preset(const std::string& name);
+std::vector<std::string> preset_names();
+
+/// The exact-vs-sampled benchmark (`netrl bench exact-vs-sampled`, docs/sweeps.md): the count
+/// network (targets round(n/4) and n - round(n/4), input flipping with probability `flip`) for
+/// n = n_min..n_max solved exactly (one sweep, DIR/exact), then sampled under its exact policy for
+/// each number of samples with `repeats` derived seeds (another sweep, DIR/sampled, over the
+/// exact points), and the crossover: the fewest samples (and their seconds) whose mean error over
+/// the repeats meets each accuracy target.
+struct ExactVsSampledOptions {
+  int n_min = 8;
+  int n_max = 20;
+  std::vector<std::uint64_t> samples{1000,    3000,    10000,    30000,    100000,   300000,
+                                     1000000, 3000000, 10000000, 30000000, 100000000};
+  int repeats = 3;
+  std::uint64_t seed = 1;
+  std::uint64_t chains = 16;
+  /// Burn-in steps per chain per neuron (burn_in = this * n).
+  std::uint64_t burn_in_per_neuron = 2000;
+  /// Infer the reward (r^2) for n <= infer_max_n (maximum likelihood over m 2^n states).
+  int infer_max_n = 14;
+  double lambda = 0.114;
+  double flip = 0.02;
+  Backend backend = Backend::host;
+  /// Accuracy targets: max_x TV of P(K|x), |gain error|, r^2.
+  double tv_target = 0.01;
+  double gain_target = 1e-3;
+  double r2_target = 0.99;
+};
+
+struct CrossoverRow {
+  int n = 0;
+  std::uint64_t states = 0;
+  double exact_seconds = 0.0;
+  /// The fewest samples whose mean error meets the target (0: none of the sizes did) and the mean
+  /// seconds of those runs (sampler; for r2 sampler plus inference).
+  struct Hit {
+    std::uint64_t samples = 0;
+    double seconds = 0.0;
+  };
+  Hit tv, gain, r2;
+  bool inferred = false;
+};
+
+struct ExactVsSampledResult {
+  std::vector<CrossoverRow> rows;
+  Report exact, sampled;
+  /// DIR/crossover.csv.
+  std::string crossover;
+};
+
+/// Runs (or resumes) both sweeps under options.out and writes DIR/crossover.csv.
+ExactVsSampledResult exact_vs_sampled(const ExactVsSampledOptions& bench, const Options& options);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::sweep

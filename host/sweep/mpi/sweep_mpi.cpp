@@ -3,8 +3,11 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -149,6 +152,35 @@ Report root(const Spec& spec, const Options& options, int ranks, bool* started) 
   return session->finish();
 }
 
+/// One GPU per rank on nodes with several: rank r of the node sees only GPU (r mod count) of the
+/// devices listed in CUDA_VISIBLE_DEVICES (all the node's NVIDIA devices when unset). Set before
+/// anything initialises CUDA; left alone with fewer than two devices.
+void bind_gpu() {
+  MPI_Comm node;
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  int local = 0;
+  check(MPI_Comm_rank(node, &local), "MPI_Comm_rank");
+  MPI_Comm_free(&node);
+  std::vector<std::string> devices;
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (visible != nullptr && *visible != '\0') {
+    std::string list = visible;
+    for (std::size_t pos = 0; pos <= list.size();) {
+      const std::size_t comma = std::min(list.find(',', pos), list.size());
+      if (comma > pos) devices.push_back(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+  } else {
+    // The NVIDIA driver lists one entry per GPU here (read without initialising CUDA).
+    std::error_code ec;
+    std::size_t count = 0;
+    for (std::filesystem::directory_iterator it("/proc/driver/nvidia/gpus", ec), end; !ec && it != end; it.increment(ec)) ++count;
+    for (std::size_t d = 0; d < count; ++d) devices.push_back(std::to_string(d));
+  }
+  if (devices.size() < 2) return;
+  ::setenv("CUDA_VISIBLE_DEVICES", devices[static_cast<std::size_t>(local) % devices.size()].c_str(), 1);
+}
+
 struct MpiSession {
   MpiSession() {
     int provided = 0;
@@ -164,6 +196,7 @@ MpiRun run_mpi(const Spec& spec, const Options& options) {
   int rank = 0, size = 1;
   check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
   check(MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
+  bind_gpu();
   MpiRun out;
   out.root = rank == 0;
   if (!same_sweep_everywhere(spec)) {

@@ -26,6 +26,8 @@ struct Solution {
   int m = 1;
   int maze_states = 0;
   double lambda = 0.0;
+  /// The gain of result.json (NaN if it has none).
+  double gain = 0.0;
   /// Per neuron (NaN at clamped neurons) or per action.
   std::vector<double> prior;
   std::vector<int> degenerate;

@@ -2,10 +2,10 @@
 #include <nlohmann/json.hpp>
 
 #include "netrl/core/error.hpp"
-#include "netrl/scenarios.hpp"
+#include "netrl/sweep.hpp"
 #include "netrl/version.hpp"
 
-NETRL_NAMESPACE_BEGIN
+NETRL_NAMESPACE_BEGIN namespace sweep {
 
 namespace {
 
@@ -15,9 +15,9 @@ json flip_matrix(double p) { return json::array({json::array({1.0 - p, p}), json
 
 }  // namespace
 
-std::vector<std::string> sweep_preset_names() { return {"fig3", "count8-grid"}; }
+std::vector<std::string> preset_names() { return {"fig3", "count8-grid"}; }
 
-json sweep_preset(const std::string& name) {
+json preset(const std::string& name) {
   if (name == "fig3") {
     // Fig. 3A, 3C-D: r^2 of the reward inferred from T samples and the KLs of its predictions,
     // 20 repeats per T with derived seeds (count8_samples_row, as `netrl infer --scenario
@@ -42,8 +42,8 @@ json sweep_preset(const std::string& name) {
                                   {{"key", "input.T"}, {"values", {flip_matrix(0.01), flip_matrix(0.02), flip_matrix(0.03)}}}})}};
   }
   std::string known;
-  for (const auto& n : sweep_preset_names()) known += (known.empty() ? "" : ", ") + n;
+  for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
   throw InvalidInput("preset", "unknown sweep preset \"" + name + "\" (known: " + known + ")");
 }
 
-NETRL_NAMESPACE_END  // namespace netrl
+}  NETRL_NAMESPACE_END  // namespace netrl::sweep
