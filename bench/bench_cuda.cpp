@@ -25,6 +25,7 @@
 #include "bench_main.hpp"
 #include "solve/exact_solver.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 
 namespace {
 

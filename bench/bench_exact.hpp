@@ -15,6 +15,7 @@
 
 #include "netrl/core/network_model.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 
 namespace netrl::bench {
 

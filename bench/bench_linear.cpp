@@ -16,6 +16,7 @@
 #include "solve/linear_solve.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 
 namespace {
 

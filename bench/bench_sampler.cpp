@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "common/sampler_host_simd.hpp"
+#include "host/sampler_simd.hpp"
 #include "netrl/sample.hpp"
 
 namespace {

@@ -16,7 +16,7 @@ namespace {
 void print_summary(const InferResult& r) {
   std::cout << "netrl infer: " << r.source << "\n";
   std::cout << "  method " << to_string(r.method) << ", lambda " << fmt(r.lambda) << ", missing states "
-            << r.missing_states << ", " << (r.converged ? "converged" : "NOT CONVERGED") << "\n";
+            << (r.model == ModelKind::network ? r.network.missing : 0) << ", " << (r.converged ? "converged" : "NOT CONVERGED") << "\n";
   if (r.has_comparison) {
     std::cout << "  vs true reward: r^2 = " << fmt(r.comparison.r2, "%.12f")
               << ", max |error| = " << fmt(r.comparison.max_abs_error, "%.3e") << " over " << r.comparison.compared

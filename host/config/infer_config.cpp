@@ -165,6 +165,10 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.string("inputs"));
     }
     if (d.has("min_visits")) {
+      if (d.has("solution")) {
+        throw InvalidInput("data.min_visits", "applies to sampled data (\"samples\" or \"raster\"); an exact "
+                                              "solution's states are weighted by their stationary mass");
+      }
       const std::int64_t mv = d.integer("min_visits");
       if (mv < 1) throw InvalidInput("data.min_visits", "must be at least 1");
       c.optimizer.min_visits = static_cast<double>(mv);
@@ -277,13 +281,13 @@ InferData load_infer_data(const InferConfig& c) {
     });
     d.kind = InferData::Kind::solution;
     d.description = "exact solution " + c.solution_dir;
-    d.values = s.values;
-    d.stationary = s.stationary;
-    d.prior = s.prior;
+    d.values = s.result.values;
+    d.stationary = s.result.stationary;
+    d.prior = s.result.prior;
     d.lambda = s.lambda;
-    if (!s.degenerate.empty()) {
+    if (!s.result.degenerate.empty()) {
       std::string list;
-      for (int k : s.degenerate) list += (list.empty() ? "" : ",") + std::to_string(k);
+      for (int k : s.result.degenerate) list += (list.empty() ? "" : ",") + std::to_string(k);
       d.notes.push_back("the solution's prior is degenerate ([" + list +
                         "] hit the clip): states next to frozen neurons or unused actions have tiny stationary "
                         "mass or policy probability, and their rewards are numerically ill-determined");

@@ -63,7 +63,7 @@ void infer_network(const InferSettings& c, const InferData& d, InferResult& out)
     out.samples = d.kind == InferData::Kind::samples ? static_cast<std::uint64_t>(data.total) : d.raster.steps;
     out.multi_flip_steps = data.multi_flips;
   }
-  inverse::NetworkInverse net;
+  inverse::NetworkInverse& net = out.network;
   switch (out.method) {
     case InferMethod::closed_form: net = inverse::closed_form(model, data, prior, lambda, c.optimizer); break;
     case InferMethod::policy:
@@ -74,7 +74,6 @@ void infer_network(const InferSettings& c, const InferData& d, InferResult& out)
     default: net = inverse::parametric(model, data, prior, lambda, c.reward_model, c.optimizer); break;
   }
   out.reward = net.reward;
-  out.values = net.values;
   out.weights = d.kind == InferData::Kind::solution ? d.stationary : net.weights;
   if (d.kind == InferData::Kind::solution) {
     inverse::center_per_block(out.reward, out.weights, model.num_network_states());
@@ -82,16 +81,8 @@ void infer_network(const InferSettings& c, const InferData& d, InferResult& out)
   out.converged = net.converged;
   out.notes = net.notes;
   out.prior = prior;
-  out.missing_states = net.missing;
-  out.iterations = net.iterations;
-  out.evaluations = net.evaluations;
-  out.objective = net.objective;
-  out.gradient_norm = net.gradient_norm;
   out.n = model.n;
   out.m = model.m();
-  out.J = net.J;
-  out.h = net.h;
-  out.target = net.target;
   out.reward_shape = {static_cast<std::uint64_t>(model.m()), model.num_network_states()};
 }
 
@@ -100,19 +91,12 @@ void infer_maze(const InferSettings& c, const InferData& d, InferResult& out) {
   const auto policy = inverse::mdp_greedy_policy(mdp, d.values, d.prior, out.lambda);
   // The policy of an exact solution is known at every state: weight the states equally.
   const std::vector<double> uniform(static_cast<std::size_t>(mdp.num_states), 1.0);
-  const inverse::MdpInverse inv = inverse::invert_mdp_policy(mdp, policy, d.prior, out.lambda, uniform, c.optimizer);
-  out.reward = inv.reward;
-  out.values = inv.values;
+  out.maze = inverse::invert_mdp_policy(mdp, policy, d.prior, out.lambda, uniform, c.optimizer);
+  out.reward = out.maze.reward;
   out.weights = d.stationary;
   inverse::center_per_block(out.reward, out.weights, static_cast<std::uint64_t>(mdp.num_states));
-  out.converged = inv.converged;
+  out.converged = out.maze.converged;
   out.prior = d.prior;
-  out.missing_states = 0;
-  out.iterations = inv.iterations;
-  out.newton_steps = inv.newton_steps;
-  out.objective = inv.objective;
-  out.gradient_norm = inv.gradient_norm;
-  out.group_inverse_residual = inv.group_inverse_residual;
   out.maze_states = mdp.num_states;
   out.reward_shape = {static_cast<std::uint64_t>(mdp.num_states)};
 }

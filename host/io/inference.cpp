@@ -47,7 +47,7 @@ json solve_summary(const inverse::ForwardSolve& f, ModelKind kind) {
 
 std::string prediction_file(std::size_t k) { return "predict_" + std::to_string(k) + "_stationary.npy"; }
 
-bool parametric(const InferResult& r) { return !r.J.empty(); }
+bool parametric(const InferResult& r) { return r.model == ModelKind::network && !r.network.J.empty(); }
 
 }  // namespace
 
@@ -64,17 +64,18 @@ json inference_json(const InferResult& r, bool files) {
     result["data"]["multi_flip_steps"] = r.multi_flip_steps;
   }
   result["prior"] = r.prior;
-  result["missing_states"] = r.missing_states;
-  result["iterations"] = r.iterations;
-  result["objective"] = r.objective;
-  result["gradient_norm"] = r.gradient_norm;
-  if (r.model == ModelKind::network) {
-    result["evaluations"] = r.evaluations;
+  const bool network = r.model == ModelKind::network;
+  result["missing_states"] = network ? r.network.missing : 0;
+  result["iterations"] = network ? r.network.iterations : r.maze.iterations;
+  result["objective"] = network ? r.network.objective : r.maze.objective;
+  result["gradient_norm"] = network ? r.network.gradient_norm : r.maze.gradient_norm;
+  if (network) {
+    result["evaluations"] = r.network.evaluations;
     result["n"] = r.n;
     result["m"] = r.m;
   } else {
-    result["newton_steps"] = r.newton_steps;
-    result["group_inverse_residual"] = r.group_inverse_residual;
+    result["newton_steps"] = r.maze.newton_steps;
+    result["group_inverse_residual"] = r.maze.group_inverse_residual;
     result["maze_states"] = r.maze_states;
   }
   result["reward_convention"] =
@@ -138,13 +139,14 @@ void write_inference(const std::string& dir, const InferResult& r) {
     out.write_npy(prediction_file(k), mu, {mu.size()});
   }
   out.write_npy("reward.npy", r.reward, {r.reward.size()});
-  out.write_npy("values.npy", r.values, {r.values.size()});
+  out.write_npy("values.npy", r.values(), {r.values().size()});
   if (parametric(r)) {
+    const auto& net = r.network;
     const auto n = static_cast<std::uint64_t>(r.n), m = static_cast<std::uint64_t>(r.m);
-    out.write_npy("J.npy", r.J, {n, n});
-    if (m == 1) out.write_npy("h.npy", r.h, {n});
-    else out.write_npy("h.npy", r.h, {m, n});
-    out.write_npy("target.npy", r.target, {r.target.size()});
+    out.write_npy("J.npy", net.J, {n, n});
+    if (m == 1) out.write_npy("h.npy", net.h, {n});
+    else out.write_npy("h.npy", net.h, {m, n});
+    out.write_npy("target.npy", net.target, {net.target.size()});
   }
   out.write_json("result.json", inference_json(r, true));
   out.commit();

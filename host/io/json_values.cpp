@@ -58,6 +58,12 @@ std::int64_t JsonFile::integer(const std::string& key, std::int64_t lo, std::int
   return x;
 }
 
+bool JsonFile::boolean(const std::string& key) const {
+  const json& v = at(key);
+  if (!v.is_boolean()) fail(key, "must be true or false, got " + describe_json(v));
+  return v.get<bool>();
+}
+
 std::vector<double> JsonFile::numbers_or_null(const std::string& key) const {
   const json& v = at(key);
   if (!v.is_array()) fail(key, "must be an array of numbers, got " + describe_json(v));

@@ -26,6 +26,7 @@ class JsonFile {
   double number(const std::string& key) const;
   /// An integer in [lo, hi].
   std::int64_t integer(const std::string& key, std::int64_t lo, std::int64_t hi) const;
+  bool boolean(const std::string& key) const;
   /// An array of numbers, null read as NaN.
   std::vector<double> numbers_or_null(const std::string& key) const;
 

@@ -13,7 +13,7 @@ SamplerPolicy read_exact_policy(const std::string& dir, const NetworkModel& mode
   problem.network = model;
   Solution s = read_solution(dir);
   check_solution(s, problem);
-  return SamplerPolicy::exact(std::move(s.values), std::move(s.prior));
+  return SamplerPolicy::exact(std::move(s.result.values), std::move(s.result.prior));
 }
 
 SamplerPolicy read_ising_policy(const std::string& j_path, const std::string& h_path, std::vector<double> prior) {

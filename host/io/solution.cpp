@@ -96,10 +96,14 @@ Solution read_solution(const std::string& dir) {
     throw InvalidInput("solution", result_path + ": \"model\" is \"" + model + "\", expected \"network\" or \"maze\"");
   }
   s.lambda = f.number("lambda");
-  s.gain = f.has("gain") ? f.number("gain") : std::numeric_limits<double>::quiet_NaN();
-  s.prior = f.numbers_or_null("prior");
+  SolveResult& r = s.result;
+  r.gain = f.number("gain");
+  r.mean_reward = f.number("mean_reward");
+  r.mean_coding_cost = f.number("mean_coding_cost");
+  r.converged = f.boolean("converged");
+  r.prior = f.numbers_or_null("prior");
   if (f.has("degenerate")) {
-    for (double d : f.numbers_or_null("degenerate")) s.degenerate.push_back(static_cast<int>(d));
+    for (double d : f.numbers_or_null("degenerate")) r.degenerate.push_back(static_cast<int>(d));
   }
   auto load = [&](const char* name) {
     const std::string path = dir + "/" + name;
@@ -107,12 +111,13 @@ Solution read_solution(const std::string& dir) {
     if (a.dtype != "<f8") throw InvalidInput("solution", path + " holds dtype '" + a.dtype + "'; expected float64");
     return npy::to_double(a, path);
   };
-  s.values = load("values.npy");
-  s.stationary = load("stationary.npy");
+  r.values = load("values.npy");
+  r.stationary = load("stationary.npy");
   return s;
 }
 
 void check_solution(const Solution& s, const Problem& problem, bool check_lambda) {
+  const SolveResult& r = s.result;
   const std::string result_path = s.dir + "/result.json";
   if (s.model != problem.kind) {
     throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
@@ -131,14 +136,14 @@ void check_solution(const Solution& s, const Problem& problem, bool check_lambda
                                          "; the config has n = " + std::to_string(net.n) + ", m = " +
                                          std::to_string(net.m()));
     }
-    if (s.prior.size() != static_cast<std::size_t>(net.n)) {
-      throw InvalidInput("solution", result_path + ": \"prior\" has " + std::to_string(s.prior.size()) +
+    if (r.prior.size() != static_cast<std::size_t>(net.n)) {
+      throw InvalidInput("solution", result_path + ": \"prior\" has " + std::to_string(r.prior.size()) +
                                          " entries, expected n = " + std::to_string(net.n));
     }
     const std::uint64_t mask = net.clamp_mask();
     for (int i = 0; i < net.n; ++i) {
       const bool clamped = (mask >> i) & 1;
-      if (clamped != std::isnan(s.prior[i])) {
+      if (clamped != std::isnan(r.prior[i])) {
         throw InvalidInput("solution", result_path + ": neuron " + std::to_string(i) + " is " +
                                            (clamped ? "clamped in the config but has a prior"
                                                     : "free in the config but has a null prior (clamped there)"));
@@ -146,7 +151,7 @@ void check_solution(const Solution& s, const Problem& problem, bool check_lambda
     }
     states = net.num_states();
   } else {
-    if (s.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
+    if (r.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
       throw InvalidInput("solution", result_path + ": \"prior\" needs one entry per action (4)");
     }
     if (s.maze_states != problem.maze.num_states()) {
@@ -156,15 +161,15 @@ void check_solution(const Solution& s, const Problem& problem, bool check_lambda
     }
     states = static_cast<std::uint64_t>(problem.maze.num_states());
   }
-  if (s.values.size() != states || s.stationary.size() != states) {
-    throw InvalidInput("solution", s.dir + ": values.npy / stationary.npy hold " + std::to_string(s.values.size()) +
-                                       " / " + std::to_string(s.stationary.size()) + " entries; the model has " +
+  if (r.values.size() != states || r.stationary.size() != states) {
+    throw InvalidInput("solution", s.dir + ": values.npy / stationary.npy hold " + std::to_string(r.values.size()) +
+                                       " / " + std::to_string(r.stationary.size()) + " entries; the model has " +
                                        std::to_string(states) + " states");
   }
   if (problem.kind == ModelKind::network) {
     const std::uint64_t nb = problem.network.num_network_states();
     for (std::uint64_t k = 0; k < states; ++k)
-      if (problem.network.consistent(k % nb) && !std::isfinite(s.values[k])) {
+      if (problem.network.consistent(k % nb) && !std::isfinite(r.values[k])) {
         throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
       }
   }
@@ -182,9 +187,9 @@ WarmStart read_warm_start(const std::string& dir, const Problem& problem) {
     }
     check_solution(s, problem, false);
     WarmStart w;
-    w.values = std::move(s.values);
-    w.prior = std::move(s.prior);
-    w.stationary = std::move(s.stationary);
+    w.values = std::move(s.result.values);
+    w.prior = std::move(s.result.prior);
+    w.stationary = std::move(s.result.stationary);
     return w;
   });
 }

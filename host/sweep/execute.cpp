@@ -114,7 +114,8 @@ Outcome Executor::run_one(std::size_t index) {
         const SampledPoint p = parse_sampled_point(point.config, spec_.base_source);
         io::Solution s = io::read_solution(p.solution);
         io::check_solution(s, p.problem);
-        const ExactReference exact{std::move(s.values), std::move(s.stationary), std::move(s.prior), s.gain};
+        SolveResult& r = s.result;
+        const ExactReference exact{std::move(r.values), std::move(r.stationary), std::move(r.prior), r.gain};
         io::write_sampled_accuracy(dir, p.options, sampled_accuracy(p.problem.network, exact, p.options));
         break;
       }

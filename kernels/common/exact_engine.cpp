@@ -1,7 +1,8 @@
 // The exact-solver engine over a batch of problems, written once: compiled as C++ with OpenMP
 // (the "host" backend, this file) and as CUDA through kernels/cuda/exact_engine.cu (the "cuda"
-// backend). Only the launch glue (launch.hpp / launch.cuh) and the input mixing (a loop on the
-// host, cuBLAS on CUDA) differ between the two builds.
+// backend). Only the launch glue differs between the two builds: kernels/host/launch.hpp or
+// kernels/cuda/launch.cuh, each with its BackendTraits (the tiling of the sweeps, chunk sizes) and
+// its input mixing (a loop on the host, cuBLAS on CUDA).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -17,16 +18,18 @@
 #include "config.hpp"
 #include "functors.hpp"
 #include "math.hpp"
+#include "transfers.hpp"
 
 #if NETRL_KERNELS_CUDA
 #include "../cuda/launch.cuh"
 #else
 #include "../host/launch.hpp"
+#include "netrl/version.hpp"
 #endif
 
-namespace netrl::kernels {
+NETRL_NAMESPACE_BEGIN namespace kernels {
 
-#if !NETRL_KERNELS_CUDA
+#if !NETRL_KERNELS_CUDA  // defined once, by the host build
 int engine_arrays(const EngineShape& shape) {
   // reward, h (2), T h, mu (2), v (2); with an input also the mixed h and one mixing buffer.
   return shape.m > 1 ? 10 : 8;
@@ -35,47 +38,6 @@ int engine_arrays(const EngineShape& shape) {
 
 namespace NETRL_KERNELS_NS {
 namespace {
-
-/// Pass plans of a pair sweep over nf neurons (see functors.hpp). The plan depends on nf only,
-/// so a problem is computed the same way alone and in a batch.
-std::vector<TilePass> make_plan(int nf) {
-  std::vector<TilePass> plan;
-#if NETRL_KERNELS_CUDA
-  for (int i = 0; i < nf; ++i) {
-    TilePass p;
-    p.a = i;
-    p.g = 1;
-    p.L = 0;
-    p.first = i == 0;
-    plan.push_back(p);
-  }
-#else
-  // Tiles of up to 2^kTileBits states (32 KiB of doubles per array: a tile of the values and of
-  // the output stay in L2); later passes run over contiguous runs of 2^kRunBits states. Networks
-  // above 2^kTileBits states keep kSpareBits of tile index in every pass (8 tiles per slice, work
-  // for the threads).
-  constexpr int kTileBits = 12;
-  constexpr int kRunBits = 6;
-  constexpr int kSpareBits = 3;
-  const int spare = nf > kTileBits ? kSpareBits : 0;
-  TilePass first;
-  first.a = 0;
-  first.L = 0;
-  first.g = std::min(kTileBits, nf - spare);
-  first.first = true;
-  plan.push_back(first);
-  for (int done = first.g; done < nf;) {
-    TilePass p;
-    p.a = done;
-    p.L = std::min(kRunBits, done);
-    p.g = std::min(nf - done, std::max(1, std::min(kTileBits - p.L, nf - spare - p.L)));
-    p.first = false;
-    plan.push_back(p);
-    done += p.g;
-  }
-#endif
-  return plan;
-}
 
 template <class Real>
 class Engine final : public ExactEngine<Real> {
@@ -120,25 +82,15 @@ class Engine final : public ExactEngine<Real> {
     }
     // Below this many states in the batch, threads cost more than they save.
     serial_ = total < (index_t{1} << 14);
-    plan_ = make_plan(shape.nf);
+    plan_ = make_plan<BackendTraits>(shape.nf);
     chunks_.states = sweep_.states;
-#if NETRL_KERNELS_CUDA
-    chunks_.chunk = 1;
-#else
-    chunks_.chunk = std::min<index_t>(sweep_.nb, index_t{1} << 12);
-#endif
+    chunks_.chunk = std::min<index_t>(sweep_.nb, index_t{1} << BackendTraits::kChunkBits);
     set_uniform_defaults();
   }
 
   const EngineShape& shape() const override { return shape_; }
 
-  std::string description() const override {
-#if NETRL_KERNELS_CUDA
-    return "cuda (" + exec_.device_name + ")";
-#else
-    return "host (" + host::build_description() + ")";
-#endif
-  }
+  std::string description() const override { return exec_.description(); }
 
   void set_rewards(const std::vector<Real>& reward) override {
     require_size(reward.size(), sweep_.states * batch(), "rewards");
@@ -149,8 +101,8 @@ class Engine final : public ExactEngine<Real> {
     const auto m = static_cast<index_t>(shape_.m);
     require_size(transition.size(), m * m * batch(), "input matrices");
     require_size(theta.size(), batch(), "theta");
-    transition_.upload(to_real(transition));
-    theta_.upload(to_real(theta));
+    transition_.upload(to_real<Real>(transition));
+    theta_.upload(to_real<Real>(theta));
   }
 
   void set_lambdas(const std::vector<double>& lambda) override {
@@ -221,7 +173,7 @@ class Engine final : public ExactEngine<Real> {
                        std::vector<MuStats>* stats) override {
     require_size(scale.size(), batch(), "scale");
     upload_mask(active);
-    scale_.upload(to_real(scale));
+    scale_.upload(to_real<Real>(scale));
     adjoint_sweep(mu_buf());
     StationaryStep<Real> f;
     f.y = th_.data();
@@ -338,27 +290,10 @@ class Engine final : public ExactEngine<Real> {
   }
 
  private:
-#if NETRL_KERNELS_CUDA
-  static constexpr int kSlots = 1;
-#else
-  static constexpr int kSlots = 16;
-#endif
+  static constexpr int kSlots = BackendTraits::kSlots;
 
   index_t batch() const { return static_cast<index_t>(shape_.batch); }
   std::uint64_t grain() const { return serial_ ? ~std::uint64_t{0} : 2; }
-
-  static void require_size(std::size_t got, index_t want, const char* what) {
-    if (static_cast<index_t>(got) != want) {
-      throw InvalidInput("engine", std::string(what) + ": expected " + std::to_string(want) +
-                                       " values, got " + std::to_string(got));
-    }
-  }
-
-  static std::vector<Real> to_real(const std::vector<double>& v) {
-    std::vector<Real> out(v.size());
-    for (std::size_t k = 0; k < v.size(); ++k) out[k] = static_cast<Real>(v[k]);
-    return out;
-  }
 
   void set_uniform_defaults() {
     set_lambdas(std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
@@ -422,22 +357,11 @@ class Engine final : public ExactEngine<Real> {
   /// Problem q's block of a batch-sized float64 vector into (out of) an engine array.
   void upload_block(Array<Real>* dst, int q, const double* src) {
     const index_t offset = static_cast<index_t>(q) * sweep_.states;
-    if constexpr (std::is_same_v<Real, double>) {
-      dst->upload(offset, sweep_.states, src + offset);
-    } else {
-      const std::vector<Real> tmp(src + offset, src + offset + sweep_.states);
-      dst->upload(offset, sweep_.states, tmp.data());
-    }
+    upload_doubles<Real>(dst, offset, sweep_.states, src + offset);
   }
   void download_block(const Array<Real>& src, int q, double* dst) const {
     const index_t offset = static_cast<index_t>(q) * sweep_.states;
-    if constexpr (std::is_same_v<Real, double>) {
-      src.download(offset, sweep_.states, dst + offset);
-    } else {
-      std::vector<Real> tmp(sweep_.states);
-      src.download(offset, sweep_.states, tmp.data());
-      std::copy(tmp.begin(), tmp.end(), dst + offset);
-    }
+    download_doubles<Real>(src, offset, sweep_.states, dst + offset);
   }
 
   /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
@@ -485,7 +409,7 @@ class Engine final : public ExactEngine<Real> {
 
   void fill(const Buf<Real>& dst, const Mask& which, const std::vector<double>& value) {
     upload_mask(which);
-    fill_.upload(to_real(value));
+    fill_.upload(to_real<Real>(value));
     FillChunks<Real> f;
     f.dst = dst;
     f.value = fill_.data();
@@ -527,20 +451,7 @@ class Engine final : public ExactEngine<Real> {
   /// out = in mixed over the input (forward W = V T^T, or adjoint mu' = Y T), active problems.
   /// `host_parity`: the host copy of in's parity (nullptr for a single buffer).
   void mix(const Buf<Real>& in, const Mask* host_parity, Real* out, bool adjoint) {
-#if NETRL_KERNELS_CUDA
-    mix_inputs_cublas(exec_, sweep_, in, host_parity, out, transition_.data(), adjoint, mask_host_);
-#else
-    (void)host_parity;
-    MixInputs<Real> f;
-    f.in = in;
-    f.out = out;
-    f.transition = transition_.data();
-    f.shape = sweep_;
-    f.chunk = std::min<index_t>(sweep_.nb, index_t{1} << 12);
-    f.adjoint = adjoint;
-    f.active = mask_.data();
-    for_each_index(exec_, batch() * sweep_.states / f.chunk, f, grain());
-#endif
+    mix_inputs(exec_, sweep_, in, host_parity, out, transition_.data(), adjoint, mask_host_, mask_.data(), grain());
   }
 
   void download(const Array<Real>* arrays, int which, int problem, std::vector<double>* out) const {
@@ -570,10 +481,6 @@ class Engine final : public ExactEngine<Real> {
 
 template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
-#if NETRL_KERNELS_CUDA
-  std::string reason;
-  if (!device_available(&reason)) throw BackendError("cuda backend: " + reason);
-#endif
   return std::make_unique<Engine<Real>>(shape);
 }
 
@@ -581,4 +488,4 @@ template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const Engi
 template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
 
 }  // namespace NETRL_KERNELS_NS
-}  // namespace netrl::kernels
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

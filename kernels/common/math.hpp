@@ -11,8 +11,9 @@
 #include <cmath>
 
 #include "config.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::NETRL_KERNELS_NS {
+NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
 namespace math {
 
 template <class To, class From>
@@ -195,4 +196,4 @@ NETRL_KERNEL_INLINE PairPolicy<Real> pair_policy(Real z, Real log_p1, Real log_p
 }
 
 }  // namespace math
-}  // namespace netrl::kernels::NETRL_KERNELS_NS
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::NETRL_KERNELS_NS

@@ -8,8 +8,9 @@
 #include <cstdint>
 
 #include "sampler_step.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels {
+NETRL_NAMESPACE_BEGIN namespace kernels {
 
 struct IsingBlockedStepper {
   ChainConstants k;
@@ -44,4 +45,4 @@ struct IsingBlockedStepper {
   }
 };
 
-}  // namespace netrl::kernels
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

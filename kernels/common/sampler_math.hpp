@@ -31,8 +31,9 @@
 #include <cstdint>
 
 #include "netrl/core/hd.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels {
+NETRL_NAMESPACE_BEGIN namespace kernels {
 
 struct Philox4 {
   std::uint32_t w[4];
@@ -87,7 +88,7 @@ NETRL_HD_INLINE std::uint64_t double_to_bits(double d) {
 #endif
 }
 
-/// Constants of exp_nonpositive, shared with the host's SIMD evaluation (sampler_host_simd.hpp).
+/// Constants of exp_nonpositive, shared with the host's SIMD evaluation (kernels/host/sampler_simd.hpp).
 struct ExpConstants {
   static constexpr double kLog2e = 1.4426950408889634;
   static constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
@@ -189,4 +190,4 @@ NETRL_HD_INLINE int lowest_bit(std::uint64_t v) {
 #endif
 }
 
-}  // namespace netrl::kernels
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

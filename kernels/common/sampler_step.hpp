@@ -19,8 +19,9 @@
 #include <cstdint>
 
 #include "sampler_math.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels {
+NETRL_NAMESPACE_BEGIN namespace kernels {
 
 /// Everything a step needs besides the policy. Pointers are host or device pointers.
 struct ChainConstants {
@@ -223,4 +224,4 @@ struct IsingStepper {
   }
 };
 
-}  // namespace netrl::kernels
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

@@ -4,21 +4,16 @@
 #include <cusolverDn.h>
 
 #include <memory>
-#include <sstream>
+#include <string>
 
+#include "device_array.cuh"
+#include "errors.cuh"
 #include "launch.cuh"
 #include "netrl/kernels/dense_lu.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::cuda {
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
 namespace {
-
-void check_cusolver(cusolverStatus_t code, const char* call, const char* file, int line) {
-  if (code == CUSOLVER_STATUS_SUCCESS) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed with cusolverStatus_t " << static_cast<int>(code);
-  throw BackendError(os.str());
-}
-#define NETRL_CUSOLVER_CHECK(call) check_cusolver((call), #call, __FILE__, __LINE__)
 
 /// A cuSOLVER dense handle, destroyed with its owner.
 using SolverHandle = std::unique_ptr<cusolverDnContext, decltype(&cusolverDnDestroy)>;
@@ -113,21 +108,4 @@ void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vecto
   }
 }
 
-double dgemm_rate(int N) {
-  require_device();
-  const Exec exec = Exec::make();  // its cuBLAS handle
-  const auto nn = static_cast<std::uint64_t>(N) * static_cast<std::uint64_t>(N);
-  Array<double> a(nn), b(nn), c(nn);
-  a.upload(std::vector<double>(nn, 0.5));
-  b.upload(std::vector<double>(nn, 0.25));
-  const double one = 1.0, zero = 0.0;
-  double best = 1e300;
-  for (int trial = 0; trial < 3; ++trial) {
-    best = std::min(best, time_engine_ms([&] {
-      NETRL_CUBLAS_CHECK(cublasDgemm(exec.res->blas, CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &one, a.data(), N, b.data(), N, &zero, c.data(), N));
-    }));
-  }
-  return 2.0 * static_cast<double>(N) * N * N / (best * 1e-3);
-}
-
-}  // namespace netrl::kernels::cuda
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

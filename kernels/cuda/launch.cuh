@@ -1,7 +1,8 @@
 #pragma once
-// CUDA launch glue of the kernel bodies: error checks, device arrays (RAII), the grid-stride
-// for_each kernel, per-problem block reductions, and the input mixing with cuBLAS. Included by
-// kernels/common/exact_engine.cpp when it is compiled as CUDA (kernels/cuda/exact_engine.cu).
+// CUDA launch glue of the kernel bodies: the backend's tuning (BackendTraits), the executor, the
+// grid-stride for_each kernel, per-problem block reductions, and the input mixing with cuBLAS.
+// Included by kernels/common/exact_engine.cpp when it is compiled as CUDA
+// (kernels/cuda/exact_engine.cu); kernels/host/launch.hpp provides the same names for the host.
 // Everything runs on the legacy default stream, so host copies order with the kernels.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -9,106 +10,23 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../common/config.hpp"
 #include "../common/functors.hpp"
+#include "device_array.cuh"
+#include "errors.cuh"
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/version.hpp"
 
-/// Checks a CUDA runtime call; throws netrl::BackendError naming file, line, call and code.
-#define NETRL_CUDA_CHECK(call) ::netrl::kernels::cuda::check_cuda((call), #call, __FILE__, __LINE__)
-/// Checks a cuBLAS call the same way.
-#define NETRL_CUBLAS_CHECK(call) ::netrl::kernels::cuda::check_cublas((call), #call, __FILE__, __LINE__)
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
 
-namespace netrl::kernels::cuda {
-
-inline void check_cuda(cudaError_t code, const char* call, const char* file, int line) {
-  if (code == cudaSuccess) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed: " << cudaGetErrorName(code) << " ("
-     << static_cast<int>(code) << "): " << cudaGetErrorString(code);
-  throw BackendError(os.str());
-}
-
-inline void check_cublas(cublasStatus_t code, const char* call, const char* file, int line) {
-  if (code == CUBLAS_STATUS_SUCCESS) return;
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed: " << cublasGetStatusName(code) << " ("
-     << static_cast<int>(code) << "): " << cublasGetStatusString(code);
-  throw BackendError(os.str());
-}
-
-/// After every launch: the launch error, and with NETRL_CUDA_SYNC_CHECK the kernel's own error.
-#define NETRL_CUDA_AFTER_LAUNCH(what)                                        \
-  do {                                                                       \
-    NETRL_CUDA_CHECK(cudaGetLastError());                                    \
-    if (::netrl::kernels::cuda::kSyncCheck) NETRL_CUDA_CHECK(cudaDeviceSynchronize()); \
-  } while (0)
-
-#if defined(NETRL_CUDA_SYNC_CHECK)
-constexpr bool kSyncCheck = true;
-#else
-constexpr bool kSyncCheck = false;
-#endif
-
-/// Device memory of n elements of T.
-template <class T>
-class Array {
- public:
-  Array() = default;
-  explicit Array(std::uint64_t n) : size_(n) {
-    if (n > 0) NETRL_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)));
-  }
-  Array(const Array&) = delete;
-  Array& operator=(const Array&) = delete;
-  Array(Array&& o) noexcept : data_(o.data_), size_(o.size_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-  }
-  Array& operator=(Array&& o) noexcept {
-    if (this != &o) {
-      release();
-      data_ = o.data_;
-      size_ = o.size_;
-      o.data_ = nullptr;
-      o.size_ = 0;
-    }
-    return *this;
-  }
-  ~Array() { release(); }
-
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  std::uint64_t size() const { return size_; }
-  void upload(const std::vector<T>& src) { upload_prefix(src); }
-  /// Copies src to the first src.size() elements.
-  void upload_prefix(const std::vector<T>& src) {
-    if (src.size() > size_) throw BackendError("cuda upload: source larger than the device array");
-    if (!src.empty()) NETRL_CUDA_CHECK(cudaMemcpy(data_, src.data(), src.size() * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void upload(std::uint64_t offset, std::uint64_t count, const T* src) {
-    if (offset + count > size_) throw BackendError("cuda upload: range outside the device array");
-    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(data_ + offset, src, count * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void download(std::uint64_t offset, std::uint64_t count, T* dst) const {
-    if (offset + count > size_) throw BackendError("cuda download: range outside the device array");
-    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpy(dst, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost));
-  }
-  void reserve(std::uint64_t n) {
-    if (n > size_) *this = Array(n);
-  }
-
- private:
-  void release() noexcept {
-    if (data_ != nullptr) cudaFree(data_);  // no throw from a destructor
-    data_ = nullptr;
-  }
-  T* data_ = nullptr;
-  std::uint64_t size_ = 0;
-};
+/// How the engine lays its work out on a GPU (LayoutTraits; the host's values are in
+/// kernels/host/launch.hpp): one pass per neuron with tiles of one pair (a thread per pair), one
+/// state per work item of the element-wise steps and reductions, one neuron per reduction item.
+using BackendTraits = LayoutTraits</*TileBits*/ 1, /*RunBits*/ 0, /*SpareBits*/ 0, /*ChunkBits*/ 0, /*Slots*/ 1>;
 
 /// The CUDA executor: device properties, the cuBLAS handle and scratch memory (shared).
 struct Resources {
@@ -126,7 +44,10 @@ struct Exec {
   std::string device_name;
   std::shared_ptr<Resources> res;
 
+  /// Throws BackendError when no device answers.
   static Exec make() {
+    std::string reason;
+    if (!device_available(&reason)) throw BackendError("cuda backend: " + reason);
     Exec e;
     int device = 0;
     NETRL_CUDA_CHECK(cudaGetDevice(&device));
@@ -138,6 +59,7 @@ struct Exec {
     NETRL_CUBLAS_CHECK(cublasCreate(&e.res->blas));
     return e;
   }
+  std::string description() const { return "cuda (" + device_name + ")"; }
 };
 
 template <class F>
@@ -218,9 +140,14 @@ inline cublasStatus_t gemm_batched(cublasHandle_t h, cublasOperation_t tb, int r
 /// The input step with cuBLAS, one GEMM per active problem in one batched call: the 2^nf x m
 /// column-major block V of a problem times the m x m matrix whose column-major storage is the
 /// row-major T (that matrix is T^T, so W = V T^T), or its transpose (adjoint: mu' = Y T).
+/// This is the engine's mix_inputs (kernels/host/launch.hpp has the same): `parity` and `active`
+/// are the host copies (the device copy `device_active` and `grain` are not used).
 template <class Real>
-void mix_inputs_cublas(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* parity,
-                       Real* out, const Real* transition, bool adjoint, const Mask& active) {
+void mix_inputs(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* parity, Real* out,
+                const Real* transition, bool adjoint, const Mask& active, const std::uint8_t* device_active,
+                std::uint64_t grain) {
+  (void)device_active;
+  (void)grain;
   if (s.nb > 0x7fffffffULL) throw BackendError("cuda input mixing: 2^nf exceeds cuBLAS's int dimensions");
   std::vector<void*> a, b, c;
   for (int q = 0; q < s.batch; ++q) {
@@ -246,4 +173,4 @@ void mix_inputs_cublas(const Exec& exec, const SweepShape& s, const Buf<Real>& i
                                   reinterpret_cast<Real* const*>(dev + 2 * count), count));
 }
 
-}  // namespace netrl::kernels::cuda
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

@@ -16,92 +16,28 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include "common/sampler_blocked.hpp"
-#include "common/sampler_cuda_api.hpp"
-#include "common/sampler_step.hpp"
+#include "../common/sampler_request.hpp"
+#include "device_array.cuh"
+#include "errors.cuh"
 #include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/sampler.hpp"
+#include "sampler_kernels.cuh"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::cuda {
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
 namespace {
 
-[[noreturn]] void throw_cuda(const char* call, const char* file, int line, const std::string& what) {
-  std::ostringstream os;
-  os << file << ":" << line << ": " << call << " failed: " << what;
-  throw BackendError(os.str());
-}
-
-#define NETRL_SAMPLER_CUDA(call)                                                                       \
-  do {                                                                                                 \
-    const cudaError_t err_ = (call);                                                                   \
-    if (err_ != cudaSuccess) throw_cuda(#call, __FILE__, __LINE__, std::string(cudaGetErrorName(err_)) + \
-                                                                       " (" + cudaGetErrorString(err_) + ")"); \
-  } while (0)
-
-#define NETRL_SAMPLER_CUBLAS(call)                                                                     \
-  do {                                                                                                 \
-    const cublasStatus_t st_ = (call);                                                                 \
-    if (st_ != CUBLAS_STATUS_SUCCESS) throw_cuda(#call, __FILE__, __LINE__, cublasGetStatusString(st_)); \
-  } while (0)
-
-/// After every launch: the launch error, and with NETRL_CUDA_SYNC_CHECK the kernel's own.
-#if defined(NETRL_CUDA_SYNC_CHECK)
-#define NETRL_SAMPLER_LAUNCHED()                 \
-  do {                                           \
-    NETRL_SAMPLER_CUDA(cudaGetLastError());      \
-    NETRL_SAMPLER_CUDA(cudaDeviceSynchronize()); \
-  } while (0)
-#else
-#define NETRL_SAMPLER_LAUNCHED() NETRL_SAMPLER_CUDA(cudaGetLastError())
-#endif
-
-/// RAII device array.
-template <class T>
-class DeviceArray {
- public:
-  DeviceArray() = default;
-  explicit DeviceArray(std::uint64_t count) : count_(count) {
-    if (count_ > 0) NETRL_SAMPLER_CUDA(cudaMalloc(reinterpret_cast<void**>(&ptr_), count_ * sizeof(T)));
-  }
-  DeviceArray(const T* host, std::uint64_t count) : DeviceArray(count) {
-    if (count_ > 0) NETRL_SAMPLER_CUDA(cudaMemcpy(ptr_, host, count_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  DeviceArray(DeviceArray&& o) noexcept : ptr_(o.ptr_), count_(o.count_) {
-    o.ptr_ = nullptr;
-    o.count_ = 0;
-  }
-  DeviceArray& operator=(DeviceArray&& o) noexcept {
-    std::swap(ptr_, o.ptr_);
-    std::swap(count_, o.count_);
-    return *this;
-  }
-  ~DeviceArray() {
-    if (ptr_) cudaFree(ptr_);
-  }
-  T* get() const { return ptr_; }
-  std::uint64_t size() const { return count_; }
-  void zero() {
-    if (count_ > 0) NETRL_SAMPLER_CUDA(cudaMemset(ptr_, 0, count_ * sizeof(T)));
-  }
-  void download(T* host) const {
-    if (count_ > 0) NETRL_SAMPLER_CUDA(cudaMemcpy(host, ptr_, count_ * sizeof(T), cudaMemcpyDeviceToHost));
-  }
-
- private:
-  T* ptr_ = nullptr;
-  std::uint64_t count_ = 0;
-};
+using namespace sampling;
 
 class CublasHandle {
  public:
   CublasHandle() {
-    NETRL_SAMPLER_CUBLAS(cublasCreate(&h_));
+    NETRL_CUBLAS_CHECK(cublasCreate(&h_));
     // Plain IEEE float64 arithmetic: no emulation, no reduced-precision modes.
-    NETRL_SAMPLER_CUBLAS(cublasSetMathMode(h_, CUBLAS_PEDANTIC_MATH));
+    NETRL_CUBLAS_CHECK(cublasSetMathMode(h_, CUBLAS_PEDANTIC_MATH));
   }
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
@@ -111,153 +47,6 @@ class CublasHandle {
  private:
   cublasHandle_t h_ = nullptr;
 };
-
-using ull = unsigned long long;
-
-__device__ __forceinline__ void add_one(std::uint64_t* counter) {
-  atomicAdd(reinterpret_cast<ull*>(counter), 1ull);
-}
-
-/// Device pointers of the counts and of the raster of one batch.
-struct Recorder {
-  std::uint64_t burn_in = 0, thin = 1;
-  int n = 0;
-  std::uint32_t m = 1;
-  std::uint64_t* histogram = nullptr;
-  std::uint64_t* transitions = nullptr;
-  std::uint64_t* spike_count = nullptr;
-  std::uint64_t* active = nullptr;    // word kernels without histogram
-  std::uint64_t* coactive = nullptr;  // word kernels without histogram, with correlations
-  const std::int32_t* raster_slot = nullptr;  // per chain of the batch, -1 if none
-  std::uint8_t* raster = nullptr;             // [slot][sample][n]
-  std::uint32_t* raster_inputs = nullptr;     // [slot][sample]
-  std::uint64_t samples = 0;
-  std::uint64_t* flips = nullptr;  // one counter
-
-  __device__ bool recorded(std::uint64_t t) const { return t >= burn_in && (t - burn_in) % thin == 0; }
-
-  /// A recorded word state (b, x) and its successor b'.
-  __device__ void word(std::uint64_t k, std::uint64_t t, std::uint64_t b, std::uint32_t x, std::uint64_t next_b) const {
-    const std::uint64_t s = (static_cast<std::uint64_t>(x) << n) | b;
-    if (histogram) {
-      add_one(histogram + s);
-      if (transitions) {
-        const std::uint64_t diff = b ^ next_b;
-        add_one(transitions + s * static_cast<std::uint64_t>(n + 1) + static_cast<std::uint64_t>(diff ? lowest_bit(diff) : n));
-      }
-    } else {
-      add_one(spike_count + static_cast<std::uint64_t>(popcount64(b)) * m + x);
-      for (std::uint64_t r = b; r; r &= r - 1) {
-        const int i = lowest_bit(r);
-        add_one(active + i);
-        if (coactive)
-          for (std::uint64_t q = r; q; q &= q - 1) add_one(coactive + static_cast<std::uint64_t>(i) * n + lowest_bit(q));
-      }
-    }
-    if (raster_slot[k] >= 0) {
-      const std::uint64_t sample = (t - burn_in) / thin;
-      const std::uint64_t base = static_cast<std::uint64_t>(raster_slot[k]) * samples + sample;
-      for (int i = 0; i < n; ++i) raster[base * n + i] = static_cast<std::uint8_t>((b >> i) & 1u);
-      raster_inputs[base] = x;
-    }
-  }
-
-  /// A recorded Ising state without histogram: spike count and raster (pairs go through cuBLAS).
-  __device__ void ising(std::uint64_t k, std::uint64_t t, const IsingScalars& s, const std::uint8_t* sigma,
-                        std::uint64_t stride) const {
-    add_one(spike_count + static_cast<std::uint64_t>(s.spikes) * m + s.x);
-    if (raster_slot[k] >= 0) {
-      const std::uint64_t sample = (t - burn_in) / thin;
-      const std::uint64_t base = static_cast<std::uint64_t>(raster_slot[k]) * samples + sample;
-      for (int i = 0; i < n; ++i) raster[base * n + i] = sigma[i * stride];
-      raster_inputs[base] = s.x;
-    }
-  }
-};
-
-template <class Policy>
-__global__ void word_init(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first, std::uint64_t count) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k < count) state[k] = step.initial(first + k);
-}
-
-template <class Policy>
-__global__ void word_run(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first, std::uint64_t count,
-                         std::uint64_t t0, std::uint64_t t1, Recorder rec) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  SmallChain s = state[k];
-  ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const SmallChain next = step(chain, t, s);
-    if (rec.recorded(t)) rec.word(k, t, s.b, s.x, next.b);
-    changed += next.b != s.b ? 1u : 0u;
-    s = next;
-  }
-  state[k] = s;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
-}
-
-__global__ void ising_init(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* spins,
-                           std::uint64_t first, std::uint64_t count, std::uint64_t stride) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;  // rows count .. stride - 1 of the batch are not used
-  scalars[k] = step.initial(first + k, sigma + k, stride);
-  for (int i = 0; i < step.k.n; ++i) spins[i * stride + k] = sigma[i * stride + k] ? 1.0 : -1.0;
-}
-
-__global__ void ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* field,
-                          std::uint64_t first, std::uint64_t count, std::uint64_t stride, std::uint64_t t0,
-                          std::uint64_t t1, Recorder rec) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  IsingScalars s = scalars[k];
-  ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const bool record = rec.recorded(t);
-    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-    const std::uint64_t b = s.b;
-    const std::uint32_t x = s.x;
-    changed += step(chain, t, s, sigma + k, field + k, stride) >= 0 ? 1u : 0u;
-    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
-  }
-  scalars[k] = s;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
-}
-
-__global__ void ising_blocked_run(IsingBlockedStepper step, IsingScalars* scalars, std::uint8_t* sigma,
-                                  const double* stale_field, std::int32_t* flips, std::int32_t* flip_count,
-                                  double* delta, std::uint64_t first, std::uint64_t count, std::uint64_t stride,
-                                  std::uint64_t t0, std::uint64_t t1, Recorder rec) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  IsingScalars s = scalars[k];
-  std::int32_t nflips = flip_count[k];
-  ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const bool record = rec.recorded(t);
-    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-    const std::uint64_t b = s.b;
-    const std::uint32_t x = s.x;
-    changed += step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride) >= 0 ? 1u : 0u;
-    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
-  }
-  scalars[k] = s;
-  flip_count[k] = nflips;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
-}
-
-/// The 0/1 state matrix (batch x n, column-major) of the current states, for the pair counts.
-__global__ void states_to_matrix(const std::uint8_t* sigma, double* S, std::uint64_t total) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k < total) S[k] = sigma[k] ? 1.0 : 0.0;
-}
-
-constexpr unsigned kThreads = 128;
-unsigned blocks_for(std::uint64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
 
 /// Steps per launch: enough work per launch, a bounded time per launch.
 constexpr std::uint64_t kStepsPerLaunch = 256;
@@ -271,16 +60,16 @@ std::uint64_t next_record(std::uint64_t t, const SampleRequest& rq, std::uint64_
 }
 
 struct Counts {
-  DeviceArray<std::uint64_t> histogram, transitions, spike_count, active, coactive;
-  DeviceArray<double> active_f, coactive_f;  // Ising pair counts through cuBLAS
-  DeviceArray<std::uint8_t> raster;
-  DeviceArray<std::uint32_t> raster_inputs;
-  DeviceArray<std::uint64_t> flips;
+  Array<std::uint64_t> histogram, transitions, spike_count, active, coactive;
+  Array<double> active_f, coactive_f;  // Ising pair counts through cuBLAS
+  Array<std::uint8_t> raster;
+  Array<std::uint32_t> raster_inputs;
+  Array<std::uint64_t> flips;
 };
 
 std::uint64_t batch_size(const SampleRequest& rq, std::uint64_t bytes_per_chain, std::uint64_t fixed_bytes) {
   std::size_t free_bytes = 0, total_bytes = 0;
-  NETRL_SAMPLER_CUDA(cudaMemGetInfo(&free_bytes, &total_bytes));
+  NETRL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const double usable = 0.8 * static_cast<double>(free_bytes) - static_cast<double>(fixed_bytes);
   if (usable < static_cast<double>(bytes_per_chain)) {
     std::ostringstream os;
@@ -295,82 +84,85 @@ std::uint64_t batch_size(const SampleRequest& rq, std::uint64_t bytes_per_chain,
 
 }  // namespace
 
-void run(const SampleRequest& rq, const SampleOutput& out) {
-  const int n = rq.k.n;
-  const std::uint32_t m = rq.k.m;
+void run_sampler(const SampleRequest& rq, const SampleOutput& out) {
+  std::string reason;
+  if (!device_available(&reason)) throw BackendError("cuda sampler: " + reason);
+  const int n = rq.n;
+  const std::uint32_t m = rq.m;
   const std::uint64_t states = static_cast<std::uint64_t>(m) << std::min(n, 62);
-  const std::uint64_t samples = rq.steps == 0 ? 0 : (rq.steps + rq.thin - 1) / rq.thin;
+  const std::uint64_t samples = rq.samples_per_chain();
   const std::uint64_t total_steps = rq.burn_in + rq.steps;
-  const bool ising = rq.kind == PolicyKind::ising;
+  const bool ising = rq.method == SamplerMethod::ising || rq.method == SamplerMethod::ising_gemm;
+  const bool ising_gemm = rq.method == SamplerMethod::ising_gemm;
   const bool pairs_by_blas = ising && !rq.histogram && rq.correlations;
 
   // Constants of the step, on the device.
-  DeviceArray<int> free_list(rq.k.free_list, rq.k.nf);
-  DeviceArray<std::uint64_t> cdf(rq.k.input_cdf, static_cast<std::uint64_t>(m) * m);
-  DeviceArray<std::uint8_t> clamp_state(rq.k.clamp_state, static_cast<std::uint64_t>(n));
-  ChainConstants k = rq.k;
-  k.free_list = free_list.get();
-  k.input_cdf = cdf.get();
-  k.clamp_state = clamp_state.get();
+  Array<int> free_list(rq.free_list, rq.nf);
+  Array<std::uint64_t> cdf(rq.input_cdf, static_cast<std::uint64_t>(m) * m);
+  Array<std::uint8_t> clamp_state(rq.clamp_state, static_cast<std::uint64_t>(n));
+  ChainConstants k = chain_constants(rq);
+  k.free_list = free_list.data();
+  k.input_cdf = cdf.data();
+  k.clamp_state = clamp_state.data();
 
-  DeviceArray<std::uint32_t> table;
-  DeviceArray<double> w, logit, J, h;
+  Array<std::uint32_t> table;
+  Array<double> w, logit, J, h;
   std::uint64_t fixed = 0;
-  if (rq.kind == PolicyKind::table) {
-    table = DeviceArray<std::uint32_t>(rq.table.thr, rq.table_size);
+  if (rq.method == SamplerMethod::table) {
+    table = Array<std::uint32_t>(rq.table, rq.table_size);
     fixed += rq.table_size * 4;
-  } else if (rq.kind == PolicyKind::exact) {
-    w = DeviceArray<double>(rq.exact.w, rq.w_size);
-    logit = DeviceArray<double>(rq.exact.logit_prior, static_cast<std::uint64_t>(n));
+  } else if (rq.method == SamplerMethod::exact) {
+    w = Array<double>(rq.w, rq.w_size);
+    logit = Array<double>(rq.logit_prior, static_cast<std::uint64_t>(n));
     fixed += rq.w_size * 8;
   } else {
-    J = DeviceArray<double>(rq.ising.J, static_cast<std::uint64_t>(n) * n);
-    h = DeviceArray<double>(rq.ising.h, static_cast<std::uint64_t>(m) * n);
-    logit = DeviceArray<double>(rq.ising.logit_prior, static_cast<std::uint64_t>(n));
+    J = Array<double>(rq.J, static_cast<std::uint64_t>(n) * n);
+    h = Array<double>(rq.h, static_cast<std::uint64_t>(m) * n);
+    logit = Array<double>(rq.logit_prior, static_cast<std::uint64_t>(n));
     fixed += static_cast<std::uint64_t>(n) * n * 8;
   }
 
   Counts c;
   if (rq.histogram) {
-    c.histogram = DeviceArray<std::uint64_t>(states);
+    c.histogram = Array<std::uint64_t>(states);
     c.histogram.zero();
     fixed += states * 8;
     if (rq.transitions) {
-      c.transitions = DeviceArray<std::uint64_t>(states * static_cast<std::uint64_t>(n + 1));
+      c.transitions = Array<std::uint64_t>(states * static_cast<std::uint64_t>(n + 1));
       c.transitions.zero();
       fixed += states * (n + 1) * 8;
     }
   } else {
-    c.spike_count = DeviceArray<std::uint64_t>(static_cast<std::uint64_t>(n + 1) * m);
+    c.spike_count = Array<std::uint64_t>(static_cast<std::uint64_t>(n + 1) * m);
     c.spike_count.zero();
     if (pairs_by_blas || (ising && !rq.correlations)) {
-      c.active_f = DeviceArray<double>(static_cast<std::uint64_t>(n));
+      c.active_f = Array<double>(static_cast<std::uint64_t>(n));
       c.active_f.zero();
       if (rq.correlations) {
-        c.coactive_f = DeviceArray<double>(static_cast<std::uint64_t>(n) * n);
+        c.coactive_f = Array<double>(static_cast<std::uint64_t>(n) * n);
         c.coactive_f.zero();
       }
     } else {
-      c.active = DeviceArray<std::uint64_t>(static_cast<std::uint64_t>(n));
+      c.active = Array<std::uint64_t>(static_cast<std::uint64_t>(n));
       c.active.zero();
       if (rq.correlations) {
-        c.coactive = DeviceArray<std::uint64_t>(static_cast<std::uint64_t>(n) * n);
+        c.coactive = Array<std::uint64_t>(static_cast<std::uint64_t>(n) * n);
         c.coactive.zero();
       }
     }
     fixed += static_cast<std::uint64_t>(n) * n * 8;
   }
-  c.raster = DeviceArray<std::uint8_t>(rq.raster_count * samples * static_cast<std::uint64_t>(n));
-  c.raster_inputs = DeviceArray<std::uint32_t>(rq.raster_count * samples);
+  c.raster = Array<std::uint8_t>(rq.raster_count * samples * static_cast<std::uint64_t>(n));
+  c.raster_inputs = Array<std::uint32_t>(rq.raster_count * samples);
   fixed += rq.raster_count * samples * (n + 4);
-  c.flips = DeviceArray<std::uint64_t>(1);
+  c.flips = Array<std::uint64_t>(1);
   c.flips.zero();
 
   // Per-chain bytes of a batch.
   std::uint64_t per_chain = 8;  // raster slot and slack
   if (!ising) per_chain += sizeof(SmallChain);
   else per_chain += sizeof(IsingScalars) + static_cast<std::uint64_t>(n) * (1 + 8 + 8);  // sigma, field, S
-  if (ising && rq.ising_gemm) per_chain += static_cast<std::uint64_t>(n) * 8 + rq.gemm_block * 4 + 4;
+  if (ising && ising_gemm) per_chain += static_cast<std::uint64_t>(n) * 8 + rq.gemm_block * 4 + 4;
   const std::uint64_t batch = batch_size(rq, per_chain, fixed);
 
   CublasHandle blas;
@@ -380,28 +172,28 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
   rec.thin = rq.thin;
   rec.n = n;
   rec.m = m;
-  rec.histogram = c.histogram.get();
-  rec.transitions = c.transitions.get();
-  rec.spike_count = c.spike_count.get();
-  rec.active = c.active.get();
-  rec.coactive = c.coactive.get();
-  rec.raster = c.raster.get();
-  rec.raster_inputs = c.raster_inputs.get();
+  rec.histogram = c.histogram.data();
+  rec.transitions = c.transitions.data();
+  rec.spike_count = c.spike_count.data();
+  rec.active = c.active.data();
+  rec.coactive = c.coactive.data();
+  rec.raster = c.raster.data();
+  rec.raster_inputs = c.raster_inputs.data();
   rec.samples = samples;
-  rec.flips = c.flips.get();
+  rec.flips = c.flips.data();
 
-  DeviceArray<std::int32_t> slots(batch);
+  Array<std::int32_t> slots(batch);
   std::vector<std::int32_t> host_slots(batch);
-  DeviceArray<SmallChain> word_state(ising ? 0 : batch);
-  DeviceArray<IsingScalars> scalars(ising ? batch : 0);
-  DeviceArray<std::uint8_t> sigma(ising ? batch * n : 0);
-  DeviceArray<double> field(ising ? batch * n : 0), spins(ising ? batch * n : 0);
-  DeviceArray<double> delta(ising && rq.ising_gemm ? batch * n : 0);
-  DeviceArray<std::int32_t> flips(ising && rq.ising_gemm ? batch * rq.gemm_block : 0);
-  DeviceArray<std::int32_t> flip_count(ising && rq.ising_gemm ? batch : 0);
+  Array<SmallChain> word_state(ising ? 0 : batch);
+  Array<IsingScalars> scalars(ising ? batch : 0);
+  Array<std::uint8_t> sigma(ising ? batch * n : 0);
+  Array<double> field(ising ? batch * n : 0), spins(ising ? batch * n : 0);
+  Array<double> delta(ising && ising_gemm ? batch * n : 0);
+  Array<std::int32_t> flips(ising && ising_gemm ? batch * rq.gemm_block : 0);
+  Array<std::int32_t> flip_count(ising && ising_gemm ? batch : 0);
   const std::uint64_t stride = batch;
   const std::vector<double> host_ones(ising ? batch : 0, 1.0);
-  DeviceArray<double> ones(host_ones.data(), host_ones.size());
+  Array<double> ones(host_ones.data(), host_ones.size());
   const double one = 1.0, zero = 0.0;
   const int ni = n, si = static_cast<int>(stride);
 
@@ -414,35 +206,35 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
                           ? static_cast<std::int32_t>(it - raster_chains.begin())
                           : -1;
     }
-    NETRL_SAMPLER_CUDA(cudaMemcpy(slots.get(), host_slots.data(), batch * sizeof(std::int32_t), cudaMemcpyHostToDevice));
-    rec.raster_slot = slots.get();
+    NETRL_CUDA_CHECK(cudaMemcpy(slots.data(), host_slots.data(), batch * sizeof(std::int32_t), cudaMemcpyHostToDevice));
+    rec.raster_slot = slots.data();
 
     if (!ising) {
       auto run_word = [&](auto policy) {
         const SmallStepper<decltype(policy)> step{k, policy};
-        word_init<<<blocks_for(count), kThreads>>>(step, word_state.get(), first, count);
-        NETRL_SAMPLER_LAUNCHED();
+        word_init<<<blocks_for(count), kThreads>>>(step, word_state.data(), first, count);
+        NETRL_CUDA_AFTER_LAUNCH("word_init");
         for (std::uint64_t t = 0; t < total_steps; t += kStepsPerLaunch) {
-          word_run<<<blocks_for(count), kThreads>>>(step, word_state.get(), first, count, t,
+          word_run<<<blocks_for(count), kThreads>>>(step, word_state.data(), first, count, t,
                                                     std::min(total_steps, t + kStepsPerLaunch), rec);
-          NETRL_SAMPLER_LAUNCHED();
+          NETRL_CUDA_AFTER_LAUNCH("word_run");
         }
       };
-      if (rq.kind == PolicyKind::table) run_word(TablePolicy{table.get(), n});
-      else run_word(ExactPolicy{w.get(), logit.get(), rq.exact.scale, n});
+      if (rq.method == SamplerMethod::table) run_word(TablePolicy{table.data(), n});
+      else run_word(ExactPolicy{w.data(), logit.data(), rq.scale, n});
       continue;
     }
 
     const int ci = static_cast<int>(count);  // rows of the batch's matrices (leading dimension: stride)
-    const IsingPolicy policy{J.get(), h.get(), logit.get(), rq.ising.scale, n};
+    const IsingPolicy policy{J.data(), h.data(), logit.data(), rq.scale, n};
     const IsingStepper step{k, policy};
     const IsingBlockedStepper blocked{k, policy};
-    ising_init<<<blocks_for(count), kThreads>>>(step, scalars.get(), sigma.get(), spins.get(), first, count, stride);
-    NETRL_SAMPLER_LAUNCHED();
+    ising_init<<<blocks_for(count), kThreads>>>(step, scalars.data(), sigma.data(), spins.data(), first, count, stride);
+    NETRL_CUDA_AFTER_LAUNCH("ising_init");
     // F = S J (S: the batch's +-1 states, column-major batch x n).
-    NETRL_SAMPLER_CUBLAS(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ci, ni, ni, &one, spins.get(), si, J.get(), ni,
-                                     &zero, field.get(), si));
-    if (rq.ising_gemm) {
+    NETRL_CUBLAS_CHECK(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ci, ni, ni, &one, spins.data(), si, J.data(), ni,
+                                     &zero, field.data(), si));
+    if (ising_gemm) {
       delta.zero();
       flip_count.zero();
     }
@@ -450,17 +242,17 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
     std::uint64_t t = 0;
     while (t < total_steps) {
       std::uint64_t t_end = std::min(total_steps, t + kStepsPerLaunch);
-      if (rq.ising_gemm) t_end = std::min(t_end, (t / rq.gemm_block + 1) * rq.gemm_block);
+      if (ising_gemm) t_end = std::min(t_end, (t / rq.gemm_block + 1) * rq.gemm_block);
       const std::uint64_t rec_t = next_record(t, rq, never);
       if (!rq.histogram && rec_t == t) {
         // Activity and pairs of the states before step t, through cuBLAS (exact integer sums).
-        states_to_matrix<<<blocks_for(stride * n), kThreads>>>(sigma.get(), spins.get(), stride * n);
-        NETRL_SAMPLER_LAUNCHED();
-        NETRL_SAMPLER_CUBLAS(cublasDgemv(blas.get(), CUBLAS_OP_T, ci, ni, &one, spins.get(), si, ones.get(), 1, &one,
-                                         c.active_f.get(), 1));
+        states_to_matrix<<<blocks_for(stride * n), kThreads>>>(sigma.data(), spins.data(), stride * n);
+        NETRL_CUDA_AFTER_LAUNCH("states_to_matrix");
+        NETRL_CUBLAS_CHECK(cublasDgemv(blas.get(), CUBLAS_OP_T, ci, ni, &one, spins.data(), si, ones.data(), 1, &one,
+                                         c.active_f.data(), 1));
         if (rq.correlations) {
-          NETRL_SAMPLER_CUBLAS(cublasDsyrk(blas.get(), CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, ni, ci, &one, spins.get(), si,
-                                           &one, c.coactive_f.get(), ni));
+          NETRL_CUBLAS_CHECK(cublasDsyrk(blas.get(), CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, ni, ci, &one, spins.data(), si,
+                                           &one, c.coactive_f.data(), ni));
         }
       }
       if (!rq.histogram) {
@@ -468,36 +260,31 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
         const std::uint64_t upcoming = next_record(t + 1, rq, never);
         if (upcoming < t_end) t_end = upcoming;
       }
-      if (rq.ising_gemm) {
-        ising_blocked_run<<<blocks_for(count), kThreads>>>(blocked, scalars.get(), sigma.get(), field.get(), flips.get(),
-                                                          flip_count.get(), delta.get(), first, count, stride, t, t_end, rec);
-        NETRL_SAMPLER_LAUNCHED();
+      if (ising_gemm) {
+        ising_blocked_run<<<blocks_for(count), kThreads>>>(blocked, scalars.data(), sigma.data(), field.data(), flips.data(),
+                                                          flip_count.data(), delta.data(), first, count, stride, t, t_end, rec);
+        NETRL_CUDA_AFTER_LAUNCH("ising_blocked_run");
         if (t_end % rq.gemm_block == 0 || t_end == total_steps) {
           // F += D J, then a fresh block.
-          NETRL_SAMPLER_CUBLAS(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ci, ni, ni, &one, delta.get(), si, J.get(), ni,
-                                           &one, field.get(), si));
+          NETRL_CUBLAS_CHECK(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ci, ni, ni, &one, delta.data(), si, J.data(), ni,
+                                           &one, field.data(), si));
           delta.zero();
           flip_count.zero();
         }
       } else {
-        ising_run<<<blocks_for(count), kThreads>>>(step, scalars.get(), sigma.get(), field.get(), first, count, stride, t,
+        ising_run<<<blocks_for(count), kThreads>>>(step, scalars.data(), sigma.data(), field.data(), first, count, stride, t,
                                                   t_end, rec);
-        NETRL_SAMPLER_LAUNCHED();
+        NETRL_CUDA_AFTER_LAUNCH("ising_run");
       }
       t = t_end;
     }
   }
-  NETRL_SAMPLER_CUDA(cudaDeviceSynchronize());
+  NETRL_CUDA_CHECK(cudaDeviceSynchronize());
 
   // Download and add. The cuBLAS counts (active_f, coactive_f) are exact integers held in doubles.
-  auto download = [](const auto& d) {
-    std::vector<std::remove_pointer_t<decltype(d.get())>> v(d.size());
-    d.download(v.data());
-    return v;
-  };
   auto add = [&](const auto& d, std::uint64_t* host) {
     if (!host || d.size() == 0) return;
-    const auto v = download(d);
+    const auto v = d.download();
     for (std::uint64_t i = 0; i < v.size(); ++i) host[i] += static_cast<std::uint64_t>(v[i]);
   };
   // Pair counts held once per pair, at row-major (i, j) with i <= j: the word kernel's upper
@@ -505,7 +292,7 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
   const auto un = static_cast<std::uint64_t>(n);
   auto add_pairs = [&](const auto& d, std::uint64_t* host) {
     if (!host || d.size() == 0) return;
-    const auto v = download(d);
+    const auto v = d.download();
     for (std::uint64_t i = 0; i < un; ++i)
       for (std::uint64_t j = i; j < un; ++j) {
         const auto value = static_cast<std::uint64_t>(v[i * un + j]);
@@ -521,8 +308,17 @@ void run(const SampleRequest& rq, const SampleOutput& out) {
   add_pairs(c.coactive, out.coactive);
   add_pairs(c.coactive_f, out.coactive);
   add(c.flips, out.flips);
-  if (out.raster) c.raster.download(out.raster);
-  if (out.raster_inputs) c.raster_inputs.download(out.raster_inputs);
+  if (rq.raster_count > 0) {
+    const std::vector<std::uint8_t> raster = c.raster.download();
+    const std::vector<std::uint32_t> raster_inputs = c.raster_inputs.download();
+    const std::uint64_t per = samples * static_cast<std::uint64_t>(n);
+    for (std::uint64_t r = 0; r < rq.raster_count; ++r) {
+      std::copy(raster.begin() + static_cast<std::ptrdiff_t>(r * per),
+                raster.begin() + static_cast<std::ptrdiff_t>((r + 1) * per), out.raster_states[r]);
+      std::copy(raster_inputs.begin() + static_cast<std::ptrdiff_t>(r * samples),
+                raster_inputs.begin() + static_cast<std::ptrdiff_t>((r + 1) * samples), out.raster_inputs[r]);
+    }
+  }
 }
 
-}  // namespace netrl::kernels::cuda
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

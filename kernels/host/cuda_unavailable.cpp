@@ -1,14 +1,22 @@
 // The CUDA entry points of a build without CUDA (NETRL_CUDA=OFF): no device, clear errors.
+#include <functional>
+#include <string>
+
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
+#include "netrl/kernels/sampler.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::cuda {
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
 
 namespace {
 const char* const kNotBuilt =
     "the CUDA backend is not built into this netrl (configure with -DNETRL_CUDA=ON and nvcc)";
-}
+
+[[noreturn]] void not_built(const char* what) { throw BackendError(std::string(what) + ": " + kNotBuilt); }
+}  // namespace
 
 bool device_available(std::string* reason) {
   if (reason != nullptr) *reason = kNotBuilt;
@@ -17,7 +25,7 @@ bool device_available(std::string* reason) {
 
 template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape&) {
-  throw BackendError(std::string("cuda backend: ") + kNotBuilt);
+  not_built("cuda backend");
 }
 
 template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
@@ -25,16 +33,16 @@ template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const En
 
 std::uint64_t available_memory() { return 0; }
 
-double lse2_rate(bool) { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
-double copy_bandwidth() { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
-double time_engine_ms(const std::function<void()>&) {
-  throw BackendError(std::string("cuda backend: ") + kNotBuilt);
-}
-
 void lu_solve_batched(const std::vector<double>&, int, int, std::vector<double>*, std::vector<double>*,
                       std::vector<int>*) {
-  throw BackendError(std::string("cuda dense LU: ") + kNotBuilt);
+  not_built("cuda dense LU");
 }
-double dgemm_rate(int) { throw BackendError(std::string("cuda backend: ") + kNotBuilt); }
 
-}  // namespace netrl::kernels::cuda
+void run_sampler(const SampleRequest&, const SampleOutput&) { not_built("cuda sampler"); }
+
+double lse2_rate(bool) { not_built("cuda backend"); }
+double copy_bandwidth() { not_built("cuda backend"); }
+double dgemm_rate(int) { not_built("cuda backend"); }
+double time_engine_ms(const std::function<void()>&) { not_built("cuda backend"); }
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

@@ -8,9 +8,12 @@
 #include <string>
 
 #include "../common/math.hpp"
+#include "launch.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::host {
+NETRL_NAMESPACE_BEGIN namespace kernels::host {
 
 std::uint64_t available_memory() {
   std::ifstream meminfo("/proc/meminfo");
@@ -51,4 +54,4 @@ void lse2_floor(const float* a, const float* b, float* out, std::uint64_t count)
   lse2_loop(a, b, out, count);
 }
 
-}  // namespace netrl::kernels::host
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::host

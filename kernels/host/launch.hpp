@@ -1,7 +1,7 @@
 #pragma once
-// Host launch glue of the kernel bodies: OpenMP loops, host arrays. The CUDA build includes
-// kernels/cuda/launch.cuh instead; both provide the same names (Exec, Array, for_each_index,
-// reduce_by_problem, copy helpers).
+// Host launch glue of the kernel bodies: the backend's tuning (BackendTraits), OpenMP loops, host
+// arrays, the input mixing. The CUDA build includes kernels/cuda/launch.cuh instead; both provide
+// the same names (BackendTraits, Exec, Array, for_each_index, reduce_by_problem, mix_inputs).
 #include <omp.h>
 
 #include <algorithm>
@@ -11,8 +11,20 @@
 #include <vector>
 
 #include "../common/config.hpp"
+#include "../common/functors.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::host {
+NETRL_NAMESPACE_BEGIN namespace kernels::host {
+
+/// How the engine lays its work out on the host (LayoutTraits; the CUDA values are in
+/// kernels/cuda/launch.cuh): tiles of 2^12 states (32 KiB of doubles per array: a tile of the
+/// values and of the output stay in L2), vectorised runs of 2^6 states, 3 spare tile bits (8 tiles
+/// per slice, work for the threads), chunks of 2^12 states, up to 16 neurons per reduction item.
+using BackendTraits = LayoutTraits</*TileBits*/ 12, /*RunBits*/ 6, /*SpareBits*/ 3, /*ChunkBits*/ 12, /*Slots*/ 16>;
+
+/// A description of the compiled host kernels (-march level, OpenMP threads).
+std::string build_description();
 
 /// The host executor: OpenMP with the runtime's thread count.
 struct Exec {
@@ -22,6 +34,7 @@ struct Exec {
     e.threads = std::max(1, omp_get_max_threads());
     return e;
   }
+  std::string description() const { return "host (" + build_description() + ")"; }
 };
 
 /// A host array (no initialisation cost beyond the allocation).
@@ -73,4 +86,23 @@ void reduce_by_problem(const Exec& exec, int problems, std::uint64_t items, cons
   for (std::uint64_t k = 0; k < total; ++k) (*out)[static_cast<std::size_t>(k / items)].combine(values[k]);
 }
 
-}  // namespace netrl::kernels::host
+/// The input step of the engine (kernels/cuda/launch.cuh has the same): out = in mixed over the
+/// input for the problems in `active` (host copy `host_active`), a loop over chunks of states.
+template <class Real>
+void mix_inputs(const Exec& exec, const SweepShape& s, const Buf<Real>& in, const Mask* host_parity, Real* out,
+                const Real* transition, bool adjoint, const Mask& host_active, const std::uint8_t* active,
+                std::uint64_t grain) {
+  (void)host_parity;
+  (void)host_active;
+  MixInputs<Real> f;
+  f.in = in;
+  f.out = out;
+  f.transition = transition;
+  f.shape = s;
+  f.chunk = std::min<index_t>(s.nb, index_t{1} << BackendTraits::kChunkBits);
+  f.adjoint = adjoint;
+  f.active = active;
+  for_each_index(exec, static_cast<index_t>(s.batch) * s.states / f.chunk, f, grain);
+}
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::host

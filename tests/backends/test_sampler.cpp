@@ -1,4 +1,5 @@
-// The chain sampler (host/src/sampler.cpp, kernels/common/sampler_*.hpp): random-number and
+// The chain sampler (the front host/src/sampler*.cpp, the runners kernels/host/sampler_host*.cpp
+// and kernels/cuda/sampler.cu, the step maths kernels/common/sampler_*.hpp): random-number and
 // threshold contract, exact reproducibility, statistics against exact distributions, the CLI.
 //
 // This file is compiled twice: test_sampler runs the bodies on the host backend; test_sampler_cuda
@@ -23,7 +24,7 @@
 #include <vector>
 
 #include "common/sampler_math.hpp"
-#include "common/sampler_host_simd.hpp"
+#include "host/sampler_simd.hpp"
 #include "common/sampler_step.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"

@@ -61,8 +61,8 @@ TEST(InverseCompare, InvariantToScaleAndPerInputShift) {
     inferred[s] = 2.5 * truth[s] + (s < block ? 1.0 : -3.0);  // scale + function of x
   }
   const auto c = inverse::compare_rewards(inferred, truth, w, block);
-  EXPECT_NEAR(c.r2, 1.0, 1e-12);
-  EXPECT_NEAR(c.scale, 0.4, 1e-12);
+  EXPECT_NEAR(c.r2, 1.0, test::rounding(4500));
+  EXPECT_NEAR(c.scale, 0.4, test::rounding(4500));
   EXPECT_EQ(c.compared, 2 * block);
   // Without the scale the per-input centred rewards agree exactly.
   for (std::size_t s = 0; s < truth.size(); ++s) inferred[s] = truth[s] + (s < block ? 7.0 : 0.5);
@@ -76,14 +76,14 @@ TEST(InverseCompare, SkipsMissingAndUnweightedStates) {
   const std::vector<double> w = {1.0, 1.0, 1.0, 0.0};
   const auto c = inverse::compare_rewards(inferred, truth, w, 4);
   EXPECT_EQ(c.compared, 2u);
-  EXPECT_NEAR(c.r2, 1.0, 1e-14);
-  EXPECT_NEAR(c.max_abs_error, 0.0, 1e-14);
+  EXPECT_NEAR(c.r2, 1.0, test::rounding(45));
+  EXPECT_NEAR(c.max_abs_error, 0.0, test::rounding(45));
 }
 
 TEST(InverseCompare, KlFloorsVanishingMass) {
   EXPECT_EQ(inverse::kl_divergence({0.5, 0.5}, {0.5, 0.5}), 0.0);
   EXPECT_NEAR(inverse::kl_divergence({0.5, 0.5}, {0.25, 0.75}),
-              0.5 * std::log(2.0) + 0.5 * std::log(0.5 / 0.75), 1e-15);
+              0.5 * std::log(2.0) + 0.5 * std::log(0.5 / 0.75), test::rounding(4.5));
   EXPECT_LT(inverse::kl_divergence({1.0 - 1e-19, 1e-19}, {1.0, 0.0}), 1e-15);
 }
 
@@ -212,7 +212,15 @@ TEST(InverseMl, ExpectedCountsRecoverTheReward) {
   EXPECT_GT(c.r2, 1.0 - 1e-10);
 }
 
+// Maximum likelihood from one recording of count8: the reward's deficiency 1 - r^2 falls like c / T.
+// c comes from the sample-size experiment (`netrl infer --scenario count8-samples`, 20 repeats per
+// T): (1 - r^2) T = 1.60e3 at T = 10^4, 1.85e3 at 10^5 and 1.80e3 at 10^6 (the mean r^2 were
+// 0.8402, 0.9815, 0.9982, with standard deviations of 0.010, 0.0013, 0.00013 over the repeats,
+// i.e. below 10% of the deficiency). A single recording is asked for 1 - r^2 < 2 c / T with
+// c = 1.85e3: r^2 > 0.63 at T = 10^4 and r^2 > 0.9815 at T = 2 10^5 (a wrong reward has
+// 1 - r^2 ~ 1; these seeds give 0.835 and 0.992).
 TEST(InverseMl, Count8FromSamplesImprovesWithT) {
+  constexpr double kDeficiencyTimesT = 1.85e3;
   const NetworkModel model = count8_model();
   const SolveResult exact = reference::solve(model, tight());
   const auto truth = model.reward.tabulate(model.n, model.m());
@@ -221,13 +229,14 @@ TEST(InverseMl, Count8FromSamplesImprovesWithT) {
     const auto raster = test::sampled_raster(model, exact, T, 41 + T);
     const NetworkData data = inverse::count_raster(raster, model, true);
     const auto prior = inverse::firing_prior(model, data);
+    // The population prior is the mean firing rate; its standard error is well below 0.05 here.
     EXPECT_NEAR(prior[0], 0.5, 0.05);
     const auto inv = inverse::maximum_likelihood(model, data, prior, model.lambda);
     const double r2 = inverse::compare_rewards(inv.reward, truth, exact.stationary, 256).r2;
     EXPECT_GT(r2, previous) << "T " << T;
+    EXPECT_LT(1.0 - r2, 2.0 * kDeficiencyTimesT / static_cast<double>(T)) << "T " << T << ": r^2 = " << r2;
     previous = r2;
   }
-  EXPECT_GT(previous, 0.8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,7 +493,7 @@ TEST(InverseParametric, GlobalModelSatisfiesEq47) {
   EXPECT_LT(max_moment_violation(inv.reward, inv.target, c.gibbs, 6), 1e-9);
   for (std::uint64_t b = 0; b < 64; ++b) {
     const std::uint64_t mirror = ((b & 1) << 5) | (b >> 1);  // rotate: same spike count
-    EXPECT_NEAR(inv.reward[b], inv.reward[mirror], 1e-12);
+    EXPECT_NEAR(inv.reward[b], inv.reward[mirror], test::rounding(4500));
   }
 }
 
@@ -928,6 +937,9 @@ TEST(InferConfig, StrictFieldErrors) {
   EXPECT_EQ(field_of(c), "data.samples");
   c = base_config();
   c["data"]["min_visits"] = "often";
+  EXPECT_EQ(field_of(c), "data.min_visits");
+  c = base_config();
+  c["data"]["min_visits"] = 3;  // a solution has no visit counts
   EXPECT_EQ(field_of(c), "data.min_visits");
   c = base_config();
   c["true_reward"]["targets"] = {1, 9};

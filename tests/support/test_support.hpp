@@ -41,6 +41,10 @@ double tolerance(double factor) {
   return factor * static_cast<double>(std::numeric_limits<T>::epsilon());
 }
 
+/// Agreement to rounding of float64 results computed two ways: `ulps` units of 2^-52 (for values
+/// of order one). The suite writes its rounding-level tolerances with it (4.5 ulps ~ 1e-15).
+inline double rounding(double ulps) { return tolerance<double>(ulps); }
+
 /// A row-stochastic m x m matrix with every entry >= floor (so the input chain is irreducible).
 inline InputProcess random_input(int m, std::mt19937_64& rng, double floor = 0.05) {
   InputProcess in;

@@ -80,26 +80,25 @@ struct InferResult {
   std::uint64_t visited_states = 0;
   std::uint64_t multi_flip_steps = 0;
 
-  /// The inferred reward (per-input weighted mean removed; NaN where missing), the values, and
-  /// the weights of comparisons (stationary distribution or visit histogram).
+  /// The inferred reward (per-input weighted mean removed; NaN where missing) and the weights of
+  /// comparisons (stationary distribution or visit histogram).
   std::vector<double> reward;
-  std::vector<double> values;
   std::vector<double> weights;
   /// Networks: (m, 2^n); mazes: (states,).
   std::vector<std::uint64_t> reward_shape;
+  /// The prior the data were produced with (per neuron, NaN at clamped neurons; or per action).
   std::vector<double> prior;
-  std::uint64_t missing_states = 0;
+  /// Networks: n and m, and the method's output (values, optimiser statistics, the parametric
+  /// Ising value J, h and target).
   int n = 0;
   int m = 1;
+  inverse::NetworkInverse network;
+  /// Mazes: the number of states and the maze inverse's output.
   int maze_states = 0;
-  int iterations = 0;
-  int evaluations = 0;  // networks
-  int newton_steps = 0;  // mazes
-  double objective = 0.0;
-  double gradient_norm = 0.0;
-  double group_inverse_residual = 0.0;  // mazes
-  /// Parametric: the fitted Ising value (J n x n; h n, or m x n with an input) and the target.
-  std::vector<double> J, h, target;
+  inverse::MdpInverse maze;
+
+  /// The values that go with `reward` (network.values or maze.values).
+  const std::vector<double>& values() const { return model == ModelKind::network ? network.values : maze.values; }
 
   bool has_comparison = false;
   inverse::RewardComparison comparison;

@@ -123,7 +123,4 @@ constexpr int kMaxSamplerNeurons = 16384;
 /// for inconsistent inputs and for memory needs beyond the machine, before allocating.
 SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, const SamplingOptions& options);
 
-/// True iff the CUDA sampler is built in and a device answers; otherwise `reason` says why.
-bool cuda_sampler_available(std::string* reason);
-
 NETRL_NAMESPACE_END  // namespace netrl

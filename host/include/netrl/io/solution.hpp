@@ -17,7 +17,9 @@ nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 /// Writes result.json (last), values.npy, stationary.npy and (networks) spike_count.csv into `dir`.
 void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result);
 
-/// A solution directory as read back.
+/// A solution directory as read back: what the model was, and the result (gain, mean reward,
+/// mean coding cost, prior, degenerate, converged, values and stationary distribution; the other
+/// fields of SolveResult are not read).
 struct Solution {
   std::string dir;
   ModelKind model = ModelKind::network;
@@ -26,13 +28,7 @@ struct Solution {
   int m = 1;
   int maze_states = 0;
   double lambda = 0.0;
-  /// The gain of result.json (NaN if it has none).
-  double gain = 0.0;
-  /// Per neuron (NaN at clamped neurons) or per action.
-  std::vector<double> prior;
-  std::vector<int> degenerate;
-  std::vector<double> values;
-  std::vector<double> stationary;
+  SolveResult result;
 };
 
 /// Reads result.json, values.npy and stationary.npy of `dir` and checks that they are the files of

@@ -8,8 +8,9 @@
 // several small ones through cuBLAS getrfBatched/getrsBatched in one call each.
 #include <cstdint>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::cuda {
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
 
 /// Largest order solved with cuBLAS's batched LU (a kernel per column step; above this, cuSOLVER
 /// per problem is faster).
@@ -21,7 +22,4 @@ constexpr int kBatchedLuMaxOrder = 512;
 void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
                       std::vector<double>* rhs_t, std::vector<int>* info);
 
-/// Double-precision GEMM rate of the device (flop/s) on N x N matrices (benchmark floor).
-double dgemm_rate(int N);
-
-}  // namespace netrl::kernels::cuda
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

@@ -14,14 +14,16 @@
 //
 // The host backend (netrl::kernels::host) runs the kernel bodies of kernels/common/ with OpenMP;
 // the CUDA backend (netrl::kernels::cuda, built with NETRL_HAVE_CUDA) runs the same bodies as
-// CUDA kernels and the input mixing with cuBLAS.
+// CUDA kernels and the input mixing with cuBLAS. The CUDA backend lives in a module,
+// libnetrl_cuda.so, that the first call of a netrl::kernels::cuda function loads (only then are
+// the CUDA libraries loaded); the CUDA engine's calls forward into it.
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+#include "netrl/version.hpp"
 
-namespace netrl::kernels {
+NETRL_NAMESPACE_BEGIN namespace kernels {
 
 struct EngineShape {
   int nf = 1;     // free neurons
@@ -139,30 +141,17 @@ template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Bytes of memory the host backend may use (MemAvailable), for the caller's size check.
 std::uint64_t available_memory();
-/// The floor of the sweep benchmark: `count` stable two-term log-sum-exps out[k] = lse2(a[k], b[k])
-/// in a tight loop, compiled exactly like the kernels (same flags, same maths).
-void lse2_floor(const double* a, const double* b, double* out, std::uint64_t count);
-void lse2_floor(const float* a, const float* b, float* out, std::uint64_t count);
-/// A description of the compiled host kernels (-march level, OpenMP threads).
-std::string build_description();
 }  // namespace host
 
 namespace cuda {
-/// True iff the CUDA backend is built and a device answers; otherwise `reason` says why. The one
-/// device check of every CUDA path (exact engine, dense LU, sampler).
+/// True iff the CUDA backend is built, its module (libnetrl_cuda.so, loaded on first use) loads
+/// and a device answers; otherwise `reason` says why. The one device check of every CUDA path
+/// (exact engine, dense LU, sampler).
 bool device_available(std::string* reason);
 template <class Real>
 std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
-/// Free device memory in bytes (0 without a device).
+/// Free device memory in bytes (0 without a device, or where the CUDA module cannot be loaded).
 std::uint64_t available_memory();
-/// Benchmark floors measured on the current device: two-term log-sum-exps per second of the
-/// kernels' own lse2 in a register-resident loop, and the device-to-device copy bandwidth in
-/// bytes per second (read + written).
-double lse2_rate(bool single_precision);
-double copy_bandwidth();
-/// Milliseconds between CUDA events recorded on the default stream around `work` (after one
-/// warm-up call of it): the device time of an engine call.
-double time_engine_ms(const std::function<void()>& work);
 }  // namespace cuda
 
-}  // namespace netrl::kernels
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

@@ -15,9 +15,10 @@
 #define NETRL_PHILOX_X86 1
 #endif
 
-#include "sampler_math.hpp"
+#include "../common/sampler_math.hpp"
+#include "netrl/version.hpp"
 
-namespace netrl::kernels::host {
+NETRL_NAMESPACE_BEGIN namespace kernels::host {
 
 /// Structure-of-arrays output: w[j][lane] is word j of chain c0 + lane.
 struct DrawBlock {
@@ -270,9 +271,9 @@ inline void philox_block(SimdPath path, std::uint32_t c0, std::uint32_t count, s
   philox_block_scalar(c0, count, c1, c2, c3, k0, k1, out);
 }
 
-}  // namespace netrl::kernels::host
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::host
 
-namespace netrl::kernels::host {
+NETRL_NAMESPACE_BEGIN namespace kernels::host {
 
 /// thr[k] = sigmoid_threshold(z[k]) for k < count.
 inline void threshold_block(SimdPath path, const double* z, std::uint32_t* thr, std::uint64_t count) {
@@ -285,4 +286,4 @@ inline void threshold_block(SimdPath path, const double* z, std::uint32_t* thr, 
   threshold_block_scalar(z, thr, count);
 }
 
-}  // namespace netrl::kernels::host
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::host

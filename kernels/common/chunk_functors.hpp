@@ -1,0 +1,257 @@
+#pragma once
+// The chunk functors of the exact engine: the relative steps of value iteration, policy evaluation
+// and the stationary distribution with their per-problem statistics, weighted sums, element-wise
+// fills and copies, and the input step on the host. Each work item is a chunk of contiguous states
+// (Chunking) or, for the input step, a chunk of network states of one (problem, x) slice.
+#include <cstdint>
+
+#include "config.hpp"
+#include "layout.hpp"
+#include "math.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
+
+// ---------------------------------------------------------------------------------------------
+// Reductions. A reduction functor has a value_type with identity() and combine(); the launcher
+// combines the values of one problem's items (items are problem-major).
+
+struct SpanValue {
+  double lo, hi, max_abs;
+  std::uint64_t nonfinite;
+  NETRL_KERNEL_INLINE static SpanValue identity() {
+    SpanValue v;
+    v.lo = math::infinity<double>();
+    v.hi = -math::infinity<double>();
+    v.max_abs = 0.0;
+    v.nonfinite = 0;
+    return v;
+  }
+  NETRL_KERNEL_INLINE void combine(const SpanValue& o) {
+    lo = o.lo < lo ? o.lo : lo;
+    hi = o.hi > hi ? o.hi : hi;
+    max_abs = o.max_abs > max_abs ? o.max_abs : max_abs;
+    nonfinite += o.nonfinite;
+  }
+};
+
+/// The relative step of value iteration (or of policy evaluation): with t = T h,
+/// statistics of t - h, and h_next = theta (t - t(0)) + (1 - theta) h written to the other buffer
+/// of h (h(0) = 0 always). theta < 1 (a periodic input) is the aperiodicity transform: the same
+/// fixed point, and the span of the damped operator's step is theta span(t - h).
+template <class Real>
+struct RelativeStep {
+  using value_type = SpanValue;
+  const Real* t = nullptr;
+  Buf<Real> h;
+  const Real* theta = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const Real ref = t[static_cast<index_t>(q) * chunks.states];
+    const Real th = theta[q], keep = Real(1) - theta[q];
+    const index_t base = k * chunks.chunk;
+    const Real* NETRL_RESTRICT tt = t + base;
+    const Real* NETRL_RESTRICT hc = h.at(q) + base;
+    Real* NETRL_RESTRICT hn = h.other(q) + base;
+    Real lo = math::infinity<Real>();
+    Real hi = -math::infinity<Real>();
+    Real amax = Real(0);
+    std::uint64_t bad = 0;
+#if !defined(__CUDACC__) && defined(_OPENMP)
+#pragma omp simd reduction(min : lo) reduction(max : hi, amax) reduction(+ : bad)
+#endif
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      const Real d = tt[j] - hc[j];
+      lo = d < lo ? d : lo;
+      hi = d > hi ? d : hi;
+      const Real a = math::abs_value(tt[j]);
+      amax = a > amax ? a : amax;
+      bad += (d - d != Real(0)) ? 1u : 0u;  // NaN or infinite
+      hn[j] = th * (tt[j] - ref) + keep * hc[j];
+    }
+    v.lo = static_cast<double>(lo);
+    v.hi = static_cast<double>(hi);
+    v.max_abs = static_cast<double>(amax);
+    v.nonfinite = bad;
+    return v;
+  }
+};
+
+struct MuValue {
+  double change, mass;
+  std::uint64_t nonfinite;
+  NETRL_KERNEL_INLINE static MuValue identity() {
+    MuValue v;
+    v.change = v.mass = 0.0;
+    v.nonfinite = 0;
+    return v;
+  }
+  NETRL_KERNEL_INLINE void combine(const MuValue& o) {
+    change += o.change;
+    mass += o.mass;
+    nonfinite += o.nonfinite;
+  }
+};
+
+/// mu_next = scale (theta y + (1 - theta) mu), y = mu P (after the input step); statistics of
+/// the change. `y` may alias the next buffer of mu (element-wise, read before written).
+template <class Real>
+struct StationaryStep {
+  using value_type = MuValue;
+  const Real* y = nullptr;
+  Buf<Real> mu;
+  const Real* theta = nullptr;  // [B]
+  const Real* scale = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const index_t base = k * chunks.chunk;
+    const Real* yy = y + base;
+    const Real* mc = mu.at(q) + base;
+    Real* mn = mu.other(q) + base;
+    const Real th = theta[q], keep = Real(1) - theta[q], sc = scale[q];
+    double change = 0.0, mass = 0.0;
+    std::uint64_t bad = 0;
+#if !defined(__CUDACC__) && defined(_OPENMP)
+#pragma omp simd reduction(+ : change, mass, bad)
+#endif
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      const Real next = sc * (th * yy[j] + keep * mc[j]);
+      change += static_cast<double>(math::abs_value(next - mc[j]));
+      mass += static_cast<double>(next);
+      bad += (next - next != Real(0)) ? 1u : 0u;
+      mn[j] = next;
+    }
+    v.change = change;
+    v.mass = mass;
+    v.nonfinite = bad;
+    return v;
+  }
+};
+
+struct DotValue {
+  double dot, mass;
+  NETRL_KERNEL_INLINE static DotValue identity() {
+    DotValue v;
+    v.dot = v.mass = 0.0;
+    return v;
+  }
+  NETRL_KERNEL_INLINE void combine(const DotValue& o) {
+    dot += o.dot;
+    mass += o.mass;
+  }
+};
+
+/// sum_s mu(s) x(s) and sum_s mu(s) per problem.
+template <class Real>
+struct WeightedSum {
+  using value_type = DotValue;
+  Buf<Real> mu;
+  const Real* x = nullptr;
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type v = value_type::identity();
+    const int q = chunks.problem(k);
+    if (!active[q]) return v;
+    const index_t base = k * chunks.chunk;
+    const Real* m = mu.at(q) + base;
+    const Real* xx = x + base;
+    double dot = 0.0, mass = 0.0;
+    NETRL_SIMD_SUM2(dot, mass)
+    for (index_t j = 0; j < chunks.chunk; ++j) {
+      dot += static_cast<double>(m[j]) * static_cast<double>(xx[j]);
+      mass += static_cast<double>(m[j]);
+    }
+    v.dot = dot;
+    v.mass = mass;
+    return v;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise helpers.
+
+/// dst.at(q) = value over the chunk (where `which`).
+template <class Real>
+struct FillChunks {
+  Buf<Real> dst;
+  const Real* value = nullptr;  // [B]
+  Chunking chunks;
+  const std::uint8_t* which = nullptr;
+  NETRL_HD void operator()(index_t k) const {
+    const int q = chunks.problem(k);
+    if (!which[q]) return;
+    Real* d = dst.at(q) + k * chunks.chunk;
+    const Real v = value[q];
+    NETRL_SIMD
+    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = v;
+  }
+};
+
+/// dst.at(q) = src.at(q) over the chunk (where `which`).
+template <class Real>
+struct CopyChunks {
+  Buf<Real> dst;
+  Buf<Real> src;
+  Chunking chunks;
+  const std::uint8_t* which = nullptr;
+  NETRL_HD void operator()(index_t k) const {
+    const int q = chunks.problem(k);
+    if (!which[q]) return;
+    Real* NETRL_RESTRICT d = dst.at(q) + k * chunks.chunk;
+    const Real* NETRL_RESTRICT s = src.at(q) + k * chunks.chunk;
+    NETRL_SIMD
+    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = s[j];
+  }
+};
+
+/// Input step on the host: out(b, x) = sum_y M(x, y) in(b, y) with M(x, y) = T(y|x) (forward:
+/// W = V T^T, the input-averaged next values) or M(x, y) = T(x|y) (adjoint: mu' = Y T).
+/// Item k covers one chunk of network states of one (problem, x) slice. (CUDA uses cuBLAS.)
+template <class Real>
+struct MixInputs {
+  Buf<Real> in;
+  Real* out = nullptr;
+  const Real* transition = nullptr;  // [B * m * m], row-major T[x * m + x'] = T(x'|x)
+  SweepShape shape;
+  index_t chunk = 1;  // divides 2^nf
+  bool adjoint = false;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD void operator()(index_t k) const {
+    const index_t per_slice = shape.nb / chunk;
+    const index_t slice = k / per_slice;
+    const index_t c0 = (k % per_slice) * chunk;
+    const int m = shape.m;
+    const int q = static_cast<int>(slice / static_cast<index_t>(m));
+    if (!active[q]) return;
+    const int x = static_cast<int>(slice % static_cast<index_t>(m));
+    const Real* tq = transition + static_cast<index_t>(q) * static_cast<index_t>(m) * static_cast<index_t>(m);
+    const Real* src = in.at(q) + static_cast<index_t>(q) * shape.states + c0;
+    Real* NETRL_RESTRICT dst = out + slice * shape.nb + c0;
+    for (int y = 0; y < m; ++y) {
+      const Real c = adjoint ? tq[y * m + x] : tq[x * m + y];
+      const Real* NETRL_RESTRICT s = src + static_cast<index_t>(y) * shape.nb;
+      if (y == 0) {
+        NETRL_SIMD
+        for (index_t j = 0; j < chunk; ++j) dst[j] = c * s[j];
+      } else {
+        NETRL_SIMD
+        for (index_t j = 0; j < chunk; ++j) dst[j] += c * s[j];
+      }
+    }
+  }
+};
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::NETRL_KERNELS_NS

@@ -1,0 +1,337 @@
+#pragma once
+// The pair functors of the exact engine (MODEL.md sec. 2): the pair operations of the sweeps,
+// the sweep over one tile, and the per-neuron reduction over pairs.
+//
+// Pair sweeps. Every term of the soft Bellman operator, of the policy evaluation and of the
+// adjoint (stationary) update belongs to one pair of states (c, c | 2^i) with bit i of c clear,
+// and is computed once for the pair. A sweep is a sequence of passes; pass (a, g, L) handles the
+// neurons [a, a + g) in tiles of 2^(L + g) states: the tile spans the vector bits [0, L) and the
+// bits [a, a + g) of the network state, the other bits are fixed by the tile index. One work item
+// owns a whole tile, so no two work items write the same state within a pass and nothing races.
+// When a == L the tile is one contiguous block of 2^(a + g) states (the first pass has a = L = 0,
+// and it initialises the output); otherwise the pairs are contiguous runs of 2^L states. The host
+// plan uses few passes with large tiles (cache blocking, vectorised runs); the CUDA plan uses one
+// pass per neuron with tiles of one pair (g = 1, L = 0), i.e. one thread per pair.
+#include <cstdint>
+
+#include "config.hpp"
+#include "layout.hpp"
+#include "math.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
+
+// ---------------------------------------------------------------------------------------------
+// Pair operations. Each provides Ctx context(q), neuron(ctx, q, i), init(ctx, base, len) and
+// pair(ctx, o0, o1) for the pair (o0, o1 = o0 + 2^i) of joint indices.
+
+/// Soft Bellman operator (eq. 36): out = r + lambda sum_i log[p_i e^{w1/(nf lambda)} +
+/// (1 - p_i) e^{w0/(nf lambda)}], with w the input-averaged next values.
+template <class Real>
+struct BellmanOp {
+  Buf<Real> w;
+  Real* out = nullptr;
+  const Real* reward = nullptr;
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* w;
+    Real* out;
+    Real lambda, inv_temp, lp1, lp0;
+  };
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.w = w.at(q);
+    c.out = out;
+    c.lambda = params.lambda[q];
+    c.inv_temp = params.inv_temp[q];
+    c.lp1 = c.lp0 = Real(0);
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+    c.lp1 = params.log_p1[k];
+    c.lp0 = params.log_p0[k];
+  }
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.out + base;
+    const Real* NETRL_RESTRICT r = reward + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) o[j] = r[j];
+  }
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real a1 = c.w[o1] * c.inv_temp + c.lp1;
+    const Real a0 = c.w[o0] * c.inv_temp + c.lp0;
+    const Real t = c.lambda * math::lse2(a1, a0);
+    c.out[o0] += t;
+    c.out[o1] += t;
+  }
+};
+
+/// The terms of a fixed-policy operator (FixedPolicyOp): the reward r, the coding cost
+/// -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with wv
+/// the input-averaged operand, this last term alone is the chain's forward matvec P v).
+enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
+
+/// A sum of the terms of the fixed policy rho (from the policy source wh, the input-averaged
+/// values that define it): kRewardTerm | kCostTerm | kNextTerm is policy evaluation (MODEL.md
+/// sec. 2) out = r - lambda c_rho + (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0]; kNextTerm alone is
+/// y = P v; kRewardTerm | kCostTerm is the one-step reward g = r - lambda c_rho. Without the cost
+/// term rho is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact
+/// transposes of each other.
+template <class Real, int kTerms>
+struct FixedPolicyOp {
+  Buf<Real> wh;
+  Buf<Real> wv;                  // read with kNextTerm only
+  Real* out = nullptr;
+  const Real* reward = nullptr;  // read with kRewardTerm only
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* wh;
+    const Real* wv;
+    Real* out;
+    Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
+  };
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.wh = wh.at(q);
+    c.wv = wv.at(q);
+    c.out = out;
+    c.lambda = params.lambda[q];
+    c.inv_temp = params.inv_temp[q];
+    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
+    c.lp1 = c.lp0 = c.logit = Real(0);
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+    c.lp1 = params.log_p1[k];
+    c.lp0 = params.log_p0[k];
+    c.logit = params.logit[k];
+  }
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.out + base;
+    if constexpr ((kTerms & kRewardTerm) != 0) {
+      const Real* NETRL_RESTRICT r = reward + base;
+      NETRL_SIMD
+      for (index_t j = 0; j < len; ++j) o[j] = r[j];
+    } else {
+      NETRL_SIMD
+      for (index_t j = 0; j < len; ++j) o[j] = Real(0);
+    }
+  }
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    Real rho, t;
+    if constexpr ((kTerms & kCostTerm) != 0) {
+      const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
+      rho = pol.rho;
+      t = -c.lambda * pol.kl;
+    } else {
+      rho = math::sigmoid(z);
+      t = Real(0);
+    }
+    if constexpr ((kTerms & kNextTerm) != 0) t += c.inv_nf * (rho * c.wv[o1] + (Real(1) - rho) * c.wv[o0]);
+    c.out[o0] += t;
+    c.out[o1] += t;
+  }
+};
+
+/// Policy evaluation: T_rho v = r - lambda c_rho + P v.
+template <class Real>
+using PolicyEvalOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm | kNextTerm>;
+
+/// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
+/// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).
+template <class Real>
+struct AdjointOp {
+  Buf<Real> wh;
+  Buf<Real> mu;
+  Real* y = nullptr;
+  ProblemParams<Real> params;
+
+  struct Ctx {
+    const Real* wh;
+    const Real* mu;
+    Real* y;
+    Real inv_temp, inv_nf, logit;
+  };
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    c.wh = wh.at(q);
+    c.mu = mu.at(q);
+    c.y = y;
+    c.inv_temp = params.inv_temp[q];
+    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
+    c.logit = Real(0);
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    c.logit = params.logit[static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i)];
+  }
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.y + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) o[j] = Real(0);
+  }
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    const Real rho = math::sigmoid(z);
+    const Real s = (c.mu[o0] + c.mu[o1]) * c.inv_nf;
+    const Real up = rho * s;
+    c.y[o1] += up;
+    c.y[o0] += s - up;
+  }
+};
+
+/// Runs a pair operation over one tile of a pass (see the file comment).
+template <class Op>
+struct PairSweep {
+  Op op;
+  SweepShape shape;
+  TilePass pass;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD void operator()(index_t k) const {
+    const TileCoord tc = tile_coord(shape, pass, k);
+    if (!active[tc.problem]) return;
+    typename Op::Ctx ctx = op.context(tc.problem);
+    const index_t tile = index_t{1} << (pass.g + pass.L);
+    if (pass.first) op.init(ctx, tc.base, tile);
+    for (int u = 0; u < pass.g; ++u) {
+      const int i = pass.a + u;
+      op.neuron(ctx, tc.problem, i);
+      const index_t stride = index_t{1} << i;
+      if (pass.a == pass.L) {
+        // Contiguous tile: pairs at stride 2^i. Short strides get loops over groups of
+        // 2 * stride states with the stride a compile-time constant (vectorised across groups).
+        switch (i) {
+          case 0: run_fixed<1>(ctx, tc.base, tile); break;
+          case 1: run_fixed<2>(ctx, tc.base, tile); break;
+          case 2: run_fixed<4>(ctx, tc.base, tile); break;
+          case 3: run_fixed<8>(ctx, tc.base, tile); break;
+          default:
+            for (index_t j0 = 0; j0 < tile; j0 += 2 * stride) run(ctx, tc.base + j0, tc.base + j0 + stride, stride);
+        }
+      } else {
+        const index_t len = index_t{1} << pass.L;
+        const index_t groups = index_t{1} << pass.g;
+        for (index_t jg = 0; jg < groups; ++jg) {
+          if ((jg >> u) & 1u) continue;
+          const index_t o0 = tc.base + (jg << pass.a);
+          run(ctx, o0, o0 + stride, len);
+        }
+      }
+    }
+  }
+
+  NETRL_KERNEL_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t len) const {
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) op.pair(ctx, o0 + j, o1 + j);
+  }
+
+  /// All pairs (g + j, g + j + S), j < S, of the groups g = base + 2 S q covering `len` states.
+  template <int S>
+  NETRL_KERNEL_INLINE void run_fixed(const typename Op::Ctx& ctx, index_t base, index_t len) const {
+    const index_t groups = len / (2 * S);
+    NETRL_SIMD
+    for (index_t q = 0; q < groups; ++q) {
+      for (int j = 0; j < S; ++j) {
+        const index_t o0 = base + 2 * S * q + static_cast<index_t>(j);
+        op.pair(ctx, o0, o0 + S);
+      }
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reductions. A reduction functor has a value_type with identity() and combine(); the launcher
+// combines the values of one problem's items (items are problem-major).
+
+/// Per-neuron sums of one pass: spike[u] = sum over pairs of neuron a + u of (mu0 + mu1) rho,
+/// silent[u] the same with 1 - rho (accurate when the prior is close to 1), cost[u] with
+/// KL[Bern(rho) || Bern(p)].
+template <int kSlots>
+struct NeuronSums {
+  double spike[kSlots];
+  double silent[kSlots];
+  double cost[kSlots];
+  NETRL_KERNEL_INLINE static NeuronSums identity() {
+    NeuronSums s;
+    for (int u = 0; u < kSlots; ++u) s.spike[u] = s.silent[u] = s.cost[u] = 0.0;
+    return s;
+  }
+  NETRL_KERNEL_INLINE void combine(const NeuronSums& o) {
+    for (int u = 0; u < kSlots; ++u) {
+      spike[u] += o.spike[u];
+      silent[u] += o.silent[u];
+      cost[u] += o.cost[u];
+    }
+  }
+};
+
+/// Stationary averages of the policy per tile: for neuron i, sum_s mu(s) rho_i(s) and
+/// sum_s mu(s) KL_i(s), both pair-local (rho_i and KL_i are the same for both states of a pair).
+template <class Real, int kSlots>
+struct PairStats {
+  using value_type = NeuronSums<kSlots>;
+  Buf<Real> wh;
+  Buf<Real> mu;
+  ProblemParams<Real> params;
+  SweepShape shape;
+  TilePass pass;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD value_type operator()(index_t k) const {
+    value_type out = value_type::identity();
+    const TileCoord tc = tile_coord(shape, pass, k);
+    if (!active[tc.problem]) return out;
+    const Real* w = wh.at(tc.problem);
+    const Real* m = mu.at(tc.problem);
+    const Real inv_temp = params.inv_temp[tc.problem];
+    const index_t tile = index_t{1} << (pass.g + pass.L);
+    for (int u = 0; u < pass.g && u < kSlots; ++u) {
+      const int i = pass.a + u;
+      const index_t pk = static_cast<index_t>(tc.problem) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
+      const Real logit = params.logit[pk], lp1 = params.log_p1[pk], lp0 = params.log_p0[pk];
+      const index_t stride = index_t{1} << i;
+      double sums[3] = {0.0, 0.0, 0.0};  // spike, silent, cost
+      if (pass.a == pass.L) {
+        for (index_t j0 = 0; j0 < tile; j0 += 2 * stride)
+          run(w, m, inv_temp, logit, lp1, lp0, tc.base + j0, tc.base + j0 + stride, stride, sums);
+      } else {
+        const index_t len = index_t{1} << pass.L;
+        const index_t groups = index_t{1} << pass.g;
+        for (index_t jg = 0; jg < groups; ++jg) {
+          if ((jg >> u) & 1u) continue;
+          const index_t o0 = tc.base + (jg << pass.a);
+          run(w, m, inv_temp, logit, lp1, lp0, o0, o0 + stride, len, sums);
+        }
+      }
+      out.spike[u] = sums[0];
+      out.silent[u] = sums[1];
+      out.cost[u] = sums[2];
+    }
+    return out;
+  }
+
+  NETRL_KERNEL_INLINE static void run(const Real* w, const Real* m, Real inv_temp, Real logit, Real lp1,
+                                  Real lp0, index_t o0, index_t o1, index_t len, double* sums) {
+    double sp = 0.0, si = 0.0, co = 0.0;
+    NETRL_SIMD_SUM3(sp, si, co)
+    for (index_t j = 0; j < len; ++j) {
+      const Real z = (w[o1 + j] - w[o0 + j]) * inv_temp + logit;
+      const math::PairPolicy<Real> pol = math::pair_policy(z, lp1, lp0);
+      const double s = static_cast<double>(m[o0 + j]) + static_cast<double>(m[o1 + j]);
+      sp += s * static_cast<double>(pol.rho);
+      si += s * static_cast<double>(pol.not_rho);
+      co += s * static_cast<double>(pol.kl);
+    }
+    sums[0] += sp;
+    sums[1] += si;
+    sums[2] += co;
+  }
+};
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::NETRL_KERNELS_NS

@@ -1,0 +1,123 @@
+#pragma once
+// The boundary between netrl_kernels and the CUDA module libnetrl_cuda.so (plain C++, no CUDA
+// headers). The module is the only binary that links the CUDA libraries; netrl_kernels loads it
+// with dlopen on the first call of a netrl::kernels::cuda function (kernels/host/cuda_loader.cpp)
+// and resolves one extern "C" symbol, kEntryPoint, which returns the module's Table: plain function
+// pointers, with the ABI version, the table's size and the project version to refuse a module of
+// another build.
+//
+// No exception crosses the boundary: every function of the table catches everything inside the
+// module and reports it in a CallStatus, which the loader turns back into the netrl error of the
+// same type (BackendError, InvalidInput, NumericalError, IoError). A CUDA engine is a handle in
+// the module driven through EngineCalls (one function per ExactEngine method); the loader wraps
+// it in an ExactEngine of its own.
+//
+// Both sides are built by the same compiler in the same build (the version check refuses anything
+// else), so standard-library types (std::string, std::vector) may appear in the signatures.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/sampler.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
+
+/// Bumped whenever Table, EngineCalls or a signature in them changes.
+constexpr std::uint32_t kAbiVersion = 1;
+/// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
+constexpr const char* kEntryPoint = "netrl_cuda_module_table";
+
+enum class ErrorKind : int { none = 0, backend, invalid_input, numerical, io, other };
+
+/// The outcome of a call: kind none, or the error the module caught.
+struct CallStatus {
+  ErrorKind kind = ErrorKind::none;
+  std::string field;    // InvalidInput::field()
+  std::string message;  // what() (for InvalidInput: what() without the "field: " prefix)
+};
+
+/// The function type that forwards ExactEngine method M to a module engine handle.
+template <class M>
+struct CallOf;
+template <class Real, class... A>
+struct CallOf<void (ExactEngine<Real>::*)(A...)> {
+  using type = void (*)(void* engine, CallStatus* status, A... args);
+};
+template <class Real, class... A>
+struct CallOf<void (ExactEngine<Real>::*)(A...) const> {
+  using type = void (*)(void* engine, CallStatus* status, A... args);
+};
+template <auto M>
+using Call = typename CallOf<decltype(M)>::type;
+
+/// A module engine's methods (see ExactEngine for what each does).
+template <class Real>
+struct EngineCalls {
+  using E = ExactEngine<Real>;
+  void (*destroy)(void* engine);  // never fails
+  void (*description)(void* engine, CallStatus* status, std::string* out);
+  Call<&E::set_rewards> set_rewards;
+  Call<&E::set_inputs> set_inputs;
+  Call<&E::set_lambdas> set_lambdas;
+  Call<&E::set_priors> set_priors;
+  Call<&E::reset_values> reset_values;
+  Call<&E::value_step> value_step;
+  Call<&E::bellman> bellman;
+  Call<&E::accept_values> accept_values;
+  Call<&E::reset_stationary> reset_stationary;
+  Call<&E::prepare_policy> prepare_policy;
+  Call<&E::stationary_step> stationary_step;
+  Call<&E::accept_stationary> accept_stationary;
+  Call<&E::pair_totals> pair_totals;
+  Call<&E::start_evaluation> start_evaluation;
+  Call<&E::evaluation_step> evaluation_step;
+  Call<&E::accept_evaluation> accept_evaluation;
+  Call<&E::apply_chain> apply_chain;
+  Call<&E::policy_reward> policy_reward;
+  Call<&E::set_values> set_values;
+  Call<&E::set_stationary> set_stationary;
+  Call<&E::download_values> download_values;
+  Call<&E::download_evaluation> download_evaluation;
+  Call<&E::download_stationary> download_stationary;
+};
+
+struct Table {
+  // abi, size and version stay the first members in every version: the loader reads them before
+  // it trusts anything else.
+  std::uint32_t abi = 0;   // kAbiVersion of the module's build
+  std::uint32_t size = 0;  // sizeof(Table) of the module's build
+  const char* version = nullptr;  // the project version of the module's build
+
+  bool (*device_available)(std::string* reason);  // never fails
+  std::uint64_t (*available_memory)(CallStatus* status);
+  /// A new engine handle (destroyed with EngineCalls::destroy), or null with the status set.
+  void* (*make_engine_float)(CallStatus* status, const EngineShape& shape);
+  void* (*make_engine_double)(CallStatus* status, const EngineShape& shape);
+  EngineCalls<float> engine_float;
+  EngineCalls<double> engine_double;
+
+  void (*lu_solve_batched)(CallStatus* status, const std::vector<double>& A, int N, int batch,
+                           std::vector<double>* rhs_n, std::vector<double>* rhs_t, std::vector<int>* info);
+  void (*run_sampler)(CallStatus* status, const SampleRequest& request, const SampleOutput& output);
+
+  // Benchmark floors (netrl/kernels/probes.hpp).
+  double (*lse2_rate)(CallStatus* status, bool single_precision);
+  double (*copy_bandwidth)(CallStatus* status);
+  double (*dgemm_rate)(CallStatus* status, int N);
+  /// Device milliseconds of work(context) (after one warm-up call); work returns false on failure.
+  double (*time_ms)(CallStatus* status, bool (*work)(void* context), void* context);
+};
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::module
+
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
+/// Inside the module (kernels/cuda/probes.cu): time_ms of the Table.
+double time_events_ms(bool (*work)(void* context), void* context);
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda
+
+extern "C" {
+/// The module's entry point (kEntryPoint).
+const netrl::kernels::cuda::module::Table* netrl_cuda_module_table();
+}

@@ -1,0 +1,164 @@
+#pragma once
+// The CUDA chain sampler's kernels: one thread per chain, running the step functors of
+// kernels/common/sampler_{step,blocked}.hpp (the host runs the same functors), and the recorder of
+// the counts and rasters. Included by sampler.cu only, which is built with -fmad=false so that
+// every threshold is computed exactly as on the host.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "../common/sampler_blocked.hpp"
+#include "../common/sampler_step.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda::sampling {
+
+using ull = unsigned long long;
+
+__device__ __forceinline__ void add_one(std::uint64_t* counter) {
+  atomicAdd(reinterpret_cast<ull*>(counter), 1ull);
+}
+
+/// Device pointers of the counts and of the raster of one batch.
+struct Recorder {
+  std::uint64_t burn_in = 0, thin = 1;
+  int n = 0;
+  std::uint32_t m = 1;
+  std::uint64_t* histogram = nullptr;
+  std::uint64_t* transitions = nullptr;
+  std::uint64_t* spike_count = nullptr;
+  std::uint64_t* active = nullptr;    // word kernels without histogram
+  std::uint64_t* coactive = nullptr;  // word kernels without histogram, with correlations
+  const std::int32_t* raster_slot = nullptr;  // per chain of the batch, -1 if none
+  std::uint8_t* raster = nullptr;             // [slot][sample][n]
+  std::uint32_t* raster_inputs = nullptr;     // [slot][sample]
+  std::uint64_t samples = 0;
+  std::uint64_t* flips = nullptr;  // one counter
+
+  __device__ bool recorded(std::uint64_t t) const { return t >= burn_in && (t - burn_in) % thin == 0; }
+
+  /// A recorded word state (b, x) and its successor b'.
+  __device__ void word(std::uint64_t k, std::uint64_t t, std::uint64_t b, std::uint32_t x, std::uint64_t next_b) const {
+    const std::uint64_t s = (static_cast<std::uint64_t>(x) << n) | b;
+    if (histogram) {
+      add_one(histogram + s);
+      if (transitions) {
+        const std::uint64_t diff = b ^ next_b;
+        add_one(transitions + s * static_cast<std::uint64_t>(n + 1) + static_cast<std::uint64_t>(diff ? lowest_bit(diff) : n));
+      }
+    } else {
+      add_one(spike_count + static_cast<std::uint64_t>(popcount64(b)) * m + x);
+      for (std::uint64_t r = b; r; r &= r - 1) {
+        const int i = lowest_bit(r);
+        add_one(active + i);
+        if (coactive)
+          for (std::uint64_t q = r; q; q &= q - 1) add_one(coactive + static_cast<std::uint64_t>(i) * n + lowest_bit(q));
+      }
+    }
+    if (raster_slot[k] >= 0) {
+      const std::uint64_t sample = (t - burn_in) / thin;
+      const std::uint64_t base = static_cast<std::uint64_t>(raster_slot[k]) * samples + sample;
+      for (int i = 0; i < n; ++i) raster[base * n + i] = static_cast<std::uint8_t>((b >> i) & 1u);
+      raster_inputs[base] = x;
+    }
+  }
+
+  /// A recorded Ising state without histogram: spike count and raster (pairs go through cuBLAS).
+  __device__ void ising(std::uint64_t k, std::uint64_t t, const IsingScalars& s, const std::uint8_t* sigma,
+                        std::uint64_t stride) const {
+    add_one(spike_count + static_cast<std::uint64_t>(s.spikes) * m + s.x);
+    if (raster_slot[k] >= 0) {
+      const std::uint64_t sample = (t - burn_in) / thin;
+      const std::uint64_t base = static_cast<std::uint64_t>(raster_slot[k]) * samples + sample;
+      for (int i = 0; i < n; ++i) raster[base * n + i] = sigma[i * stride];
+      raster_inputs[base] = s.x;
+    }
+  }
+};
+
+template <class Policy>
+__global__ void word_init(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k < count) state[k] = step.initial(first + k);
+}
+
+template <class Policy>
+__global__ void word_run(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first, std::uint64_t count,
+                         std::uint64_t t0, std::uint64_t t1, Recorder rec) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k >= count) return;
+  const std::uint64_t chain = first + k;
+  SmallChain s = state[k];
+  ull changed = 0;
+  for (std::uint64_t t = t0; t < t1; ++t) {
+    const SmallChain next = step(chain, t, s);
+    if (rec.recorded(t)) rec.word(k, t, s.b, s.x, next.b);
+    changed += next.b != s.b ? 1u : 0u;
+    s = next;
+  }
+  state[k] = s;
+  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+}
+
+__global__ void ising_init(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* spins,
+                           std::uint64_t first, std::uint64_t count, std::uint64_t stride) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k >= count) return;  // rows count .. stride - 1 of the batch are not used
+  scalars[k] = step.initial(first + k, sigma + k, stride);
+  for (int i = 0; i < step.k.n; ++i) spins[i * stride + k] = sigma[i * stride + k] ? 1.0 : -1.0;
+}
+
+__global__ void ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* field,
+                          std::uint64_t first, std::uint64_t count, std::uint64_t stride, std::uint64_t t0,
+                          std::uint64_t t1, Recorder rec) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k >= count) return;
+  const std::uint64_t chain = first + k;
+  IsingScalars s = scalars[k];
+  ull changed = 0;
+  for (std::uint64_t t = t0; t < t1; ++t) {
+    const bool record = rec.recorded(t);
+    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
+    const std::uint64_t b = s.b;
+    const std::uint32_t x = s.x;
+    changed += step(chain, t, s, sigma + k, field + k, stride) >= 0 ? 1u : 0u;
+    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+  }
+  scalars[k] = s;
+  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+}
+
+__global__ void ising_blocked_run(IsingBlockedStepper step, IsingScalars* scalars, std::uint8_t* sigma,
+                                  const double* stale_field, std::int32_t* flips, std::int32_t* flip_count,
+                                  double* delta, std::uint64_t first, std::uint64_t count, std::uint64_t stride,
+                                  std::uint64_t t0, std::uint64_t t1, Recorder rec) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k >= count) return;
+  const std::uint64_t chain = first + k;
+  IsingScalars s = scalars[k];
+  std::int32_t nflips = flip_count[k];
+  ull changed = 0;
+  for (std::uint64_t t = t0; t < t1; ++t) {
+    const bool record = rec.recorded(t);
+    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
+    const std::uint64_t b = s.b;
+    const std::uint32_t x = s.x;
+    changed += step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride) >= 0 ? 1u : 0u;
+    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+  }
+  scalars[k] = s;
+  flip_count[k] = nflips;
+  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+}
+
+/// The 0/1 state matrix (batch x n, column-major) of the current states, for the pair counts.
+__global__ void states_to_matrix(const std::uint8_t* sigma, double* S, std::uint64_t total) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (k < total) S[k] = sigma[k] ? 1.0 : 0.0;
+}
+
+/// Threads per block of the sampler's kernels.
+constexpr unsigned kThreads = 128;
+inline unsigned blocks_for(std::uint64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::sampling

@@ -1,0 +1,296 @@
+// The CUDA entry points of a CUDA build (NETRL_CUDA=ON): netrl::kernels::cuda forwards to the CUDA
+// module, libnetrl_cuda.so, which the first call loads with dlopen (kernels/cuda/module_abi.hpp).
+// Nothing here needs CUDA headers or libraries: a run that never asks for backend "cuda" never
+// loads the CUDA libraries.
+//
+// Where the module is looked for: $NETRL_CUDA_MODULE when set (that file only); else the build
+// tree's module (NETRL_CUDA_MODULE_BUILD_PATH), then the installed one
+// (NETRL_CUDA_MODULE_INSTALL_PATH); the first that loads and matches this build wins. When none
+// does, device_available() is false with the reasons and every other entry point throws
+// BackendError with them (available_memory() returns 0, as without a device).
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../cuda/module_abi.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/kernels/dense_lu.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
+#include "netrl/kernels/sampler.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
+namespace {
+
+using module::CallStatus;
+using module::ErrorKind;
+using module::Table;
+
+struct Loaded {
+  const Table* table = nullptr;
+  std::string error;  // why no module was loaded
+};
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+/// The table of the module at `path`, or null with `error` set. A module that loads stays loaded
+/// for the life of the process.
+const Table* open_module(const std::string& path, std::string* error) {
+  if (!file_exists(path)) {
+    *error = path + ": no such file";
+    return nullptr;
+  }
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* what = ::dlerror();
+    const std::string text = what != nullptr ? what : "dlopen failed";
+    *error = text.rfind(path, 0) == 0 ? text : path + ": " + text;
+    return nullptr;
+  }
+  void* symbol = ::dlsym(handle, module::kEntryPoint);
+  if (symbol == nullptr) {
+    *error = path + ": no symbol " + module::kEntryPoint + " (not a netrl CUDA module)";
+    ::dlclose(handle);
+    return nullptr;
+  }
+  const auto entry = reinterpret_cast<const Table* (*)()>(symbol);
+  const Table* table = entry();
+  const std::string version = table != nullptr && table->version != nullptr ? table->version : "?";
+  const bool matches =
+      table != nullptr && table->abi == module::kAbiVersion && table->size == sizeof(Table) && version == NETRL_VERSION;
+  if (!matches) {
+    *error = path + ": built for another netrl (module: version " + version + ", ABI " +
+             std::to_string(table != nullptr ? table->abi : 0) + "; this netrl: version " + NETRL_VERSION +
+             ", ABI " + std::to_string(module::kAbiVersion) + ")";
+    ::dlclose(handle);
+    return nullptr;
+  }
+  return table;
+}
+
+Loaded load() {
+  Loaded loaded;
+  std::vector<std::string> paths;
+  const char* env = std::getenv("NETRL_CUDA_MODULE");
+  if (env != nullptr && *env != '\0') {
+    paths = {env};
+  } else {
+    paths = {NETRL_CUDA_MODULE_BUILD_PATH, NETRL_CUDA_MODULE_INSTALL_PATH};
+  }
+  std::string errors;
+  for (const std::string& path : paths) {
+    std::string error;
+    loaded.table = open_module(path, &error);
+    if (loaded.table != nullptr) return loaded;
+    errors += (errors.empty() ? "" : "; ") + error;
+  }
+  loaded.error = "the CUDA module cannot be loaded (" + errors + ")";
+  return loaded;
+}
+
+const Loaded& loaded() {
+  static const Loaded module = load();
+  return module;
+}
+
+/// The module's table; throws BackendError("<what>: <why not>") when it cannot be loaded.
+const Table& table(const char* what) {
+  const Loaded& m = loaded();
+  if (m.table == nullptr) throw BackendError(std::string(what) + ": " + m.error);
+  return *m.table;
+}
+
+/// Rethrows the module's error as the netrl error of the same type.
+void rethrow(const CallStatus& status) {
+  switch (status.kind) {
+    case ErrorKind::none: return;
+    case ErrorKind::invalid_input: throw InvalidInput(status.field, status.message);
+    case ErrorKind::numerical: throw NumericalError(status.message);
+    case ErrorKind::io: throw IoError(status.message);
+    case ErrorKind::backend: throw BackendError(status.message);
+    case ErrorKind::other: break;
+  }
+  throw std::runtime_error(status.message);
+}
+
+/// Calls a table function that reports through a CallStatus, and rethrows its error.
+template <class F, class... A>
+auto checked(F f, A&&... args) {
+  CallStatus status;
+  if constexpr (std::is_void_v<decltype(f(&status, std::forward<A>(args)...))>) {
+    f(&status, std::forward<A>(args)...);
+    rethrow(status);
+  } else {
+    auto result = f(&status, std::forward<A>(args)...);
+    rethrow(status);
+    return result;
+  }
+}
+
+/// An engine of the module, driven through its EngineCalls.
+template <class Real>
+class ModuleEngine final : public ExactEngine<Real> {
+ public:
+  ModuleEngine(const module::EngineCalls<Real>& calls, void* handle, const EngineShape& shape)
+      : calls_(calls), handle_(handle), shape_(shape) {}
+  ModuleEngine(const ModuleEngine&) = delete;
+  ModuleEngine& operator=(const ModuleEngine&) = delete;
+  ~ModuleEngine() override { calls_.destroy(handle_); }
+
+  const EngineShape& shape() const override { return shape_; }
+  std::string description() const override {
+    std::string out;
+    call(calls_.description, &out);
+    return out;
+  }
+  void set_rewards(const std::vector<Real>& r) override { call(calls_.set_rewards, r); }
+  void set_inputs(const std::vector<double>& t, const std::vector<double>& theta) override {
+    call(calls_.set_inputs, t, theta);
+  }
+  void set_lambdas(const std::vector<double>& lambda) override { call(calls_.set_lambdas, lambda); }
+  void set_priors(const std::vector<double>& prior) override { call(calls_.set_priors, prior); }
+  void reset_values(const Mask& which) override { call(calls_.reset_values, which); }
+  void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    call(calls_.value_step, active, stats);
+  }
+  void bellman(const Mask& active) override { call(calls_.bellman, active); }
+  void accept_values(const Mask& advance) override { call(calls_.accept_values, advance); }
+  void reset_stationary(const Mask& which) override { call(calls_.reset_stationary, which); }
+  void prepare_policy(const Mask& active) override { call(calls_.prepare_policy, active); }
+  void stationary_step(const Mask& active, const std::vector<double>& scale, std::vector<MuStats>* stats) override {
+    call(calls_.stationary_step, active, scale, stats);
+  }
+  void accept_stationary(const Mask& advance) override { call(calls_.accept_stationary, advance); }
+  void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
+    call(calls_.pair_totals, active, totals);
+  }
+  void start_evaluation(const Mask& which) override { call(calls_.start_evaluation, which); }
+  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    call(calls_.evaluation_step, active, stats);
+  }
+  void accept_evaluation(const Mask& advance) override { call(calls_.accept_evaluation, advance); }
+  void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
+    call(calls_.apply_chain, active, adjoint, x, y);
+  }
+  void policy_reward(const Mask& active, double* g) override { call(calls_.policy_reward, active, g); }
+  void set_values(const Mask& which, const double* values) override { call(calls_.set_values, which, values); }
+  void set_stationary(const Mask& which, const double* values) override {
+    call(calls_.set_stationary, which, values);
+  }
+  void download_values(int problem, std::vector<double>* h) const override {
+    call(calls_.download_values, problem, h);
+  }
+  void download_evaluation(int problem, std::vector<double>* v) const override {
+    call(calls_.download_evaluation, problem, v);
+  }
+  void download_stationary(int problem, std::vector<double>* mu) const override {
+    call(calls_.download_stationary, problem, mu);
+  }
+
+ private:
+  template <class F, class... A>
+  void call(F f, A&&... args) const {
+    CallStatus status;
+    f(handle_, &status, std::forward<A>(args)...);
+    rethrow(status);
+  }
+
+  const module::EngineCalls<Real>& calls_;
+  void* handle_;
+  EngineShape shape_;
+};
+
+/// Context of a timed callable: the callable and the exception it threw, if any.
+struct TimedWork {
+  const std::function<void()>* work;
+  std::exception_ptr error;
+};
+
+bool run_timed_work(void* context) {
+  auto* timed = static_cast<TimedWork*>(context);
+  try {
+    (*timed->work)();
+    return true;
+  } catch (...) {
+    timed->error = std::current_exception();
+    return false;
+  }
+}
+
+}  // namespace
+
+bool device_available(std::string* reason) {
+  const Loaded& m = loaded();
+  if (m.table == nullptr) {
+    if (reason != nullptr) *reason = m.error;
+    return false;
+  }
+  return m.table->device_available(reason);
+}
+
+template <class Real>
+std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
+  const Table& t = table("cuda backend");
+  const module::EngineCalls<Real>* calls = nullptr;
+  void* handle = nullptr;
+  if constexpr (std::is_same_v<Real, float>) {
+    handle = checked(t.make_engine_float, shape);
+    calls = &t.engine_float;
+  } else {
+    handle = checked(t.make_engine_double, shape);
+    calls = &t.engine_double;
+  }
+  try {
+    return std::make_unique<ModuleEngine<Real>>(*calls, handle, shape);
+  } catch (...) {
+    calls->destroy(handle);
+    throw;
+  }
+}
+
+template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
+template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+
+std::uint64_t available_memory() {
+  const Loaded& m = loaded();
+  if (m.table == nullptr) return 0;
+  return checked(m.table->available_memory);
+}
+
+void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
+                      std::vector<double>* rhs_t, std::vector<int>* info) {
+  checked(table("cuda dense LU").lu_solve_batched, A, N, batch, rhs_n, rhs_t, info);
+}
+
+void run_sampler(const SampleRequest& request, const SampleOutput& output) {
+  checked(table("cuda sampler").run_sampler, request, output);
+}
+
+double lse2_rate(bool single_precision) { return checked(table("cuda backend").lse2_rate, single_precision); }
+double copy_bandwidth() { return checked(table("cuda backend").copy_bandwidth); }
+double dgemm_rate(int N) { return checked(table("cuda backend").dgemm_rate, N); }
+
+double time_engine_ms(const std::function<void()>& work) {
+  const Table& t = table("cuda backend");
+  TimedWork timed{&work, nullptr};
+  CallStatus status;
+  const double ms = t.time_ms(&status, &run_timed_work, &timed);
+  if (timed.error) std::rethrow_exception(timed.error);
+  rethrow(status);
+  return ms;
+}
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda
