@@ -64,6 +64,7 @@ struct BenchArgs {
   std::uint64_t chains = 16;
   int infer_max_n = 14;
   bool quiet = false;
+  bool extend = false;
 };
 int run_bench(const BenchArgs& args);
 

@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--infer-max-n", bench.infer_max_n, "infer the reward (r^2) for n up to this (default 14)")
       ->check(CLI::Range(0, 20));
   bench_cmd->add_flag("--quiet", bench.quiet, "no progress reports");
+  bench_cmd->add_flag("--extend", bench.extend,
+                      "accept other options than DIR was started with (adds their points to its sweeps)");
 
   try {
     app.parse(argc, argv);

@@ -14,7 +14,8 @@ namespace {
 
 /// Checks a point's configuration as its command reads it; for solves that the exact solver can
 /// batch, sets the batching key (n, m, clamps and solver options) and the states of one problem.
-void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64_t* states, std::string* describe) {
+void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64_t* states, std::string* describe,
+             char* host) {
   switch (spec.kind) {
     case Kind::solve: {
       const Problem p = parse_problem(point.config, spec.base_source);
@@ -27,6 +28,7 @@ void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64
       const Backend backend = o.backend == Backend::automatic ? Backend::host : o.backend;
       *describe = "n = " + std::to_string(net.n) + ", m = " + std::to_string(net.m()) + ", " + to_string(backend);
       if (backend != Backend::host && backend != Backend::cuda) return;
+      *host = backend == Backend::host ? 1 : 0;
       const json solver = {{"method", to_string(o.method)}, {"backend", to_string(backend)},
                            {"precision", to_string(o.precision)}, {"tol", o.tol},
                            {"prior_tol", o.prior_tol}, {"max_iterations", o.max_iterations},
@@ -55,11 +57,12 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
   state_.assign(N, State::pending);
   key_.assign(N, "");
   states_.assign(N, 0);
+  host_.assign(N, 0);
   describe_.assign(N, std::string(to_string(spec.kind)));
   for (std::size_t i = 0; i < N; ++i) {
     const Point& p = points[i];
     try {
-      inspect(spec, p, &key_[i], &states_[i], &describe_[i]);
+      inspect(spec, p, &key_[i], &states_[i], &describe_[i], &host_[i]);
     } catch (const InvalidInput& e) {
       throw InvalidInput(e.field(), e.message() + " (sweep point " + std::to_string(i) + ", id " + p.id + ", " +
                                         json(p.params).dump() + ")");
@@ -136,6 +139,17 @@ std::vector<Unit> Scheduler::take(std::size_t max_units, std::size_t workers, st
     }
   }
   return units;
+}
+
+bool Scheduler::runs_beside_others(const Unit& unit) const {
+  if (spec_.kind == Kind::count8_samples) return true;
+  if (spec_.kind != Kind::solve) return false;
+  std::uint64_t states = 0;
+  for (std::size_t i : unit.points) {
+    if (!host_[i]) return false;
+    states += states_[i];
+  }
+  return states <= kParallelStates;
 }
 
 void Scheduler::settle(const Outcome& outcome) {

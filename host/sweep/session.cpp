@@ -18,6 +18,15 @@ constexpr const char* kJournalHeader = "netrl-sweep-journal 1";
 /// table.csv is rewritten at most this often while a sweep runs (and always at its end).
 constexpr double kTableInterval = 10.0;
 
+/// A temporary file of a durable replace that a killed run left in DIR ("table.csv.tmp.<pid>").
+bool is_leftover(const std::string& name) {
+  for (const char* file : {"sweep.json", "journal", "table.csv", "summary.csv"}) {
+    const std::string prefix = std::string(file) + ".tmp.";
+    if (name.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
 bool is_point_id(const std::string& s) {
   return s.size() == 16 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -51,6 +60,8 @@ Session::Session(const Spec& spec, const Options& options, const std::vector<Poi
   if (out.empty()) throw InvalidInput("out", "a sweep needs an output directory");
   io::ensure_directory(out);
   lock_ = std::make_unique<io::DirectoryLock>(out);
+  for (const std::string& name : io::list_directory(out))
+    if (is_leftover(name)) io::remove_tree(out + "/" + name);
   const std::string sweep_path = out + "/sweep.json";
   std::error_code ec;
   if (io::is_directory(out) && std::filesystem::exists(sweep_path, ec)) {
@@ -99,15 +110,22 @@ Session::Session(const Spec& spec, const Options& options, const std::vector<Poi
 
 void Session::record(const Outcome& o) {
   const Point& p = points_[o.point];
+  std::string error = o.error;
   if (o.ok) {
-    rows_[p.index] = table_row(p, io::read_json_file(point_dir(options_.out, p) + "/result.json"));
+    try {
+      rows_[p.index] = table_row(p, io::read_json_file(point_dir(options_.out, p) + "/result.json"));
+    } catch (const Error& e) {
+      error = std::string("its outputs cannot be read back: ") + e.what();  // not journalled: retried
+    }
+  }
+  if (o.ok && error.empty()) {
     journal_->append(p.id);
     finished_[p.index] = 1;
     ++report_.done;
     if (!o.converged) ++report_.unconverged;
   } else {
     ++report_.failed;
-    report_.failures.push_back(p.id + " " + json(p.params).dump() + ": " + o.error);
+    report_.failures.push_back(p.id + " " + json(p.params).dump() + ": " + error);
   }
   progress_.done = report_.done;
   progress_.failed = report_.failed;

@@ -57,10 +57,15 @@ class Scheduler {
   void settle(const Outcome& outcome);
   /// No point pending or running.
   bool empty() const { return pending_ == 0 && running_ == 0; }
+  /// The unit may run beside others, one thread each: host solves of at most kParallelStates
+  /// states in all (the kernels run them on one thread anyway) and count8-samples points. Timed
+  /// points (sample, sampled-vs-exact) and everything else run alone on every thread.
+  bool runs_beside_others(const Unit& unit) const;
   std::size_t running() const { return running_; }
 
   /// Total states (m 2^nf) of one unit at most.
   static constexpr std::uint64_t kMaxBatchStates = std::uint64_t{1} << 22;
+  static constexpr std::uint64_t kParallelStates = std::uint64_t{1} << 16;
 
  private:
   enum class State : std::uint8_t { pending, running, finished, failed };
@@ -70,6 +75,7 @@ class Scheduler {
   /// Batching key ("" = alone) and states of each point.
   std::vector<std::string> key_;
   std::vector<std::uint64_t> states_;
+  std::vector<char> host_;  // a network solve on the host backend
   std::vector<std::string> describe_;
   std::size_t pending_ = 0, running_ = 0;
 };

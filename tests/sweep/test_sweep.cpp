@@ -259,6 +259,23 @@ TEST(DirectoryLock, SecondLockOnTheSameDirectoryFails) {
   fs::remove_all(dir);
 }
 
+TEST(SweepRun, StartsOverTheLeftoversOfARunKilledAtItsStart) {
+  // Killed while writing sweep.json: only the lock and the temporary file are there.
+  const fs::path out = test::fresh_dir("netrl_sweep_", "leftover", true);
+  std::ofstream(out / ".lock") << "";
+  std::ofstream(out / "sweep.json.tmp.4242") << "{\"comm";
+  std::ofstream(out / "table.csv.tmp.4242") << "id,";
+  const json file = {{"command", "solve"}, {"base", count8_config()}, {"axes", {{{"key", "lambda"}, {"values", {0.1}}}}}};
+  sweep::Options opt;
+  opt.out = out.string();
+  const sweep::Report r = sweep::run(spec_of(file), opt);
+  EXPECT_EQ(r.done, 1u);
+  EXPECT_FALSE(fs::exists(out / "sweep.json.tmp.4242"));
+  EXPECT_FALSE(fs::exists(out / "table.csv.tmp.4242"));
+  EXPECT_EQ(io::read_json_file((out / "sweep.json").string()), spec_of(file).canonical);
+  fs::remove_all(out);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Warm starts and progress of the exact solver.
 

@@ -334,10 +334,11 @@ std::vector<pid_t> ranks_of(pid_t mpirun, int rank) {
 TEST(SweepMpi, AWorkerKilledMidPointLeavesThePointForResume) {
   NETRL_REQUIRE_MPI();
   const fs::path dir = test::fresh_dir("netrl_sweep_", "mpikill", true);
-  // Points of about 0.1 s each, one per unit, so that the workers are always inside one.
+  // Points of 0.1 s or more each (one thread), one per unit, so that the workers are always
+  // inside one.
   json base = sweep::preset("count8-grid")["base"];
-  base["n"] = 11;
-  base["reward"]["targets"] = {3, 8};
+  base["n"] = 12;
+  base["reward"]["targets"] = {3, 9};
   const json s = {{"command", "solve"}, {"base", base}, {"batch", 1},
                   {"axes", {{{"key", "lambda"}, {"linspace", {0.1, 0.3, 12}}}}}};
   const fs::path file = write_json(dir / "s.json", s);
@@ -357,7 +358,7 @@ TEST(SweepMpi, AWorkerKilledMidPointLeavesThePointForResume) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!fs::exists(out / "journal")) continue;
     const std::size_t done = journal_ids(out).size();
-    if (done >= 2 && done <= 8) {
+    if (done >= 1 && done <= 9) {
       for (pid_t p : ranks_of(mpirun, 1)) {
         ::kill(p, SIGKILL);
         killed = true;
