@@ -6,6 +6,8 @@ The sweep is the count8-grid preset (count8 over 10 lambdas x 3 input flip proba
 own time: the sum of `elapsed_seconds` over the separate solves' result.json, and for the sweep the
 longest unit's elapsed time (one batch, or units side by side on the threads); each run reports the
 fraction of its wall time that is solving, and the sweep's speed-up over the separate processes.
+It also checks that the sweep's table equals the separate solves to 1e-12 (gain, mean reward, mean
+coding cost) and fails otherwise.
 
     python3 bench/sweep_vs_solves.py --netrl build/host/netrl [--repeats 3] [--lambdas 10 --flips 3]
 """
@@ -61,17 +63,18 @@ def main():
                 configs.append(p)
         points = len(configs)
         best_sweep, best_separate, solve_sweep, solve_separate = float("inf"), float("inf"), 0.0, 0.0
+        max_diff = 0.0
         for r in range(args.repeats):
             out = os.path.join(work, "sweep%d" % r)
             t = run([args.netrl, "sweep", path, "--quiet", "--out", out])
+            with open(os.path.join(out, "table.csv"), newline="") as f:
+                rows = list(csv.DictReader(f))
+            if len(rows) != points:
+                raise SystemExit("sweep table has %d rows, expected %d" % (len(rows), points))
             if t < best_sweep:
                 best_sweep = t
                 # Every point reports its unit's elapsed time (one batch, or units side by side on
                 # the threads): the longest unit is the solving's share of the wall time.
-                with open(os.path.join(out, "table.csv"), newline="") as f:
-                    rows = list(csv.DictReader(f))
-                if len(rows) != points:
-                    raise SystemExit("sweep table has %d rows, expected %d" % (len(rows), points))
                 solve_sweep = max(float(row["elapsed_seconds"]) for row in rows)
             start = time.perf_counter()
             solve = 0.0
@@ -79,7 +82,12 @@ def main():
                 d = os.path.join(work, "solo%d_%d" % (r, k))
                 run([args.netrl, "solve", c, "--out", d])
                 with open(os.path.join(d, "result.json")) as f:
-                    solve += json.load(f)["elapsed_seconds"]
+                    alone = json.load(f)
+                solve += alone["elapsed_seconds"]
+                # The sweep's row k (the first axis slowest, as the configurations above) against
+                # the separate solve of the same point.
+                for key in ("gain", "mean_reward", "mean_coding_cost"):
+                    max_diff = max(max_diff, abs(float(rows[k][key]) - alone[key]))
             t = time.perf_counter() - start
             if t < best_separate:
                 best_separate, solve_separate = t, solve
@@ -90,6 +98,9 @@ def main():
         print("%d x netrl solve (separate processes): %.3f s wall, solver %.3f s, fraction %.2f" %
               (points, best_separate, solve_separate, solve_separate / best_separate))
         print("speed-up of the sweep: %.1fx" % (best_separate / best_sweep))
+        print("max |sweep table - separate solve| over gain, mean_reward, mean_coding_cost: %.3g" % max_diff)
+        if max_diff > 1e-12:
+            raise SystemExit("the sweep's table differs from the separate solves by more than 1e-12")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
