@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev
   openmpi-bin libopenmpi-dev  # optional: netrl sweep over MPI ranks (NETRL_MPI) and its CTest
   python3-numpy python3-scipy
+  python3-dev pybind11-dev python3-pytest  # the Python module netrl (docs/python.md) and its tests
 )
 missing=()
 for p in "${packages[@]}"; do
