@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/solution.hpp"
@@ -68,7 +69,13 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 int run_solve(const SolveArgs& args) {
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
   const auto out = open_output(args.out);
-  const SolveResult result = solve(problem);
+  SolveHooks hooks;
+  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+  if (args.progress) {
+    hooks.progress = solve_progress_printer("netrl solve");
+    hooks.progress_interval = args.progress_interval;
+  }
+  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
   if (out) {
     io::write_solution(*out, problem, result);

@@ -190,7 +190,14 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
       }
     }
     p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
-    f.finish({"model", "n", "input", "reward", "lambda", "prior", "clamp", "solver"});
+    if (f.has("warm_start")) {
+      p.warm_start = io::resolve_relative(source, f.string("warm_start"));
+      if (p.solver.backend == Backend::reference) {
+        throw InvalidInput("warm_start", "the reference backend starts from v = 0; warm starts need solver.backend "
+                                         "\"host\" or \"cuda\"");
+      }
+    }
+    f.finish({"model", "n", "input", "reward", "lambda", "prior", "clamp", "solver", "warm_start"});
     net.validate();
   } else if (model == "maze") {
     p.kind = ModelKind::maze;

@@ -131,13 +131,13 @@ Solution read_solution(const std::string& dir) {
   return s;
 }
 
-void check_solution(const Solution& s, const Problem& problem) {
+void check_solution(const Solution& s, const Problem& problem, bool check_lambda) {
   const SolveResult& r = s.result;
   const std::string result_path = s.dir + "/result.json";
   if (s.model != problem.kind) {
     throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
   }
-  if (std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
+  if (check_lambda && std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
     char buf[160];
     std::snprintf(buf, sizeof buf, " was solved at lambda = %.17g; the config has lambda = %.17g", s.lambda,
                   problem.lambda());
@@ -201,6 +201,25 @@ void check_solution(const Solution& s, const Problem& problem) {
     throw InvalidInput("solution", s.dir + "/stationary.npy: the entries sum to " + fmt17(total) +
                                        ", not 1 (a stationary distribution; tolerance 1e-6)");
   }
+}
+
+WarmStart read_warm_start(const std::string& dir, const Problem& problem) {
+  const std::string field = "warm_start (" + dir + ")";
+  if (problem.kind != ModelKind::network) throw InvalidInput(field, "warm starts apply to network models only");
+  return under_field(field, [&] {
+    Solution s;
+    try {
+      s = read_solution(dir);
+    } catch (const IoError& e) {
+      throw IoError(field + ": " + e.what());
+    }
+    check_solution(s, problem, false);
+    WarmStart w;
+    w.values = std::move(s.result.values);
+    w.prior = std::move(s.result.prior);
+    w.stationary = std::move(s.result.stationary);
+    return w;
+  });
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

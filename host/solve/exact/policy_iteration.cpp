@@ -34,6 +34,7 @@ void BatchSolver<Real>::policy_iteration(const Mask& running) {
       stationary_krylov(q);
       evaluate_krylov(q);
       engine_->set_values(one, batch_block(q, t.v));
+      report("policy iteration", true);
       if (t.sweeps >= opt_.max_iterations) {
         t.inner_note = "inner solve reached solver.max_iterations";
         break;

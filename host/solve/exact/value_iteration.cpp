@@ -50,6 +50,7 @@ void BatchSolver<Real>::value_iteration(const Mask& running) {
       }
     }
     engine_->accept_values(advance);
+    report("value iteration", true);
   }
   for (std::size_t q = 0; q < B; ++q) {
     if (!running[q]) continue;
@@ -103,6 +104,7 @@ void BatchSolver<Real>::stationary(const Mask& running) {
       }
     }
     engine_->accept_stationary(advance);
+    report("stationary", false);
   }
 }
 
@@ -145,6 +147,7 @@ void BatchSolver<Real>::evaluate(const Mask& which) {
       }
     }
     engine_->accept_evaluation(advance);
+    report("evaluation", false);
   }
 }
 
