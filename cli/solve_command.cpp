@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
 #include "netrl/io/solution.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
@@ -98,10 +100,17 @@ int run_solve(const SolveArgs& args) {
                    static_cast<long long>(p.batch), p.gain, p.gain_se, p.td_error, p.phi_change, p.prior);
     };
   }
-  const SolveResult result = solve(problem);
+  const auto out = open_output(args.out);
+  SolveHooks hooks;
+  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+  if (args.progress) {
+    hooks.progress = solve_progress_printer("netrl solve");
+    hooks.progress_interval = args.progress_interval;
+  }
+  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
-  if (!args.out.empty()) {
-    io::write_solution(args.out, problem, result);
+  if (out) {
+    io::write_solution(*out, problem, result);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {
@@ -110,6 +119,11 @@ int run_solve(const SolveArgs& args) {
     return 3;
   }
   return 0;
+}
+
+std::unique_ptr<io::OutputDir> open_output(const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  return under_field("--out", [&] { return std::make_unique<io::OutputDir>(dir); });
 }
 
 std::string fmt(double v, const char* spec) {

@@ -54,11 +54,7 @@ void NetworkModel::validate_with_bound(int max_neurons) const {
     }
     throw InvalidInput("n", why);
   }
-  if (!std::isfinite(lambda) || lambda <= 0.0) {
-    std::ostringstream os;
-    os << "the coding-cost weight lambda = " << lambda << " must be finite and > 0";
-    throw InvalidInput("lambda", os.str());
-  }
+  validate_lambda(lambda);
   input.validate("input.T");
   reward.validate(n, m());
   std::vector<char> seen(static_cast<std::size_t>(n), 0);
@@ -100,6 +96,15 @@ std::vector<double> ring_coupling_mask(int n, int max_distance) {
       if (d >= 1 && d <= max_distance) mask[static_cast<std::size_t>(i) * un + static_cast<std::size_t>(j)] = 1.0;
     }
   return mask;
+}
+
+void validate_lambda(double lambda) {
+  if (!(lambda >= kMinLambda && std::isfinite(lambda))) {
+    std::ostringstream os;
+    os << "the coding-cost weight lambda = " << lambda << " must be finite and at least " << kMinLambda
+       << " (the solvers scale values by 1 / lambda)";
+    throw InvalidInput("lambda", os.str());
+  }
 }
 
 NetworkModel count8_model() {

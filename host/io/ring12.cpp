@@ -119,20 +119,23 @@ json ring12_json(const Ring12Result& r) {
 }
 
 void write_ring12(const std::string& dir, const Ring12Result& r) {
-  OutputDir out(dir);
-  for (const auto& s : r.settings) write_solution(out.path(s.name), s.problem, s.result);
+  {
+    OutputDir out(dir);
+    out.write_text("J_profile.csv", profile_csv(r));
+    out.write_text("drift.csv", drift_csv(r));
+    out.write_text("gains.csv", gains_csv(r));
+    out.write_text("reward_models.csv", models_csv(r));
+    out.write_json("result.json", ring12_json(r));
+    out.commit();
+  }
+  // Then one output directory per setting and per reward model inside the published target.
+  for (const auto& s : r.settings) write_solution(dir + "/" + s.name, s.problem, s.result);
   for (const InferResult& m : r.models) {
     std::string name = m.network.method;
     for (char& ch : name)
       if (ch == '/') ch = '_';
-    write_inference(out.path("inverse_" + name), m);
+    write_inference(dir + "/inverse_" + name, m);
   }
-  out.write_text("J_profile.csv", profile_csv(r));
-  out.write_text("drift.csv", drift_csv(r));
-  out.write_text("gains.csv", gains_csv(r));
-  out.write_text("reward_models.csv", models_csv(r));
-  out.write_json("result.json", ring12_json(r));
-  out.commit();
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -57,6 +57,14 @@ struct NetworkModel {
   void validate_with_bound(int max_neurons) const;
 };
 
+/// The smallest coding-cost weight: the solvers scale values by 1 / lambda, and below 1e-100
+/// (subnormal numbers included, where 1 / lambda overflows) the scaled values leave float64.
+inline constexpr double kMinLambda = 1e-100;
+
+/// InvalidInput("lambda") unless kMinLambda <= lambda < infinity. Every model kind and every
+/// solver, sampler and inverse method checks its lambda with this.
+void validate_lambda(double lambda);
+
 /// Distance of neurons i and j on a ring of n: min(|i - j|, n - |i - j|).
 int ring_distance(int n, int i, int j);
 /// The n x n coupling mask (1 kept, 0 removed) that keeps the pairs at ring distance 1 ..

@@ -87,6 +87,11 @@ struct ParametricOptions {
   void validate(const std::string& field, int n) const;
 };
 
+/// Appended to the error of a solve whose values became non-finite.
+inline constexpr const char* kNonFiniteHint =
+    "; the values are scaled by 1 / lambda, so a small lambda, large rewards or float32 precision can overflow "
+    "them (raise lambda, rescale the reward, or use float64)";
+
 struct SolverOptions {
   Method method = Method::value_iteration;
   Backend backend = Backend::automatic;
