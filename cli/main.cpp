@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
-  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
+  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, ring12, ring12-lambda0.1, ring12-local, ring12-clamped");
   out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
   solve_cmd->add_flag("--progress", solve.progress,
                       "report outer/inner iterations and the span on stderr while solving (host and cuda)");
@@ -98,14 +98,14 @@ int main(int argc, char** argv) {
   CLI::App* infer_cmd = app.add_subcommand("infer", "inverse RL: the reward from dynamics (docs/config-infer.md)");
   auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
   auto* infer_scenario =
-      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze");
+      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze, ring12 (figs. 5-6)");
   out_option(infer_cmd, &infer.out, "write reward.npy, values.npy, result.json into DIR");
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
-  infer_cmd->add_option("--seed", infer.seed, "count8-samples: seed (default 1)");
+  infer_cmd->add_option("--seed", infer.seed, "count8-samples, ring12: seed (default 1)");
   infer_cmd->add_flag("--no-predict", [&infer](std::int64_t) { infer.predictions = false; },
-                      "count8-samples: skip the predictions");
+                      "count8-samples, ring12: skip the predictions");
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 

@@ -109,6 +109,8 @@ std::uint64_t JsonFields::as_unsigned(const json& v, const std::string& field, s
   std::uint64_t value = 0;
   if (v.is_number_unsigned()) {
     value = v.get<std::uint64_t>();
+  } else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) {
+    value = static_cast<std::uint64_t>(v.get<std::int64_t>());  // a JSON built in code, not parsed
   } else if (v.is_number_integer()) {
     // A signed integer (JSON built in code holds them even when non-negative).
     if (v.get<std::int64_t>() < 0) {

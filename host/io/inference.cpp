@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/csv.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 
@@ -160,8 +161,6 @@ void write_inference(OutputDir& out, const InferResult& r) {
 // The sample-size experiment
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
 std::string num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -173,8 +172,6 @@ std::string slug(std::string s) {
     if (ch == ' ') ch = '_';
   return s;
 }
-
-}  // namespace
 
 json sample_size_json(const SampleSizeResult& r) {
   json summary = json::array();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/json_values.hpp"
+#include "io/parametric_output.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
@@ -38,6 +39,7 @@ nlohmann::json solution_json(const Problem& problem, const SolveResult& r) {
   j["gain_history"] = r.gain_history;
   if (r.matvecs > 0) j["krylov"] = {{"matvecs", r.matvecs}, {"relative_residual", r.krylov_residual}};
   if (!r.note.empty()) j["note"] = r.note;
+  if (r.parametric) add_parametric_json(j, problem, r);
   if (problem.kind == ModelKind::network) {
     j["n"] = problem.network.n;
     j["m"] = problem.network.m();
@@ -72,9 +74,13 @@ void write_solution(const std::string& dir, const Problem& problem, const SolveR
 }
 
 void write_solution(OutputDir& out, const Problem& problem, const SolveResult& r) {
-  const std::uint64_t size = r.values.size();
-  out.write_npy("values.npy", r.values, {size});
-  out.write_npy("stationary.npy", r.stationary, {size});
+  if (r.parametric) {
+    write_parametric_files(out, r);
+  } else {
+    const std::uint64_t size = r.values.size();
+    out.write_npy("values.npy", r.values, {size});
+    out.write_npy("stationary.npy", r.stationary, {size});
+  }
   if (problem.kind == ModelKind::network) {
     out.write_text("spike_count.csv", spike_count_csv(r.spike_count, r.spike_count_rows, r.spike_count_cols));
   }
@@ -89,6 +95,10 @@ Solution read_solution(const std::string& dir) {
   Solution s;
   s.dir = dir;
   const std::string model = f.string("model");
+  if (result.contains("method") && result["method"] == "parametric") {
+    throw InvalidInput("solution", result_path + " is the output of the parametric solver (J.npy, h_policy.npy), "
+                                   "not an exact solution with values.npy; sample it as an Ising policy instead");
+  }
   if (model == "network") {
     s.model = ModelKind::network;
     s.n = static_cast<int>(f.integer("n", 1, 64));

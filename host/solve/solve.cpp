@@ -4,6 +4,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
+#include "solve/parametric/parametric_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
@@ -56,12 +57,23 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options, const
     throw InvalidInput("warm_starts", "a single solve takes at most one warm start, got " +
                                           std::to_string(hooks.warm_starts.size()));
   }
+  if (options.method == Method::parametric) {
+    if (!hooks.warm_starts.empty()) {
+      throw InvalidInput("warm_starts", "the parametric solver starts from J = 0, h = 0; warm starts are for the exact solvers");
+    }
+    const SolverOptions o = network_options(options);
+    const ThreadScope thread_scope(o.threads);
+    return parametric::solve(model, o);
+  }
   return std::move(solve_batch({model}, options, hooks).front());
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
   SolverOptions o = options;
   o.validate("solver");
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes or general MDPs");
+  }
   // General MDPs are solved by the reference backend only.
   if (o.backend == Backend::automatic) o.backend = Backend::reference;
   if (o.backend != Backend::reference) {
@@ -94,6 +106,9 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
                                      const SolveHooks& hooks) {
   const SolverOptions o = network_options(options);
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");
+  }
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);

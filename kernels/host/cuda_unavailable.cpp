@@ -5,6 +5,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/version.hpp"
@@ -39,6 +40,13 @@ void lu_solve_batched(const std::vector<double>&, int, int, std::vector<double>*
 }
 
 void run_sampler(const SampleRequest&, const SampleOutput&) { not_built("cuda sampler"); }
+
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup&) {
+  not_built("cuda parametric solver");
+}
+template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
+template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
 
 double lse2_rate(bool) { not_built("cuda backend"); }
 double copy_bandwidth() { not_built("cuda backend"); }
