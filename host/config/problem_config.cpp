@@ -7,6 +7,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
+#include "config/mdp_config.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/version.hpp"
 
@@ -130,6 +131,17 @@ SolverOptions parse_solver(const json& j) {
   return o;
 }
 
+/// "lambda" of a maze or an MDP: finite and > 0.
+double positive_lambda(JsonFields& f) {
+  const double lambda = f.number("lambda");
+  if (!std::isfinite(lambda) || lambda <= 0.0) {
+    std::ostringstream os;
+    os << "the coding-cost weight lambda = " << lambda << " must be finite and > 0";
+    throw InvalidInput("lambda", os.str());
+  }
+  return lambda;
+}
+
 std::vector<std::string> parse_map_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -194,17 +206,18 @@ Problem parse_problem(const json& config, const std::string& source) {
       map_field = "map_file (" + path + ")";
     }
     const double slip = f.number_or("slip", 0.05);
-    p.maze_lambda = f.number("lambda");
-    if (!std::isfinite(p.maze_lambda) || p.maze_lambda <= 0.0) {
-      std::ostringstream os;
-      os << "the coding-cost weight lambda = " << p.maze_lambda << " must be finite and > 0";
-      throw InvalidInput("lambda", os.str());
-    }
+    p.maze_lambda = positive_lambda(f);
     p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
     f.finish({"model", "map", "map_file", "slip", "lambda", "solver"});
     p.maze = Maze::parse(lines, slip, map_field);
+  } else if (model == "mdp") {
+    p.kind = ModelKind::mdp;
+    p.mdp_lambda = positive_lambda(f);
+    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    p.mdp = parse_mdp_model(f, source);
+    f.finish({"model", "transitions", "reward", "allow_transient", "lambda", "solver"});
   } else {
-    throw InvalidInput("model", "unknown model \"" + model + "\" (known: network, maze)");
+    throw InvalidInput("model", "unknown model \"" + model + "\" (known: network, maze, mdp)");
   }
   return p;
 }

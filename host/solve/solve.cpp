@@ -4,6 +4,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
+#include "solve/mdp_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
@@ -18,8 +19,8 @@ void require_float64(const SolverOptions& options) {
   }
 }
 
-/// Networks: automatic means host.
-SolverOptions network_options(const SolverOptions& options) {
+/// Networks and MDPs: automatic means host.
+SolverOptions kernel_options(const SolverOptions& options) {
   SolverOptions o = options;
   o.validate("solver");
   if (o.backend == Backend::automatic) o.backend = Backend::host;
@@ -28,10 +29,31 @@ SolverOptions network_options(const SolverOptions& options) {
 
 }  // namespace
 
-const char* to_string(ModelKind kind) { return kind == ModelKind::network ? "network" : "maze"; }
+const char* to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::network: return "network";
+    case ModelKind::maze: return "maze";
+    case ModelKind::mdp: return "mdp";
+  }
+  return "?";
+}
+
+double Problem::lambda() const {
+  switch (kind) {
+    case ModelKind::network: return network.lambda;
+    case ModelKind::maze: return maze_lambda;
+    case ModelKind::mdp: return mdp_lambda;
+  }
+  return 0.0;
+}
 
 std::uint64_t Problem::num_states() const {
-  return kind == ModelKind::network ? network.num_states() : static_cast<std::uint64_t>(maze.num_states());
+  switch (kind) {
+    case ModelKind::network: return network.num_states();
+    case ModelKind::maze: return static_cast<std::uint64_t>(maze.num_states());
+    case ModelKind::mdp: return static_cast<std::uint64_t>(mdp.num_states);
+  }
+  return 0;
 }
 
 bool backend_available(Backend backend, std::string* reason) {
@@ -41,7 +63,7 @@ bool backend_available(Backend backend, std::string* reason) {
 }
 
 SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  const SolverOptions o = network_options(options);
+  const SolverOptions o = kernel_options(options);
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);
@@ -51,17 +73,19 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
-  SolverOptions o = options;
-  o.validate("solver");
-  // General MDPs are solved by the reference backend only.
-  if (o.backend == Backend::automatic) o.backend = Backend::reference;
-  if (o.backend != Backend::reference) {
-    throw InvalidInput("solver.backend", std::string("backend \"") + to_string(o.backend) +
-                                             "\" does not solve mazes or general MDPs; their solver is \"reference\"");
-  }
-  require_float64(o);
+  return std::move(solve_batch(mdp, std::vector<double>{lambda}, options).front());
+}
+
+std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas, const SolverOptions& options) {
+  const SolverOptions o = kernel_options(options);
   const ThreadScope thread_scope(o.threads);
-  return reference::solve(mdp, lambda, o);
+  if (o.backend == Backend::reference) {
+    require_float64(o);
+    std::vector<SolveResult> out;
+    for (double lambda : lambdas) out.push_back(reference::solve(mdp, lambda, o));
+    return out;
+  }
+  return mdp::solve_batch(mdp, lambdas, o);
 }
 
 SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options) {
@@ -70,11 +94,12 @@ SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options)
 
 SolveResult solve(const Problem& problem) {
   if (problem.kind == ModelKind::maze) return solve(problem.maze, problem.maze_lambda, problem.solver);
+  if (problem.kind == ModelKind::mdp) return solve(problem.mdp, problem.mdp_lambda, problem.solver);
   return solve(problem.network, problem.solver);
 }
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
-  const SolverOptions o = network_options(options);
+  const SolverOptions o = kernel_options(options);
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);

@@ -14,6 +14,8 @@ NETRL_NAMESPACE_BEGIN namespace io {
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
 /// Writes result.json (last), values.npy, stationary.npy and (networks) spike_count.csv into `dir`.
+/// result.json names the model's size: n, m (networks), maze_states (mazes), or mdp_states and
+/// mdp_actions (MDPs).
 void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result);
 
 /// A solution directory as read back: what the model was, and the result (gain, mean reward,
@@ -22,10 +24,13 @@ void write_solution(const std::string& dir, const Problem& problem, const SolveR
 struct Solution {
   std::string dir;
   ModelKind model = ModelKind::network;
-  /// Networks: n and m; mazes: the number of states in `maze_states`.
+  /// Networks: n and m; mazes: the number of states in `maze_states`; MDPs: their states and
+  /// actions.
   int n = 0;
   int m = 1;
   int maze_states = 0;
+  int mdp_states = 0;
+  int mdp_actions = 0;
   double lambda = 0.0;
   SolveResult result;
 };
