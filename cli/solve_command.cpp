@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
 #include "netrl/io/solution.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
@@ -69,10 +71,17 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 
 int run_solve(const SolveArgs& args) {
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
-  const SolveResult result = solve(problem);
+  const auto out = open_output(args.out);
+  SolveHooks hooks;
+  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+  if (args.progress) {
+    hooks.progress = solve_progress_printer("netrl solve");
+    hooks.progress_interval = args.progress_interval;
+  }
+  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
-  if (!args.out.empty()) {
-    io::write_solution(args.out, problem, result);
+  if (out) {
+    io::write_solution(*out, problem, result);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {
@@ -81,6 +90,11 @@ int run_solve(const SolveArgs& args) {
     return 3;
   }
   return 0;
+}
+
+std::unique_ptr<io::OutputDir> open_output(const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  return under_field("--out", [&] { return std::make_unique<io::OutputDir>(dir); });
 }
 
 std::string fmt(double v, const char* spec) {

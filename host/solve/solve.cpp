@@ -27,6 +27,15 @@ SolverOptions kernel_options(const SolverOptions& options) {
   return o;
 }
 
+/// The reference backend starts from v = 0 and p0 only.
+void require_cold(const SolveHooks& hooks) {
+  for (const WarmStart& w : hooks.warm_starts)
+    if (!w.empty()) {
+      throw InvalidInput("warm_start", "the reference backend starts from v = 0; warm starts need the \"host\" or "
+                                       "\"cuda\" backend");
+    }
+}
+
 }  // namespace
 
 const char* to_string(ModelKind kind) {
@@ -62,14 +71,14 @@ bool backend_available(Backend backend, std::string* reason) {
   return true;
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  const SolverOptions o = kernel_options(options);
-  const ThreadScope thread_scope(o.threads);
-  if (o.backend == Backend::reference) {
-    require_float64(o);
-    return reference::solve(model, o);
+SolveResult solve(const NetworkModel& model, const SolverOptions& options) { return solve(model, options, SolveHooks{}); }
+
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  if (hooks.warm_starts.size() > 1) {
+    throw InvalidInput("warm_starts", "a single solve takes at most one warm start, got " +
+                                          std::to_string(hooks.warm_starts.size()));
   }
-  return exact::solve(model, o);
+  return std::move(solve_batch({model}, options, hooks).front());
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
@@ -92,22 +101,36 @@ SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options)
   return solve(maze.mdp(), lambda, options);
 }
 
-SolveResult solve(const Problem& problem) {
-  if (problem.kind == ModelKind::maze) return solve(problem.maze, problem.maze_lambda, problem.solver);
-  if (problem.kind == ModelKind::mdp) return solve(problem.mdp, problem.mdp_lambda, problem.solver);
-  return solve(problem.network, problem.solver);
+SolveResult solve(const Problem& problem) { return solve(problem, SolveHooks{}); }
+
+SolveResult solve(const Problem& problem, const SolveHooks& hooks) {
+  if (problem.kind == ModelKind::maze) {
+    require_cold(hooks);
+    return solve(problem.maze, problem.maze_lambda, problem.solver);
+  }
+  if (problem.kind == ModelKind::mdp) {
+    require_cold(hooks);
+    return solve(problem.mdp, problem.mdp_lambda, problem.solver);
+  }
+  return solve(problem.network, problem.solver, hooks);
 }
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+  return solve_batch(models, options, SolveHooks{});
+}
+
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
   const SolverOptions o = kernel_options(options);
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);
+    require_cold(hooks);
     std::vector<SolveResult> out;
     for (const auto& m : models) out.push_back(reference::solve(m, o));
     return out;
   }
-  return exact::solve_batch(models, o);
+  return exact::solve_batch(models, o, hooks);
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -29,6 +29,8 @@ int input_period(const InputProcess& in) {
 template <class Real>
 std::vector<SolveResult> BatchSolver<Real>::run() {
   const double start = now_seconds();
+  start_ = start;
+  next_report_ = start + hooks_.progress_interval;
   const NetworkModel& first = models_.front();
   free_ = first.free_neurons();
   clamp_bits_ = first.clamp_bits();
@@ -55,12 +57,15 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
   const Mask all(B, 1);
   engine_->reset_values(all);
   engine_->reset_stationary(all);
+  apply_warm_starts();
 
   iterations_->prior_loop(policy_, [&] { upload_priors(); }, [&](const Mask& running, std::int64_t outer) {
+    outer_ = outer;
     std::vector<PairTotals> totals;
     engine_->pair_totals(running, &totals);
     for (std::size_t q = 0; q < B; ++q)
       if (running[q]) update(tracks_[q], totals[q], outer);
+    report("prior loop", false);
   });
   iterations_->final_evaluation(policy_, [&] { upload_priors(); });
   const double elapsed = now_seconds() - start;
@@ -68,8 +73,9 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
   for (std::size_t q = 0; q < B; ++q) {
     finish(static_cast<int>(q));
     tracks_[q].result.elapsed_seconds = elapsed;
-    results.push_back(std::move(tracks_[q].result));
   }
+  report("done", false, true);
+  for (std::size_t q = 0; q < B; ++q) results.push_back(std::move(tracks_[q].result));
   return results;
 }
 
@@ -244,7 +250,8 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
 
 }  // namespace
 
-std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
   if (options.backend != Backend::host && options.backend != Backend::cuda) {
     throw InvalidInput("solver.backend", std::string("the exact solver runs on \"host\" or \"cuda\", not \"") +
                                              to_string(options.backend) + "\"");
@@ -255,12 +262,12 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
     std::string reason;
     if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
   }
-  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, cuda).run();
-  return detail::BatchSolver<double>(models, options, cuda).run();
+  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, hooks, cuda).run();
+  return detail::BatchSolver<double>(models, options, hooks, cuda).run();
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  return std::move(solve_batch({model}, options).front());
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  return std::move(exact::solve_batch(std::vector<NetworkModel>{model}, options, hooks).front());
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::exact

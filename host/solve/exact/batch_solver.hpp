@@ -9,6 +9,8 @@
 // refinement, policy iteration with Krylov solves) and the round tolerances are those shared with
 // the MDP solver (solve/iterations.hpp), the extrapolation of the prior loop is
 // solve/prior_acceleration.hpp.
+//   hooks.cpp             warm starts (values, prior and mu of an earlier solution) and progress
+//                         (reported once per outer iteration)
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>
@@ -20,6 +22,7 @@
 #include "netrl/core/solver_options.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "solve/iterations.hpp"
+#include "netrl/solve.hpp"
 #include "solve/linear_solve.hpp"
 #include "solve/prior_acceleration.hpp"
 #include "netrl/version.hpp"
@@ -56,8 +59,10 @@ struct Track : soft::IterationTrack {
 
 template <class Real>class BatchSolver {
  public:
-  BatchSolver(const std::vector<NetworkModel>& models, const SolverOptions& options, bool cuda)
-      : models_(models), opt_(options), cuda_(cuda), policy_(options.method == Method::policy_iteration) {}
+  BatchSolver(const std::vector<NetworkModel>& models, const SolverOptions& options, const SolveHooks& hooks,
+              bool cuda)
+      : models_(models), opt_(options), hooks_(hooks), cuda_(cuda),
+        policy_(options.method == Method::policy_iteration) {}
 
   std::vector<SolveResult> run();
 
@@ -67,6 +72,13 @@ template <class Real>class BatchSolver {
   void check_memory();
 
   void upload_problems();
+
+  /// Replaces v = 0, p0 and the uniform mu of the problems with a warm start (hooks.cpp).
+  void apply_warm_starts();
+
+  /// Calls hooks_.progress when its interval has passed since the last report (or `force`).
+  /// `in_inner` counts the inner iterations of the round in progress (t.sweeps).
+  void report(const char* phase, bool in_inner, bool force = false);
 
   void upload_priors() {
     std::vector<double> all;
@@ -85,6 +97,10 @@ template <class Real>class BatchSolver {
 
   const std::vector<NetworkModel>& models_;
   const SolverOptions& opt_;
+  const SolveHooks& hooks_;
+  double start_ = 0.0;
+  double next_report_ = 0.0;
+  std::int64_t outer_ = 0;
   bool cuda_;
   bool policy_;
   std::vector<int> free_;
