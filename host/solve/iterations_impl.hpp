@@ -103,7 +103,7 @@ void Iterations<Engine, Track>::value_iteration(const Mask& running) {
       ++t.sweeps;
       if (s.nonfinite > 0) {
         throw NumericalError("value iteration: the values became non-finite (problem " + std::to_string(q) +
-                             ", sweep " + std::to_string(t.sweeps) + ")");
+                             ", sweep " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       // Converged: keep h, the bounds and the policy belong to it.
       if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) {
@@ -189,7 +189,8 @@ void Iterations<Engine, Track>::evaluate(const Mask& which) {
       const SpanStats& s = stats[q];
       ++steps[q];
       if (s.nonfinite > 0) {
-        throw NumericalError("policy evaluation: the values became non-finite (problem " + std::to_string(q) + ")");
+        throw NumericalError("policy evaluation: the values became non-finite (problem " + std::to_string(q) + ")" +
+                             kNonFiniteHint);
       }
       advance[q] = 1;
       const double span = s.hi - s.lo;
@@ -224,7 +225,7 @@ void Iterations<Engine, Track>::policy_iteration(const Mask& running) {
       const SpanStats& s = stats[static_cast<std::size_t>(q)];
       if (s.nonfinite > 0) {
         throw NumericalError("policy iteration: the values became non-finite (problem " + std::to_string(q) +
-                             ", improvement " + std::to_string(t.sweeps) + ")");
+                             ", improvement " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       if (inner_test(t, s, policy_stall, "policy iteration", "improvements") != InnerState::go_on) break;
       engine_.prepare_policy(one);
