@@ -31,6 +31,9 @@ std::string summary(const Problem& problem, const SolveResult& r) {
     const auto& net = problem.network;
     std::snprintf(buf, sizeof buf, "  network n = %d, m = %d, lambda = %g, prior %s, %llu consistent states\n", net.n,
                   net.m(), net.lambda, to_string(net.prior_mode), static_cast<unsigned long long>(r.states));
+  } else if (problem.kind == ModelKind::mdp) {
+    std::snprintf(buf, sizeof buf, "  mdp, %d states, %d actions, %zu transitions, lambda = %g\n", problem.mdp.num_states,
+                  problem.mdp.num_actions, problem.mdp.next_state.size(), problem.mdp_lambda);
   } else {
     std::snprintf(buf, sizeof buf, "  maze %dx%d, %d states, slip %g, lambda = %g\n", problem.maze.rows,
                   problem.maze.cols, problem.maze.num_states(), problem.maze.slip, problem.maze_lambda);

@@ -8,6 +8,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
+#include "config/mdp_config.hpp"
 #include "config/model_view.hpp"
 #include "netrl/core/limits.hpp"
 #include "netrl/io/npy.hpp"
@@ -315,8 +316,15 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     }
     f.finish({"model", "map", "map_file", "slip", "lambda", "solver"});
     p.maze = Maze::parse(lines, slip, map_field);
+  } else if (model == "mdp") {
+    p.kind = ModelKind::mdp;
+    p.mdp_lambda = f.number("lambda");
+    validate_lambda(p.mdp_lambda);
+    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    p.mdp = parse_mdp_model(f, source);
+    f.finish({"model", "transitions", "reward", "allow_transient", "lambda", "solver"});
   } else {
-    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze)");
+    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze, mdp)");
   }
   return p;
 }

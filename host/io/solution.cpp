@@ -44,6 +44,9 @@ nlohmann::json solution_json(const Problem& problem, const SolveResult& r) {
     j["n"] = problem.network.n;
     j["m"] = problem.network.m();
     j["prior_mode"] = to_string(problem.network.prior_mode);
+  } else if (problem.kind == ModelKind::mdp) {
+    j["mdp_states"] = problem.mdp.num_states;
+    j["mdp_actions"] = problem.mdp.num_actions;
   } else {
     j["maze_states"] = problem.maze.num_states();
     j["actions"] = {"up", "down", "left", "right"};
@@ -106,8 +109,13 @@ Solution read_solution(const std::string& dir) {
   } else if (model == "maze") {
     s.model = ModelKind::maze;
     s.maze_states = static_cast<int>(f.integer("maze_states", 1, std::int64_t{1} << 30));
+  } else if (model == "mdp") {
+    s.model = ModelKind::mdp;
+    s.mdp_states = static_cast<int>(f.integer("mdp_states", 1, std::numeric_limits<int>::max()));
+    s.mdp_actions = static_cast<int>(f.integer("mdp_actions", 1, std::numeric_limits<int>::max()));
   } else {
-    throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) + ", expected \"network\" or \"maze\"");
+    throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) +
+                                       ", expected \"network\", \"maze\" or \"mdp\"");
   }
   s.lambda = f.number("lambda");
   SolveResult& r = s.result;
@@ -175,6 +183,17 @@ void check_solution(const Solution& s, const Problem& problem, bool check_lambda
       }
     }
     states = net.num_states();
+  } else if (problem.kind == ModelKind::mdp) {
+    const Mdp& mdp = problem.mdp;
+    if (s.mdp_states != mdp.num_states || s.mdp_actions != mdp.num_actions ||
+        r.prior.size() != static_cast<std::size_t>(mdp.num_actions)) {
+      throw InvalidInput("solution", result_path + " has " + std::to_string(s.mdp_states) + " states, " +
+                                         std::to_string(s.mdp_actions) + " actions and " +
+                                         std::to_string(r.prior.size()) + " prior entries; the config's MDP has " +
+                                         std::to_string(mdp.num_states) + " states and " +
+                                         std::to_string(mdp.num_actions) + " actions");
+    }
+    states = static_cast<std::uint64_t>(mdp.num_states);
   } else {
     if (r.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
       throw InvalidInput("solution", result_path + ": \"prior\" needs one entry per action (4)");

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/runtime.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace linear {
@@ -60,6 +61,12 @@ void divide_into(const std::vector<double>& x, double d, std::vector<double>& y)
 
 double norm(const std::vector<double>& a) { return std::sqrt(dot(a, a)); }
 
+/// Values beyond this multiple of the rewards mark a (numerically) multichain system.
+constexpr double kMaxValueRatio = 1e12;
+
+/// Dense solves up to this order run on the calling thread alone.
+constexpr std::int64_t kSerialDenseStates = 512;
+
 void check_dense_size(std::int64_t n) {
   if (n < 1 || n > kMaxDenseStates) {
     throw InvalidInput("states", "the dense (I - P) path takes 1 to " + std::to_string(kMaxDenseStates) +
@@ -91,11 +98,19 @@ DenseSolution finish_dense(const Eigen::Map<const RowMatrix>& P, const Eigen::Ma
   const double r_eval = (v - P * v + VectorXd::Constant(n, s.gain) - g).cwiseAbs().maxCoeff();
   const double r_mu = (mu.transpose() - mu.transpose() * P).cwiseAbs().maxCoeff();
   s.residual = std::max(r_eval, r_mu);
-  if (!x.allFinite() || !z.allFinite() || r_eval > 1e-8 * (1.0 + g.cwiseAbs().maxCoeff()) || r_mu > 1e-10 ||
+  // A chain with near-traps (a policy that leaves some states only with a tiny probability) has
+  // large values and an ill-conditioned bordered matrix: the residuals grow with the ratio of the
+  // values to the rewards, |v| / (1 + |g|), which measures the conditioning. Beyond kMaxValueRatio
+  // the chain is treated as not unichain (a singular, multichain system gives values of order
+  // 1 / eps times the rewards).
+  const double g_max = 1.0 + g.cwiseAbs().maxCoeff(), ratio = v.cwiseAbs().maxCoeff() / g_max;
+  const double r_eval_bound = 1e-8 * g_max * (1.0 + 1e-2 * ratio), r_mu_bound = 1e-10 * (1.0 + 1e-1 * ratio);
+  if (!x.allFinite() || !z.allFinite() || !(ratio <= kMaxValueRatio) || r_eval > r_eval_bound || r_mu > r_mu_bound ||
       mu.minCoeff() < -1e-10) {
     std::ostringstream os;
-    os << "dense (I - P) solve: residuals " << r_eval << " (evaluation), " << r_mu
-       << " (stationary), min mu " << mu.minCoeff() << "; the chain is not unichain or P is not stochastic";
+    os << "dense (I - P) solve: residuals " << r_eval << " (evaluation), " << r_mu << " (stationary), min mu "
+       << mu.minCoeff() << ", max |v| / (1 + max |g|) = " << ratio
+       << "; the chain is not unichain (or too close to it) or P is not stochastic";
     throw NumericalError(os.str());
   }
   s.values.assign(v.data(), v.data() + n);
@@ -157,6 +172,9 @@ std::vector<DenseSolution> solve_dense_batched_cuda(const double* P, const doubl
 
 DenseSolution solve_dense(const double* P_data, const double* g_data, std::int64_t n64) {
   check_dense_size(n64);
+  // Eigen's blocked LU runs its products on the OpenMP threads; below this order the threads'
+  // start-up and barriers cost more than they save (ruinously so on a busy machine).
+  const ThreadScope serial(n64 <= kSerialDenseStates ? 1 : 0);
   const Index n = static_cast<Index>(n64);
   const Eigen::Map<const RowMatrix> P(P_data, n, n);
   const Eigen::Map<const VectorXd> g(g_data, n);

@@ -5,6 +5,7 @@
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
 #include "solve/parametric/parametric_solver.hpp"
+#include "solve/mdp_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
@@ -19,8 +20,8 @@ void require_float64(const SolverOptions& options) {
   }
 }
 
-/// Networks: automatic means host.
-SolverOptions network_options(const SolverOptions& options) {
+/// Networks and MDPs: automatic means host.
+SolverOptions kernel_options(const SolverOptions& options) {
   SolverOptions o = options;
   o.validate("solver");
   if (o.backend == Backend::automatic) o.backend = Backend::host;
@@ -38,10 +39,31 @@ void require_cold(const SolveHooks& hooks) {
 
 }  // namespace
 
-const char* to_string(ModelKind kind) { return kind == ModelKind::network ? "network" : "maze"; }
+const char* to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::network: return "network";
+    case ModelKind::maze: return "maze";
+    case ModelKind::mdp: return "mdp";
+  }
+  return "?";
+}
+
+double Problem::lambda() const {
+  switch (kind) {
+    case ModelKind::network: return network.lambda;
+    case ModelKind::maze: return maze_lambda;
+    case ModelKind::mdp: return mdp_lambda;
+  }
+  return 0.0;
+}
 
 std::uint64_t Problem::num_states() const {
-  return kind == ModelKind::network ? network.num_states() : static_cast<std::uint64_t>(maze.num_states());
+  switch (kind) {
+    case ModelKind::network: return network.num_states();
+    case ModelKind::maze: return static_cast<std::uint64_t>(maze.num_states());
+    case ModelKind::mdp: return static_cast<std::uint64_t>(mdp.num_states);
+  }
+  return 0;
 }
 
 bool backend_available(Backend backend, std::string* reason) {
@@ -61,7 +83,7 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options, const
     if (!hooks.warm_starts.empty()) {
       throw InvalidInput("warm_starts", "the parametric solver starts from J = 0, h = 0; warm starts are for the exact solvers");
     }
-    const SolverOptions o = network_options(options);
+    const SolverOptions o = kernel_options(options);
     const ThreadScope thread_scope(o.threads);
     return parametric::solve(model, o);
   }
@@ -69,20 +91,22 @@ SolveResult solve(const NetworkModel& model, const SolverOptions& options, const
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
-  SolverOptions o = options;
-  o.validate("solver");
+  return std::move(solve_batch(mdp, std::vector<double>{lambda}, options).front());
+}
+
+std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas, const SolverOptions& options) {
+  const SolverOptions o = kernel_options(options);
   if (o.method == Method::parametric) {
     throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes or general MDPs");
   }
-  // General MDPs are solved by the reference backend only.
-  if (o.backend == Backend::automatic) o.backend = Backend::reference;
-  if (o.backend != Backend::reference) {
-    throw InvalidInput("solver.backend", std::string("backend \"") + to_string(o.backend) +
-                                             "\" does not solve mazes or general MDPs; their solver is \"reference\"");
-  }
-  require_float64(o);
   const ThreadScope thread_scope(o.threads);
-  return reference::solve(mdp, lambda, o);
+  if (o.backend == Backend::reference) {
+    require_float64(o);
+    std::vector<SolveResult> out;
+    for (double lambda : lambdas) out.push_back(reference::solve(mdp, lambda, o));
+    return out;
+  }
+  return mdp::solve_batch(mdp, lambdas, o);
 }
 
 SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options) {
@@ -96,6 +120,10 @@ SolveResult solve(const Problem& problem, const SolveHooks& hooks) {
     require_cold(hooks);
     return solve(problem.maze, problem.maze_lambda, problem.solver);
   }
+  if (problem.kind == ModelKind::mdp) {
+    require_cold(hooks);
+    return solve(problem.mdp, problem.mdp_lambda, problem.solver);
+  }
   return solve(problem.network, problem.solver, hooks);
 }
 
@@ -105,7 +133,7 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
                                      const SolveHooks& hooks) {
-  const SolverOptions o = network_options(options);
+  const SolverOptions o = kernel_options(options);
   if (o.method == Method::parametric) {
     throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");
   }

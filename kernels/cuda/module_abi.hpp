@@ -9,8 +9,8 @@
 // No exception crosses the boundary: every function of the table catches everything inside the
 // module and reports it in a CallStatus, which the loader turns back into the netrl error of the
 // same type (BackendError, InvalidInput, NumericalError, IoError). A CUDA engine is a handle in
-// the module driven through EngineCalls (one function per ExactEngine method); the loader wraps
-// it in an ExactEngine of its own.
+// the module driven through EngineCalls (one function per ExactEngine method) or MdpEngineCalls
+// (per MdpEngine method); the loader wraps it in an engine of its own.
 //
 // Both sides are built by the same compiler in the same build (the version check refuses anything
 // else), so standard-library types (std::string, std::vector) may appear in the signatures.
@@ -19,13 +19,14 @@
 #include <vector>
 
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 
 /// Bumped whenever Table, EngineCalls or a signature in them changes.
-constexpr std::uint32_t kAbiVersion = 1;
+constexpr std::uint32_t kAbiVersion = 2;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -38,15 +39,16 @@ struct CallStatus {
   std::string message;  // what() (for InvalidInput: what() without the "field: " prefix)
 };
 
-/// The function type that forwards ExactEngine method M to a module engine handle.
+/// The function type that forwards engine method M (of ExactEngine or MdpEngine) to a module
+/// engine handle.
 template <class M>
 struct CallOf;
-template <class Real, class... A>
-struct CallOf<void (ExactEngine<Real>::*)(A...)> {
+template <class E, class... A>
+struct CallOf<void (E::*)(A...)> {
   using type = void (*)(void* engine, CallStatus* status, A... args);
 };
-template <class Real, class... A>
-struct CallOf<void (ExactEngine<Real>::*)(A...) const> {
+template <class E, class... A>
+struct CallOf<void (E::*)(A...) const> {
   using type = void (*)(void* engine, CallStatus* status, A... args);
 };
 template <auto M>
@@ -83,6 +85,38 @@ struct EngineCalls {
   Call<&E::download_stationary> download_stationary;
 };
 
+/// A module MDP engine's methods (see MdpEngine for what each does).
+template <class Real>
+struct MdpEngineCalls {
+  using E = MdpEngine<Real>;
+  void (*destroy)(void* engine);  // never fails
+  void (*description)(void* engine, CallStatus* status, std::string* out);
+  Call<&E::set_transitions> set_transitions;
+  Call<&E::set_rewards> set_rewards;
+  Call<&E::set_lambdas> set_lambdas;
+  Call<&E::set_priors> set_priors;
+  Call<&E::reset_values> reset_values;
+  Call<&E::value_step> value_step;
+  Call<&E::bellman> bellman;
+  Call<&E::accept_values> accept_values;
+  Call<&E::reset_stationary> reset_stationary;
+  Call<&E::prepare_policy> prepare_policy;
+  Call<&E::stationary_step> stationary_step;
+  Call<&E::accept_stationary> accept_stationary;
+  Call<&E::action_totals> action_totals;
+  Call<&E::start_evaluation> start_evaluation;
+  Call<&E::evaluation_step> evaluation_step;
+  Call<&E::accept_evaluation> accept_evaluation;
+  Call<&E::apply_chain> apply_chain;
+  Call<&E::policy_reward> policy_reward;
+  Call<&E::set_values> set_values;
+  Call<&E::set_stationary> set_stationary;
+  Call<&E::download_values> download_values;
+  Call<&E::download_evaluation> download_evaluation;
+  Call<&E::download_stationary> download_stationary;
+  Call<&E::download_policy> download_policy;
+};
+
 struct Table {
   // abi, size and version stay the first members in every version: the loader reads them before
   // it trusts anything else.
@@ -108,6 +142,12 @@ struct Table {
   double (*dgemm_rate)(CallStatus* status, int N);
   /// Device milliseconds of work(context) (after one warm-up call); work returns false on failure.
   double (*time_ms)(CallStatus* status, bool (*work)(void* context), void* context);
+
+  /// MDP engines (ABI 2).
+  void* (*make_mdp_engine_float)(CallStatus* status, const MdpShape& shape);
+  void* (*make_mdp_engine_double)(CallStatus* status, const MdpShape& shape);
+  MdpEngineCalls<float> mdp_float;
+  MdpEngineCalls<double> mdp_double;
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::module

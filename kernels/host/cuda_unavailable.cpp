@@ -6,6 +6,7 @@
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/parametric.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/version.hpp"
@@ -31,6 +32,14 @@ std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape&) {
 
 template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
 template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+
+template <class Real>
+std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape&) {
+  not_built("cuda backend");
+}
+
+template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
+template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
 
 std::uint64_t available_memory() { return 0; }
 

@@ -15,17 +15,6 @@
 
 NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string format_bytes(double bytes) {
-  std::ostringstream os;
-  os.precision(3);
-  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-
 int input_period(const InputProcess& in) {
   const int m = in.m;
   CsrGraph g;
@@ -34,33 +23,7 @@ int input_period(const InputProcess& in) {
       if (in(x, y) > 0.0) g.col.push_back(y);
     g.row_ptr.push_back(static_cast<std::int64_t>(g.col.size()));
   }
-  std::int64_t count = 0;
-  const auto comp = strongly_connected_components(g, &count);
-  std::vector<char> leaves(static_cast<std::size_t>(count), 0);
-  for (int u = 0; u < m; ++u)
-    for (std::int64_t e = g.row_ptr[u]; e < g.row_ptr[u + 1]; ++e)
-      if (comp[g.col[e]] != comp[u]) leaves[comp[u]] = 1;
-  int root = -1;
-  for (int u = 0; u < m && root < 0; ++u)
-    if (!leaves[comp[u]]) root = u;
-  if (root < 0) return 1;
-  std::vector<std::int64_t> level(m, -1);
-  std::vector<int> queue{root};
-  level[root] = 0;
-  std::int64_t period = 0;
-  for (std::size_t k = 0; k < queue.size(); ++k) {
-    const int u = queue[k];
-    for (std::int64_t e = g.row_ptr[u]; e < g.row_ptr[u + 1]; ++e) {
-      const auto v = static_cast<int>(g.col[e]);
-      if (level[v] < 0) {
-        level[v] = level[u] + 1;
-        queue.push_back(v);
-      } else {
-        period = std::gcd(period, std::abs(level[u] + 1 - level[v]));
-      }
-    }
-  }
-  return period == 0 ? 1 : static_cast<int>(period);
+  return static_cast<int>(closed_class_period(g));
 }
 
 template <class Real>
@@ -90,49 +53,21 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
     t.lambda = models_[q].lambda;
     t.prior.assign(free_.size(), opt_.p0);
   }
+  iterations_ = std::make_unique<Iterations>(*engine_, tracks_, opt_, shape_.states(), noise_);
   const Mask all(B, 1);
   engine_->reset_values(all);
   engine_->reset_stationary(all);
   apply_warm_starts();
 
-  for (std::int64_t outer = 1;; ++outer) {
+  iterations_->prior_loop(policy_, [&] { upload_priors(); }, [&](const Mask& running, std::int64_t outer) {
     outer_ = outer;
-    Mask running(B, 0);
-    bool any = false;
-    for (std::size_t q = 0; q < B; ++q) {
-      running[q] = tracks_[q].running ? 1 : 0;
-      any = any || tracks_[q].running;
-    }
-    if (!any) break;
-    set_round_tolerances(outer);
-    upload_priors();
-    if (policy_) {
-      policy_iteration(running);
-    } else {
-      value_iteration(running);
-    }
-    // A problem whose inner solve stopped short reports this round: its mu must be final.
-    for (Track& t : tracks_)
-      if (t.running && !t.inner_converged) t.mu_tol = final_mu_tol();
-    engine_->prepare_policy(running);
-    if (policy_) {
-      for_each(running, [&](int q) { stationary_krylov(q); });
-    } else {
-      stationary(running);
-    }
     std::vector<PairTotals> totals;
     engine_->pair_totals(running, &totals);
     for (std::size_t q = 0; q < B; ++q)
       if (running[q]) update(tracks_[q], totals[q], outer);
-  }
-
-  upload_priors();  // the finished problems' priors (unchanged since their last evaluation)
-  engine_->prepare_policy(all);
-  if (policy_) {
-    for_each(all, [&](int q) { evaluate_krylov(q); });
-  } else {
-    evaluate(all);
-  }
+    report("prior loop", false);
+  });
+  iterations_->final_evaluation(policy_, [&] { upload_priors(); });
   const double elapsed = now_seconds() - start;
   std::vector<SolveResult> results;
   for (std::size_t q = 0; q < B; ++q) {
@@ -215,40 +150,6 @@ void BatchSolver<Real>::upload_problems() {
 }
 
 template <class Real>
-void BatchSolver<Real>::set_round_tolerances(std::int64_t outer) {
-  for (Track& t : tracks_) {
-    if (!t.running) continue;
-    const bool last = outer >= opt_.max_outer_iterations || t.polish;
-    const double loose = std::min(kLooseCap, kLooseFactor * t.residual);
-    t.inner_tol = last ? opt_.tol : std::max(opt_.tol, loose);
-    t.mu_tol = last ? final_mu_tol() : std::max(final_mu_tol(), loose);
-    t.final_tolerances = t.inner_tol <= opt_.tol && t.mu_tol <= final_mu_tol();
-  }
-}
-
-template <class Real>
-typename BatchSolver<Real>::InnerState BatchSolver<Real>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const {
-  t.span = s;
-  const double floor = noise_ * std::max(1.0, s.max_abs);
-  const double span = s.hi - s.lo;
-  if (span < std::max(t.inner_tol, floor)) {
-    t.inner_converged = true;
-    return InnerState::converged;
-  }
-  if (span < t.best_span) {
-    t.best_span = span;
-    t.best_at = t.sweeps;
-  } else if (t.sweeps - t.best_at >= stall) {
-    std::ostringstream os;
-    os << method << " stalled at span " << t.best_span << " > tol " << t.inner_tol << " for " << stall << " "
-       << unit << " (rounding floor); loosen solver.tol";
-    t.inner_note = os.str();
-    return InnerState::stalled;
-  }
-  return InnerState::go_on;
-}
-
-template <class Real>
 void BatchSolver<Real>::finish(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   const NetworkModel& model = *t.model;
@@ -316,10 +217,6 @@ template void BatchSolver<double>::check_memory();
 template void BatchSolver<float>::check_memory();
 template void BatchSolver<double>::upload_problems();
 template void BatchSolver<float>::upload_problems();
-template void BatchSolver<double>::set_round_tolerances(std::int64_t outer);
-template void BatchSolver<float>::set_round_tolerances(std::int64_t outer);
-template BatchSolver<double>::InnerState BatchSolver<double>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const;
-template BatchSolver<float>::InnerState BatchSolver<float>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const;
 template void BatchSolver<double>::finish(int q);
 template void BatchSolver<float>::finish(int q);
 

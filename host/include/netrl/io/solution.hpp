@@ -15,7 +15,8 @@ NETRL_NAMESPACE_BEGIN namespace io {
 /// The content of result.json.
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
-/// Writes result.json, values.npy, stationary.npy and (networks) spike_count.csv into `out` and
+/// Writes result.json (naming the model's size: n, m for networks, maze_states for mazes,
+/// mdp_states and mdp_actions for MDPs), values.npy, stationary.npy and (networks) spike_count.csv into `out` and
 /// publishes it (OutputDir::commit).
 void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result);
 /// The same into a new OutputDir for `dir`.
@@ -27,10 +28,13 @@ void write_solution(const std::string& dir, const Problem& problem, const SolveR
 struct Solution {
   std::string dir;
   ModelKind model = ModelKind::network;
-  /// Networks: n and m; mazes: the number of states in `maze_states`.
+  /// Networks: n and m; mazes: the number of states in `maze_states`; MDPs: their states and
+  /// actions.
   int n = 0;
   int m = 1;
   int maze_states = 0;
+  int mdp_states = 0;
+  int mdp_actions = 0;
   double lambda = 0.0;
   SolveResult result;
 };
