@@ -6,12 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "netrl/core/solver_options.hpp"
+
 namespace netrl::cli {
 
 struct SolveArgs {
   std::string config;
   std::string scenario;
   std::string out;
+  /// Also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes).
+  bool write_policy = false;
 };
 int run_solve(const SolveArgs& args);
 
@@ -34,6 +38,20 @@ struct InferArgs {
   std::string backend;
 };
 int run_infer(const InferArgs& args);
+
+struct FigureArgs {
+  std::string name;
+  std::string out;
+  bool quick = false;
+  bool plot = true;
+  bool progress = false;
+  std::uint64_t seed = 1;
+  std::string backend;
+};
+int run_figure(const FigureArgs& args);
+
+/// The backend named on the command line ("" = automatic); InvalidInput naming `option` otherwise.
+Backend parse_backend_option(const std::string& name, const std::string& option);
 
 /// printf-style formatting of one number.
 std::string fmt(double v, const char* spec = "%.6g");

@@ -12,6 +12,7 @@
 
 namespace {
 
+using netrl::cli::FigureArgs;
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
@@ -63,8 +64,10 @@ int main(int argc, char** argv) {
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
-  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
+  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, effcode");
   solve_cmd->add_option("--out", solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  solve_cmd->add_flag("--write-policy", solve.write_policy,
+                      "with --out: also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes)");
   config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;
@@ -89,6 +92,20 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
+  FigureArgs figure;
+  CLI::App* figure_cmd =
+      app.add_subcommand("figure", "a figure of the paper: its data (CSV, NPY) and a PNG (docs/figures.md)");
+  figure_cmd->add_option("name", figure.name, "figure number: 1 maze, 2 count8, 3 limited data, 4 efficient coding, "
+                                              "5 ring attractor, 6 reward models")
+      ->required();
+  figure_cmd->add_option("--out", figure.out, "write the data, figure.json and figNAME.png into DIR")->required();
+  figure_cmd->add_flag("--quick", figure.quick, "small settings (about a minute each on two cores; docs/figures.md)");
+  figure_cmd->add_flag("--no-plot", [&figure](std::int64_t) { figure.plot = false; },
+                       "write the data only (no python3/matplotlib needed)");
+  figure_cmd->add_flag("--progress", figure.progress, "progress lines on stderr");
+  figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)");
+  figure_cmd->add_option("--backend", figure.backend, "network solves: host, cuda or reference");
+
   try {
     app.parse(argc, argv);
     if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
@@ -99,6 +116,7 @@ int main(int argc, char** argv) {
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
+    if (figure_cmd->parsed()) return netrl::cli::run_figure(figure);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";

@@ -2,11 +2,15 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/efficient_coding.hpp"
 #include "netrl/io/solution.hpp"
+#include "netrl/policy.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
 
@@ -65,11 +69,26 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 }  // namespace
 
 int run_solve(const SolveArgs& args) {
+  if (args.write_policy && args.out.empty()) throw InvalidInput("--write-policy", "needs --out DIR");
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
-  const SolveResult result = solve(problem);
+  io::SolutionOutputs outputs;
+  outputs.policy = args.write_policy;
+  if (outputs.policy) under_field("--write-policy", [&] { check_policy_size(problem); });
+  // An efficient-coding reward: the loop's report goes with the solution.
+  std::optional<EfficientCodingResult> coding;
+  if (problem.kind == ModelKind::network && !problem.network.reward.is_static()) {
+    coding = efficient_coding(problem.network, problem.solver);
+    outputs.efficient_coding = &*coding;
+  }
+  const SolveResult result = coding ? coding->solution : solve(problem);
   std::cout << summary(problem, result);
+  if (coding) {
+    std::cout << "  efficient coding: " << coding->iterations << " solves, final reward change "
+              << fmt(coding->final_change, "%.3e") << ", I(y; b) = " << fmt(coding->information, "%.6f")
+              << " nats (independent neurons: " << fmt(coding->independent_information, "%.6f") << ")\n";
+  }
   if (!args.out.empty()) {
-    io::write_solution(args.out, problem, result);
+    io::write_solution(args.out, problem, result, outputs);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {

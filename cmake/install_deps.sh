@@ -13,6 +13,7 @@ packages=(
   libgtest-dev googletest
   libbenchmark-dev
   python3-numpy python3-scipy
+  python3-matplotlib     # netrl figure: drawing the PNGs
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,7 @@ const char* to_string(RewardKind kind) {
     case RewardKind::table: return "table";
     case RewardKind::count: return "count";
     case RewardKind::ring_bump: return "ring_bump";
+    case RewardKind::efficient_coding: return "efficient_coding";
   }
   return "?";
 }
@@ -38,6 +39,29 @@ RewardSpec RewardSpec::ring_bump(int width) {
   r.width = width;
   return r;
 }
+
+RewardSpec RewardSpec::efficient_coding(std::vector<int> labels) {
+  RewardSpec r;
+  r.kind = RewardKind::efficient_coding;
+  r.labels = std::move(labels);
+  return r;
+}
+
+std::vector<int> RewardSpec::threshold_labels(int m, int threshold) {
+  std::vector<int> y(static_cast<std::size_t>(m > 0 ? m : 0));
+  for (int x = 0; x < m; ++x) y[x] = popcount64(static_cast<std::uint64_t>(x)) >= threshold ? 1 : -1;
+  return y;
+}
+
+namespace {
+
+[[noreturn]] void throw_not_static() {
+  throw InvalidInput("reward.kind", "an efficient_coding reward is defined by the network's own stationary "
+                                    "distribution; solve the model (netrl::solve or netrl::efficient_coding) "
+                                    "to obtain it as a table");
+}
+
+}  // namespace
 
 void RewardSpec::validate(int n, int m) const {
   switch (kind) {
@@ -79,6 +103,34 @@ void RewardSpec::validate(int n, int m) const {
                                                " must lie in [1, n = " + std::to_string(n) + "]");
       }
       break;
+    case RewardKind::efficient_coding: {
+      if (labels.size() != static_cast<std::size_t>(m)) {
+        throw InvalidInput("reward.labels", "an efficient_coding reward needs one label y(x) per input value (m = " +
+                                                std::to_string(m) + "), got " + std::to_string(labels.size()));
+      }
+      bool two = false;
+      for (std::size_t x = 0; x < labels.size(); ++x) {
+        if (labels[x] != 1 && labels[x] != -1) {
+          throw InvalidInput("reward.labels[" + std::to_string(x) + "]",
+                             "label " + std::to_string(labels[x]) + " must be -1 or +1");
+        }
+        two = two || labels[x] != labels.front();
+      }
+      if (!two) {
+        throw InvalidInput("reward.labels", "the labels y(x) take a single value: there is nothing to encode "
+                                            "(the reward log p(y|b) would be 0 everywhere)");
+      }
+      if (!(std::isfinite(coding_tol) && coding_tol > 0.0)) {
+        std::ostringstream os;
+        os << "the loop tolerance " << coding_tol << " must be finite and > 0";
+        throw InvalidInput("reward.tol", os.str());
+      }
+      if (coding_max_iterations < 1) {
+        throw InvalidInput("reward.max_iterations", "the loop needs at least 1 iteration, got " +
+                                                        std::to_string(coding_max_iterations));
+      }
+      break;
+    }
   }
 }
 
@@ -96,12 +148,14 @@ double RewardSpec::evaluate(int n, std::uint64_t b, int x) const {
     case RewardKind::table: return values[(static_cast<std::uint64_t>(x) << n) + b];
     case RewardKind::count: return popcount64(b) == targets[x] ? 1.0 : 0.0;
     case RewardKind::ring_bump: return is_ring_bump(n, b, width) ? 1.0 : 0.0;
+    case RewardKind::efficient_coding: throw_not_static();
   }
   return 0.0;
 }
 
 std::vector<double> RewardSpec::tabulate(int n, int m) const {
   if (kind == RewardKind::table) return values;
+  if (kind == RewardKind::efficient_coding) throw_not_static();
   const std::uint64_t nb = std::uint64_t{1} << n;
   std::vector<double> r(nb * static_cast<std::uint64_t>(m));
   for (int x = 0; x < m; ++x)

@@ -35,7 +35,19 @@ std::vector<std::string> moved_walls_map() {
 
 }  // namespace
 
-std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
+std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high", "effcode"}; }
+
+NetworkModel effcode_model(double bias, double lambda) {
+  constexpr int kPixels = 7, kThreshold = 4;
+  constexpr double kCoupling = 1.5;
+  NetworkModel model;
+  model.n = 7;
+  model.input = InputProcess::glauber_pixels(kPixels, kCoupling, bias);
+  model.reward = RewardSpec::efficient_coding(RewardSpec::threshold_labels(model.input.m, kThreshold));
+  model.lambda = lambda;
+  model.prior_mode = PriorMode::neuron;
+  return model;
+}
 
 Problem scenario(const std::string& name) {
   Problem p;
@@ -43,6 +55,14 @@ Problem scenario(const std::string& name) {
   if (name == "count8") {
     p.kind = ModelKind::network;
     p.network = count8_model();
+    return p;
+  }
+  if (name == "effcode") {
+    p.kind = ModelKind::network;
+    p.network = effcode_model();
+    // Each loop iteration is a full solve; policy iteration takes a few seconds where value
+    // iteration takes about ten times longer (m = 128, 2^7 network states).
+    p.solver.method = Method::policy_iteration;
     return p;
   }
   if (name == "maze" || name == "maze-high") {

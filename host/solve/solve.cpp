@@ -2,6 +2,7 @@
 #include "netrl/solve.hpp"
 
 #include "netrl/core/error.hpp"
+#include "netrl/efficient_coding.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
 #include "solve/reference.hpp"
@@ -41,6 +42,8 @@ bool backend_available(Backend backend, std::string* reason) {
 }
 
 SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
+  // A reward defined by the solution itself: the loop of solves (efficient_coding.cpp).
+  if (!model.reward.is_static()) return efficient_coding(model, options).solution;
   const SolverOptions o = network_options(options);
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
@@ -74,6 +77,11 @@ SolveResult solve(const Problem& problem) {
 }
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+  for (std::size_t q = 0; q < models.size(); ++q)
+    if (!models[q].reward.is_static()) {
+      throw InvalidInput("models[" + std::to_string(q) + "].reward.kind",
+                         "solve_batch needs rewards known in advance; solve an efficient_coding model with solve()");
+    }
   const SolverOptions o = network_options(options);
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
