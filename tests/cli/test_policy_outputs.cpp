@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli_support.hpp"
@@ -23,9 +24,9 @@ test::CliRun run_cli(const std::string& args) {
 }
 
 std::vector<double> load(const fs::path& path, std::vector<std::uint64_t>* shape = nullptr) {
-  const io::npy::Array a = io::npy::load(path.string());
+  const npy::Array a = npy::load(path.string());
   if (shape != nullptr) *shape = a.shape;
-  return io::npy::to_double(a, path.string());
+  return npy::to_double(a, path.string());
 }
 
 TEST(PolicyOutputs, NetworkPolicyKeepsTheStationaryDistribution) {
@@ -84,10 +85,20 @@ TEST(PolicyOutputs, NetworkPolicyKeepsTheStationaryDistribution) {
 }
 
 TEST(PolicyOutputs, MazePolicyKeepsTheStationaryDistribution) {
-  const fs::path out = test::fresh_dir("netrl_policy_", "maze", false);
-  const test::CliRun r = run_cli("solve --scenario maze --write-policy --out " + out.string());
+  // The built-in maze at the scenario's lambda, solved by policy iteration: at its end the greedy
+  // policy of values.npy is the policy whose stationary distribution was computed. (Value iteration
+  // stops within its tolerance, so the two then differ by about tol, 1e-10.)
+  const fs::path dir = test::fresh_dir("netrl_policy_", "maze_cfg", true);
+  const fs::path out = dir / "out";
+  const Problem maze = scenario("maze");
+  nlohmann::json cfg = {{"model", "maze"},
+                        {"map", Maze::default_map()},
+                        {"lambda", maze.maze_lambda},
+                        {"solver", {{"method", "policy_iteration"}}}};
+  io::write_file_atomic((dir / "maze.json").string(), cfg.dump());
+  const test::CliRun r = run_cli("solve " + (dir / "maze.json").string() + " --write-policy --out " + out.string());
   ASSERT_EQ(r.status, 0) << r.output;
-  const Mdp mdp = scenario("maze").maze.mdp();
+  const Mdp mdp = maze.maze.mdp();
   std::vector<std::uint64_t> shape;
   const std::vector<double> pi = load(out / "policy.npy", &shape);
   const std::vector<double> mu = load(out / "stationary.npy");
