@@ -50,3 +50,15 @@ def save(fig, directory, name):
 
 def label(ax, letter):
     ax.text(-0.14, 1.04, letter, transform=ax.transAxes, fontsize=13, fontweight="bold", va="bottom")
+
+
+def panel(ax, xlabel, ylabel, title, letter=None, legend=None):
+    """Axis labels, a small title, the legend (keyword arguments of ax.legend, or None for no
+    legend) and the panel letter."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    if legend is not None:
+        ax.legend(**legend)
+    if letter:
+        label(ax, letter)

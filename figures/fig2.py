@@ -15,22 +15,14 @@ t = common.table(np, d, "tuning.csv")
 for x in (0, 1):
     s = t["x"] == x
     ax.plot(t["others_active"][s], t["p_spike"][s], "o-", color=colours[x], label=xname[x])
-ax.set_xlabel("other neurons active")
-ax.set_ylabel("P(spike | x, others)")
-ax.set_title("tuning curves (population)", fontsize=10)
-ax.legend()
-common.label(ax, "B")
+common.panel(ax, "other neurons active", "P(spike | x, others)", "tuning curves (population)", letter="B", legend=dict())
 
 ax = axes[0, 1]
 k = common.table(np, d, "spike_count.csv")
 for x in (0, 1):
     s = k["x"] == x
     ax.bar(k["K"][s] + (x - 0.5) * 0.38, k["p"][s], width=0.38, color=colours[x], label=xname[x])
-ax.set_xlabel("spike count K")
-ax.set_ylabel("P(K | x)")
-ax.set_title("response (gain %.6f)" % num["gain"], fontsize=10)
-ax.legend()
-common.label(ax, "C")
+common.panel(ax, "spike count K", "P(K | x)", "response (gain %.6f)" % num["gain"], letter="C", legend=dict())
 
 ax = axes[0, 2]
 rw = common.table(np, d, "reward.csv")
@@ -41,11 +33,7 @@ for x in (0, 1):
     ks = np.arange(0, 9)
     true = [rw["true_reward"][s & (rw["K"] == kk)][0] for kk in ks]
     ax.plot(ks, true, "s", mfc="none", color="k" if x == 0 else "gray", ms=9, label="true, " + xname[x])
-ax.set_xlabel("spike count K")
-ax.set_ylabel("reward (inferred: affine fit)")
-ax.set_title("inferred reward, r^2 = %.9f" % num["reward_r2"], fontsize=10)
-ax.legend(fontsize=7)
-common.label(ax, "D")
+common.panel(ax, "spike count K", "reward (inferred: affine fit)", "inferred reward, r^2 = %.9f" % num["reward_r2"], letter="D", legend=dict(fontsize=7))
 
 p = common.table(np, d, "predictions.csv")
 for j in range(3):
@@ -61,9 +49,7 @@ for j in range(3):
                label="true reward, " + xname[x])
         ax.plot(p["K"][pred] + (x - 0.5) * 0.38, p["p"][pred], "o", color=colours[x],
                 label="predicted, " + xname[x])
-    ax.set_xlabel("spike count K")
-    ax.set_ylabel("P(K | x)")
-    ax.set_title("%s: KL = %.2e" % (settings[key], num[key + "_kl_spike_count"]), fontsize=10)
+    common.panel(ax, "spike count K", "P(K | x)", "%s: KL = %.2e" % (settings[key], num[key + "_kl_spike_count"]))
     if j == 0:
         ax.legend(fontsize=7)
     common.label(ax, "EFG"[j])

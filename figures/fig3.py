@@ -14,11 +14,7 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
 ax = axes[0]
 ax.semilogx(raw["T"], raw["r2"], ".", color="gray", alpha=0.5, label="repeats")
 ax.errorbar(s["T"], s["r2_mean"], yerr=s["r2_sem"], fmt="o-", color="k", capsize=3, label="mean +- s.e.m.")
-ax.set_xlabel("recorded steps T")
-ax.set_ylabel("r^2 (inferred vs true reward)")
-ax.set_title("%s repeats per T" % settings["repeats"], fontsize=10)
-ax.legend()
-common.label(ax, "A")
+common.panel(ax, "recorded steps T", "r^2 (inferred vs true reward)", "%s repeats per T" % settings["repeats"], letter="A", legend=dict())
 for j, (column, title) in enumerate([("kl_spike_count", "KL of P(K|x)"), ("kl_stationary", "KL of the stationary distribution")]):
     ax = axes[j + 1]
     for k in range(int(p["prediction"].max()) + 1):
@@ -27,11 +23,7 @@ for j, (column, title) in enumerate([("kl_spike_count", "KL of P(K|x)"), ("kl_st
                     label=settings["prediction_%d" % k])
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("recorded steps T")
-    ax.set_ylabel(title + " (true || predicted)")
-    ax.set_title("predictions from the inferred reward", fontsize=10)
-    ax.legend(fontsize=8)
-    common.label(ax, "BC"[j])
+    common.panel(ax, "recorded steps T", title + " (true || predicted)", "predictions from the inferred reward", letter="BC"[j], legend=dict(fontsize=8))
 fig.suptitle(meta["title"])
 fig.tight_layout()
 common.save(fig, d, "3")

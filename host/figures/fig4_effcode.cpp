@@ -139,11 +139,13 @@ FigureData efficient_coding_figure(const FigureOptions& opt) {
   solver.backend = opt.backend;
   solver.method = Method::policy_iteration;
   // Every solve of this figure is an efficient-coding loop; --quick stops it at a reward change of
-  // 1e-2 (about 10 solves) instead of 1e-9.
+  // 1e-2 (about 10 solves) instead of 1e-9, or after 12 solves.
   const double loop_tol = opt.quick ? 1e-2 : 1e-9;
-  const auto coding_model = [loop_tol](double bias, double lambda) {
+  const int loop_max = opt.quick ? 12 : 1000;
+  const auto coding_model = [loop_tol, loop_max](double bias, double lambda) {
     NetworkModel m = effcode_model(bias, lambda);
     m.reward.coding_tol = loop_tol;
+    m.reward.coding_max_iterations = loop_max;
     return m;
   };
   const NetworkModel model = coding_model(0.0, kLambda);
@@ -185,6 +187,7 @@ FigureData efficient_coding_figure(const FigureOptions& opt) {
     const EfficientCodingResult r = efficient_coding(coding_model(0.0, lambda), solver);
     info.add({lambda, r.information, r.independent_information, double(r.iterations), r.final_change,
               r.solution.mean_coding_cost});
+    if (!r.converged) fig.notes.push_back("lambda " + std::to_string(lambda) + ": " + r.solution.note);
   }
   fig.tables.push_back(std::move(info));
 
@@ -225,6 +228,7 @@ FigureData efficient_coding_figure(const FigureOptions& opt) {
   fig.settings.push_back({"high_bias_lambda", opt.quick ? "0.167 (quick: not re-tuned)"
                                                      : "re-tuned to the J0 = 0 coding cost, rel. tol. 1e-8"});
   fig.settings.push_back({"loop_tol", std::to_string(loop_tol)});
+  fig.settings.push_back({"loop_max_iterations", std::to_string(loop_max)});
   return fig;
 }
 

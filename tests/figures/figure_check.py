@@ -106,15 +106,18 @@ def figure3(netrl, d, work, meta):
 
 def figure4(netrl, d, work, meta):
     tol = float(meta["settings"]["loop_tol"])
+    max_iterations = int(meta["settings"]["loop_max_iterations"])
     info = os.path.join(d, "information.csv")
     lam = column(info, "lambda")[0]
     cfg = {"model": "network", "n": 7, "input": {"pixels": 7, "coupling": 1.5, "bias": 0.0},
-           "reward": {"kind": "efficient_coding", "threshold": 4, "tol": tol}, "lambda": lam, "prior": "neuron",
+           "reward": {"kind": "efficient_coding", "threshold": 4, "tol": tol, "max_iterations": max_iterations}, "lambda": lam, "prior": "neuron",
            "solver": {"method": "policy_iteration"}}
     path = os.path.join(work, "effcode.json")
     json.dump(cfg, open(path, "w"))
     s = os.path.join(work, "effcode")
-    run(netrl, ["solve", path, "--out", s])
+    p = subprocess.run([netrl, "solve", path, "--out", s], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode not in (0, 3):  # 3: the loop stopped at max_iterations (reported, not an error)
+        sys.exit("netrl solve effcode failed:\n" + p.stdout)
     ec = json.load(open(os.path.join(s, "result.json")))["efficient_coding"]
     close(column(info, "information")[:1], [ec["information"]], 1e-15, "fig4 I(y; sigma) at lambda %g = netrl solve" % lam)
     close(column(info, "independent_information")[:1], [ec["independent_information"]], 1e-15,
