@@ -2,23 +2,27 @@
 // (0 done, 1 error, 2 usage error, 3 finished without converging).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <string>
 
 #include "commands.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/runtime.hpp"
 #include "netrl/version.hpp"
 
 namespace {
 
 using netrl::cli::FigureArgs;
+using netrl::cli::BenchArgs;
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
+using netrl::cli::SweepArgs;
 
-/// "1000,1e6" -> sample sizes (integers >= 2).
-std::vector<std::uint64_t> parse_sizes(const std::string& text) {
+/// "1000,1e6" -> sample sizes (integers >= 2); errors name `option`.
+std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::string& option) {
   std::vector<std::uint64_t> out;
   std::stringstream ss(text);
   std::string item;
@@ -31,11 +35,18 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != item.size() || !(v >= 2.0) || v > 1e10 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
-      throw CLI::ValidationError("--sizes", "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
+      throw CLI::ValidationError(option, "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
     }
     out.push_back(static_cast<std::uint64_t>(v));
   }
   return out;
+}
+
+/// --out DIR: a directory name, not empty.
+CLI::Option* out_option(CLI::App* cmd, std::string* out, const std::string& what) {
+  return cmd->add_option("--out", *out, what)->check(
+      [](const std::string& v) { return v.empty() ? std::string("the directory name is empty") : std::string(); },
+      "DIR");
 }
 
 /// A configuration file or a scenario, not both.
@@ -60,21 +71,30 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "OpenMP threads of the host backend (default: all cores)")
       ->check(CLI::Range(1, 4096));
+  std::vector<std::string> limits;
+  app.add_option("--limit", limits,
+                 "NAME=VALUE: raise (or lower) one of the bounds on inputs and work, e.g. maze_cells=1000000 "
+                 "(repeatable; the names, defaults and meanings are in docs/limits.md)")
+      ->type_name("NAME=VALUE");
 
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
   auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, effcode");
-  solve_cmd->add_option("--out", solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
   solve_cmd->add_flag("--write-policy", solve.write_policy,
                       "with --out: also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes)");
+  solve_cmd->add_flag("--progress", solve.progress,
+                      "report outer/inner iterations and the span on stderr while solving (host and cuda)");
+  solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
+      ->check(CLI::Range(0.01, 3600.0));
   config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;
   CLI::App* sample_cmd =
       app.add_subcommand("sample", "chains of the network dynamics under a policy (docs/config-sample.md)");
   sample_cmd->add_option("config", sample.config, "configuration file (JSON)")->required();
-  sample_cmd->add_option("--out", sample.out, "write the statistics into DIR");
+  out_option(sample_cmd, &sample.out, "write the statistics into DIR");
 
   InferArgs infer;
   std::string sizes;
@@ -82,7 +102,7 @@ int main(int argc, char** argv) {
   auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
   auto* infer_scenario =
       infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze");
-  infer_cmd->add_option("--out", infer.out, "write reward.npy, values.npy, result.json into DIR");
+  out_option(infer_cmd, &infer.out, "write reward.npy, values.npy, result.json into DIR");
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
@@ -105,21 +125,81 @@ int main(int argc, char** argv) {
   figure_cmd->add_flag("--progress", figure.progress, "progress lines on stderr");
   figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)");
   figure_cmd->add_option("--backend", figure.backend, "network solves: host, cuda or reference");
+  SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "a grid of solve, sample or infer runs: batched, resumable, over MPI (docs/sweeps.md)");
+  auto* sweep_config = sweep_cmd->add_option("sweep", sweep.config, "sweep file (JSON)");
+  auto* sweep_preset = sweep_cmd->add_option("--preset", sweep.preset, "built-in sweep: fig3, count8-grid");
+  auto* sweep_out = sweep_cmd->add_option("--out", sweep.out, "the sweep directory (created; a rerun resumes)");
+  auto* sweep_print =
+      sweep_cmd->add_flag("--print", sweep.print, "print the preset's sweep file (to edit it) and exit");
+  sweep_cmd->add_flag("--extend", sweep.extend,
+                      "accept a sweep file that differs from the one DIR was started with (adds its points)");
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "no progress reports");
+  sweep_cmd->add_option("--progress-interval", sweep.progress_interval,
+                        "seconds between progress reports (default 0.2 on a terminal, 10 otherwise)")
+      ->check(CLI::Range(0.01, 3600.0));
+  sweep_cmd->add_flag("--mpi", sweep.mpi,
+                      "distribute over MPI ranks (automatic under mpirun): rank 0 schedules, the others compute");
+  sweep_config->excludes(sweep_preset);
+  sweep_print->needs(sweep_preset);
+  sweep_cmd->callback([&] {
+    if (sweep.print) return;
+    if (sweep_config->count() == 0 && sweep_preset->count() == 0) {
+      throw CLI::RequiredError("sweep: give SWEEP.json or --preset NAME");
+    }
+    if (sweep_out->count() == 0) throw CLI::RequiredError("sweep: --out DIR");
+  });
+
+  BenchArgs bench;
+  std::string bench_samples;
+  CLI::App* bench_cmd = app.add_subcommand("bench", "built-in benchmarks through the sweep machinery (docs/sweeps.md)");
+  bench_cmd->add_option("name", bench.name, "exact-vs-sampled")->required()->check(CLI::IsMember({"exact-vs-sampled"}));
+  bench_cmd->add_option("--out", bench.out, "the benchmark directory (a rerun resumes)")->required();
+  bench_cmd->add_option("--n", bench.sizes, "network sizes: N or N1-N2 (default 8-20)");
+  bench_cmd->add_option("--samples", bench_samples, "numbers of samples S1,S2,... (default 1e3,3e3,...,1e8)");
+  bench_cmd->add_option("--repeats", bench.repeats, "repeats per number of samples (default 3)")->check(CLI::Range(1, 1000));
+  bench_cmd->add_option("--seed", bench.seed, "seed of the repeats (default 1)");
+  bench_cmd->add_option("--chains", bench.chains, "chains per sampler run (default 16)")->check(CLI::Range(1, 1 << 20));
+  bench_cmd->add_option("--infer-max-n", bench.infer_max_n, "infer the reward (r^2) for n up to this (default 14)")
+      ->check(CLI::Range(0, 20));
+  bench_cmd->add_flag("--quiet", bench.quiet, "no progress reports");
+  bench_cmd->add_flag("--extend", bench.extend,
+                      "accept other options than DIR was started with (adds their points to its sweeps)");
 
   try {
     app.parse(argc, argv);
-    if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
+    if (!sizes.empty()) infer.sizes = parse_sizes(sizes, "--sizes");
+    if (!bench_samples.empty()) bench.samples = parse_sizes(bench_samples, "--samples");
+    if (infer_cmd->parsed() && infer.scenario != "count8-samples") {
+      for (const char* option : {"--sizes", "--repeats", "--seed", "--no-predict"}) {
+        if (infer_cmd->count(option) > 0) {
+          throw CLI::ValidationError(option, "belongs to --scenario count8-samples");
+        }
+      }
+      if (infer_cmd->count("--backend") > 0 && infer.scenario != "count8") {
+        throw CLI::ValidationError("--backend", "belongs to the count8 scenarios (the configuration's "
+                                                "\"solver\": {\"backend\"} otherwise)");
+      }
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    for (const auto& l : limits) netrl::set_limit_from_text(l);
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
     if (figure_cmd->parsed()) return netrl::cli::run_figure(figure);
+    if (sweep_cmd->parsed()) return netrl::cli::run_sweep(sweep);
+    if (bench_cmd->parsed()) return netrl::cli::run_bench(bench);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "netrl: error: out of memory: the run needs more memory than this machine can give it "
+                 "(docs/limits.md lists the bounds netrl checks before it allocates)\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "netrl: internal error: " << e.what() << "\n";

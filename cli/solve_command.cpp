@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/efficient_coding.hpp"
@@ -71,24 +72,34 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 int run_solve(const SolveArgs& args) {
   if (args.write_policy && args.out.empty()) throw InvalidInput("--write-policy", "needs --out DIR");
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
+  const auto out = open_output(args.out);
   io::SolutionOutputs outputs;
   outputs.policy = args.write_policy;
   if (outputs.policy) under_field("--write-policy", [&] { check_policy_size(problem); });
-  // An efficient-coding reward: the loop's report goes with the solution.
+  // An efficient-coding reward: the loop of solves, whose report goes with the solution.
   std::optional<EfficientCodingResult> coding;
+  SolveResult result;
   if (problem.kind == ModelKind::network && !problem.network.reward.is_static()) {
     coding = efficient_coding(problem.network, problem.solver);
     outputs.efficient_coding = &*coding;
+    result = coding->solution;
+  } else {
+    SolveHooks hooks;
+    if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+    if (args.progress) {
+      hooks.progress = solve_progress_printer("netrl solve");
+      hooks.progress_interval = args.progress_interval;
+    }
+    result = solve(problem, hooks);
   }
-  const SolveResult result = coding ? coding->solution : solve(problem);
   std::cout << summary(problem, result);
   if (coding) {
     std::cout << "  efficient coding: " << coding->iterations << " solves, final reward change "
               << fmt(coding->final_change, "%.3e") << ", I(y; b) = " << fmt(coding->information, "%.6f")
               << " nats (independent neurons: " << fmt(coding->independent_information, "%.6f") << ")\n";
   }
-  if (!args.out.empty()) {
-    io::write_solution(args.out, problem, result, outputs);
+  if (out) {
+    io::write_solution(*out, problem, result, outputs);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {
@@ -97,6 +108,11 @@ int run_solve(const SolveArgs& args) {
     return 3;
   }
   return 0;
+}
+
+std::unique_ptr<io::OutputDir> open_output(const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  return under_field("--out", [&] { return std::make_unique<io::OutputDir>(dir); });
 }
 
 std::string fmt(double v, const char* spec) {

@@ -133,6 +133,10 @@ json inference_json(const InferResult& r, bool files) {
 
 void write_inference(const std::string& dir, const InferResult& r) {
   OutputDir out(dir);
+  write_inference(out, r);
+}
+
+void write_inference(OutputDir& out, const InferResult& r) {
   for (std::size_t k = 0; k < r.predictions.size(); ++k) {
     if (r.predictions[k].failed) continue;
     const auto& mu = r.predictions[k].result.predicted.result.stationary;
@@ -205,6 +209,11 @@ json sample_size_json(const SampleSizeResult& r) {
 }
 
 void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
+  OutputDir out(dir);
+  write_sample_size(out, r);
+}
+
+void write_sample_size(OutputDir& out, const SampleSizeResult& r) {
   std::ostringstream csv, raw;
   csv << "T,repeats,r2_mean,r2_sem";
   raw << "T,repeat,seed,r2,missing_states,ml_iterations,ml_converged";
@@ -232,10 +241,53 @@ void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
     }
     csv << "\n";
   }
-  OutputDir out(dir);
   out.write_text("samples.csv", csv.str());
   out.write_text("samples_raw.csv", raw.str());
   out.write_json("result.json", sample_size_json(r));
+  out.commit();
+}
+
+json sample_size_row_json(const SampleSizeContext& c, const SampleSizeRow& row) {
+  json j;
+  j["scenario"] = "count8-samples";
+  j["T"] = row.T;
+  j["seed"] = row.seed;
+  j["burn_in"] = c.burn_in;
+  j["r2"] = row.r2;
+  j["missing_states"] = row.missing;
+  j["ml_iterations"] = row.iterations;
+  j["ml_converged"] = row.converged;
+  json predictions = json::object();
+  for (std::size_t p = 0; p < c.prediction_names.size(); ++p) {
+    predictions[c.prediction_names[p]] = {{"kl_spike_count", row.kl_spike_count[p]},
+                                          {"kl_stationary", row.kl_stationary[p]}};
+  }
+  j["predictions"] = predictions;
+  return j;
+}
+
+void write_sample_size_row(const std::string& dir, const SampleSizeContext& c, const SampleSizeRow& row) {
+  OutputDir out(dir);
+  out.write_json("result.json", sample_size_row_json(c, row));
+  out.commit();
+}
+
+void write_sampled_accuracy(const std::string& dir, const SampledAccuracyOptions& o, const SampledAccuracy& r) {
+  json j;
+  j["samples"] = r.samples;
+  j["sample_seconds"] = r.sample_seconds;
+  j["tv_spike_count"] = r.tv_spike_count;
+  j["gain_estimate"] = r.gain_estimate;
+  j["gain_error"] = r.gain_error;
+  j["abs_gain_error"] = std::abs(r.gain_error);
+  j["exact_gain_check"] = r.exact_gain_check;
+  if (o.infer) {
+    j["r2"] = r.r2;
+    j["missing_states"] = r.missing_states;
+    j["infer_seconds"] = r.infer_seconds;
+  }
+  OutputDir out(dir);
+  out.write_json("result.json", j);
   out.commit();
 }
 

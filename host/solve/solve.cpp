@@ -27,6 +27,15 @@ SolverOptions network_options(const SolverOptions& options) {
   return o;
 }
 
+/// The reference backend starts from v = 0 and p0 only.
+void require_cold(const SolveHooks& hooks) {
+  for (const WarmStart& w : hooks.warm_starts)
+    if (!w.empty()) {
+      throw InvalidInput("warm_start", "the reference backend starts from v = 0; warm starts need the \"host\" or "
+                                       "\"cuda\" backend");
+    }
+}
+
 }  // namespace
 
 const char* to_string(ModelKind kind) { return kind == ModelKind::network ? "network" : "maze"; }
@@ -41,16 +50,16 @@ bool backend_available(Backend backend, std::string* reason) {
   return true;
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
+SolveResult solve(const NetworkModel& model, const SolverOptions& options) { return solve(model, options, SolveHooks{}); }
+
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
   // A reward defined by the solution itself: the loop of solves (efficient_coding.cpp).
   if (!model.reward.is_static()) return efficient_coding(model, options).solution;
-  const SolverOptions o = network_options(options);
-  const ThreadScope thread_scope(o.threads);
-  if (o.backend == Backend::reference) {
-    require_float64(o);
-    return reference::solve(model, o);
+  if (hooks.warm_starts.size() > 1) {
+    throw InvalidInput("warm_starts", "a single solve takes at most one warm start, got " +
+                                          std::to_string(hooks.warm_starts.size()));
   }
-  return exact::solve(model, o);
+  return std::move(solve_batch({model}, options, hooks).front());
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
@@ -71,12 +80,22 @@ SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options)
   return solve(maze.mdp(), lambda, options);
 }
 
-SolveResult solve(const Problem& problem) {
-  if (problem.kind == ModelKind::maze) return solve(problem.maze, problem.maze_lambda, problem.solver);
-  return solve(problem.network, problem.solver);
+SolveResult solve(const Problem& problem) { return solve(problem, SolveHooks{}); }
+
+SolveResult solve(const Problem& problem, const SolveHooks& hooks) {
+  if (problem.kind == ModelKind::maze) {
+    require_cold(hooks);
+    return solve(problem.maze, problem.maze_lambda, problem.solver);
+  }
+  return solve(problem.network, problem.solver, hooks);
 }
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+  return solve_batch(models, options, SolveHooks{});
+}
+
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
   for (std::size_t q = 0; q < models.size(); ++q)
     if (!models[q].reward.is_static()) {
       throw InvalidInput("models[" + std::to_string(q) + "].reward.kind",
@@ -86,11 +105,12 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);
+    require_cold(hooks);
     std::vector<SolveResult> out;
     for (const auto& m : models) out.push_back(reference::solve(m, o));
     return out;
   }
-  return exact::solve_batch(models, o);
+  return exact::solve_batch(models, o, hooks);
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -23,6 +23,9 @@ struct Problem {
   SolverOptions solver;
   /// Scenario name or configuration path, for reports.
   std::string source;
+  /// A solution directory to warm-start from (config key "warm_start", resolved against the
+  /// configuration's directory); empty: cold start. See io::read_warm_start.
+  std::string warm_start;
 
   double lambda() const { return kind == ModelKind::network ? network.lambda : maze_lambda; }
   /// Number of states of the value and stationary arrays: m * 2^n (networks) or the maze's states.

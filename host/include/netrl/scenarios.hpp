@@ -81,10 +81,74 @@ struct SampleSizeSummary {
 };
 std::vector<SampleSizeSummary> summarize(const SampleSizeResult& result);
 
+/// The parts of the count8 sample-size experiment that do not depend on the samples: the exact
+/// solution (forward solver `backend`), the true reward, and the predictions (none unless
+/// `predictions`) with their references (the true reward, lambda re-tuned).
+struct SampleSizeContext {
+  Problem base;
+  SolveResult exact;
+  std::vector<double> truth;
+  std::uint64_t burn_in = 0;
+  std::vector<inverse::PredictionSpec> specs;
+  std::vector<SolveResult> references;
+  std::vector<std::string> prediction_names;
+};
+SampleSizeContext count8_samples_context(Backend backend, bool predictions);
+
+/// One repeat of the experiment: a recording of T steps keyed by `seed` (see count8_from_samples),
+/// the reward by maximum likelihood, r^2 and the predictions' KLs (NaN where a prediction failed).
+/// `repeat` is left 0. InvalidInput ("T") for T < 2.
+SampleSizeRow count8_samples_row(const SampleSizeContext& context, std::uint64_t T, std::uint64_t seed);
+
+/// The seed of repeat `repeat` of the t-th sample size in count8_from_samples:
+/// seed * 1000003 + t * 1009 + repeat.
+std::uint64_t count8_samples_seed(std::uint64_t seed, std::size_t t, int repeat);
+
 /// Each repeat draws one recording of T steps (chain 0 of the shared sampler, host backend,
 /// keyed by the row's seed; uniform start, 10^4 burn-in steps), infers the reward by maximum
 /// likelihood, compares it with the truth (r^2 weighted by the exact stationary distribution) and
 /// runs the predictions.
 SampleSizeResult count8_from_samples(const SampleSizeOptions& options);
+
+/// One point of the exact-vs-sampled benchmark (docs/sweeps.md): how well chains under the exact
+/// policy estimate what the exact solution gives.
+struct ExactReference {
+  /// The exact solution: values, stationary distribution (m * 2^n), prior (n), gain.
+  std::vector<double> values, stationary, prior;
+  double gain = 0.0;
+};
+struct SampledAccuracyOptions {
+  /// Recorded samples in all (chains x ceil(samples / chains) steps), after `burn_in` steps per chain.
+  std::uint64_t samples = 100000;
+  std::uint64_t chains = 16;
+  std::uint64_t burn_in = 0;
+  std::uint64_t seed = 0;
+  Backend backend = Backend::host;
+  /// Also infer the reward from the samples (maximum likelihood of the transitions).
+  bool infer = true;
+};
+struct SampledAccuracy {
+  std::uint64_t samples = 0;
+  /// Wall time of the sampler (burn-in included) and of the inference.
+  double sample_seconds = 0.0;
+  double infer_seconds = 0.0;
+  /// max over x of the total-variation distance between the sampled and the exact P(K | x).
+  double tv_spike_count = 0.0;
+  /// The visit-weighted mean of r - lambda c and its error against the exact gain.
+  double gain_estimate = 0.0;
+  double gain_error = 0.0;
+  /// The same mean under the exact stationary distribution: equals the exact gain to rounding (a
+  /// check that the estimator computes the solver's objective).
+  double exact_gain_check = 0.0;
+  /// r^2 of the inferred reward against the true one (weighted by the exact mu; NaN unless infer),
+  /// and the consistent states without an inferred reward.
+  double r2 = 0.0;
+  std::uint64_t missing_states = 0;
+};
+/// Runs the chains (netrl::sample, histogram and, with infer, transitions) and compares. n <= 24
+/// (the histogram); with infer n <= 20 (the tabular inverse). InvalidInput for a solution of
+/// another shape ("solution") or too few samples ("sampling.samples").
+SampledAccuracy sampled_accuracy(const NetworkModel& model, const ExactReference& exact,
+                                 const SampledAccuracyOptions& options);
 
 NETRL_NAMESPACE_END  // namespace netrl

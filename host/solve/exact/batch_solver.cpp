@@ -66,6 +66,8 @@ int input_period(const InputProcess& in) {
 template <class Real>
 std::vector<SolveResult> BatchSolver<Real>::run() {
   const double start = now_seconds();
+  start_ = start;
+  next_report_ = start + hooks_.progress_interval;
   const NetworkModel& first = models_.front();
   free_ = first.free_neurons();
   clamp_bits_ = first.clamp_bits();
@@ -91,8 +93,10 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
   const Mask all(B, 1);
   engine_->reset_values(all);
   engine_->reset_stationary(all);
+  apply_warm_starts();
 
   for (std::int64_t outer = 1;; ++outer) {
+    outer_ = outer;
     Mask running(B, 0);
     bool any = false;
     for (std::size_t q = 0; q < B; ++q) {
@@ -134,8 +138,9 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
   for (std::size_t q = 0; q < B; ++q) {
     finish(static_cast<int>(q));
     tracks_[q].result.elapsed_seconds = elapsed;
-    results.push_back(std::move(tracks_[q].result));
   }
+  report("done", false, true);
+  for (std::size_t q = 0; q < B; ++q) results.push_back(std::move(tracks_[q].result));
   return results;
 }
 
@@ -348,7 +353,8 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
 
 }  // namespace
 
-std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
   if (options.backend != Backend::host && options.backend != Backend::cuda) {
     throw InvalidInput("solver.backend", std::string("the exact solver runs on \"host\" or \"cuda\", not \"") +
                                              to_string(options.backend) + "\"");
@@ -359,12 +365,12 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
     std::string reason;
     if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
   }
-  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, cuda).run();
-  return detail::BatchSolver<double>(models, options, cuda).run();
+  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, hooks, cuda).run();
+  return detail::BatchSolver<double>(models, options, hooks, cuda).run();
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  return std::move(solve_batch({model}, options).front());
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  return std::move(exact::solve_batch(std::vector<NetworkModel>{model}, options, hooks).front());
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::exact

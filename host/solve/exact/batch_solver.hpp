@@ -9,6 +9,7 @@
 //   policy_iteration.cpp  policy iteration with Krylov (GMRES) solves of the evaluation and the
 //                         stationary distribution
 //   prior_loop.cpp        the prior update with its extrapolation and stopping test
+//   hooks.cpp             warm starts (values, prior and mu of an earlier solution) and progress
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>
@@ -19,6 +20,7 @@
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/solve.hpp"
 #include "solve/linear_solve.hpp"
 #include "netrl/version.hpp"
 
@@ -127,8 +129,10 @@ struct Track {
 
 template <class Real>class BatchSolver {
  public:
-  BatchSolver(const std::vector<NetworkModel>& models, const SolverOptions& options, bool cuda)
-      : models_(models), opt_(options), cuda_(cuda), policy_(options.method == Method::policy_iteration) {}
+  BatchSolver(const std::vector<NetworkModel>& models, const SolverOptions& options, const SolveHooks& hooks,
+              bool cuda)
+      : models_(models), opt_(options), hooks_(hooks), cuda_(cuda),
+        policy_(options.method == Method::policy_iteration) {}
 
   std::vector<SolveResult> run();
 
@@ -138,6 +142,13 @@ template <class Real>class BatchSolver {
   void check_memory();
 
   void upload_problems();
+
+  /// Replaces v = 0, p0 and the uniform mu of the problems with a warm start (hooks.cpp).
+  void apply_warm_starts();
+
+  /// Calls hooks_.progress when its interval has passed since the last report (or `force`).
+  /// `in_inner` counts the inner iterations of the round in progress (t.sweeps).
+  void report(const char* phase, bool in_inner, bool force = false);
 
   void upload_priors() {
     std::vector<double> all;
@@ -223,6 +234,10 @@ template <class Real>class BatchSolver {
 
   const std::vector<NetworkModel>& models_;
   const SolverOptions& opt_;
+  const SolveHooks& hooks_;
+  double start_ = 0.0;
+  double next_report_ = 0.0;
+  std::int64_t outer_ = 0;
   bool cuda_;
   bool policy_;
   std::vector<int> free_;

@@ -27,13 +27,14 @@ void BatchSolver<Real>::policy_iteration(const Mask& running) {
       const SpanStats& s = stats[static_cast<std::size_t>(q)];
       if (s.nonfinite > 0) {
         throw NumericalError("policy iteration: the values became non-finite (problem " + std::to_string(q) +
-                             ", improvement " + std::to_string(t.sweeps) + ")");
+                             ", improvement " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       if (inner_test(t, s, kPolicyStall, "policy iteration", "improvements") != InnerState::go_on) break;
       engine_->prepare_policy(one);
       stationary_krylov(q);
       evaluate_krylov(q);
       engine_->set_values(one, batch_block(q, t.v));
+      report("policy iteration", true);
       if (t.sweeps >= opt_.max_iterations) {
         t.inner_note = "inner solve reached solver.max_iterations";
         break;

@@ -36,7 +36,7 @@ void BatchSolver<Real>::value_iteration(const Mask& running) {
       ++t.sweeps;
       if (s.nonfinite > 0) {
         throw NumericalError("value iteration: the values became non-finite (problem " +
-                             std::to_string(q) + ", sweep " + std::to_string(t.sweeps) + ")");
+                             std::to_string(q) + ", sweep " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       // Converged: keep h, the bounds and the policy belong to it.
       if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) {
@@ -50,6 +50,7 @@ void BatchSolver<Real>::value_iteration(const Mask& running) {
       }
     }
     engine_->accept_values(advance);
+    report("value iteration", true);
   }
   for (std::size_t q = 0; q < B; ++q) {
     if (!running[q]) continue;
@@ -103,6 +104,7 @@ void BatchSolver<Real>::stationary(const Mask& running) {
       }
     }
     engine_->accept_stationary(advance);
+    report("stationary", false);
   }
 }
 
@@ -127,7 +129,7 @@ void BatchSolver<Real>::evaluate(const Mask& which) {
       ++steps[q];
       if (s.nonfinite > 0) {
         throw NumericalError("policy evaluation: the values became non-finite (problem " +
-                             std::to_string(q) + ")");
+                             std::to_string(q) + ")" + kNonFiniteHint);
       }
       advance[q] = 1;
       const double span = s.hi - s.lo;
@@ -145,6 +147,7 @@ void BatchSolver<Real>::evaluate(const Mask& which) {
       }
     }
     engine_->accept_evaluation(advance);
+    report("evaluation", false);
   }
 }
 

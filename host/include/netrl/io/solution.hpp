@@ -8,6 +8,8 @@
 #include "netrl/efficient_coding.hpp"
 #include "netrl/policy.hpp"
 #include "netrl/problem.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/solve.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace io {
@@ -26,8 +28,11 @@ struct SolutionOutputs {
   const EfficientCodingResult* efficient_coding = nullptr;
 };
 
-/// Writes result.json (last), values.npy, stationary.npy, (networks) spike_count.csv and the
-/// optional files into `dir`.
+/// Writes result.json, values.npy, stationary.npy, (networks) spike_count.csv and the optional
+/// files into `out` and publishes it (OutputDir::commit).
+void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result,
+                    const SolutionOutputs& outputs = {});
+/// The same into a new OutputDir for `dir`.
 void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result,
                     const SolutionOutputs& outputs = {});
 
@@ -55,8 +60,14 @@ struct Solution {
 Solution read_solution(const std::string& dir);
 
 /// Checks a solution against the model it is used with: the model kind, n and m (or the maze's
-/// states), lambda (to a relative 1e-12), the clamps (a null prior exactly at clamped neurons),
-/// finite values at the consistent states. InvalidInput (field "solution") otherwise.
-void check_solution(const Solution& solution, const Problem& problem);
+/// states), lambda (to a relative 1e-12, unless `check_lambda` is false), the clamps (a null prior
+/// exactly at clamped neurons), finite values at the consistent states. InvalidInput (field
+/// "solution") otherwise.
+void check_solution(const Solution& solution, const Problem& problem, bool check_lambda = true);
+
+/// The warm start of `problem` (a network) from the solution directory `dir`: its values, prior
+/// and stationary distribution, checked against the network (n, m, clamps, finite values; lambda
+/// may differ). Errors are InvalidInput naming "warm_start (DIR)", or IoError.
+WarmStart read_warm_start(const std::string& dir, const Problem& problem);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io
