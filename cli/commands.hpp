@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netrl/core/solver_options.hpp"
 #include "netrl/io/files.hpp"
 
 namespace netrl::cli {
@@ -15,6 +16,8 @@ struct SolveArgs {
   std::string config;
   std::string scenario;
   std::string out;
+  /// Also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes).
+  bool write_policy = false;
   /// Progress lines on stderr, every `progress_interval` seconds.
   bool progress = false;
   double progress_interval = 2.0;
@@ -41,6 +44,19 @@ struct InferArgs {
 };
 int run_infer(const InferArgs& args);
 
+struct FigureArgs {
+  std::string name;
+  std::string out;
+  bool quick = false;
+  bool plot = true;
+  bool progress = false;
+  std::uint64_t seed = 1;
+  std::string backend;
+};
+int run_figure(const FigureArgs& args);
+
+/// The backend named on the command line ("" = automatic); InvalidInput naming `option` otherwise.
+Backend parse_backend_option(const std::string& name, const std::string& option);
 /// The output directory `dir` of a run, opened (checked and locked) before the run starts so that
 /// a bad --out is reported before any work; nullptr when `dir` is empty (no --out). Errors name
 /// "--out".

@@ -98,15 +98,16 @@ int run_ring12(const InferArgs& args, Backend backend) {
 
 }  // namespace
 
+Backend parse_backend_option(const std::string& name, const std::string& option) {
+  if (name.empty()) return Backend::automatic;
+  if (name == "host") return Backend::host;
+  if (name == "cuda") return Backend::cuda;
+  if (name == "reference") return Backend::reference;
+  throw InvalidInput(option, "unknown backend \"" + name + "\" (known: host, cuda, reference)");
+}
+
 int run_infer(const InferArgs& args) {
-  Backend backend = Backend::automatic;
-  if (!args.backend.empty()) {
-    backend = args.backend == "host"        ? Backend::host
-              : args.backend == "cuda"      ? Backend::cuda
-              : args.backend == "reference" ? Backend::reference
-                                            : throw InvalidInput("--backend", "unknown backend \"" + args.backend +
-                                                                                  "\" (known: host, cuda, reference)");
-  }
+  const Backend backend = parse_backend_option(args.backend, "--backend");
   if (args.scenario == "count8-samples") return run_sample_size(args, backend);
   if (args.scenario == "ring12") return run_ring12(args, backend);
   InferResult result;

@@ -14,6 +14,7 @@
 
 namespace {
 
+using netrl::cli::FigureArgs;
 using netrl::cli::BenchArgs;
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
@@ -79,8 +80,10 @@ int main(int argc, char** argv) {
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
-  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, ring12, ring12-lambda0.1, ring12-local, ring12-clamped");
+  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, effcode, ring12, ring12-lambda0.1, ring12-local, ring12-clamped");
   out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  solve_cmd->add_flag("--write-policy", solve.write_policy,
+                      "with --out: also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes)");
   solve_cmd->add_flag("--progress", solve.progress,
                       "report outer/inner iterations and the span on stderr while solving (host and cuda)");
   solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
@@ -109,6 +112,19 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
+  FigureArgs figure;
+  CLI::App* figure_cmd =
+      app.add_subcommand("figure", "a figure of the paper: its data (CSV, NPY) and a PNG (docs/figures.md)");
+  figure_cmd->add_option("name", figure.name, "figure number: 1 maze, 2 count8, 3 limited data, 4 efficient coding, "
+                                              "5 ring attractor, 6 reward models")
+      ->required();
+  figure_cmd->add_option("--out", figure.out, "write the data, figure.json and figNAME.png into DIR")->required();
+  figure_cmd->add_flag("--quick", figure.quick, "small settings (about a minute each on two cores; docs/figures.md)");
+  figure_cmd->add_flag("--no-plot", [&figure](std::int64_t) { figure.plot = false; },
+                       "write the data only (no python3/matplotlib needed)");
+  figure_cmd->add_flag("--progress", figure.progress, "progress lines on stderr");
+  figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)");
+  figure_cmd->add_option("--backend", figure.backend, "network solves: host, cuda or reference");
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand(
       "sweep", "a grid of solve, sample or infer runs: batched, resumable, over MPI (docs/sweeps.md)");
@@ -174,6 +190,7 @@ int main(int argc, char** argv) {
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
+    if (figure_cmd->parsed()) return netrl::cli::run_figure(figure);
     if (sweep_cmd->parsed()) return netrl::cli::run_sweep(sweep);
     if (bench_cmd->parsed()) return netrl::cli::run_bench(bench);
     return netrl::cli::run_infer(infer);

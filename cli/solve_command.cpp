@@ -5,13 +5,16 @@
 #include <cstdio>
 #include <memory>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "progress.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/efficient_coding.hpp"
 #include "netrl/io/solution.hpp"
+#include "netrl/policy.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
 
@@ -91,6 +94,7 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 }  // namespace
 
 int run_solve(const SolveArgs& args) {
+  if (args.write_policy && args.out.empty()) throw InvalidInput("--write-policy", "needs --out DIR");
   Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
   if (problem.solver.method == Method::parametric) {
     // One line per target period on stderr, at most every 2 seconds.
@@ -104,16 +108,33 @@ int run_solve(const SolveArgs& args) {
     };
   }
   const auto out = open_output(args.out);
-  SolveHooks hooks;
-  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
-  if (args.progress) {
-    hooks.progress = solve_progress_printer("netrl solve");
-    hooks.progress_interval = args.progress_interval;
+  io::SolutionOutputs outputs;
+  outputs.policy = args.write_policy;
+  if (outputs.policy) under_field("--write-policy", [&] { check_policy_size(problem); });
+  // An efficient-coding reward: the loop of solves, whose report goes with the solution.
+  std::optional<EfficientCodingResult> coding;
+  SolveResult result;
+  if (problem.kind == ModelKind::network && !problem.network.reward.is_static()) {
+    coding = efficient_coding(problem.network, problem.solver);
+    outputs.efficient_coding = &*coding;
+    result = coding->solution;
+  } else {
+    SolveHooks hooks;
+    if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+    if (args.progress) {
+      hooks.progress = solve_progress_printer("netrl solve");
+      hooks.progress_interval = args.progress_interval;
+    }
+    result = solve(problem, hooks);
   }
-  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
+  if (coding) {
+    std::cout << "  efficient coding: " << coding->iterations << " solves, final reward change "
+              << fmt(coding->final_change, "%.3e") << ", I(y; b) = " << fmt(coding->information, "%.6f")
+              << " nats (independent neurons: " << fmt(coding->independent_information, "%.6f") << ")\n";
+  }
   if (out) {
-    io::write_solution(*out, problem, result);
+    io::write_solution(*out, problem, result, outputs);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {

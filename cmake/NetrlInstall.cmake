@@ -27,6 +27,8 @@ install(TARGETS netrl_core netrl_kernels netrl_host netrl_passive_wait
         OBJECTS DESTINATION ${CMAKE_INSTALL_LIBDIR}/netrl-objects
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS netrl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The plotting scripts of `netrl figure` (found there by figures::scripts_dir()).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/figures/ DESTINATION ${CMAKE_INSTALL_DATADIR}/netrl/figures FILES_MATCHING PATTERN "*.py")
 if(TARGET netrl_cuda)
   install(TARGETS netrl_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()

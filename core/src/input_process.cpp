@@ -5,6 +5,7 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/graph.hpp"
+#include "netrl/core/hd.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -13,6 +14,51 @@ InputProcess InputProcess::binary_flip(double flip) {
   InputProcess p;
   p.m = 2;
   p.T = {1.0 - flip, flip, flip, 1.0 - flip};
+  return p;
+}
+
+namespace {
+
+void check_pixels(int pixels, double coupling, double bias) {
+  if (pixels < 1 || pixels > InputProcess::kMaxPixels) {
+    throw InvalidInput("pixels", "the number of pixels " + std::to_string(pixels) + " must lie in [1, " +
+                                     std::to_string(InputProcess::kMaxPixels) +
+                                     "] (the input has m = 2^pixels values and a dense T)");
+  }
+  if (!std::isfinite(coupling)) throw InvalidInput("coupling", "the pixel coupling must be finite");
+  if (!std::isfinite(bias)) throw InvalidInput("bias", "the pixel bias must be finite");
+}
+
+/// The probability that a pixel, once picked, is set on when `others_on` of the other pixels are on
+/// (heat bath): sigmoid(z) and 1 - sigmoid(z), z = 2 (coupling * mean spin of the others - bias),
+/// without cancellation.
+void pixel_on_off(int pixels, int others_on, double coupling, double bias, double& on, double& off) {
+  const int others = pixels - 1;
+  const double mean = others > 0 ? static_cast<double>(2 * others_on - others) / others : 0.0;
+  const double z = 2.0 * (coupling * mean - bias);
+  const double e = std::exp(-std::abs(z));
+  on = z >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+  off = z >= 0.0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+}
+
+}  // namespace
+
+InputProcess InputProcess::glauber_pixels(int pixels, double coupling, double bias) {
+  check_pixels(pixels, coupling, bias);
+  InputProcess p;
+  p.m = 1 << pixels;
+  p.T.assign(static_cast<std::size_t>(p.m) * p.m, 0.0);
+  const double pick = 1.0 / pixels;
+  for (int x = 0; x < p.m; ++x) {
+    const int on = popcount64(static_cast<std::uint64_t>(x));
+    for (int j = 0; j < pixels; ++j) {
+      const int bit = 1 << j;
+      double p_on = 0.0, p_off = 0.0;
+      pixel_on_off(pixels, on - ((x & bit) ? 1 : 0), coupling, bias, p_on, p_off);
+      p.T[static_cast<std::size_t>(x) * p.m + (x | bit)] += pick * p_on;
+      p.T[static_cast<std::size_t>(x) * p.m + (x & ~bit)] += pick * p_off;
+    }
+  }
   return p;
 }
 

@@ -16,6 +16,7 @@ const char* to_string(RewardKind kind) {
     case RewardKind::count: return "count";
     case RewardKind::ring_bump: return "ring_bump";
     case RewardKind::planted: return "planted";
+    case RewardKind::efficient_coding: return "efficient_coding";
   }
   return "?";
 }
@@ -39,6 +40,19 @@ RewardSpec RewardSpec::ring_bump(int width) {
   r.kind = RewardKind::ring_bump;
   r.width = width;
   return r;
+}
+
+RewardSpec RewardSpec::efficient_coding(std::vector<int> labels) {
+  RewardSpec r;
+  r.kind = RewardKind::efficient_coding;
+  r.labels = std::move(labels);
+  return r;
+}
+
+std::vector<int> RewardSpec::threshold_labels(int m, int threshold) {
+  std::vector<int> y(static_cast<std::size_t>(m > 0 ? m : 0));
+  for (int x = 0; x < m; ++x) y[x] = popcount64(static_cast<std::uint64_t>(x)) >= threshold ? 1 : -1;
+  return y;
 }
 
 RewardSpec RewardSpec::planted(std::vector<double> J, std::vector<double> h, double prior, double lambda) {
@@ -107,6 +121,12 @@ double planted_reward(const RewardSpec& r, int n, const std::uint8_t* on) {
   return aligned / n - r.planted_lambda * soft;
 }
 
+[[noreturn]] void throw_not_static() {
+  throw InvalidInput("reward.kind", "an efficient_coding reward is defined by the network's own stationary "
+                                    "distribution; solve the model (netrl::solve or netrl::efficient_coding) "
+                                    "to obtain it as a table");
+}
+
 }  // namespace
 
 void RewardSpec::validate(int n, int m) const {
@@ -154,6 +174,34 @@ void RewardSpec::validate(int n, int m) const {
                                                " must lie in [1, n = " + std::to_string(n) + "]");
       }
       break;
+    case RewardKind::efficient_coding: {
+      if (labels.size() != static_cast<std::size_t>(m)) {
+        throw InvalidInput("reward.labels", "an efficient_coding reward needs one label y(x) per input value (m = " +
+                                                std::to_string(m) + "), got " + std::to_string(labels.size()));
+      }
+      bool two = false;
+      for (std::size_t x = 0; x < labels.size(); ++x) {
+        if (labels[x] != 1 && labels[x] != -1) {
+          throw InvalidInput("reward.labels[" + std::to_string(x) + "]",
+                             "label " + std::to_string(labels[x]) + " must be -1 or +1");
+        }
+        two = two || labels[x] != labels.front();
+      }
+      if (!two) {
+        throw InvalidInput("reward.labels", "the labels y(x) take a single value: there is nothing to encode "
+                                            "(the reward log p(y|b) would be 0 everywhere)");
+      }
+      if (!(std::isfinite(coding_tol) && coding_tol > 0.0)) {
+        std::ostringstream os;
+        os << "the loop tolerance " << coding_tol << " must be finite and > 0";
+        throw InvalidInput("reward.tol", os.str());
+      }
+      if (coding_max_iterations < 1) {
+        throw InvalidInput("reward.max_iterations", "the loop needs at least 1 iteration, got " +
+                                                        std::to_string(coding_max_iterations));
+      }
+      break;
+    }
   }
 }
 
@@ -176,6 +224,7 @@ double RewardSpec::evaluate(int n, std::uint64_t b, int x) const {
       for (int i = 0; i < n; ++i) on[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>((b >> i) & 1u);
       return planted_reward(*this, n, on.data());
     }
+    case RewardKind::efficient_coding: throw_not_static();
   }
   return 0.0;
 }
@@ -204,12 +253,14 @@ double RewardSpec::evaluate_spins(int n, const std::uint8_t* on, int x) const {
       return (width == n || ends == 1) ? 1.0 : 0.0;
     }
     case RewardKind::planted: return planted_reward(*this, n, on);
+    case RewardKind::efficient_coding: throw_not_static();
   }
   return 0.0;
 }
 
 std::vector<double> RewardSpec::tabulate(int n, int m) const {
   if (kind == RewardKind::table) return values;
+  if (kind == RewardKind::efficient_coding) throw_not_static();
   const std::uint64_t nb = std::uint64_t{1} << n;
   std::vector<double> r(nb * static_cast<std::uint64_t>(m));
   for (int x = 0; x < m; ++x)

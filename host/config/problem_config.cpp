@@ -45,8 +45,21 @@ std::vector<double> number_array(const json& v, const std::string& field) {
   return out;
 }
 
+/// The pixel input (docs/config-solve.md): {"pixels": P, "coupling": J, "bias": J0}.
+InputProcess parse_pixel_input(JsonFields& f) {
+  const int pixels = to_int(f.integer("pixels"), "input.pixels", 1, InputProcess::kMaxPixels);
+  const double coupling = f.number("coupling");
+  const double bias = f.number_or("bias", 0.0);
+  f.finish({"pixels", "coupling", "bias"});
+  return with_prefix("input", [&] { return InputProcess::glauber_pixels(pixels, coupling, bias); });
+}
+
 InputProcess parse_input(const json& j) {
   JsonFields f(j, "input");
+  if (f.has("pixels")) {
+    if (f.has("T")) throw InvalidInput("input", "give either \"T\" or \"pixels\", not both");
+    return parse_pixel_input(f);
+  }
   const json& t = expect_array(f.at("T"), "input.T");
   InputProcess in;
   in.m = static_cast<int>(t.size());
@@ -85,7 +98,8 @@ std::vector<double> float64_file(const std::string& source, const std::string& n
 
 /// The reward of a network of n neurons (n bounds the spike-count targets and the bump width;
 /// `lambda` is the model's, the default of a planted reward's).
-RewardSpec parse_reward(const json& j, const std::string& source, int n, double lambda) {
+/// `m`: the number of input values (a threshold feature is tabulated over them).
+RewardSpec parse_reward(const json& j, const std::string& source, int n, int m, double lambda) {
   JsonFields f(j, "reward");
   const std::string kind = f.string("kind");
   if (kind == "count") {
@@ -111,6 +125,28 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, double 
     const double planted_lambda = f.number_or("lambda", lambda);
     f.finish({"kind", "J", "h", "prior", "lambda"});
     return RewardSpec::planted(std::move(J), std::move(h), prior, planted_lambda);
+  if (kind == "efficient_coding") {
+    if (f.has("labels") == f.has("threshold")) {
+      throw InvalidInput("reward", "an efficient_coding reward needs exactly one of \"labels\" (y(x) = -1 or +1 per "
+                                   "input value) or \"threshold\" (y = +1 iff at least that many pixels are on)");
+    }
+    std::vector<int> labels;
+    if (f.has("labels")) {
+      const json& l = expect_array(f.at("labels"), "reward.labels");
+      for (std::size_t k = 0; k < l.size(); ++k) {
+        const std::string field = "reward.labels[" + std::to_string(k) + "]";
+        labels.push_back(to_int(JsonFields::as_integer(l[k], field), field, -1, 1));
+        if (labels.back() == 0) throw InvalidInput(field, "a label must be -1 or +1, got 0");
+      }
+    } else {
+      labels = RewardSpec::threshold_labels(m, to_int(f.integer("threshold"), "reward.threshold", 0, 64));
+    }
+    RewardSpec r = RewardSpec::efficient_coding(std::move(labels));
+    r.coding_tol = f.number_or("tol", r.coding_tol);
+    r.coding_max_iterations = to_int(f.integer_or("max_iterations", r.coding_max_iterations), "reward.max_iterations",
+                                     1, 1000000);
+    f.finish({"kind", "labels", "threshold", "tol", "max_iterations"});
+    return r;
   }
   if (kind == "table") {
     if (f.has("values") == f.has("file")) {
@@ -130,7 +166,8 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, double 
     }
     return RewardSpec::table(npy::to_double(a, path));
   }
-  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) + " (known: table, count, ring_bump, planted)");
+  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) +
+                                        " (known: table, count, ring_bump, planted, efficient_coding)");
 }
 
 /// An iteration bound in [1, the limit solver_iterations].
@@ -260,7 +297,7 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     }
     net.input = f.has("input") ? parse_input(f.at("input")) : InputProcess::none();
     net.lambda = f.number("lambda");
-    net.reward = parse_reward(f.at("reward"), source, net.n, net.lambda);
+    net.reward = parse_reward(f.at("reward"), source, net.n, net.input.m, net.lambda);
     const std::string prior = f.string_or("prior", "population");
     if (prior == "population") net.prior_mode = PriorMode::population;
     else if (prior == "neuron") net.prior_mode = PriorMode::neuron;

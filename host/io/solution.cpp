@@ -71,23 +71,75 @@ std::string spike_count_csv(const std::vector<double>& p, int rows, int cols) {
   return csv.str();
 }
 
-void write_solution(const std::string& dir, const Problem& problem, const SolveResult& r) {
-  OutputDir out(dir);
-  write_solution(out, problem, r);
+std::string tuning_csv(const TuningCurves& t) {
+  std::ostringstream csv;
+  csv << "neuron,x,others_active,p_spike,mass\n";
+  char buf[128];
+  for (int i = 0; i <= t.n; ++i)
+    for (int x = 0; x < t.m; ++x)
+      for (int k = 0; k < t.n; ++k) {
+        const std::size_t e = t.index(i, x, k);
+        csv << (i < t.n ? std::to_string(i) : std::string("all"));
+        std::snprintf(buf, sizeof buf, ",%d,%d,%.17g,%.17g\n", x, k, t.p_spike[e], t.mass[e]);
+        csv << buf;
+      }
+  return csv.str();
 }
 
-void write_solution(OutputDir& out, const Problem& problem, const SolveResult& r) {
+void write_solution(const std::string& dir, const Problem& problem, const SolveResult& r,
+                    const SolutionOutputs& outputs) {
+  OutputDir out(dir);
+  write_solution(out, problem, r, outputs);
+}
+
+void write_solution(OutputDir& out, const Problem& problem, const SolveResult& r, const SolutionOutputs& outputs) {
+  // The policy tables are computed (and their size checked) before any file is written.
+  std::vector<double> policy;
+  std::vector<std::uint64_t> policy_shape;
+  std::string tuning;
+  if (outputs.policy && (r.parametric || problem.kind == ModelKind::mdp)) {
+    throw InvalidInput("policy", "policy tables are written for exact solutions of networks and mazes");
+  }
+  if (outputs.policy && problem.kind == ModelKind::network) {
+    const NetworkModel& net = problem.network;
+    tuning = tuning_csv(tuning_curves(net, r));
+    policy = network_policy(net, r);
+    policy_shape = {static_cast<std::uint64_t>(net.m()), net.num_network_states(), static_cast<std::uint64_t>(net.n)};
+  } else if (outputs.policy && problem.kind == ModelKind::maze) {
+    policy = maze_policy(problem.maze, problem.maze_lambda, r);
+    policy_shape = {static_cast<std::uint64_t>(problem.maze.num_states()), std::uint64_t{Maze::kNumActions}};
+  }
+  const std::uint64_t size = r.values.size();
   if (r.parametric) {
     write_parametric_files(out, r);
   } else {
-    const std::uint64_t size = r.values.size();
     out.write_npy("values.npy", r.values, {size});
     out.write_npy("stationary.npy", r.stationary, {size});
   }
+  json j = solution_json(problem, r);
   if (problem.kind == ModelKind::network) {
     out.write_text("spike_count.csv", spike_count_csv(r.spike_count, r.spike_count_rows, r.spike_count_cols));
   }
-  out.write_json("result.json", solution_json(problem, r));
+  if (outputs.policy) {
+    out.write_npy("policy.npy", policy, policy_shape);
+    if (problem.kind == ModelKind::network) {
+      out.write_text("tuning.csv", tuning);
+    } else {
+      out.write_npy("action_prior.npy", r.prior, {static_cast<std::uint64_t>(r.prior.size())});
+    }
+  }
+  if (outputs.efficient_coding != nullptr) {
+    const EfficientCodingResult& e = *outputs.efficient_coding;
+    out.write_npy("reward.npy", e.reward, {size});
+    out.write_npy("log_posterior.npy", e.log_posterior, {size});
+    j["efficient_coding"] = {{"iterations", e.iterations},
+                             {"final_change", e.final_change},
+                             {"change_history", e.change_history},
+                             {"converged", e.converged},
+                             {"information", e.information},
+                             {"independent_information", e.independent_information}};
+  }
+  out.write_json("result.json", j);
   out.commit();
 }
 

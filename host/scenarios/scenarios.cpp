@@ -36,9 +36,20 @@ std::vector<std::string> moved_walls_map() {
 }  // namespace
 
 std::vector<std::string> scenario_names() {
-  std::vector<std::string> names{"count8", "maze", "maze-high"};
+  std::vector<std::string> names{"count8", "maze", "maze-high", "effcode"};
   for (const auto& r : ring12_scenario_names()) names.push_back(r);
   return names;
+}
+NetworkModel effcode_model(double bias, double lambda) {
+  constexpr int kPixels = 7, kThreshold = 4;
+  constexpr double kCoupling = 1.5;
+  NetworkModel model;
+  model.n = 7;
+  model.input = InputProcess::glauber_pixels(kPixels, kCoupling, bias);
+  model.reward = RewardSpec::efficient_coding(RewardSpec::threshold_labels(model.input.m, kThreshold));
+  model.lambda = lambda;
+  model.prior_mode = PriorMode::neuron;
+  return model;
 }
 
 Problem scenario(const std::string& name) {
@@ -51,6 +62,14 @@ Problem scenario(const std::string& name) {
   }
   for (const auto& r : ring12_scenario_names())
     if (name == r) return ring12_scenario(name);
+  if (name == "effcode") {
+    p.kind = ModelKind::network;
+    p.network = effcode_model();
+    // Each loop iteration is a full solve; policy iteration takes a few seconds where value
+    // iteration takes about ten times longer (m = 128, 2^7 network states).
+    p.solver.method = Method::policy_iteration;
+    return p;
+  }
   if (name == "maze" || name == "maze-high") {
     p.kind = ModelKind::maze;
     p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");

@@ -2,6 +2,7 @@
 #include "netrl/solve.hpp"
 
 #include "netrl/core/error.hpp"
+#include "netrl/efficient_coding.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
 #include "solve/parametric/parametric_solver.hpp"
@@ -75,6 +76,8 @@ bool backend_available(Backend backend, std::string* reason) {
 SolveResult solve(const NetworkModel& model, const SolverOptions& options) { return solve(model, options, SolveHooks{}); }
 
 SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  // A reward defined by the solution itself: the loop of solves (efficient_coding.cpp).
+  if (!model.reward.is_static()) return efficient_coding(model, options).solution;
   if (hooks.warm_starts.size() > 1) {
     throw InvalidInput("warm_starts", "a single solve takes at most one warm start, got " +
                                           std::to_string(hooks.warm_starts.size()));
@@ -133,6 +136,11 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
                                      const SolveHooks& hooks) {
+  for (std::size_t q = 0; q < models.size(); ++q)
+    if (!models[q].reward.is_static()) {
+      throw InvalidInput("models[" + std::to_string(q) + "].reward.kind",
+                         "solve_batch needs rewards known in advance; solve an efficient_coding model with solve()");
+    }
   const SolverOptions o = kernel_options(options);
   if (o.method == Method::parametric) {
     throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");

@@ -14,10 +14,17 @@
 
 NETRL_NAMESPACE_BEGIN
 
-/// Forward problems: "count8", "maze" (lambda 0.013), "maze-high" (lambda 0.13), and the ring
-/// attractor (ring12_scenario). InvalidInput ("scenario") for an unknown name.
+/// Forward problems: "count8", "maze" (lambda 0.013), "maze-high" (lambda 0.13), "effcode"
+/// (effcode_model()), and the ring attractor (ring12_scenario). InvalidInput ("scenario") for an
+/// unknown name.
 Problem scenario(const std::string& name);
 std::vector<std::string> scenario_names();
+
+/// The efficient-coding network of the paper's fig. 4 (docs/model.md, "Efficient coding"): an
+/// input of 7 pixels with Glauber dynamics (coupling 1.5, the given bias J0; m = 128), feature
+/// y(x) = +1 iff 4 or more pixels are on, n = 7 neurons, reward log p(y | b) iterated to its fixed
+/// point, per-neuron priors, the given lambda (the scenario: 0.167).
+NetworkModel effcode_model(double bias = 0.0, double lambda = 0.167);
 
 /// Inference scenarios: "count8" (from the exact solution, with the paper's predictions: flip
 /// probabilities 0.01 and 0.03, one cell removed, lambda re-tuned to keep the coding cost) and

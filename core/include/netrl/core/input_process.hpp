@@ -17,6 +17,13 @@ struct InputProcess {
   static InputProcess none() { return InputProcess{}; }
   /// Binary input that flips with probability `flip` per step (index 0 is x = -1, 1 is x = +1).
   static InputProcess binary_flip(double flip);
+  /// `pixels` binary pixels (m = 2^pixels; bit j of x set iff pixel j is on) with asynchronous
+  /// Glauber dynamics (docs/model.md, "Pixel input"): each step one pixel j, drawn uniformly,
+  /// is set on with probability sigmoid(2 (coupling * m_j - bias)), m_j the mean of s_k = +1 (on) or
+  /// -1 (off) over the other pixels, and off otherwise (heat-bath dynamics of the Ising model with
+  /// couplings coupling / (pixels - 1) and field -bias). InvalidInput names "pixels", "coupling" or "bias".
+  static InputProcess glauber_pixels(int pixels, double coupling, double bias);
+  static constexpr int kMaxPixels = 10;
 
   /// Throws InvalidInput naming `field` unless T is m x m, finite, non-negative, each row sums to 1
   /// within kStochasticTolerance, and the chain has a single closed class (unichain).

@@ -7,7 +7,7 @@
 
 NETRL_NAMESPACE_BEGIN
 
-enum class RewardKind { table, count, ring_bump, planted };
+enum class RewardKind { table, count, ring_bump, planted, efficient_coding };
 
 struct RewardSpec {
   RewardKind kind = RewardKind::count;
@@ -26,11 +26,25 @@ struct RewardSpec {
   std::vector<double> planted_h;  // n
   double planted_prior = 0.5;
   double planted_lambda = 0.0;
+  /// kind efficient_coding (docs/model.md, "Efficient coding"): the relevant feature y(x), one
+  /// label per input value; the reward r(b, x) = log p(y(x) | b) is computed from the stationary
+  /// distribution of the network's own solution and iterated to a fixed point (netrl::efficient_coding).
+  /// The loop stops when max |r_new - r| < coding_tol, or fails after coding_max_iterations.
+  std::vector<int> labels;
+  double coding_tol = 1e-9;
+  int coding_max_iterations = 1000;
 
   static RewardSpec table(std::vector<double> values);
   static RewardSpec count(std::vector<int> targets);
   static RewardSpec ring_bump(int width);
   static RewardSpec planted(std::vector<double> J, std::vector<double> h, double prior, double lambda);
+  static RewardSpec efficient_coding(std::vector<int> labels);
+  /// Labels y(x) = +1 if at least `threshold` bits of x are set (pixels on), else -1, for x < m.
+  static std::vector<int> threshold_labels(int m, int threshold);
+
+  /// False for efficient_coding, whose reward depends on the solution: evaluate() and tabulate()
+  /// then throw InvalidInput ("reward.kind"), and the loop supplies a table at each iteration.
+  bool is_static() const { return kind != RewardKind::efficient_coding; }
 
   /// Throws InvalidInput (field prefix "reward") for values that do not fit n neurons, m inputs.
   void validate(int n, int m) const;

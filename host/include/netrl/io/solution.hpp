@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "netrl/efficient_coding.hpp"
+#include "netrl/policy.hpp"
 #include "netrl/problem.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/solve.hpp"
@@ -15,12 +17,29 @@ NETRL_NAMESPACE_BEGIN namespace io {
 /// The content of result.json.
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
+/// Optional files of a solution directory.
+struct SolutionOutputs {
+  /// policy.npy (networks: rho_i(b, x) as (m, 2^n, n); mazes: pi(a|s) as (states, 4)) and
+  /// tuning.csv (networks) or action_prior.npy (mazes); netrl/policy.hpp. InvalidInput ("policy")
+  /// before anything is written when a network's table exceeds kMaxPolicyEntries.
+  bool policy = false;
+  /// An efficient-coding solve: reward.npy (the reward of the last solve), log_posterior.npy and
+  /// "efficient_coding" in result.json (iterations, final change, information).
+  const EfficientCodingResult* efficient_coding = nullptr;
+};
+
 /// Writes result.json (naming the model's size: n, m for networks, maze_states for mazes,
-/// mdp_states and mdp_actions for MDPs), values.npy, stationary.npy and (networks) spike_count.csv into `out` and
-/// publishes it (OutputDir::commit).
-void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result);
+/// mdp_states and mdp_actions for MDPs), values.npy, stationary.npy, (networks) spike_count.csv
+/// and the optional files into `out` and publishes it (OutputDir::commit).
+void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result,
+                    const SolutionOutputs& outputs = {});
 /// The same into a new OutputDir for `dir`.
-void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result);
+void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result,
+                    const SolutionOutputs& outputs = {});
+
+/// tuning.csv: header neuron,x,others_active,p_spike,mass; one row per neuron (then "all", the
+/// population average), input value and number of other active neurons; 17 significant digits.
+std::string tuning_csv(const TuningCurves& tuning);
 
 /// A solution directory as read back: what the model was, and the result (gain, mean reward,
 /// mean coding cost, prior, degenerate, converged, values and stationary distribution; the other
