@@ -125,6 +125,7 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, int m, 
     const double planted_lambda = f.number_or("lambda", lambda);
     f.finish({"kind", "J", "h", "prior", "lambda"});
     return RewardSpec::planted(std::move(J), std::move(h), prior, planted_lambda);
+  }
   if (kind == "efficient_coding") {
     if (f.has("labels") == f.has("threshold")) {
       throw InvalidInput("reward", "an efficient_coding reward needs exactly one of \"labels\" (y(x) = -1 or +1 per "
@@ -357,7 +358,7 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     p.kind = ModelKind::mdp;
     p.mdp_lambda = f.number("lambda");
     validate_lambda(p.mdp_lambda);
-    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    p.solver = f.has("solver") ? parse_solver(f.at("solver"), source, 0) : SolverOptions{};
     p.mdp = parse_mdp_model(f, source);
     f.finish({"model", "transitions", "reward", "allow_transient", "lambda", "solver"});
   } else {
