@@ -54,6 +54,8 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
     t.prior.assign(free_.size(), opt_.p0);
   }
   iterations_ = std::make_unique<Iterations>(*engine_, tracks_, opt_, shape_.states(), noise_);
+  // Progress within the outer iterations too (each inner step, at most once per interval).
+  if (hooks_.progress) iterations_->on_step = [this](const char* phase, bool inner) { report(phase, inner); };
   const Mask all(B, 1);
   engine_->reset_values(all);
   engine_->reset_stationary(all);

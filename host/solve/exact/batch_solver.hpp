@@ -10,7 +10,7 @@
 // the MDP solver (solve/iterations.hpp), the extrapolation of the prior loop is
 // solve/prior_acceleration.hpp.
 //   hooks.cpp             warm starts (values, prior and mu of an earlier solution) and progress
-//                         (reported once per outer iteration)
+//                         (reported at inner steps, at most once per interval)
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>
