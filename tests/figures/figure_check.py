@@ -98,9 +98,13 @@ def figure3(netrl, d, work, meta):
         sys.exit("netrl infer count8-samples failed:\n" + p.stdout)
     theirs = os.path.join(s, "samples_raw.csv")
     ours = os.path.join(d, "samples_raw.csv")
-    for c in ("T", "seed", "r2"):
+    for c in ("T", "seed"):
         close(column(ours, c), column(theirs, c), 0.0, "fig3 samples_raw %s = netrl infer count8-samples" % c)
-    close(column(os.path.join(d, "samples.csv"), "r2_mean"), column(os.path.join(s, "samples.csv"), "r2_mean"), 1e-15,
+    # r^2 comes from iterative maximum-likelihood fits whose parallel sums need not be ordered the
+    # same way in the two runs; the difference seen between them was 4e-11, so r^2 is compared to
+    # 1e-9 (well below any difference that would change the figure).
+    close(column(ours, "r2"), column(theirs, "r2"), 1e-9, "fig3 samples_raw r2 = netrl infer count8-samples")
+    close(column(os.path.join(d, "samples.csv"), "r2_mean"), column(os.path.join(s, "samples.csv"), "r2_mean"), 1e-9,
           "fig3 r2_mean = netrl infer count8-samples")
 
 
