@@ -19,13 +19,8 @@
 #include "functors.hpp"
 #include "math.hpp"
 #include "transfers.hpp"
-
-#if NETRL_KERNELS_CUDA
-#include "../cuda/launch.cuh"
-#else
-#include "../host/launch.hpp"
+#include "vector_space.hpp"  // and the launch glue of the build
 #include "netrl/version.hpp"
-#endif
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
 
@@ -253,31 +248,45 @@ class Engine final : public ExactEngine<Real> {
 
   void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
     upload_mask(active);
-    const Buf<Real> in = v_scratch();
-    for_active([&](int q) { upload_block(&v_[1 - parity_host_[2][static_cast<std::size_t>(q)]], q, x); });
-    if (adjoint) {
-      adjoint_sweep(in);
-    } else {
-      fixed_policy_sweep<kNextTerm>(in);
-    }
-    for_active([&](int q) { download_block(th_, q, y); });
+    for_active([&](int q) { to_block(&v_[1 - parity(2, q)], q, x + block(q), false); });
+    chain_sweep(adjoint);
+    for_active([&](int q) { from_block(th_, q, y + block(q), false); });
   }
 
   void policy_reward(const Mask& active, double* g) override {
     upload_mask(active);
     fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
-    for_active([&](int q) { download_block(th_, q, g); });
+    for_active([&](int q) { from_block(th_, q, g + block(q), false); });
   }
 
   void set_values(const Mask& which, const double* values) override {
     upload_mask(which);
-    for_active([&](int q) { upload_block(&h_[parity_host_[0][static_cast<std::size_t>(q)]], q, values); });
+    for_active([&](int q) { to_block(&h_[parity(0, q)], q, values + block(q), false); });
   }
 
   void set_stationary(const Mask& which, const double* values) override {
     upload_mask(which);
-    for_active([&](int q) { upload_block(&mu_[parity_host_[1][static_cast<std::size_t>(q)]], q, values); });
+    for_active([&](int q) { to_block(&mu_[parity(1, q)], q, values + block(q), false); });
   }
+
+  std::unique_ptr<ChainSpace> chain_space(int slots) override {
+    return std::make_unique<EngineSpace<Engine>>(this, exec_, sweep_.states, slots);
+  }
+
+  // EngineSpace's operations on problem q's block of float64 vectors in the engine's memory.
+  void chain_resident(int q, bool adjoint, const double* x, double* y) {
+    select(q);
+    to_block(&v_[1 - parity(2, q)], q, x, true);
+    chain_sweep(adjoint);
+    from_block(th_, q, y, true);
+  }
+  void reward_resident(int q, double* g) {
+    select(q);
+    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
+    from_block(th_, q, g, true);
+  }
+  void values_resident(int q, const double* x) { select(q); to_block(&h_[parity(0, q)], q, x, true); }
+  void stationary_resident(int q, const double* x) { select(q); to_block(&mu_[parity(1, q)], q, x, true); }
 
   void download_values(int problem, std::vector<double>* out) const override {
     download(h_, 0, problem, out);
@@ -354,14 +363,37 @@ class Engine final : public ExactEngine<Real> {
       if (mask_host_[static_cast<std::size_t>(q)]) f(q);
   }
 
-  /// Problem q's block of a batch-sized float64 vector into (out of) an engine array.
-  void upload_block(Array<Real>* dst, int q, const double* src) {
-    const index_t offset = static_cast<index_t>(q) * sweep_.states;
-    upload_doubles<Real>(dst, offset, sweep_.states, src + offset);
+  index_t block(int q) const { return static_cast<index_t>(q) * sweep_.states; }
+  int parity(int which, int q) const { return parity_host_[which][static_cast<std::size_t>(q)]; }
+
+  /// The mask of problem q alone.
+  void select(int q) {
+    if (q < 0 || q >= shape_.batch) throw InvalidInput("problem", "problem " + std::to_string(q) + " outside the batch");
+    Mask one(static_cast<std::size_t>(shape_.batch), 0);
+    one[static_cast<std::size_t>(q)] = 1;
+    upload_mask(one);
   }
-  void download_block(const Array<Real>& src, int q, double* dst) const {
-    const index_t offset = static_cast<index_t>(q) * sweep_.states;
-    download_doubles<Real>(src, offset, sweep_.states, dst + offset);
+
+  /// Problem q's block of float64 values (host memory, or the backend's when `resident`) into an
+  /// engine array, or out of one.
+  void to_block(Array<Real>* dst, int q, const double* src, bool resident) {
+    if (resident) return convert(src, dst->data() + block(q));
+    upload_doubles<Real>(dst, block(q), sweep_.states, src);
+  }
+  void from_block(Array<Real>& src, int q, double* dst, bool resident) {
+    if (resident) return convert(src.data() + block(q), dst);
+    download_doubles<Real>(src, block(q), sweep_.states, dst);
+  }
+  template <class From, class To>
+  void convert(const From* src, To* dst) {
+    const ConvertBlock<From, To> f{src, dst, VectorChunks{sweep_.states, chunks_.chunk}};
+    for_each_index(exec_, f.r.count(), f, grain());
+  }
+
+  /// th_ = P v or v P for the active problems, v in the scratch buffer of v (apply_chain).
+  void chain_sweep(bool adjoint) {
+    if (adjoint) return adjoint_sweep(v_scratch());
+    fixed_policy_sweep<kNextTerm>(v_scratch());
   }
 
   /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one

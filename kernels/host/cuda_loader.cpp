@@ -27,6 +27,7 @@
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
@@ -140,12 +141,66 @@ auto checked(F f, A&&... args) {
   }
 }
 
+/// Calls f(handle, status, args...) and rethrows the module's error.
+template <class F, class... A>
+auto call_handle(F f, void* handle, A&&... args) {
+  CallStatus status;
+  if constexpr (std::is_void_v<decltype(f(handle, &status, std::forward<A>(args)...))>) {
+    f(handle, &status, std::forward<A>(args)...);
+    rethrow(status);
+  } else {
+    auto result = f(handle, &status, std::forward<A>(args)...);
+    rethrow(status);
+    return result;
+  }
+}
+
+/// A chain space of the module (vectors on the device), driven through its SpaceCalls.
+class ModuleSpace final : public ChainSpace {
+ public:
+  ModuleSpace(const module::SpaceCalls& calls, void* handle, std::uint64_t size, int slots)
+      : calls_(calls), handle_(handle), size_(size), slots_(slots) {}
+  ModuleSpace(const ModuleSpace&) = delete;
+  ModuleSpace& operator=(const ModuleSpace&) = delete;
+  ~ModuleSpace() override { calls_.destroy(handle_); }
+
+  std::uint64_t size() const override { return size_; }
+  int slots() const override { return slots_; }
+  std::string description() const override { return call_handle(calls_.description, handle_); }
+  void upload(int y, const double* src) override { call_handle(calls_.upload, handle_, y, src); }
+  void download(int x, double* dst) override { call_handle(calls_.download, handle_, x, dst); }
+  void fill(int y, double value) override { call_handle(calls_.fill, handle_, y, value); }
+  void axpby(double a, int x, double b, int y, double c) override { call_handle(calls_.axpby, handle_, a, x, b, y, c); }
+  void deflate(int x, int t, int w, double s, double c, int y) override {
+    call_handle(calls_.deflate, handle_, x, t, w, s, c, y);
+  }
+  void clamp_scale(double s, int y) override { call_handle(calls_.clamp_scale, handle_, s, y); }
+  double dot(int x, int y) override { return call_handle(calls_.dot, handle_, x, y); }
+  VectorStats stats(int x) override { return call_handle(calls_.stats, handle_, x); }
+  void dots(int first, int count, int w, double* h) override { call_handle(calls_.dots, handle_, first, count, w, h); }
+  void combine(int first, int count, const double* c, int w) override {
+    call_handle(calls_.combine, handle_, first, count, c, w);
+  }
+  void apply_chain(int problem, bool adjoint, int x, int y) override {
+    call_handle(calls_.apply_chain, handle_, problem, adjoint, x, y);
+  }
+  void policy_reward(int problem, int g) override { call_handle(calls_.policy_reward, handle_, problem, g); }
+  void set_values(int problem, int x) override { call_handle(calls_.set_values, handle_, problem, x); }
+  void set_stationary(int problem, int x) override { call_handle(calls_.set_stationary, handle_, problem, x); }
+
+ private:
+  const module::SpaceCalls& calls_;
+  void* handle_;
+  std::uint64_t size_;
+  int slots_;
+};
+
 /// An engine of the module, driven through its EngineCalls.
 template <class Real>
 class ModuleEngine final : public ExactEngine<Real> {
  public:
-  ModuleEngine(const module::EngineCalls<Real>& calls, void* handle, const EngineShape& shape)
-      : calls_(calls), handle_(handle), shape_(shape) {}
+  ModuleEngine(const Table& table, const module::EngineCalls<Real>& calls, void* handle, const EngineShape& shape)
+      : table_(table), calls_(calls), handle_(handle), shape_(shape) {}
   ModuleEngine(const ModuleEngine&) = delete;
   ModuleEngine& operator=(const ModuleEngine&) = delete;
   ~ModuleEngine() override { calls_.destroy(handle_); }
@@ -190,6 +245,20 @@ class ModuleEngine final : public ExactEngine<Real> {
   void set_stationary(const Mask& which, const double* values) override {
     call(calls_.set_stationary, which, values);
   }
+  std::unique_ptr<ChainSpace> chain_space(int slots) override {
+    void* space = nullptr;
+    if constexpr (std::is_same_v<Real, float>) {
+      space = call_handle(table_.chain_space_float, handle_, slots);
+    } else {
+      space = call_handle(table_.chain_space_double, handle_, slots);
+    }
+    try {
+      return std::make_unique<ModuleSpace>(table_.space, space, shape_.states(), slots);
+    } catch (...) {
+      table_.space.destroy(space);
+      throw;
+    }
+  }
   void download_values(int problem, std::vector<double>* h) const override {
     call(calls_.download_values, problem, h);
   }
@@ -203,11 +272,10 @@ class ModuleEngine final : public ExactEngine<Real> {
  private:
   template <class F, class... A>
   void call(F f, A&&... args) const {
-    CallStatus status;
-    f(handle_, &status, std::forward<A>(args)...);
-    rethrow(status);
+    call_handle(f, handle_, std::forward<A>(args)...);
   }
 
+  const Table& table_;
   const module::EngineCalls<Real>& calls_;
   void* handle_;
   EngineShape shape_;
@@ -254,7 +322,7 @@ std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
     calls = &t.engine_double;
   }
   try {
-    return std::make_unique<ModuleEngine<Real>>(*calls, handle, shape);
+    return std::make_unique<ModuleEngine<Real>>(t, *calls, handle, shape);
   } catch (...) {
     calls->destroy(handle);
     throw;
@@ -270,10 +338,39 @@ std::uint64_t available_memory() {
   return checked(m.table->available_memory);
 }
 
-void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
-                      std::vector<double>* rhs_t, std::vector<int>* info) {
-  checked(table("cuda dense LU").lu_solve_batched, A, N, batch, rhs_n, rhs_t, info);
+namespace {
+/// A dense batch of the module (in device memory), driven through its DenseCalls.
+class ModuleDense final : public DenseBatch {
+ public:
+  ModuleDense(const module::DenseCalls& calls, void* handle) : calls_(calls), handle_(handle) {}
+  ModuleDense(const ModuleDense&) = delete;
+  ModuleDense& operator=(const ModuleDense&) = delete;
+  ~ModuleDense() override { calls_.destroy(handle_); }
+  std::string description() const override { return call_handle(calls_.description, handle_); }
+  void upload(const double* P, const double* g) override { call_handle(calls_.upload, handle_, P, g); }
+  void solve() override { call_handle(calls_.solve, handle_); }
+  void download(DenseResults* out) override { call_handle(calls_.download, handle_, out); }
+  DenseTimings timings() const override { return call_handle(calls_.timings, handle_); }
+
+ private:
+  const module::DenseCalls& calls_;
+  void* handle_;
+};
+}  // namespace
+
+std::unique_ptr<DenseBatch> make_dense_batch(std::int64_t n, int batch) {
+  const Table& t = table("cuda dense solve");
+  void* handle = checked(t.make_dense_batch, n, batch);
+  try {
+    return std::make_unique<ModuleDense>(t.dense, handle);
+  } catch (...) {
+    t.dense.destroy(handle);
+    throw;
+  }
 }
+
+double pinned_bandwidth() { return checked(table("cuda backend").pinned_bandwidth); }
+double sampler_step_rate(bool on_the_fly) { return checked(table("cuda backend").sampler_step_rate, on_the_fly); }
 
 void run_sampler(const SampleRequest& request, const SampleOutput& output) {
   checked(table("cuda sampler").run_sampler, request, output);

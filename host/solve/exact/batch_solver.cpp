@@ -152,9 +152,8 @@ void BatchSolver<Real>::check_memory() {
     // Results over the full space (values, stationary) and one compact download buffer.
     *host = B * full * 2.0 * sizeof(double) + states * 2.0 * sizeof(double);
     if (!cuda_) *host += *device;
-    // Policy iteration, on the host: GMRES's restart + 1 basis vectors and its work vectors,
-    // per problem mu and v, and the staging of a batch.
-    if (policy_) *host += states * sizeof(double) * (linear::KrylovOptions{}.restart + 6.0 + 4.0 * B);
+    // Policy iteration's float64 vectors, in the engine's memory (krylov_slots()).
+    if (policy_) *(cuda_ ? device : host) += states * sizeof(double) * krylov_slots(models_.size());
   };
   const double host_avail = 0.9 * static_cast<double>(kernels::host::available_memory());
   const double device_avail = cuda_ ? 0.9 * static_cast<double>(kernels::cuda::available_memory()) : 0.0;
@@ -264,8 +263,7 @@ void BatchSolver<Real>::finish(int q) {
   }
   std::vector<double> v, mu;
   if (policy_) {
-    v = t.v;
-    mu = t.mu;
+    download_krylov(q, &v, &mu);
     res.krylov_residual = std::max(t.mu_residual, t.v_residual);
   } else {
     engine_->download_evaluation(q, &v);

@@ -114,10 +114,9 @@ struct Track {
   double best_span = 0.0;
   std::int64_t best_at = 0;
   SpanStats span;
-  // Policy iteration (compact order, float64 on the host): the last stationary distribution and
-  // bias of the Krylov solves (warm starts, and the reported results).
-  std::vector<double> mu;
-  std::vector<double> v;
+  // Policy iteration: the last stationary distribution and bias of the Krylov solves (warm
+  // starts, and the reported results) are kept in the engine's chain space (krylov_slots()).
+  bool krylov_started = false;
   double mu_residual = 0.0;  // relative residuals of the last solves
   double v_residual = 0.0;
   // Results.
@@ -188,12 +187,18 @@ template <class Real>class BatchSolver {
 
   linear::KrylovOptions krylov_options(const Track& t) const;
 
-
-  /// Problem q's block of a batch-sized vector: `x` itself for a batch of one, else staged.
-  const double* batch_block(int q, const std::vector<double>& x);
-
-  /// The chain operator of problem q's fixed policy (prepare_policy) for GMRES: y = P x or x P.
-  linear::LinearOperator chain_operator(int q, bool adjoint);
+  /// The float64 vectors of policy iteration in the engine's memory (the device on CUDA; created
+  /// on first use): per problem its mu and v, then shared ones and GMRES's work slots.
+  kernels::ChainSpace& space();
+  /// Slots of that space for `problems` problems: 2 per problem, 5 shared (g, g - L, the
+  /// refinement's r, z and P v), and the Krylov solves' work slots.
+  static int krylov_slots(std::size_t problems) {
+    return 2 * static_cast<int>(problems) + 5 + linear::krylov_work_slots(linear::KrylovOptions{});
+  }
+  /// Problem q's mu and v in the space (uniform and zero before its first solve).
+  void krylov_start(int q);
+  /// Problem q's mu and v, downloaded from the space.
+  void download_krylov(int q, std::vector<double>* v, std::vector<double>* mu);
 
   /// mu of problem q's fixed policy by GMRES on the deflated system (warm-started), into the
   /// engine (normalised) for pair_totals.
@@ -231,7 +236,7 @@ template <class Real>class BatchSolver {
   double noise_ = 0.0;
   std::unique_ptr<ExactEngine<Real>> engine_;
   std::vector<Track> tracks_;
-  std::vector<double> stage_in_, stage_out_;  // batch-sized staging of the Krylov vectors (B > 1)
+  std::unique_ptr<kernels::ChainSpace> space_;  // policy iteration's vectors (space())
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::exact::detail

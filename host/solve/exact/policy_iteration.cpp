@@ -1,5 +1,6 @@
 // Policy iteration of the exact solver: GMRES solves of the evaluation and of the stationary
-// distribution on the engine's chain (batch_solver.hpp).
+// distribution on the engine's chain (batch_solver.hpp), with every vector in the engine's chain
+// space (on the device for the CUDA backend: no host copies per product).
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -9,6 +10,24 @@
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace exact::detail {
+namespace {
+
+/// Slots of the chain space (BatchSolver::krylov_slots): problem q's mu and v, then the shared ones.
+int mu_slot(int q) { return 2 * q; }
+int v_slot(int q) { return 2 * q + 1; }
+struct Shared {
+  int g, gl, r, z, pv, work;
+  explicit Shared(std::size_t problems) {
+    g = 2 * static_cast<int>(problems);
+    gl = g + 1;
+    r = g + 2;
+    z = g + 3;
+    pv = g + 4;
+    work = g + 5;
+  }
+};
+
+}  // namespace
 
 template <class Real>
 void BatchSolver<Real>::policy_iteration(const Mask& running) {
@@ -33,7 +52,7 @@ void BatchSolver<Real>::policy_iteration(const Mask& running) {
       engine_->prepare_policy(one);
       stationary_krylov(q);
       evaluate_krylov(q);
-      engine_->set_values(one, batch_block(q, t.v));
+      space().set_values(q, v_slot(q));
       if (t.sweeps >= opt_.max_iterations) {
         t.inner_note = "inner solve reached solver.max_iterations";
         break;
@@ -52,80 +71,71 @@ linear::KrylovOptions BatchSolver<Real>::krylov_options(const Track& t) const {
 }
 
 template <class Real>
-const double* BatchSolver<Real>::batch_block(int q, const std::vector<double>& x) {
-  if (tracks_.size() == 1) return x.data();
-  const std::size_t states = shape_.states();
-  stage_in_.resize(states * tracks_.size());
-  std::copy(x.begin(), x.end(), stage_in_.begin() + static_cast<std::ptrdiff_t>(q * states));
-  return stage_in_.data();
+kernels::ChainSpace& BatchSolver<Real>::space() {
+  if (!space_) space_ = engine_->chain_space(krylov_slots(tracks_.size()));
+  return *space_;
 }
 
 template <class Real>
-linear::LinearOperator BatchSolver<Real>::chain_operator(int q, bool adjoint) {
-  return [this, q, adjoint](const std::vector<double>& x, std::vector<double>& y) {
-    const Mask one = only(q);
-    if (tracks_.size() == 1) {
-      engine_->apply_chain(one, adjoint, x.data(), y.data());
-      return;
-    }
-    const std::size_t states = shape_.states();
-    stage_out_.resize(states * tracks_.size());
-    engine_->apply_chain(one, adjoint, batch_block(q, x), stage_out_.data());
-    const auto begin = stage_out_.begin() + static_cast<std::ptrdiff_t>(q * states);
-    std::copy(begin, begin + static_cast<std::ptrdiff_t>(states), y.begin());
-  };
+void BatchSolver<Real>::krylov_start(int q) {
+  Track& t = tracks_[static_cast<std::size_t>(q)];
+  if (t.krylov_started) return;
+  space().fill(mu_slot(q), 1.0 / static_cast<double>(shape_.states()));
+  space().fill(v_slot(q), 0.0);
+  t.krylov_started = true;
+}
+
+template <class Real>
+void BatchSolver<Real>::download_krylov(int q, std::vector<double>* v, std::vector<double>* mu) {
+  krylov_start(q);
+  v->resize(shape_.states());
+  mu->resize(shape_.states());
+  space().download(v_slot(q), v->data());
+  space().download(mu_slot(q), mu->data());
 }
 
 template <class Real>
 void BatchSolver<Real>::stationary_krylov(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
-  const std::size_t states = shape_.states();
-  if (t.mu.size() != states) t.mu.assign(states, 1.0 / static_cast<double>(states));
-  const linear::KrylovReport rep = linear::stationary_krylov(chain_operator(q, true), t.mu, krylov_options(t));
+  kernels::ChainSpace& S = space();
+  krylov_start(q);
+  const auto apply_PT = [&S, q](int x, int y) { S.apply_chain(q, true, x, y); };
+  const linear::KrylovReport rep =
+      linear::stationary_krylov(S, apply_PT, mu_slot(q), Shared(tracks_.size()).work, krylov_options(t));
   t.result.matvecs += rep.matvecs;
   t.mu_residual = rep.relative_residual;
-  engine_->set_stationary(only(q), batch_block(q, t.mu));
+  S.set_stationary(q, mu_slot(q));
   t.mass = 1.0;
 }
 
 template <class Real>
 void BatchSolver<Real>::evaluate_krylov(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
-  const std::size_t states = shape_.states();
-  std::vector<double> g(states);
-  if (tracks_.size() == 1) {
-    engine_->policy_reward(only(q), g.data());
-  } else {
-    stage_out_.resize(states * tracks_.size());
-    engine_->policy_reward(only(q), stage_out_.data());
-    const auto begin = stage_out_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(q) * states);
-    std::copy(begin, begin + static_cast<std::ptrdiff_t>(states), g.begin());
-  }
-  if (t.v.size() != states) t.v.assign(states, 0.0);
+  kernels::ChainSpace& S = space();
+  const Shared at(tracks_.size());
+  const int mu = mu_slot(q), v = v_slot(q);
+  krylov_start(q);
+  S.policy_reward(q, at.g);
   double gain = 0.0;
-  const linear::LinearOperator apply_P = chain_operator(q, false);
-  t.result.matvecs += linear::evaluate_krylov(apply_P, g, t.mu, t.v, &gain, krylov_options(t)).matvecs;
+  const auto apply_P = [&S, q](int x, int y) { S.apply_chain(q, false, x, y); };
+  t.result.matvecs += linear::evaluate_krylov(S, apply_P, at.g, mu, v, &gain, at.work, krylov_options(t)).matvecs;
   linear::KrylovOptions refine;
   refine.relative_tolerance = std::max(krylov_floor(), kRefineTolerance);
-  std::vector<double> pv(states), r(states), z;
+  S.axpby(1.0, at.g, 0.0, at.gl, -gain);  // g - L
+  const double b2 = S.dot(at.gl, at.gl);
   for (int k = 0;; ++k) {
-    apply_P(t.v, pv);
+    apply_P(v, at.pv);
     ++t.result.matvecs;
-    double worst = 0.0, r2 = 0.0, b2 = 0.0;
-    for (std::size_t s = 0; s < states; ++s) {
-      r[s] = g[s] - gain - (t.v[s] - pv[s]);
-      worst = std::max(worst, std::abs(r[s]));
-      r2 += r[s] * r[s];
-      b2 += (g[s] - gain) * (g[s] - gain);
-    }
+    S.deflate(at.gl, v, at.pv, 1.0, 0.0, at.r);  // r = g - L - (v - P v)
+    const double worst = S.stats(at.r).max_abs;
     if (k == kRefinements || !(worst > kRefineFactor * t.inner_tol)) {
       // The residual of the bias itself, ||g - L - (I - P) v|| / ||g - L||.
-      t.v_residual = b2 > 0.0 ? std::sqrt(r2 / b2) : 0.0;
+      t.v_residual = b2 > 0.0 ? std::sqrt(S.dot(at.r, at.r) / b2) : 0.0;
       break;
     }
-    z.assign(states, 0.0);
-    t.result.matvecs += linear::apply_group_inverse(apply_P, t.mu, r, z, refine).matvecs;
-    for (std::size_t s = 0; s < states; ++s) t.v[s] += z[s];
+    S.fill(at.z, 0.0);
+    t.result.matvecs += linear::apply_group_inverse(S, apply_P, mu, at.r, at.z, at.work, refine).matvecs;
+    S.axpby(1.0, at.z, 1.0, v, 0.0);
   }
 }
 
@@ -133,10 +143,12 @@ template void BatchSolver<double>::policy_iteration(const Mask& running);
 template void BatchSolver<float>::policy_iteration(const Mask& running);
 template linear::KrylovOptions BatchSolver<double>::krylov_options(const Track& t) const;
 template linear::KrylovOptions BatchSolver<float>::krylov_options(const Track& t) const;
-template const double* BatchSolver<double>::batch_block(int q, const std::vector<double>& x);
-template const double* BatchSolver<float>::batch_block(int q, const std::vector<double>& x);
-template linear::LinearOperator BatchSolver<double>::chain_operator(int q, bool adjoint);
-template linear::LinearOperator BatchSolver<float>::chain_operator(int q, bool adjoint);
+template kernels::ChainSpace& BatchSolver<double>::space();
+template kernels::ChainSpace& BatchSolver<float>::space();
+template void BatchSolver<double>::krylov_start(int q);
+template void BatchSolver<float>::krylov_start(int q);
+template void BatchSolver<double>::download_krylov(int q, std::vector<double>* v, std::vector<double>* mu);
+template void BatchSolver<float>::download_krylov(int q, std::vector<double>* v, std::vector<double>* mu);
 template void BatchSolver<double>::stationary_krylov(int q);
 template void BatchSolver<float>::stationary_krylov(int q);
 template void BatchSolver<double>::evaluate_krylov(int q);
