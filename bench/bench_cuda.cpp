@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <random>
 #include <string>
 #include <vector>
@@ -200,6 +201,14 @@ void register_benchmarks() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {  // bad sizes are reported with or without a device
+    for (const char* name : {"NETRL_BENCH_SWEEP_N", "NETRL_BENCH_SOLVE_N", "NETRL_BENCH_POLICY_N", "NETRL_BENCH_SAMPLER_N",
+                             "NETRL_BENCH_ISING_N"})
+      netrl::bench::env_sizes(name, {});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_cuda: %s\n", e.what());
+    return 2;
+  }
   std::string reason;
   if (!netrl::kernels::cuda::device_available(&reason)) {
     const char* require = std::getenv("NETRL_REQUIRE_GPU");
@@ -210,5 +219,10 @@ int main(int argc, char** argv) {
     std::printf("bench_cuda: skipped: %s\n", reason.c_str());
     return 77;
   }
-  return netrl::bench::run(argc, argv, &g_smoke, register_benchmarks);
+  try {
+    return netrl::bench::run(argc, argv, &g_smoke, register_benchmarks);
+  } catch (const std::exception& e) {  // a bad NETRL_BENCH_*_N, a failed device call
+    std::fprintf(stderr, "bench_cuda: %s\n", e.what());
+    return 2;
+  }
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,15 @@ inline std::vector<int> env_sizes(const char* name, std::vector<int> fallback) {
   std::vector<int> out;
   std::stringstream ss(v);
   std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const long k = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || k < 1 || k > 4096) {
+      throw std::invalid_argument(std::string(name) + ": expected comma-separated sizes from 1 to 4096, got \"" + v +
+                                  "\"");
+    }
+    out.push_back(static_cast<int>(k));
+  }
   return out;
 }
 
