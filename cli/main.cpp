@@ -92,6 +92,17 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
+    if (infer_cmd->parsed() && infer.scenario != "count8-samples") {
+      for (const char* option : {"--sizes", "--repeats", "--seed", "--no-predict"}) {
+        if (infer_cmd->count(option) > 0) {
+          throw CLI::ValidationError(option, "belongs to --scenario count8-samples");
+        }
+      }
+      if (infer_cmd->count("--backend") > 0 && infer.scenario != "count8") {
+        throw CLI::ValidationError("--backend", "belongs to the count8 scenarios (the configuration's "
+                                                "\"solver\": {\"backend\"} otherwise)");
+      }
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }

@@ -13,6 +13,7 @@ packages=(
   libgtest-dev googletest
   libbenchmark-dev
   python3-numpy python3-scipy
+  python3-dev pybind11-dev python3-pytest  # the Python module netrl (docs/python.md) and its tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -165,6 +165,10 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.string("inputs"));
     }
     if (d.has("min_visits")) {
+      if (d.has("solution")) {
+        throw InvalidInput("data.min_visits", "applies to sampled data (\"samples\" or \"raster\"); an exact "
+                                              "solution's states are weighted by their stationary mass");
+      }
       const std::int64_t mv = d.integer("min_visits");
       if (mv < 1) throw InvalidInput("data.min_visits", "must be at least 1");
       c.optimizer.min_visits = static_cast<double>(mv);
@@ -295,15 +299,16 @@ InferData load_infer_data(const InferConfig& c) {
                        "a maze is inferred from an exact solution (\"data\": {\"solution\": DIR})");
   }
   if (!c.samples_dir.empty()) {
-    d.kind = InferData::Kind::samples;
-    d.counts = under_field("data.samples", [&] { return io::read_samples(c.samples_dir, problem.network, &d.notes); });
-    d.description = "samples " + c.samples_dir;
+    std::vector<std::string> notes;
+    d = InferData::from_counts(
+        under_field("data.samples", [&] { return io::read_samples(c.samples_dir, problem.network, &notes); }),
+        "samples " + c.samples_dir);
+    d.notes = std::move(notes);
     return d;
   }
-  d.kind = InferData::Kind::raster;
-  d.raster = with_prefix("data", [&] { return io::read_raster(c.raster_path, c.inputs_path, problem.network); });
-  d.description = "raster " + c.raster_path + (c.inputs_path.empty() ? "" : " with inputs " + c.inputs_path);
-  return d;
+  return InferData::from_raster(
+      with_prefix("data", [&] { return io::read_raster(c.raster_path, c.inputs_path, problem.network); }),
+      "raster " + c.raster_path + (c.inputs_path.empty() ? "" : " with inputs " + c.inputs_path));
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

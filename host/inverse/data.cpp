@@ -30,6 +30,63 @@ void check_tabular_size(const NetworkModel& model, const std::string& field) {
 
 }  // namespace
 
+namespace {
+
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+}  // namespace
+
+Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
+                   const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
+                   const NetworkModel& model) {
+  if (shape.size() != 2) {
+    throw InvalidInput("raster", "a raster must be a 2-d array of shape (T, n) = (steps, " + std::to_string(model.n) +
+                                     "), got shape " + shape_text(shape));
+  }
+  if (shape[0] == 0) throw InvalidInput("raster", "the raster is empty (T = 0 rows)");
+  if (shape[1] != static_cast<std::uint64_t>(model.n)) {
+    throw InvalidInput("raster", "the raster has " + std::to_string(shape[1]) + " columns; the model has n = " +
+                                     std::to_string(model.n) + " neurons (shape must be (T, n))");
+  }
+  if (states.size() != shape[0] * shape[1]) {
+    throw InvalidInput("raster", "the raster holds " + std::to_string(states.size()) + " entries; its shape " +
+                                     shape_text(shape) + " needs " + std::to_string(shape[0] * shape[1]));
+  }
+  Raster r;
+  r.steps = shape[0];
+  r.n = model.n;
+  r.states.resize(states.size());
+  for (std::uint64_t k = 0; k < states.size(); ++k) {
+    if (!(states[k] == 0.0 || states[k] == 1.0)) {
+      std::ostringstream os;
+      os << "entry [" << k / shape[1] << ", " << k % shape[1] << "] = " << states[k]
+         << " is not binary; a raster holds 0 (silent) or 1 (active)";
+      throw InvalidInput("raster", os.str());
+    }
+    r.states[k] = static_cast<std::uint8_t>(states[k]);
+  }
+  if (input_shape.empty()) return r;
+  if (input_shape.size() != 1 && !(input_shape.size() == 2 && input_shape[1] == 1)) {
+    throw InvalidInput("inputs", "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
+                                     ", got shape " + shape_text(input_shape));
+  }
+  r.inputs.resize(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const double x = inputs[k];
+    if (!(x >= 0.0 && x < model.m() && std::floor(x) == x)) {
+      std::ostringstream os;
+      os << "entry [" << k << "] = " << x << " is not an input index in [0, m - 1 = " << model.m() - 1 << "]";
+      throw InvalidInput("inputs", os.str());
+    }
+    r.inputs[k] = static_cast<std::uint32_t>(x);
+  }
+  return r;
+}
+
 NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips) {
   check_tabular_size(model, "n");
   const int n = model.n, m = model.m();

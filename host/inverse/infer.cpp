@@ -2,6 +2,7 @@
 #include "netrl/infer.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "netrl/core/error.hpp"
 #include "netrl/version.hpp"
@@ -126,6 +127,22 @@ InferData InferData::from_solution(const Problem& problem, const SolveResult& r)
   d.prior = r.prior;
   d.lambda = problem.lambda();
   d.description = "exact solution of " + problem.source;
+  return d;
+}
+
+InferData InferData::from_counts(inverse::NetworkData counts, std::string description) {
+  InferData d;
+  d.kind = Kind::samples;
+  d.counts = std::move(counts);
+  d.description = std::move(description);
+  return d;
+}
+
+InferData InferData::from_raster(Raster raster, std::string description) {
+  InferData d;
+  d.kind = Kind::raster;
+  d.raster = std::move(raster);
+  d.description = std::move(description);
   return d;
 }
 

@@ -11,6 +11,7 @@
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
 #include "cli_support.hpp"
+#include "netrl/version.hpp"
 #include "test_support.hpp"
 
 namespace netrl {
@@ -116,6 +117,25 @@ TEST(Cli, ErrorsAndUsage) {
   const auto result = nlohmann::json::parse(io::read_file((dir / "short/result.json").string()));
   EXPECT_FALSE(result["converged"].get<bool>());
   fs::remove_all(dir);
+}
+
+// Every command prints its own help and exits 0; options of one scenario are refused elsewhere.
+TEST(Cli, HelpVersionAndScenarioOptions) {
+  for (const char* cmd : {"--help", "solve --help", "sample --help", "infer --help"}) {
+    const CliRun r = run_cli(cmd);
+    EXPECT_EQ(r.status, 0) << cmd << "\n" << r.output;
+    EXPECT_NE(r.output.find("Usage:"), std::string::npos) << cmd << "\n" << r.output;
+  }
+  const CliRun v = run_cli("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.output, std::string("netrl ") + NETRL_VERSION + "\n");
+  CliRun r = run_cli("infer --scenario count8 --repeats 3");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--repeats: belongs to --scenario count8-samples"), std::string::npos) << r.output;
+  r = run_cli("infer --scenario maze --backend host");
+  EXPECT_EQ(r.status, 2) << r.output;
+  r = run_cli("--threads 0 solve --scenario count8");
+  EXPECT_EQ(r.status, 2) << r.output;
 }
 
 TEST(Cli, MazeScenario) {

@@ -939,6 +939,9 @@ TEST(InferConfig, StrictFieldErrors) {
   c["data"]["min_visits"] = "often";
   EXPECT_EQ(field_of(c), "data.min_visits");
   c = base_config();
+  c["data"]["min_visits"] = 3;  // a solution has no visit counts
+  EXPECT_EQ(field_of(c), "data.min_visits");
+  c = base_config();
   c["true_reward"]["targets"] = {1, 9};
   EXPECT_EQ(field_of(c), "true_reward.targets[1]");
   c = base_config();

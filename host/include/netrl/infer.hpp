@@ -56,6 +56,10 @@ struct InferData {
 
   /// The data of an exact solve of `problem`.
   static InferData from_solution(const Problem& problem, const SolveResult& result);
+  /// Counts of a sampling run (as from inverse::sampled_counts), described by `description`.
+  static InferData from_counts(inverse::NetworkData counts, std::string description);
+  /// A recording (as from inverse::make_raster), described by `description`.
+  static InferData from_raster(Raster raster, std::string description);
 };
 
 /// One prediction of an inference run: the forward solves and their comparison, or the error

@@ -53,6 +53,16 @@ struct NetworkData {
   std::uint64_t num_states() const { return visits.size(); }
 };
 
+/// A recording from numeric arrays (the entries of any integer, bool or float array as doubles):
+/// `states` of shape `shape` = (T, n) with entries 0 (silent) or 1 (active); `inputs` of shape
+/// (T,) or (T, 1) with integer input indices in [0, m), or `input_shape` empty for none. Checks
+/// the shapes, that T > 0, the columns against the model's n, binary entries and input indices;
+/// the input sequence's length and the clamps are checked by count_raster. InvalidInput naming
+/// "raster" or "inputs" otherwise.
+Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
+                   const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
+                   const NetworkModel& model);
+
 /// Checks a raster against the model (n columns, clamped neurons constant at their clamp value,
 /// inputs in range and of the right length) and counts states and transitions. With
 /// `require_single_flips`, a step that changes more than one neuron is an InvalidInput naming the

@@ -1,0 +1,177 @@
+#pragma once
+// Helpers shared by the binding files: numpy views of a result's vectors (no copy; the array's
+// base is the Python object that owns the vector), numpy arrays in as std::vector, and enums that
+// also accept the names the configurations use ("host", "policy_iteration").
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "netrl/netrl.hpp"
+
+namespace netrl::python {
+
+namespace py = pybind11;
+
+/// Read-only numpy view of `v` with `shape` (C order; empty: 1-d), kept alive by `owner` (the
+/// Python object that holds `v`): array.base is `owner`, and no data is copied. A size-0 vector
+/// gives a fresh empty array.
+template <class T>
+py::array_t<T> view(const py::handle& owner, const std::vector<T>& v, std::vector<py::ssize_t> shape = {},
+                    bool writeable = false) {
+  if (shape.empty()) shape = {static_cast<py::ssize_t>(v.size())};
+  py::ssize_t size = 1;
+  for (py::ssize_t d : shape) size *= d;
+  if (size != static_cast<py::ssize_t>(v.size())) throw std::logic_error("netrl binding: view shape does not match");
+  if (v.empty()) return py::array_t<T>(shape);
+  py::array_t<T> a(shape, v.data(), owner);
+  if (!writeable) a.attr("flags").attr("writeable") = false;
+  return a;
+}
+
+/// A writeable numpy array that takes over `v` (moved, not copied; a capsule owns it).
+template <class T>
+py::array_t<T> to_array(std::vector<T> v, std::vector<py::ssize_t> shape = {}) {
+  auto* owned = new std::vector<T>(std::move(v));
+  const py::capsule base(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return view(base, *owned, std::move(shape), /*writeable=*/true);
+}
+
+/// The entries of any numeric array (or nested sequence) as a vector of T, in C order; numpy casts
+/// the dtype. `shape`, if given, receives the array's shape.
+template <class T>
+std::vector<T> to_vector(const py::array_t<T, py::array::c_style | py::array::forcecast>& a,
+                         std::vector<std::uint64_t>* shape = nullptr) {
+  if (shape) shape->assign(a.shape(), a.shape() + a.ndim());
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+/// The entries of an optional array (None: empty).
+inline std::vector<double> optional_vector(const std::optional<DoubleArray>& a) {
+  return a ? to_vector<double>(*a) : std::vector<double>{};
+}
+
+/// Runs f() without the GIL (after the arguments were converted with it).
+template <class F>
+auto without_gil(F&& f) -> decltype(f()) {
+  py::gil_scoped_release release;
+  return f();
+}
+
+/// `cls.name`: a read-only numpy view of the member vector `member` (1-d).
+template <class C, class T, class... Extra>
+void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, const char* doc) {
+  cls.def_property_readonly(
+      name, [member](const py::object& self) { return view(self, self.cast<const C&>().*member); }, doc);
+}
+
+/// `cls.name`: a read-only numpy view of `member` with the shape `shape(self)` returns.
+template <class C, class T, class Shape, class... Extra>
+void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, Shape shape, const char* doc) {
+  cls.def_property_readonly(
+      name,
+      [member, shape](const py::object& self) {
+        const C& c = self.cast<const C&>();
+        return view(self, c.*member, shape(c));
+      },
+      doc);
+}
+
+/// A list of Python objects referring to the elements of `items` (owned by `owner`, kept alive).
+template <class T>
+py::list element_list(const py::object& owner, const std::vector<T>& items) {
+  py::list out;
+  for (const T& item : items) out.append(py::cast(&item, py::return_value_policy::reference_internal, owner));
+  return out;
+}
+
+/// The names an enum value may be given by in Python (filled by def_enum).
+template <class E>
+struct EnumNames {
+  static inline std::vector<std::pair<std::string, E>> names;
+  static inline std::string known;
+  static inline std::string field;
+  static E parse(const std::string& s) {
+    for (const auto& [n, v] : names)
+      if (n == s) return v;
+    throw InvalidInput(field, "unknown name \"" + s + "\" (known: " + known + ")");
+  }
+};
+
+/// An enum whose values can also be given by name: the C++ names (`members`) and the names of
+/// `to_string` ("auto" for Backend::automatic), wherever the enum is expected (the type caster
+/// below); an unknown name is an InvalidInput naming `field`.
+template <class E>
+py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const char* doc,
+                      std::initializer_list<std::pair<const char*, E>> members) {
+  py::enum_<E> e(m, name, doc);
+  using N = EnumNames<E>;
+  N::field = field;
+  for (const auto& [member, value] : members) {
+    e.value(member, value);
+    N::names.emplace_back(member, value);
+    N::names.emplace_back(to_string(value), value);
+    N::known += (N::known.empty() ? "" : ", ") + std::string(to_string(value));
+  }
+  e.def(py::init(&N::parse), py::arg("name"));
+  // str() gives the configuration's name ("host"), replacing the enum's "Backend.host".
+  e.attr("__str__") =
+      py::cpp_function([](E v) { return std::string(to_string(v)); }, py::name("__str__"), py::is_method(e));
+  return e;
+}
+
+}  // namespace netrl::python
+
+namespace pybind11::detail {
+
+/// Enum arguments accept the enum or one of its names (EnumNames); an unknown name raises
+/// netrl.InvalidInput from the call instead of a TypeError about overloads.
+template <class E>
+struct named_enum_caster : type_caster_base<E> {
+  E parsed{};
+  bool load(handle src, bool convert) {
+    if (isinstance<str>(src)) {
+      parsed = netrl::python::EnumNames<E>::parse(src.cast<std::string>());
+      this->value = &parsed;
+      return true;
+    }
+    return type_caster_base<E>::load(src, convert);
+  }
+};
+
+#define NETRL_NAMED_ENUM(E) \
+  template <>               \
+  struct type_caster<E> : named_enum_caster<E> {};
+NETRL_NAMED_ENUM(netrl::PriorMode)
+NETRL_NAMED_ENUM(netrl::RewardKind)
+NETRL_NAMED_ENUM(netrl::Method)
+NETRL_NAMED_ENUM(netrl::Precision)
+NETRL_NAMED_ENUM(netrl::Backend)
+NETRL_NAMED_ENUM(netrl::ModelKind)
+NETRL_NAMED_ENUM(netrl::SamplerKernel)
+NETRL_NAMED_ENUM(netrl::InferMethod)
+NETRL_NAMED_ENUM(netrl::inverse::RewardModel)
+#undef NETRL_NAMED_ENUM
+
+}  // namespace pybind11::detail
+
+namespace netrl::python {
+
+// One function per area of the API, each in its own file.
+void bind_errors(py::module_& m);
+void bind_models(py::module_& m);
+void bind_solve(py::module_& m);
+void bind_sample(py::module_& m);
+void bind_inverse(py::module_& m);
+void bind_predict(py::module_& m);
+void bind_infer(py::module_& m);
+void bind_scenarios(py::module_& m);
+void bind_config(py::module_& m);
+
+}  // namespace netrl::python

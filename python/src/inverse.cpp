@@ -1,0 +1,242 @@
+// netrl.inverse: the inverse methods on their own (docs/model.md, 'Inverse RL'): observations,
+// policies, the network and maze methods and the comparisons. The methods release the GIL.
+#include "common.hpp"
+
+namespace netrl::python {
+
+namespace {
+
+using Shape = std::vector<py::ssize_t>;
+using inverse::NetworkData;
+using inverse::NetworkInverse;
+using inverse::OptimizerOptions;
+
+/// An inverse method of netrl/inverse.hpp that takes counts, a prior and optimizer options,
+/// with the prior from any array; runs without the GIL.
+template <NetworkInverse (*Method)(const NetworkModel&, const NetworkData&, const std::vector<double>&, double,
+                                   const OptimizerOptions&)>
+NetworkInverse counts_method(const NetworkModel& model, const NetworkData& data, const DoubleArray& prior,
+                             double lambda, const OptimizerOptions& options) {
+  auto p = to_vector<double>(prior);
+  return without_gil([&] { return Method(model, data, p, lambda, options); });
+}
+
+Shape per_neuron_matrix(const NetworkInverse& r) {
+  const auto n = static_cast<py::ssize_t>(r.prior.size());
+  return r.J.empty() ? Shape{0} : Shape{n, n};
+}
+
+void bind_data(py::module_& m) {
+  py::class_<NetworkData> cls(m, "NetworkData",
+                              "Visit histogram and transition counts over the joint states s = x * 2^n + b "
+                              "(doubles, so that an exact solution can be cast as expected counts).");
+  cls.def_readonly("n", &NetworkData::n)
+      .def_readonly("m", &NetworkData::m)
+      .def_readonly("total", &NetworkData::total, "Sum of visits.")
+      .def_readonly("exact", &NetworkData::exact, "Derived from an exact solution.")
+      .def_readonly("multi_flips", &NetworkData::multi_flips, "Transitions that change more than one neuron.")
+      .def_property_readonly("num_states", &NetworkData::num_states);
+  def_view(cls, "visits", &NetworkData::visits, "Samples (or expected samples) in each state.");
+  def_view(
+      cls, "transitions", &NetworkData::transitions,
+      [](const NetworkData& d) {
+        return d.transitions.empty() ? Shape{0} : Shape{static_cast<py::ssize_t>(d.visits.size()), d.n + 1};
+      },
+      "(m * 2^n, n + 1): column i < n flips neuron i, column n no change (empty when not observed).");
+  m.attr("MAX_TABULAR_NEURONS") = inverse::kMaxTabularNeurons;
+
+  m.def("count_raster", &inverse::count_raster, py::arg("raster"), py::arg("model"),
+        py::arg("require_single_flips") = false, py::call_guard<py::gil_scoped_release>(),
+        "Checks a Raster against the model and counts its states and transitions (errors name 'raster' or "
+        "'inputs').");
+  m.def(
+      "expected_data",
+      [](const NetworkModel& model, const DoubleArray& values, const DoubleArray& stationary, const DoubleArray& prior,
+         double total) {
+        auto v = to_vector<double>(values), mu = to_vector<double>(stationary), p = to_vector<double>(prior);
+        return without_gil([&] { return inverse::expected_data(model, v, mu, p, total); });
+      },
+      py::arg("model"), py::arg("values"), py::arg("stationary"), py::arg("prior"), py::arg("total") = 1.0,
+      "Expected counts of an exact solution under the greedy policy of `values` with `prior`.");
+  m.def(
+      "firing_prior",
+      [](const NetworkModel& model, const NetworkData& data, double eps) {
+        return to_array(inverse::firing_prior(model, data, eps));
+      },
+      py::arg("model"), py::arg("data"), py::arg("eps") = 1e-9,
+      "Firing prior per neuron from data (NaN at clamped neurons; population mode: the mean).");
+  m.def(
+      "sampled_counts",
+      [](const NetworkModel& model, const DoubleArray& histogram, const std::optional<DoubleArray>& transitions) {
+        auto h = to_vector<double>(histogram);
+        auto t = optional_vector(transitions);
+        return without_gil([&] { return inverse::sampled_counts(model, std::move(h), std::move(t)); });
+      },
+      py::arg("model"), py::arg("histogram"), py::arg("transitions") = py::none(),
+      "Counts in the sampler's layout (SampleResult.histogram, .transitions), checked against the model "
+      "(errors name 'samples').");
+  m.def(
+      "sample_recording",
+      [](const NetworkModel& model, const DoubleArray& values, const DoubleArray& prior, std::uint64_t T,
+         std::uint64_t seed, std::uint64_t burn_in) {
+        auto v = to_vector<double>(values), p = to_vector<double>(prior);
+        return without_gil([&] { return inverse::sample_recording(model, v, p, T, seed, burn_in); });
+      },
+      py::arg("model"), py::arg("values"), py::arg("prior"), py::arg("T"), py::arg("seed"), py::arg("burn_in"),
+      "The counts of chain 0 of netrl.sample (host) under the exact policy: burn_in steps, then T recorded.");
+  m.def(
+      "policy_logits",
+      [](const NetworkModel& model, const DoubleArray& values, const DoubleArray& prior, double lambda) {
+        auto logits = inverse::policy_logits(model, to_vector<double>(values), to_vector<double>(prior), lambda);
+        return to_array(std::move(logits), {static_cast<py::ssize_t>(model.num_states()), model.n});
+      },
+      py::arg("model"), py::arg("values"), py::arg("prior"), py::arg("lambda_"),
+      "The greedy policy in logit form, shape (m * 2^n, n) (NaN at inconsistent states and clamped neurons).");
+}
+
+void bind_network_methods(py::module_& m) {
+  py::class_<OptimizerOptions>(m, "OptimizerOptions", "Options of the iterative methods (docs/config-infer.md).")
+      .def(py::init([](int max_iterations, double tolerance, double ridge, double min_visits) {
+             OptimizerOptions o;
+             o.max_iterations = max_iterations;
+             o.tolerance = tolerance;
+             o.ridge = ridge;
+             o.min_visits = min_visits;
+             return o;
+           }),
+           py::kw_only(), py::arg("max_iterations") = 2000, py::arg("tolerance") = 1e-8, py::arg("ridge") = 0.1,
+           py::arg("min_visits") = 1.0)
+      .def_readwrite("max_iterations", &OptimizerOptions::max_iterations)
+      .def_readwrite("tolerance", &OptimizerOptions::tolerance)
+      .def_readwrite("ridge", &OptimizerOptions::ridge)
+      .def_readwrite("min_visits", &OptimizerOptions::min_visits);
+
+  def_enum<inverse::RewardModel>(m, "RewardModel", "reward_model", "Reward model of the parametric inverse.",
+                                 {{"table", inverse::RewardModel::table},
+                                  {"pairwise", inverse::RewardModel::pairwise},
+                                  {"global_", inverse::RewardModel::global},
+                                  {"sparse", inverse::RewardModel::sparse}});
+
+  py::class_<NetworkInverse> r(m, "NetworkInverse", "The reward inferred for a network; arrays are views into it.");
+  r.def_readonly("method", &NetworkInverse::method)
+      .def_readonly("lambda_", &NetworkInverse::lambda)
+      .def_readonly("missing", &NetworkInverse::missing, "Consistent states without an inferred reward.")
+      .def_readonly("iterations", &NetworkInverse::iterations)
+      .def_readonly("evaluations", &NetworkInverse::evaluations)
+      .def_readonly("objective", &NetworkInverse::objective)
+      .def_readonly("gradient_norm", &NetworkInverse::gradient_norm)
+      .def_readonly("converged", &NetworkInverse::converged)
+      .def_readonly("notes", &NetworkInverse::notes);
+  def_view(r, "reward", &NetworkInverse::reward,
+           "r over the joint states, per-input weighted mean removed; NaN where missing.");
+  def_view(r, "values", &NetworkInverse::values, "v over the joint states.");
+  def_view(r, "weights", &NetworkInverse::weights, "The data distribution used to centre the reward.");
+  def_view(r, "prior", &NetworkInverse::prior, "Firing prior per neuron.");
+  def_view(r, "J", &NetworkInverse::J, per_neuron_matrix, "Parametric: couplings (n, n).");
+  def_view(
+      r, "h", &NetworkInverse::h,
+      [](const NetworkInverse& x) {
+        const auto n = static_cast<py::ssize_t>(x.prior.size());
+        return x.h.empty() ? Shape{0} : Shape{static_cast<py::ssize_t>(x.h.size()) / n, n};
+      },
+      "Parametric: fields (m, n).");
+  def_view(r, "target", &NetworkInverse::target, "Parametric: the Bellman target rhat_phi.");
+
+  m.def("closed_form", &counts_method<&inverse::closed_form>, py::arg("model"), py::arg("data"), py::arg("prior"),
+        py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+        "Closed form from the visit histogram (m = 1).");
+  m.def(
+      "invert_policy",
+      [](const NetworkModel& model, const DoubleArray& logits, const DoubleArray& prior, double lambda,
+         const DoubleArray& weights) {
+        auto z = to_vector<double>(logits), p = to_vector<double>(prior), w = to_vector<double>(weights);
+        return without_gil([&] { return inverse::invert_policy(model, z, p, lambda, w); });
+      },
+      py::arg("model"), py::arg("logits"), py::arg("prior"), py::arg("lambda_"), py::arg("weights"),
+      "Inverts an exactly known policy (logits as from policy_logits).");
+  m.def("maximum_likelihood", &counts_method<&inverse::maximum_likelihood>, py::arg("model"), py::arg("data"),
+        py::arg("prior"), py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+        "Maximum likelihood of the observed transitions (L-BFGS).");
+  m.def(
+      "parametric",
+      [](const NetworkModel& model, const NetworkData& data, const DoubleArray& prior, double lambda,
+         inverse::RewardModel reward_model, const OptimizerOptions& options) {
+        auto p = to_vector<double>(prior);
+        return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
+      },
+      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+      "Parametric inverse: Ising value fit, then the reward model.");
+}
+
+void bind_maze_and_comparison(py::module_& m) {
+  m.def(
+      "mdp_greedy_policy",
+      [](const Mdp& mdp, const DoubleArray& values, const DoubleArray& prior, double lambda) {
+        return to_array(inverse::mdp_greedy_policy(mdp, to_vector<double>(values), to_vector<double>(prior), lambda),
+                        {mdp.num_states, mdp.num_actions});
+      },
+      py::arg("mdp"), py::arg("values"), py::arg("prior"), py::arg("lambda_"),
+      "pi(a|s), shape (states, actions), of the greedy soft policy of v with prior p.");
+
+  py::class_<inverse::MdpInverse> r(m, "MdpInverse", "The reward inferred for a maze or MDP.");
+  r.def_readonly("iterations", &inverse::MdpInverse::iterations)
+      .def_readonly("newton_steps", &inverse::MdpInverse::newton_steps)
+      .def_readonly("objective", &inverse::MdpInverse::objective)
+      .def_readonly("gradient_norm", &inverse::MdpInverse::gradient_norm)
+      .def_readonly("group_inverse_residual", &inverse::MdpInverse::group_inverse_residual)
+      .def_readonly("converged", &inverse::MdpInverse::converged);
+  def_view(r, "reward", &inverse::MdpInverse::reward, "Reward per state, weighted mean removed.");
+  def_view(r, "values", &inverse::MdpInverse::values, "Values per state.");
+  m.def(
+      "invert_mdp_policy",
+      [](const Mdp& mdp, const DoubleArray& policy, const DoubleArray& prior, double lambda, const DoubleArray& weights,
+         const OptimizerOptions& options) {
+        auto pi = to_vector<double>(policy), p = to_vector<double>(prior), w = to_vector<double>(weights);
+        return without_gil([&] { return inverse::invert_mdp_policy(mdp, pi, p, lambda, w, options); });
+      },
+      py::arg("mdp"), py::arg("policy"), py::arg("prior"), py::arg("lambda_"), py::arg("weights"),
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+      "Maze inverse: maximum likelihood of pi(a|s) over the values.");
+
+  py::class_<inverse::RewardComparison>(m, "RewardComparison", "An inferred reward against the true one.")
+      .def_readonly("r2", &inverse::RewardComparison::r2, "Weighted r^2 after an affine fit.")
+      .def_readonly("scale", &inverse::RewardComparison::scale)
+      .def_readonly("max_abs_error", &inverse::RewardComparison::max_abs_error)
+      .def_readonly("rms_error", &inverse::RewardComparison::rms_error)
+      .def_readonly("compared", &inverse::RewardComparison::compared);
+  m.def(
+      "compare_rewards",
+      [](const DoubleArray& inferred, const DoubleArray& truth, const DoubleArray& weights, std::uint64_t block) {
+        return inverse::compare_rewards(to_vector<double>(inferred), to_vector<double>(truth),
+                                        to_vector<double>(weights), block);
+      },
+      py::arg("inferred"), py::arg("truth"), py::arg("weights"), py::arg("block"),
+      "Compares two rewards over states with weight > 0, each centred per block of `block` states.");
+  m.def(
+      "center_per_block",
+      [](const DoubleArray& values, const DoubleArray& weights, std::uint64_t block) {
+        auto v = to_vector<double>(values);
+        inverse::center_per_block(v, to_vector<double>(weights), block);
+        return to_array(std::move(v));
+      },
+      py::arg("values"), py::arg("weights"), py::arg("block"),
+      "A copy of `values` with the per-block weighted mean of the finite entries removed.");
+  m.def(
+      "kl_divergence",
+      [](const DoubleArray& p, const DoubleArray& q) {
+        return inverse::kl_divergence(to_vector<double>(p), to_vector<double>(q));
+      },
+      py::arg("p"), py::arg("q"), "KL(p || q) over entries with p > 0.");
+}
+
+}  // namespace
+
+void bind_inverse(py::module_& m) {
+  bind_data(m);
+  bind_network_methods(m);
+  bind_maze_and_comparison(m);
+}
+
+}  // namespace netrl::python

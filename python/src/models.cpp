@@ -1,0 +1,247 @@
+// The models (docs/model.md): enums, the input process, rewards, clamps, networks, mazes, general
+// MDPs, solver options and problems.
+#include "common.hpp"
+
+namespace netrl::python {
+
+namespace {
+
+void bind_enums(py::module_& m) {
+  def_enum<PriorMode>(m, "PriorMode", "prior_mode",
+                      "Firing prior: one shared by all free neurons (population) or one per neuron.",
+                      {{"population", PriorMode::population}, {"neuron", PriorMode::neuron}});
+  def_enum<RewardKind>(
+      m, "RewardKind", "reward.kind", "Kind of a network reward.",
+      {{"table", RewardKind::table}, {"count", RewardKind::count}, {"ring_bump", RewardKind::ring_bump}});
+  def_enum<Method>(m, "Method", "solver.method",
+                   "Inner solver: soft relative value iteration or soft policy iteration.",
+                   {{"value_iteration", Method::value_iteration}, {"policy_iteration", Method::policy_iteration}});
+  def_enum<Precision>(m, "Precision", "solver.precision", "Floating-point precision of the host and cuda kernels.",
+                      {{"float32", Precision::float32}, {"float64", Precision::float64}});
+  def_enum<Backend>(m, "Backend", "backend",
+                    "Where a solve or sampling run computes: automatic (the model's default), reference (the "
+                    "float64 oracle), host (OpenMP kernels) or cuda. Strings such as 'host' convert.",
+                    {{"automatic", Backend::automatic},
+                     {"reference", Backend::reference},
+                     {"host", Backend::host},
+                     {"cuda", Backend::cuda}});
+  def_enum<ModelKind>(m, "ModelKind", "model", "Kind of a problem's model.",
+                      {{"network", ModelKind::network}, {"maze", ModelKind::maze}});
+}
+
+void bind_input_reward(py::module_& m) {
+  py::class_<InputProcess> input(m, "InputProcess",
+                                 "The Markov input x in 0..m-1 with row-stochastic matrix T[x, x'] = T(x'|x).");
+  input
+      .def(py::init([](const DoubleArray& T) {
+             std::vector<std::uint64_t> shape;
+             InputProcess p;
+             p.T = to_vector<double>(T, &shape);
+             p.m = shape.size() == 2 ? static_cast<int>(shape[0]) : 0;
+             p.validate("T");
+             return p;
+           }),
+           py::arg("T"), "An input with the m x m row-stochastic matrix T (checked; errors name 'T').")
+      .def_static("none", &InputProcess::none, "No input: m = 1, T = [[1]].")
+      .def_static("binary_flip", &InputProcess::binary_flip, py::arg("flip"),
+                  "Binary input that flips with probability `flip` per step (index 0 is x = -1, 1 is x = +1).")
+      .def_readonly("m", &InputProcess::m, "Number of input values.")
+      .def("validate", &InputProcess::validate, py::arg("field") = "input.T",
+           "Raises InvalidInput naming `field` unless T is a unichain row-stochastic m x m matrix.");
+  def_view(
+      input, "T", &InputProcess::T,
+      [](const InputProcess& p) {
+        return std::vector<py::ssize_t>{p.m, p.m};
+      },
+      "The m x m matrix (read-only view).");
+
+  py::class_<RewardSpec> reward(m, "RewardSpec", "A network reward over the joint states s = x * 2^n + b.");
+  reward
+      .def_static(
+          "table", [](const DoubleArray& values) { return RewardSpec::table(to_vector<double>(values)); },
+          py::arg("values"), "A table of m * 2^n values in the order s = x * 2^n + b (any shape, C order).")
+      .def_static("count", &RewardSpec::count, py::arg("targets"),
+                  "r = 1 iff the spike count K(b) equals targets[x] (one target per input value).")
+      .def_static("ring_bump", &RewardSpec::ring_bump, py::arg("width"),
+                  "r = 1 iff exactly `width` neurons are active and contiguous on the ring.")
+      .def_readonly("kind", &RewardSpec::kind)
+      .def_readonly("targets", &RewardSpec::targets)
+      .def_readonly("width", &RewardSpec::width)
+      .def("validate", &RewardSpec::validate, py::arg("n"), py::arg("m"),
+           "Raises InvalidInput (field 'reward...') unless the reward fits n neurons and m inputs.")
+      .def("evaluate", &RewardSpec::evaluate, py::arg("n"), py::arg("b"), py::arg("x"),
+           "The reward of network state b under input x.")
+      .def(
+          "tabulate", [](const RewardSpec& r, int n, int mm) { return to_array(r.tabulate(n, mm)); }, py::arg("n"),
+          py::arg("m"), "The full table r(s), s = x * 2^n + b, as a new array.");
+  def_view(reward, "values", &RewardSpec::values, "Table values (kind table; read-only view).");
+}
+
+void bind_network(py::module_& m) {
+  py::class_<Clamp>(m, "Clamp", "A neuron forced silent (state -1, cell death) or active (+1).")
+      .def(py::init([](int neuron, int state) {
+             return Clamp{neuron, state};
+           }),
+           py::arg("neuron"), py::arg("state") = -1)
+      .def_readwrite("neuron", &Clamp::neuron)
+      .def_readwrite("state", &Clamp::state)
+      .def("__repr__", [](const Clamp& c) {
+        return "Clamp(neuron=" + std::to_string(c.neuron) + ", state=" + std::to_string(c.state) + ")";
+      });
+
+  py::class_<NetworkModel>(m, "NetworkModel",
+                           "A network of n binary neurons with a Markov input (docs/model.md). Checked by "
+                           "validate() and by every call that uses it; errors name the field ('n', 'lambda', "
+                           "'input.T', 'reward.values[3]', 'clamp[0].neuron').")
+      .def(py::init([](int n, const RewardSpec& reward, double lambda, const std::optional<InputProcess>& input,
+                       PriorMode prior_mode, const std::vector<Clamp>& clamps) {
+             NetworkModel model;
+             model.n = n;
+             model.reward = reward;
+             model.lambda = lambda;
+             model.input = input.value_or(InputProcess::none());
+             model.prior_mode = prior_mode;
+             model.clamps = clamps;
+             return model;
+           }),
+           py::arg("n"), py::arg("reward"), py::arg("lambda_"), py::arg("input") = py::none(),
+           py::arg_v("prior_mode", PriorMode::population, "'population'"), py::arg("clamps") = std::vector<Clamp>{})
+      .def_readwrite("n", &NetworkModel::n)
+      .def_readwrite("input", &NetworkModel::input)
+      .def_readwrite("reward", &NetworkModel::reward)
+      .def_readwrite("lambda_", &NetworkModel::lambda, "The coding-cost weight lambda (> 0).")
+      .def_readwrite("prior_mode", &NetworkModel::prior_mode)
+      .def_readwrite("clamps", &NetworkModel::clamps, "The clamps (a copy; assign a new list to change them).")
+      .def("validate", &NetworkModel::validate)
+      .def_property_readonly("m", &NetworkModel::m)
+      .def_property_readonly("num_states", &NetworkModel::num_states, "m * 2^n")
+      .def_property_readonly("num_network_states", &NetworkModel::num_network_states, "2^n")
+      .def_property_readonly("num_consistent_states", &NetworkModel::num_consistent_states, "m * 2^nf")
+      .def("free_neurons", &NetworkModel::free_neurons)
+      .def("consistent", &NetworkModel::consistent, py::arg("b"), "Whether state b agrees with the clamps.");
+  m.def("count8_model", &count8_model, "The paper's count8 network (n = 8, binary input, lambda 0.114).");
+}
+
+void bind_maze_mdp(py::module_& m) {
+  py::class_<Mdp> mdp(m, "Mdp", "A finite MDP with state rewards; rows of p(s'|s,a) in compressed form.");
+  mdp.def(py::init([](int num_states, int num_actions, const py::array_t<std::int64_t>& row_ptr,
+                      const py::array_t<int>& next_state, const DoubleArray& probability, const DoubleArray& reward) {
+            Mdp d;
+            d.num_states = num_states;
+            d.num_actions = num_actions;
+            d.row_ptr = to_vector<std::int64_t>(row_ptr);
+            d.next_state = to_vector<int>(next_state);
+            d.probability = to_vector<double>(probability);
+            d.reward = to_vector<double>(reward);
+            d.validate();
+            return d;
+          }),
+          py::arg("num_states"), py::arg("num_actions"), py::arg("row_ptr"), py::arg("next_state"),
+          py::arg("probability"), py::arg("reward"),
+          "Row (s, a) = s * num_actions + a holds next_state/probability[row_ptr[row]:row_ptr[row + 1]] "
+          "(checked; errors name 'mdp').")
+      .def_readonly("num_states", &Mdp::num_states)
+      .def_readonly("num_actions", &Mdp::num_actions)
+      .def("row", &Mdp::row, py::arg("s"), py::arg("a"))
+      .def("validate", &Mdp::validate, py::arg("field") = "mdp");
+  def_view(mdp, "row_ptr", &Mdp::row_ptr, "Row starts (num_states * num_actions + 1).");
+  def_view(mdp, "next_state", &Mdp::next_state, "Successor state of each entry.");
+  def_view(mdp, "probability", &Mdp::probability, "Probability of each entry.");
+  def_view(mdp, "reward", &Mdp::reward, "Reward of each state.");
+
+  py::class_<Maze> maze(m, "Maze",
+                        "A maze from an ASCII map: '#' wall, 'S' start, 'R' reward, '.' free. States are the "
+                        "free cells in row-major order; actions 0 up, 1 down, 2 left, 3 right.");
+  maze.def(py::init([](const std::vector<std::string>& map, double slip) { return Maze::parse(map, slip, "map"); }),
+           py::arg("map"), py::arg("slip") = 0.05, "Parses and checks a map (errors name 'map' or 'slip').")
+      .def_static("default_map", &Maze::default_map, "The engine's default 15x15 map.")
+      .def_readonly("map", &Maze::map)
+      .def_readonly("slip", &Maze::slip)
+      .def_readonly("rows", &Maze::rows)
+      .def_readonly("cols", &Maze::cols)
+      .def_readonly("start_state", &Maze::start_state)
+      .def_property_readonly("num_states", &Maze::num_states)
+      .def("mdp", &Maze::mdp, "The MDP of the map.")
+      .def_readonly_static("num_actions", &Maze::kNumActions);
+  def_view(maze, "cell_of_state", &Maze::cell_of_state, "Grid cell (row * cols + col) of every state.");
+  def_view(maze, "reward_states", &Maze::reward_states, "States of the reward cells.");
+}
+
+void bind_options_problem(py::module_& m) {
+  py::class_<SolverOptions>(m, "SolverOptions", "Solver options (docs/config-solve.md, section 'solver').")
+      .def(py::init([](Method method, Backend backend, Precision precision, double tol, double prior_tol,
+                       std::int64_t max_iterations, std::int64_t max_outer_iterations, double p0, double prior_eps,
+                       int threads) {
+             SolverOptions o;
+             o.method = method;
+             o.backend = backend;
+             o.precision = precision;
+             o.tol = tol;
+             o.prior_tol = prior_tol;
+             o.max_iterations = max_iterations;
+             o.max_outer_iterations = max_outer_iterations;
+             o.p0 = p0;
+             o.prior_eps = prior_eps;
+             o.threads = threads;
+             return o;
+           }),
+           py::kw_only(), py::arg_v("method", Method::value_iteration, "'value_iteration'"),
+           py::arg_v("backend", Backend::automatic, "'auto'"), py::arg_v("precision", Precision::float64, "'float64'"),
+           py::arg("tol") = 1e-10, py::arg("prior_tol") = 1e-10, py::arg("max_iterations") = 1000000,
+           py::arg("max_outer_iterations") = 100000, py::arg("p0") = 0.5, py::arg("prior_eps") = 1e-9,
+           py::arg("threads") = 0)
+      .def_readwrite("method", &SolverOptions::method)
+      .def_readwrite("backend", &SolverOptions::backend)
+      .def_readwrite("precision", &SolverOptions::precision)
+      .def_readwrite("tol", &SolverOptions::tol)
+      .def_readwrite("prior_tol", &SolverOptions::prior_tol)
+      .def_readwrite("max_iterations", &SolverOptions::max_iterations)
+      .def_readwrite("max_outer_iterations", &SolverOptions::max_outer_iterations)
+      .def_readwrite("p0", &SolverOptions::p0)
+      .def_readwrite("prior_eps", &SolverOptions::prior_eps)
+      .def_readwrite("threads", &SolverOptions::threads)
+      .def("validate", &SolverOptions::validate, py::arg("field") = "solver");
+
+  py::class_<Problem>(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.")
+      .def(py::init(
+               [](const NetworkModel& network, const std::optional<SolverOptions>& solver, const std::string& source) {
+                 Problem p;
+                 p.kind = ModelKind::network;
+                 p.network = network;
+                 p.solver = solver.value_or(SolverOptions{});
+                 p.source = source;
+                 return p;
+               }),
+           py::arg("network"), py::arg("solver") = py::none(), py::arg("source") = "python")
+      .def(py::init([](const Maze& maze, double lambda, const std::optional<SolverOptions>& solver,
+                       const std::string& source) {
+             Problem p;
+             p.kind = ModelKind::maze;
+             p.maze = maze;
+             p.maze_lambda = lambda;
+             p.solver = solver.value_or(SolverOptions{});
+             p.source = source;
+             return p;
+           }),
+           py::arg("maze"), py::arg("lambda_"), py::arg("solver") = py::none(), py::arg("source") = "python")
+      .def_readwrite("kind", &Problem::kind)
+      .def_readwrite("network", &Problem::network, "The network (kind network); edits apply in place.")
+      .def_readwrite("maze", &Problem::maze, "The maze (kind maze).")
+      .def_readwrite("maze_lambda", &Problem::maze_lambda)
+      .def_readwrite("solver", &Problem::solver, "Solver options; edits apply in place.")
+      .def_readwrite("source", &Problem::source, "Scenario name or configuration path, for reports.")
+      .def_property_readonly("lambda_", &Problem::lambda, "The model's lambda.")
+      .def_property_readonly("num_states", &Problem::num_states);
+}
+
+}  // namespace
+
+void bind_models(py::module_& m) {
+  bind_enums(m);
+  bind_input_reward(m);
+  bind_network(m);
+  bind_maze_mdp(m);
+  bind_options_problem(m);
+}
+
+}  // namespace netrl::python
