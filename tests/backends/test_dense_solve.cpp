@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/dense_functors.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
@@ -75,6 +76,37 @@ linear::DenseSolution plain_solve(const double* Pd, const double* gd, std::int64
   s.values.assign(v.data(), v.data() + n);
   s.stationary.assign(mu.data(), mu.data() + n);
   return s;
+}
+
+/// The assembly functors on the host, checked by hand: the device's layout (BorderedElement, one
+/// entry per item) and the host's (BorderedColumn, one column per item) both write A_b = M_b^T
+/// column-major, i.e. M_b = [[I - P_b, 1], [e_0^T, 0]] row by row, and the right-hand sides.
+TEST(DenseFunctors, AssemblyByHand) {
+  namespace k = kernels::host;
+  // Two problems of two states (P row-major, problem-major).
+  const std::vector<double> P{0.25, 0.75, 0.5, 0.5, /* problem 1 */ 1.0, 0.0, 0.125, 0.875};
+  const std::vector<double> g{2.0, -1.0, 3.0, 4.0};
+  k::DenseShape s;
+  s.n = 2;
+  s.N = 3;
+  s.batch = 2;
+  s.rows.n = 2;
+  s.rows.chunk = 2;
+  const std::vector<double> want{
+      0.75,  -0.75, 1.0, -0.5, 0.5,   1.0, 1.0, 0.0, 0.0,   // M_0 row by row
+      0.0,   0.0,   1.0, -0.125, 0.125, 1.0, 1.0, 0.0, 0.0};  // M_1
+  std::vector<double> by_element(want.size(), -9.0), by_column(want.size(), -9.0);
+  const k::BorderedElement element{P.data(), by_element.data(), s};
+  for (k::index_t i = 0; i < 2 * 3 * 3; ++i) element(i);
+  const k::BorderedColumn column{P.data(), by_column.data(), s};
+  for (k::index_t i = 0; i < 2 * 3; ++i) column(i);
+  EXPECT_EQ(by_element, want);
+  EXPECT_EQ(by_column, want);
+  std::vector<double> rhs_n(6, -9.0), rhs_t(6, -9.0);
+  const k::BorderedRhs rhs{g.data(), rhs_n.data(), rhs_t.data(), s};
+  for (k::index_t i = 0; i < 6; ++i) rhs(i);
+  EXPECT_EQ(rhs_n, (std::vector<double>{2.0, -1.0, 0.0, 3.0, 4.0, 0.0}));
+  EXPECT_EQ(rhs_t, (std::vector<double>{0.0, 0.0, 1.0, 0.0, 0.0, 1.0}));
 }
 
 TEST_F(NETRL_DENSE_SUITE, MatchesAnIndependentSolve) {
