@@ -4,7 +4,7 @@
 #
 #   bench/gpu_check.sh --pack DIR [--build BUILD]   on the build machine: copy what the check needs
 #                                                   from the CUDA build BUILD (default: build) into
-#                                                   DIR (a few MiB), then exit
+#                                                   DIR (about 18 MiB), then exit
 #   bench/gpu_check.sh [--from DIR | --build BUILD] [--results DIR] [--budget SECONDS]
 #                                                   run the check from a pack (or a build)
 #
