@@ -3,8 +3,11 @@
 // the library, prints a summary and returns the exit status (0 done, 3 finished without
 // converging). Library errors propagate as netrl::Error (main.cpp reports them, exit status 1).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "netrl/io/files.hpp"
 
 namespace netrl::cli {
 
@@ -34,6 +37,11 @@ struct InferArgs {
   std::string backend;
 };
 int run_infer(const InferArgs& args);
+
+/// The output directory `dir` of a run, opened (checked and locked) before the run starts so that
+/// a bad --out is reported before any work; nullptr when `dir` is empty (no --out). Errors name
+/// "--out".
+std::unique_ptr<io::OutputDir> open_output(const std::string& dir);
 
 /// printf-style formatting of one number.
 std::string fmt(double v, const char* spec = "%.6g");

@@ -46,8 +46,9 @@ int run_sample_size(const InferArgs& args, Backend backend) {
   so.predictions = args.predictions;
   so.backend = backend;
   so.progress = true;
+  const auto out = open_output(args.out);
   const SampleSizeResult result = count8_from_samples(so);
-  if (!args.out.empty()) io::write_sample_size(args.out, result);
+  if (out) io::write_sample_size(*out, result);
   std::cout << "netrl infer: scenario count8-samples (" << so.repeats << " repeats)\n";
   for (const SampleSizeSummary& row : summarize(result)) {
     std::cout << "  T = " << row.T << ": r^2 = " << fmt(row.r2_mean, "%.4f") << " +- " << fmt(row.r2_sem, "%.4f");
@@ -73,18 +74,21 @@ int run_infer(const InferArgs& args) {
   }
   if (args.scenario == "count8-samples") return run_sample_size(args, backend);
   InferResult result;
+  std::unique_ptr<io::OutputDir> out;
   if (!args.config.empty()) {
     const InferConfig c = load_infer_config(args.config);
     const InferData d = load_infer_data(c);
+    out = open_output(args.out);
     result = infer(c.settings, d);
   } else {
     const InferSettings settings = infer_scenario(args.scenario, backend);
+    out = open_output(args.out);
     const SolveResult exact = solve(settings.problem);
     result = infer(settings, InferData::from_solution(settings.problem, exact));
   }
   print_summary(result);
-  if (!args.out.empty()) {
-    io::write_inference(args.out, result);
+  if (out) {
+    io::write_inference(*out, result);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {

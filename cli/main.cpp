@@ -2,11 +2,13 @@
 // (0 done, 1 error, 2 usage error, 3 finished without converging).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <string>
 
 #include "commands.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/runtime.hpp"
 #include "netrl/version.hpp"
 
@@ -37,6 +39,13 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
   return out;
 }
 
+/// --out DIR: a directory name, not empty.
+CLI::Option* out_option(CLI::App* cmd, std::string* out, const std::string& what) {
+  return cmd->add_option("--out", *out, what)->check(
+      [](const std::string& v) { return v.empty() ? std::string("the directory name is empty") : std::string(); },
+      "DIR");
+}
+
 /// A configuration file or a scenario, not both.
 void config_or_scenario(CLI::App* cmd, CLI::Option* config, CLI::Option* scenario) {
   config->excludes(scenario);
@@ -59,19 +68,24 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "OpenMP threads of the host backend (default: all cores)")
       ->check(CLI::Range(1, 4096));
+  std::vector<std::string> limits;
+  app.add_option("--limit", limits,
+                 "NAME=VALUE: raise (or lower) one of the bounds on inputs and work, e.g. maze_cells=1000000 "
+                 "(repeatable; the names, defaults and meanings are in docs/limits.md)")
+      ->type_name("NAME=VALUE");
 
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
   auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
-  solve_cmd->add_option("--out", solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
   config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;
   CLI::App* sample_cmd =
       app.add_subcommand("sample", "chains of the network dynamics under a policy (docs/config-sample.md)");
   sample_cmd->add_option("config", sample.config, "configuration file (JSON)")->required();
-  sample_cmd->add_option("--out", sample.out, "write the statistics into DIR");
+  out_option(sample_cmd, &sample.out, "write the statistics into DIR");
 
   InferArgs infer;
   std::string sizes;
@@ -79,7 +93,7 @@ int main(int argc, char** argv) {
   auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
   auto* infer_scenario =
       infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze");
-  infer_cmd->add_option("--out", infer.out, "write reward.npy, values.npy, result.json into DIR");
+  out_option(infer_cmd, &infer.out, "write reward.npy, values.npy, result.json into DIR");
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
@@ -107,12 +121,17 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    for (const auto& l : limits) netrl::set_limit_from_text(l);
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "netrl: error: out of memory: the run needs more memory than this machine can give it "
+                 "(docs/limits.md lists the bounds netrl checks before it allocates)\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "netrl: internal error: " << e.what() << "\n";

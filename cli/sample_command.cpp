@@ -11,6 +11,7 @@ namespace netrl::cli {
 
 int run_sample(const SampleArgs& args) {
   const SampleConfig c = load_sample_config(args.config);
+  const auto out = open_output(args.out);
   const SampleResult r = sample(c.model, c.policy, c.options);
   char line[512];
   std::snprintf(line, sizeof line,
@@ -25,8 +26,8 @@ int run_sample(const SampleArgs& args) {
                 r.elapsed_seconds, r.elapsed_seconds > 0 ? static_cast<double>(r.updates) / r.elapsed_seconds : 0.0,
                 to_string(r.backend), r.kernel.c_str());
   std::cout << line;
-  if (!args.out.empty()) {
-    io::write_samples(args.out, c, r);
+  if (out) {
+    io::write_samples(*out, c, r);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   return 0;

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
 #include "netrl/io/solution.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
@@ -66,10 +67,11 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 
 int run_solve(const SolveArgs& args) {
   const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
+  const auto out = open_output(args.out);
   const SolveResult result = solve(problem);
   std::cout << summary(problem, result);
-  if (!args.out.empty()) {
-    io::write_solution(args.out, problem, result);
+  if (out) {
+    io::write_solution(*out, problem, result);
     std::cout << "  wrote " << args.out << "/result.json\n";
   }
   if (!result.converged) {
@@ -78,6 +80,11 @@ int run_solve(const SolveArgs& args) {
     return 3;
   }
   return 0;
+}
+
+std::unique_ptr<io::OutputDir> open_output(const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  return under_field("--out", [&] { return std::make_unique<io::OutputDir>(dir); });
 }
 
 std::string fmt(double v, const char* spec) {

@@ -38,3 +38,13 @@ if(NETRL_CUDA)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   enable_language(CUDA)
 endif()
+
+# libFuzzer targets (tests/fuzz, docs/limits.md): clang only. Every target of the build is
+# instrumented for coverage (-fsanitize=fuzzer-no-link); the fuzz executables link libFuzzer.
+option(NETRL_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang; the preset asan turns it on)" OFF)
+if(NETRL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "NETRL_FUZZ needs clang (cmake --preset asan uses clang++-14)")
+  endif()
+  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)
+endif()

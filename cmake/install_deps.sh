@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev
   python3-numpy python3-scipy
   python3-dev pybind11-dev python3-pytest  # the Python module netrl (docs/python.md) and its tests
+  clang-14 libclang-rt-14-dev libomp-14-dev ninja-build  # the asan preset and the fuzz targets (docs/limits.md)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -13,6 +14,12 @@ namespace {
 
 std::string cell_name(int r, int c) {
   return "(row " + std::to_string(r) + ", column " + std::to_string(c) + ")";
+}
+
+/// A map character for a message: printable ASCII as itself, other bytes as \xNN.
+std::string char_text(char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  return c >= 0x20 && c < 0x7f ? std::string(1, ch) : byte_escape(c);
 }
 
 constexpr int kDr[4] = {-1, 1, 0, 0};  // up, down, left, right
@@ -52,9 +59,17 @@ Maze Maze::parse(const std::vector<std::string>& map, double slip, const std::st
     throw InvalidInput("slip", os.str());
   }
   if (map.empty()) throw InvalidInput(field, "the map has no rows");
+  if (map[0].empty()) throw InvalidInput(field + "[0]", "the first row is empty");
+  // The size is bounded before anything is allocated (the grid and the solver grow with it).
+  std::uint64_t cells = 0;
+  if (!checked_multiply(map.size(), map[0].size(), &cells) || cells > limit(LimitId::maze_cells) ||
+      cells >= (std::uint64_t{1} << 31)) {
+    throw InvalidInput(field, "the map has " + std::to_string(map.size()) + " rows of " + std::to_string(map[0].size()) +
+                                  " cells, more than " + limit_hint(LimitId::maze_cells) +
+                                  (limit(LimitId::maze_cells) >= (std::uint64_t{1} << 31) ? "; at most 2^31 - 1 cells" : ""));
+  }
   maze.rows = static_cast<int>(map.size());
   maze.cols = static_cast<int>(map[0].size());
-  if (maze.cols == 0) throw InvalidInput(field + "[0]", "the first row is empty");
   std::vector<int> state_of_cell(static_cast<std::size_t>(maze.rows) * maze.cols, -1);
   for (int r = 0; r < maze.rows; ++r) {
     if (static_cast<int>(map[r].size()) != maze.cols) {
@@ -67,7 +82,7 @@ Maze Maze::parse(const std::vector<std::string>& map, double slip, const std::st
       if (ch == '#') continue;
       if (ch != '.' && ch != 'S' && ch != 'R') {
         throw InvalidInput(field + "[" + std::to_string(r) + "]",
-                           std::string("character '") + ch + "' at " + cell_name(r, c) +
+                           "character '" + char_text(ch) + "' at " + cell_name(r, c) +
                                " is not one of '#' (wall), '.' (free), 'S' (start), 'R' (reward)");
       }
       const int s = maze.num_states();

@@ -42,11 +42,7 @@ void NetworkModel::validate() const {
     throw InvalidInput("n", "the number of neurons n = " + std::to_string(n) + " must lie in [1, " +
                                 std::to_string(kMaxNeurons) + "]");
   }
-  if (!std::isfinite(lambda) || lambda <= 0.0) {
-    std::ostringstream os;
-    os << "the coding-cost weight lambda = " << lambda << " must be finite and > 0";
-    throw InvalidInput("lambda", os.str());
-  }
+  validate_lambda(lambda);
   input.validate("input.T");
   reward.validate(n, m());
   std::uint64_t seen = 0;
@@ -69,6 +65,15 @@ void NetworkModel::validate() const {
     seen |= std::uint64_t{1} << c.neuron;
   }
   if (num_free() < 1) throw InvalidInput("clamp", "every neuron is clamped; at least one must be free");
+}
+
+void validate_lambda(double lambda) {
+  if (!(lambda >= kMinLambda && std::isfinite(lambda))) {
+    std::ostringstream os;
+    os << "the coding-cost weight lambda = " << lambda << " must be finite and at least " << kMinLambda
+       << " (the solvers scale values by 1 / lambda)";
+    throw InvalidInput("lambda", os.str());
+  }
 }
 
 NetworkModel count8_model() {

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "config/json_fields.hpp"
+#include "config/model_view.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
@@ -50,8 +52,9 @@ bool contains(const std::vector<std::string>& list, const std::string& key) {
   throw InvalidInput(field, message);
 }
 
-Problem parse_model(json model, const std::string& source, bool maze_default_policy_iteration) {
-  const bool method_given = model.contains("solver") && model["solver"].is_object() && model["solver"].contains("method");
+Problem parse_model(const ObjectView& model, const std::string& source, bool maze_default_policy_iteration) {
+  const bool method_given =
+      model.contains("solver") && model.at("solver").is_object() && model.at("solver").contains("method");
   Problem p = parse_problem(model, source);
   if (p.kind == ModelKind::maze && !method_given && maze_default_policy_iteration) {
     p.solver.method = Method::policy_iteration;  // much faster than value iteration on the maze
@@ -73,10 +76,10 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   InferConfig cfg;
   InferSettings& c = cfg.settings;
   c.source = source;
-  if (!config.contains("model") || !config["model"].is_string()) {
+  if (!config.contains("model") || !config.at("model").is_string()) {
     throw InvalidInput("model", "is required: \"network\" or \"maze\" (the model the data come from)");
   }
-  const std::string kind = config["model"].get<std::string>();
+  const std::string kind = config.at("model").get<std::string>();
   const bool maze = kind == "maze";
   const auto& model_keys = maze ? kMazeKeys : kNetworkKeys;
   for (const auto& item : config.items()) {
@@ -88,18 +91,18 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     if (!contains(kInferKeys, key) && !contains(model_keys, key)) {
       std::vector<std::string> known = kInferKeys;
       known.insert(known.end(), model_keys.begin(), model_keys.end());
-      throw InvalidInput(key, "unknown key (known keys of an infer config for model \"" + kind + "\": " +
+      throw InvalidInput(shorten(key), "unknown key (known keys of an infer config for model " + quote_value(kind) + ": " +
                                   join_list(known) + ")");
     }
   }
-  json model = json::object();
-  for (const auto& item : config.items())
-    if (!contains(kInferKeys, item.key())) model[item.key()] = item.value();
+  // The model keys, seen without the infer sections (no copy of the configuration).
+  ObjectView model(config, "");
+  for (const auto& key : kInferKeys) model.hide(key);
 
   // The true reward.
   std::string truth_npy;
   if (config.contains("true_reward")) {
-    const json& t = config["true_reward"];
+    const json& t = config.at("true_reward");
     if (maze) {
       if (!(t.is_string() && t.get<std::string>() == "map")) {
         throw InvalidInput("true_reward", "for a maze the true reward is that of the map's reward cells: write "
@@ -108,18 +111,20 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       c.has_truth = true;
     } else {
       truth_npy = npy_path_or_object(t, "true_reward");
-      if (truth_npy.empty()) model["reward"] = t;
+      if (truth_npy.empty()) model.replace("reward", &t);
       c.has_truth = true;
     }
   }
+  json placeholder;
   if (!maze && !model.contains("reward")) {
     // Placeholder reward so that parse_problem validates the rest of the model.
     std::size_t m = 1;
-    if (model.contains("input") && model["input"].is_object() && model["input"].contains("T") &&
-        model["input"]["T"].is_array() && !model["input"]["T"].empty()) {
-      m = model["input"]["T"].size();
+    if (model.contains("input") && model.at("input").is_object() && model.at("input").contains("T") &&
+        model.at("input").at("T").is_array() && !model.at("input").at("T").empty()) {
+      m = model.at("input").at("T").size();
     }
-    model["reward"] = {{"kind", "count"}, {"targets", std::vector<int>(m, 0)}};
+    placeholder = {{"kind", "count"}, {"targets", std::vector<int>(std::min<std::size_t>(m, 1u << 20), 0)}};
+    model.replace("reward", &placeholder);
   }
   try {
     c.problem = parse_model(model, source, true);
@@ -128,8 +133,11 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     throw;
   }
   if (!truth_npy.empty()) {
+    if (truth_npy.size() > 4096 || truth_npy.find('\0') != std::string::npos) {
+      throw InvalidInput("true_reward", "not a file name (over 4096 bytes or with a NUL character)");
+    }
     const std::string path = io::resolve_relative(source, truth_npy);
-    const npy::Array a = npy::load(path);
+    const npy::Array a = under_field("true_reward", [&] { return npy::load(path); });
     if (a.dtype != "<f8") {
       throw InvalidInput("true_reward", path + " holds dtype '" + a.dtype + "'; a reward table must be float64");
     }
@@ -148,7 +156,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       throw InvalidInput("data", "is required: {\"solution\": DIR} (a netrl solve --out directory), {\"samples\": "
                                  "DIR} (a netrl sample --out directory) or {\"raster\": FILE.npy, \"inputs\": FILE.npy}");
     }
-    JsonFields d(config["data"], "data");
+    JsonFields d(config.at("data"), "data");
     const int sources = static_cast<int>(d.has("solution")) + static_cast<int>(d.has("samples")) +
                         static_cast<int>(d.has("raster"));
     if (sources != 1) {
@@ -157,12 +165,12 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     }
     if (d.has("inputs") && !d.has("raster")) throw InvalidInput("data.inputs", "an input sequence goes with a \"raster\"");
     if (d.has("solution")) {
-      cfg.solution_dir = io::resolve_relative(source, d.string("solution"));
+      cfg.solution_dir = io::resolve_relative(source, d.path_string("solution"));
     } else if (d.has("samples")) {
-      cfg.samples_dir = io::resolve_relative(source, d.string("samples"));
+      cfg.samples_dir = io::resolve_relative(source, d.path_string("samples"));
     } else {
-      cfg.raster_path = io::resolve_relative(source, d.string("raster"));
-      if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.string("inputs"));
+      cfg.raster_path = io::resolve_relative(source, d.path_string("raster"));
+      if (d.has("inputs")) cfg.inputs_path = io::resolve_relative(source, d.path_string("inputs"));
     }
     if (d.has("min_visits")) {
       if (d.has("solution")) {
@@ -176,12 +184,12 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     d.finish({"solution", "samples", "raster", "inputs", "min_visits"});
   }
   if (config.contains("method")) {
-    const json& v = config["method"];
+    const json& v = config.at("method");
     if (!v.is_string()) throw InvalidInput("method", "expected a string, got " + describe_json(v));
     c.method = parse_infer_method(v.get<std::string>());
   }
   if (config.contains("reward_model")) {
-    const json& v = config["reward_model"];
+    const json& v = config.at("reward_model");
     if (!v.is_string()) throw InvalidInput("reward_model", "expected a string, got " + describe_json(v));
     if (c.method != InferMethod::parametric) {
       throw InvalidInput("reward_model", "reward models belong to the parametric method (\"method\": \"parametric\")");
@@ -189,7 +197,7 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     c.reward_model = inverse::parse_reward_model(v.get<std::string>());
   }
   if (config.contains("optimizer")) {
-    JsonFields o(config["optimizer"], "optimizer");
+    JsonFields o(config.at("optimizer"), "optimizer");
     if (o.has("max_iterations")) {
       const std::int64_t it = o.integer("max_iterations");
       if (it < 1 || it > 10000000) throw InvalidInput("optimizer.max_iterations", "must lie in [1, 10^7]");
@@ -208,8 +216,12 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
 
   // Predictions: each entry patches the model keys it names.
   if (config.contains("predict")) {
-    const json& list = config["predict"];
+    const json& list = config.at("predict");
     if (!list.is_array()) throw InvalidInput("predict", "expected an array of settings, got " + describe_json(list));
+    if (list.size() > limit(LimitId::predictions)) {
+      throw InvalidInput("predict", std::to_string(list.size()) + " predictions (each a forward solve) exceed " +
+                                        limit_hint(LimitId::predictions));
+    }
     const std::vector<std::string> net_patch = {"input", "clamp", "lambda"};
     const std::vector<std::string> maze_patch = {"map", "map_file", "slip", "lambda"};
     const auto& patch_keys = maze ? maze_patch : net_patch;
@@ -219,14 +231,14 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       inverse::PredictionSpec spec;
       spec.name = p.has("name") ? p.string("name") : path;
       spec.keep_coding_cost = p.has("keep_coding_cost") ? p.boolean("keep_coding_cost") : false;
-      if (p.has("reference")) spec.reference_dir = io::resolve_relative(source, p.string("reference"));
+      if (p.has("reference")) spec.reference_dir = io::resolve_relative(source, p.path_string("reference"));
       if (p.has("coupling_mask")) {
         if (maze) throw InvalidInput(path + ".coupling_mask", "coupling masks belong to network models");
         const json& v = p.at("coupling_mask");
         const std::string field = path + ".coupling_mask";
         if (v.is_string()) {
-          const std::string file = io::resolve_relative(source, v.get<std::string>());
-          spec.coupling_mask = npy::to_double(npy::load(file), file);
+          const std::string file = io::resolve_relative(source, p.path_string("coupling_mask"));
+          spec.coupling_mask = under_field(field, [&] { return npy::to_double(npy::load(file), file); });
         } else if (v.is_array()) {
           for (std::size_t i = 0; i < v.size(); ++i) {
             if (!v[i].is_array()) throw InvalidInput(field + "[" + std::to_string(i) + "]", "expected a row (array of 0/1)");
@@ -245,12 +257,12 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
           throw InvalidInput(field, "coupling masks use the Ising policy family, solved for networks without input");
         }
       }
-      json patched = model;
+      ObjectView patched = model;
       for (const auto& key : patch_keys) {
         if (!p.has(key)) continue;
-        patched[key] = p.at(key);
-        if (key == "map") patched.erase("map_file");
-        if (key == "map_file") patched.erase("map");
+        patched.replace(key, &p.at(key));
+        if (key == "map") patched.hide("map_file");
+        if (key == "map_file") patched.hide("map");
       }
       std::vector<std::string> known = {"name", "keep_coding_cost", "reference", "coupling_mask"};
       known.insert(known.end(), patch_keys.begin(), patch_keys.end());

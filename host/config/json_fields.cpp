@@ -1,5 +1,6 @@
 #include "config/json_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "netrl/core/error.hpp"
@@ -9,18 +10,64 @@ NETRL_NAMESPACE_BEGIN
 
 using nlohmann::json;
 
-JsonFields::JsonFields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-  if (!j_.is_object()) {
-    throw InvalidInput(path_.empty() ? "config" : path_, "expected an object, got " + describe_json(j_));
+ObjectView::ObjectView(const json& base, const std::string& path) : base_(&base) {
+  if (!base.is_object()) {
+    throw InvalidInput(path.empty() ? "config" : path, "expected an object, got " + describe_json(base));
   }
 }
 
-std::string JsonFields::field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+const std::pair<std::string, const json*>* ObjectView::edit(const std::string& key) const {
+  for (auto it = edits_.rbegin(); it != edits_.rend(); ++it)
+    if (it->first == key) return &*it;
+  return nullptr;
+}
+
+void ObjectView::hide(const std::string& key) { edits_.emplace_back(key, nullptr); }
+
+void ObjectView::replace(const std::string& key, const json* value) { edits_.emplace_back(key, value); }
+
+bool ObjectView::contains(const std::string& key) const {
+  if (const auto* e = edit(key)) return e->second != nullptr;
+  return base_->contains(key);
+}
+
+const json& ObjectView::at(const std::string& key) const {
+  if (const auto* e = edit(key)) return *e->second;
+  return base_->at(key);
+}
+
+std::vector<std::string> ObjectView::keys() const {
+  std::vector<std::string> out;
+  for (const auto& item : base_->items())
+    if (contains(item.key())) out.push_back(item.key());
+  for (const auto& e : edits_) {
+    if (e.second == nullptr || base_->contains(e.first)) continue;
+    if (std::find(out.begin(), out.end(), e.first) == out.end() && contains(e.first)) out.push_back(e.first);
+  }
+  return out;
+}
+
+JsonFields::JsonFields(const json& j, std::string path) : view_(j, path), path_(std::move(path)) {}
+
+JsonFields::JsonFields(const ObjectView& view, std::string path) : view_(view), path_(std::move(path)) {}
+
+std::string JsonFields::field(const std::string& key) const {
+  const std::string k = shorten(key);
+  return path_.empty() ? k : path_ + "." + k;
+}
 
 const json& JsonFields::at(const std::string& key) {
-  if (!j_.contains(key)) throw InvalidInput(field(key), "is required");
+  if (!view_.contains(key)) throw InvalidInput(field(key), "is required");
   used_.insert(key);
-  return j_.at(key);
+  return view_.at(key);
+}
+
+std::string JsonFields::path_string(const std::string& key) {
+  const std::string s = string(key);
+  if (s.empty()) throw InvalidInput(field(key), "the file name is empty");
+  if (s.size() > 4096) throw InvalidInput(field(key), "the file name has " + std::to_string(s.size()) + " bytes, more than 4096");
+  if (s.find('\0') != std::string::npos) throw InvalidInput(field(key), "the file name contains a NUL character");
+  return s;
 }
 
 std::string JsonFields::string(const std::string& key) {
@@ -36,11 +83,11 @@ bool JsonFields::boolean(const std::string& key) {
 }
 
 void JsonFields::finish(const std::vector<std::string>& known) const {
-  for (const auto& item : j_.items()) {
-    if (used_.count(item.key())) continue;
+  for (const auto& key : view_.keys()) {
+    if (used_.count(key)) continue;
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw InvalidInput(field(item.key()), "unknown key (known keys here: " + list + ")");
+    throw InvalidInput(field(key), "unknown key (known keys here: " + list + ")");
   }
 }
 
@@ -83,7 +130,7 @@ Backend parse_backend(const std::string& name, const std::string& field, std::in
     if (name == to_string(b)) return b;
     known += (known.empty() ? "" : ", ") + std::string(to_string(b));
   }
-  throw InvalidInput(field, "unknown backend \"" + name + "\" (known: " + known + ")");
+  throw InvalidInput(field, "unknown backend " + quote_value(name) + " (known: " + known + ")");
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

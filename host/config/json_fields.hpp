@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,38 @@
 NETRL_NAMESPACE_BEGIN
 
 
+/// A JSON object seen with some members hidden or replaced, without copying it (a configuration
+/// can be large): `netrl sample` and `netrl infer` read the model keys of a configuration that
+/// also holds their own sections, and a prediction patches some model keys. The replacement
+/// values must outlive the view.
+class ObjectView {
+ public:
+  /// InvalidInput naming `path` ("config" when empty) unless `base` is an object.
+  ObjectView(const nlohmann::json& base, const std::string& path);
+  /// The member `key` is absent from the view.
+  void hide(const std::string& key);
+  /// The member `key` is `*value` in the view.
+  void replace(const std::string& key, const nlohmann::json* value);
+  bool contains(const std::string& key) const;
+  /// The member (which must be contained).
+  const nlohmann::json& at(const std::string& key) const;
+  /// The visible keys: the base's in its order, then added ones.
+  std::vector<std::string> keys() const;
+
+ private:
+  const nlohmann::json* base_;
+  std::vector<std::pair<std::string, const nlohmann::json*>> edits_;  // nullptr: hidden
+  const std::pair<std::string, const nlohmann::json*>* edit(const std::string& key) const;
+};
+
 /// Reads the members of one JSON object, checking types; `finish()` rejects unknown keys.
 class JsonFields {
  public:
   /// `path` is the object's field name ("" for the configuration itself, reported as "config").
   JsonFields(const nlohmann::json& j, std::string path);
+  JsonFields(const ObjectView& view, std::string path);
 
-  bool has(const std::string& key) const { return j_.contains(key); }
+  bool has(const std::string& key) const { return view_.contains(key); }
   /// "path.key" (or "key" at the top level).
   std::string field(const std::string& key) const;
   /// The member, marked as read; InvalidInput "is required" when absent.
@@ -46,6 +72,8 @@ class JsonFields {
     return has(key) ? string(key) : fallback;
   }
   bool boolean(const std::string& key);
+  /// A file name (a string of at most 4096 bytes without NUL characters).
+  std::string path_string(const std::string& key);
 
   /// Throws InvalidInput for the first key never read, listing `known`.
   void finish(const std::vector<std::string>& known) const;
@@ -57,7 +85,7 @@ class JsonFields {
                                    std::uint64_t hi);
 
  private:
-  const nlohmann::json& j_;
+  ObjectView view_;
   std::string path_;
   std::set<std::string> used_;
 };

@@ -7,6 +7,8 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
+#include "config/model_view.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/version.hpp"
 
@@ -92,16 +94,27 @@ RewardSpec parse_reward(const json& j, const std::string& source) {
       f.finish({"kind", "values", "file"});
       return RewardSpec::table(std::move(values));
     }
-    const std::string path = io::resolve_relative(source, f.string("file"));
+    const std::string path = io::resolve_relative(source, f.path_string("file"));
     f.finish({"kind", "values", "file"});
-    const npy::Array a = npy::load(path);
+    const npy::Array a = under_field("reward.file", [&] { return npy::load(path); });
     if (a.dtype != "<f8") {
       throw InvalidInput("reward.file", path + " holds dtype '" + a.dtype +
                                             "'; a reward table must be float64 (numpy.float64)");
     }
     return RewardSpec::table(npy::to_double(a, path));
   }
-  throw InvalidInput("reward.kind", "unknown reward kind \"" + kind + "\" (known: table, count, ring_bump)");
+  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) + " (known: table, count, ring_bump)");
+}
+
+/// An iteration bound in [1, the limit solver_iterations].
+std::int64_t iterations(JsonFields& f, const std::string& key, std::int64_t fallback, std::uint64_t most) {
+  if (!f.has(key)) return fallback;
+  const std::int64_t v = f.integer(key);
+  if (v < 1) throw InvalidInput(f.field(key), "must be at least 1");
+  if (static_cast<std::uint64_t>(v) > most) {
+    throw InvalidInput(f.field(key), std::to_string(v) + " iterations exceed " + limit_hint(LimitId::solver_iterations));
+  }
+  return v;
 }
 
 SolverOptions parse_solver(const json& j) {
@@ -110,17 +123,18 @@ SolverOptions parse_solver(const json& j) {
   const std::string method = f.string_or("method", "value_iteration");
   if (method == "value_iteration") o.method = Method::value_iteration;
   else if (method == "policy_iteration") o.method = Method::policy_iteration;
-  else throw InvalidInput("solver.method", "unknown method \"" + method + "\" (known: value_iteration, policy_iteration)");
+  else throw InvalidInput("solver.method", "unknown method " + quote_value(method) + " (known: value_iteration, policy_iteration)");
   o.backend = parse_backend(f.string_or("backend", "auto"), "solver.backend",
                             {Backend::automatic, Backend::reference, Backend::host, Backend::cuda});
   const std::string precision = f.string_or("precision", "float64");
   if (precision == "float64") o.precision = Precision::float64;
   else if (precision == "float32") o.precision = Precision::float32;
-  else throw InvalidInput("solver.precision", "unknown precision \"" + precision + "\" (known: float32, float64)");
+  else throw InvalidInput("solver.precision", "unknown precision " + quote_value(precision) + " (known: float32, float64)");
   o.tol = f.number_or("tol", o.tol);
   o.prior_tol = f.number_or("prior_tol", o.prior_tol);
-  o.max_iterations = f.integer_or("max_iterations", o.max_iterations);
-  o.max_outer_iterations = f.integer_or("max_outer_iterations", o.max_outer_iterations);
+  const std::uint64_t most = limit(LimitId::solver_iterations);
+  o.max_iterations = iterations(f, "max_iterations", o.max_iterations, most);
+  o.max_outer_iterations = iterations(f, "max_outer_iterations", o.max_outer_iterations, most);
   o.p0 = f.number_or("p0", o.p0);
   o.prior_eps = f.number_or("prior_eps", o.prior_eps);
   o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));
@@ -144,6 +158,10 @@ std::vector<std::string> parse_map_lines(const std::string& text) {
 }  // namespace
 
 Problem parse_problem(const json& config, const std::string& source) {
+  return parse_problem(ObjectView(config, ""), source);
+}
+
+Problem parse_problem(const ObjectView& config, const std::string& source) {
   JsonFields f(config, "");
   Problem p;
   p.source = source;
@@ -158,7 +176,7 @@ Problem parse_problem(const json& config, const std::string& source) {
     const std::string prior = f.string_or("prior", "population");
     if (prior == "population") net.prior_mode = PriorMode::population;
     else if (prior == "neuron") net.prior_mode = PriorMode::neuron;
-    else throw InvalidInput("prior", "unknown prior mode \"" + prior + "\" (known: population, neuron)");
+    else throw InvalidInput("prior", "unknown prior mode " + quote_value(prior) + " (known: population, neuron)");
     if (f.has("clamp")) {
       const json& c = expect_array(f.at("clamp"), "clamp");
       for (std::size_t k = 0; k < c.size(); ++k) {
@@ -189,22 +207,18 @@ Problem parse_problem(const json& config, const std::string& source) {
         lines.push_back(m[k].get<std::string>());
       }
     } else {
-      const std::string path = io::resolve_relative(source, f.string("map_file"));
-      lines = parse_map_lines(io::read_file(path));
+      const std::string path = io::resolve_relative(source, f.path_string("map_file"));
+      lines = parse_map_lines(under_field("map_file", [&] { return io::read_file(path, LimitId::text_bytes); }));
       map_field = "map_file (" + path + ")";
     }
     const double slip = f.number_or("slip", 0.05);
     p.maze_lambda = f.number("lambda");
-    if (!std::isfinite(p.maze_lambda) || p.maze_lambda <= 0.0) {
-      std::ostringstream os;
-      os << "the coding-cost weight lambda = " << p.maze_lambda << " must be finite and > 0";
-      throw InvalidInput("lambda", os.str());
-    }
+    validate_lambda(p.maze_lambda);
     p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
     f.finish({"model", "map", "map_file", "slip", "lambda", "solver"});
     p.maze = Maze::parse(lines, slip, map_field);
   } else {
-    throw InvalidInput("model", "unknown model \"" + model + "\" (known: network, maze)");
+    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze)");
   }
   return p;
 }

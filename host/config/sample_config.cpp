@@ -1,6 +1,7 @@
 // The `netrl sample` configuration (docs/config-sample.md): the model keys of a solve
 // configuration (the reward optional; n beyond the solver's limit for Ising policies), "policy"
 // and "sampling".
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +12,8 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
+#include "config/model_view.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/config.hpp"
 #include "netrl/io/policy.hpp"
@@ -22,59 +25,66 @@ namespace {
 
 using nlohmann::json;
 
-/// The model section, parsed by parse_problem (so exactly as `netrl solve` reads it). The reward is
-/// optional here; Ising policies may have n beyond the solver's limit of 40, in which case the
-/// network part (n, clamps) is checked by the sampler itself and a reward is refused.
-NetworkModel parse_model(json config, const std::string& source, bool* has_reward) {
-  config.erase("policy");
-  config.erase("sampling");
+/// The model section, parsed by parse_problem (so exactly as `netrl solve` reads it) through a
+/// view of the configuration without "policy" and "sampling". The reward is optional here; Ising
+/// policies may have n beyond the solver's limit of 40, in which case the network part (n,
+/// clamps) is checked by the sampler itself and a reward is refused.
+NetworkModel parse_model(const json& config, const std::string& source, bool* has_reward) {
+  ObjectView view(config, "");
+  view.hide("policy");
+  view.hide("sampling");
   *has_reward = config.contains("reward");
-  if (config.contains("model") && config["model"].is_string() && config["model"] != "network") {
-    throw InvalidInput("model", "netrl sample runs network models (\"model\": \"network\"), not \"" +
-                                    config["model"].get<std::string>() + "\"");
+  const json* model = config.contains("model") ? &config.at("model") : nullptr;
+  if (model && model->is_string() && *model != "network") {
+    throw InvalidInput("model", "netrl sample runs network models (\"model\": \"network\"), not " +
+                                    quote_value(model->get<std::string>()));
   }
-  int m = 1;
-  if (config.contains("input") && config["input"].is_object() && config["input"].contains("T") &&
-      config["input"]["T"].is_array() && !config["input"]["T"].empty()) {
-    m = static_cast<int>(config["input"]["T"].size());
+  std::size_t m = 1;
+  if (config.contains("input") && config.at("input").is_object() && config.at("input").contains("T") &&
+      config.at("input").at("T").is_array() && !config.at("input").at("T").empty()) {
+    m = config.at("input").at("T").size();
   }
-  const bool large = config.contains("n") && config["n"].is_number_integer() &&
-                     config["n"].get<std::int64_t>() > NetworkModel::kMaxNeurons;
+  const json* n_value = config.contains("n") ? &config.at("n") : nullptr;
+  const bool large = n_value && n_value->is_number_unsigned() &&
+                     n_value->get<std::uint64_t>() > static_cast<std::uint64_t>(NetworkModel::kMaxNeurons);
   if (large && *has_reward) {
     throw InvalidInput("reward", "rewards are defined for n <= " + std::to_string(NetworkModel::kMaxNeurons) +
-                                     "; leave \"reward\" out of a sampling configuration with n = " +
-                                     config["n"].dump());
+                                     "; leave \"reward\" out of a sampling configuration with n = " + n_value->dump());
   }
-  if (!*has_reward) config["reward"] = {{"kind", "count"}, {"targets", std::vector<int>(static_cast<std::size_t>(m), 0)}};
-  if (!large) return parse_problem(config, source).network;
+  // A placeholder reward (one target per input value) so that parse_problem checks the rest.
+  const json placeholder = {{"kind", "count"}, {"targets", std::vector<int>(std::min<std::size_t>(m, 1u << 20), 0)}};
+  if (!*has_reward) view.replace("reward", &placeholder);
+  if (!large) return parse_problem(view, source).network;
 
-  const std::int64_t n = config["n"].get<std::int64_t>();
-  if (n > kMaxSamplerNeurons) {
+  const std::uint64_t n = n_value->get<std::uint64_t>();
+  if (n > static_cast<std::uint64_t>(kMaxSamplerNeurons)) {
     throw InvalidInput("n", "the number of neurons n = " + std::to_string(n) + " must lie in [1, " +
                                 std::to_string(kMaxSamplerNeurons) + "]");
   }
-  json clamps = config.contains("clamp") ? config["clamp"] : json::array();
-  config.erase("clamp");
-  config["n"] = 1;
-  NetworkModel model = parse_problem(config, source).network;
-  model.n = static_cast<int>(n);
-  model.reward = RewardSpec{};
-  if (!clamps.is_array()) throw InvalidInput("clamp", "expected an array, got " + describe_json(clamps));
-  for (std::size_t k = 0; k < clamps.size(); ++k) {
-    const std::string field = "clamp[" + std::to_string(k) + "]";
-    if (!clamps[k].is_object()) throw InvalidInput(field, "expected an object, got " + describe_json(clamps[k]));
-    JsonFields c(clamps[k], field);
-    Clamp clamp;
-    clamp.neuron = static_cast<int>(c.unsigned_integer("neuron", 0, static_cast<std::uint64_t>(n - 1)));
-    const json& st = c.at("state");
-    if (!st.is_number_integer() || (st.get<std::int64_t>() != -1 && st.get<std::int64_t>() != 1)) {
-      throw InvalidInput(field + ".state", "expected -1 (silent) or +1 (active), got " + describe_json(st));
+  const json one = 1;
+  view.replace("n", &one);
+  view.hide("clamp");
+  NetworkModel model_out = parse_problem(view, source).network;
+  model_out.n = static_cast<int>(n);
+  model_out.reward = RewardSpec{};
+  if (config.contains("clamp")) {
+    const json& clamps = config.at("clamp");
+    if (!clamps.is_array()) throw InvalidInput("clamp", "expected an array, got " + describe_json(clamps));
+    for (std::size_t k = 0; k < clamps.size(); ++k) {
+      const std::string field = "clamp[" + std::to_string(k) + "]";
+      JsonFields c(clamps[k], field);
+      Clamp clamp;
+      clamp.neuron = static_cast<int>(c.unsigned_integer("neuron", 0, n - 1));
+      const json& st = c.at("state");
+      if (!st.is_number_integer() || (st.get<std::int64_t>() != -1 && st.get<std::int64_t>() != 1)) {
+        throw InvalidInput(field + ".state", "expected -1 (silent) or +1 (active), got " + describe_json(st));
+      }
+      clamp.state = static_cast<int>(st.get<std::int64_t>());
+      c.finish({"neuron", "state"});
+      model_out.clamps.push_back(clamp);
     }
-    clamp.state = static_cast<int>(st.get<std::int64_t>());
-    c.finish({"neuron", "state"});
-    model.clamps.push_back(clamp);
   }
-  return model;
+  return model_out;
 }
 
 std::vector<double> parse_prior(const json& v, const std::string& field) {
@@ -107,7 +117,7 @@ SamplingOptions parse_sampling(const json& j) {
   else if (kernel == "table") o.kernel = SamplerKernel::table;
   else if (kernel == "direct") o.kernel = SamplerKernel::direct;
   else if (kernel == "gemm") o.kernel = SamplerKernel::gemm;
-  else throw InvalidInput("sampling.kernel", "unknown kernel \"" + kernel + "\" (known: auto, table, direct, gemm)");
+  else throw InvalidInput("sampling.kernel", "unknown kernel " + quote_value(kernel) + " (known: auto, table, direct, gemm)");
   o.batch = f.unsigned_or("batch", 0, 0, std::uint64_t{1} << 32);
   o.gemm_block = f.unsigned_or("gemm_block", o.gemm_block, 1, 4096);
   o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));
@@ -128,6 +138,14 @@ SamplingOptions parse_sampling(const json& j) {
   }
   f.finish({"chains", "steps", "burn_in", "thin", "seed", "backend", "kernel", "batch", "gemm_block", "threads",
             "record"});
+  // The work, bounded before the run: chains x (burn_in + steps) chain steps.
+  std::uint64_t per_chain = 0, total = 0;
+  if (!checked_add(o.burn_in, o.steps, &per_chain) || !checked_multiply(per_chain, o.chains, &total) ||
+      total > limit(LimitId::sample_steps)) {
+    throw InvalidInput("sampling.steps", std::to_string(o.chains) + " chains x (burn_in " + std::to_string(o.burn_in) +
+                                             " + steps " + std::to_string(o.steps) + ") chain steps exceed " +
+                                             limit_hint(LimitId::sample_steps));
+  }
   return o;
 }
 
@@ -139,23 +157,26 @@ SampleConfig parse_sample_config(const json& config, const std::string& path) {
   c.source = path;
   if (!config.contains("policy")) throw InvalidInput("policy", "is required (an exact-solution directory or an Ising J/h pair)");
   if (!config.contains("sampling")) throw InvalidInput("sampling", "is required");
-  c.options = parse_sampling(config["sampling"]);
+  c.options = parse_sampling(config.at("sampling"));
   c.model = parse_model(config, path, &c.has_reward);
-  c.policy_json = config["policy"].dump();
-  JsonFields p(config["policy"], "policy");
+  const json& policy = config.at("policy");
+  JsonFields p(policy, "policy");
+  c.policy_json = policy.dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string kind = p.string("kind");
   if (kind == "exact") {
-    const std::string dir = io::resolve_relative(path, p.string("dir"));
+    const std::string dir = io::resolve_relative(path, p.path_string("dir"));
     p.finish({"kind", "dir"});
     c.policy = under_field("policy.dir", [&] { return io::read_exact_policy(dir, c.model); });
   } else if (kind == "ising") {
-    const std::string j_path = io::resolve_relative(path, p.string("J"));
-    const std::string h_path = p.has("h") ? io::resolve_relative(path, p.string("h")) : "";
+    const std::string j_path = io::resolve_relative(path, p.path_string("J"));
+    const std::string h_path = p.has("h") ? io::resolve_relative(path, p.path_string("h")) : "";
     std::vector<double> prior = p.has("prior") ? parse_prior(p.at("prior"), "policy.prior") : std::vector<double>{0.5};
     p.finish({"kind", "J", "h", "prior"});
-    c.policy = with_prefix("policy", [&] { return io::read_ising_policy(j_path, h_path, std::move(prior)); });
+    c.policy = with_prefix("policy", [&] {
+      return io::read_ising_policy(j_path, h_path, std::move(prior), c.model.n, c.model.m());
+    });
   } else {
-    throw InvalidInput("policy.kind", "unknown policy kind \"" + kind + "\" (known: exact, ising)");
+    throw InvalidInput("policy.kind", "unknown policy kind " + quote_value(kind) + " (known: exact, ising)");
   }
   return c;
 }

@@ -116,7 +116,7 @@ InferMethod parse_infer_method(const std::string& name) {
     if (name == m.name) return m.method;
     known += (known.empty() ? "" : ", ") + std::string(m.name);
   }
-  throw InvalidInput("method", "unknown method \"" + name + "\" (known: " + known + ")");
+  throw InvalidInput("method", "unknown method " + quote_value(name) + " (known: " + known + ")");
 }
 
 InferData InferData::from_solution(const Problem& problem, const SolveResult& r) {

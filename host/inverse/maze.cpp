@@ -36,7 +36,7 @@ void check_mdp_inputs(const Mdp& mdp, const std::vector<double>& prior, double l
   }
   for (double p : prior)
     if (!(p > 0.0 && p <= 1.0)) throw InvalidInput("prior", "action probabilities must lie in (0, 1]");
-  if (!(std::isfinite(lambda) && lambda > 0.0)) throw InvalidInput("lambda", "lambda must be finite and > 0");
+  validate_lambda(lambda);
 }
 
 }  // namespace

@@ -50,11 +50,7 @@ void check_prior(const NetworkModel& model, const std::vector<double>& prior) {
 }
 
 void check_lambda(double lambda) {
-  if (!(std::isfinite(lambda) && lambda > 0.0)) {
-    std::ostringstream os;
-    os << "lambda = " << lambda << " must be finite and > 0";
-    throw InvalidInput("lambda", os.str());
-  }
+  validate_lambda(lambda);
 }
 
 /// States reported from data: visited at least `min_visits` times and, with `neighbours` (the

@@ -38,7 +38,7 @@ RewardModel parse_reward_model(const std::string& name) {
   if (name == "pairwise") return RewardModel::pairwise;
   if (name == "global") return RewardModel::global;
   if (name == "sparse") return RewardModel::sparse;
-  throw InvalidInput("reward_model", "unknown reward model \"" + name + "\" (known: table, pairwise, global, sparse)");
+  throw InvalidInput("reward_model", "unknown reward model " + quote_value(name) + " (known: table, pairwise, global, sparse)");
 }
 
 namespace {
@@ -320,7 +320,7 @@ NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, co
                                 " exceeds its limit " + std::to_string(kMaxParametricNeurons));
   }
   if (data.visits.size() != model.num_states()) throw InvalidInput("data", "observations do not match the model");
-  if (!(std::isfinite(lambda) && lambda > 0.0)) throw InvalidInput("lambda", "lambda must be finite and > 0");
+  validate_lambda(lambda);
   const int m = model.m();
   const std::uint64_t nb = model.num_network_states(), N = nb * static_cast<std::uint64_t>(m);
   const auto free = model.free_neurons();

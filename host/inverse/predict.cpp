@@ -305,7 +305,7 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
   } else if (!spec.reference_dir.empty()) {
     out.has_reference = true;
     const std::string path = spec.reference_dir + "/stationary.npy";
-    out.reference.result.stationary = npy::to_double(npy::load(path), path);
+    out.reference.result.stationary = under_field("predict.reference", [&] { return npy::to_double(npy::load(path), path); });
     out.reference.lambda = kNaN;
     if (out.reference.result.stationary.size() != out.predicted.result.stationary.size()) {
       throw InvalidInput("predict.reference", path + " holds " + std::to_string(out.reference.result.stationary.size()) +

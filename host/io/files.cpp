@@ -1,34 +1,53 @@
 #include "netrl/io/files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "netrl/core/error.hpp"
-#include "netrl/io/npy.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace io {
 namespace fs = std::filesystem;
 
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+/// "a FIFO (named pipe)", "a directory", ... for a file type that is not regular.
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(path + ": cannot open for writing: " + std::strerror(errno));
+    if (!out) throw IoError(path + ": cannot open for writing: " + errno_text());
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) {
+      const std::string why = errno_text();
       out.close();
       std::remove(tmp.c_str());
-      throw IoError(path + ": write failed: " + std::strerror(errno));
+      throw IoError(path + ": write failed: " + why);
     }
   }
   std::error_code ec;
@@ -39,31 +58,65 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw IoError(path + ": is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw IoError(path + ": read failed");
-  return ss.str();
-}
-
-nlohmann::json read_json_file(const std::string& path) {
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw IoError(path + ": malformed JSON: " + e.what());
+InputFile::InputFile(const std::string& path, LimitId size_limit) : path_(path) {
+  if (path.empty()) throw IoError("the file name is empty");
+  if (path.find('\0') != std::string::npos) throw IoError(shorten(path) + ": the file name contains a NUL character");
+  // The type is checked before opening (opening a FIFO or a device can block or act) and again
+  // on the open descriptor (the name may have been replaced in between).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw IoError(path + ": cannot open for reading: " + errno_text());
+  if (!S_ISREG(st.st_mode)) throw IoError(path + ": is " + file_type_name(st.st_mode) + ", not a regular file");
+  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd_ < 0) throw IoError(path + ": cannot open for reading: " + errno_text());
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw IoError(path + ": is " + file_type_name(st.st_mode) + ", not a regular file");
+  }
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (size_ > limit(size_limit)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw IoError(path + ": " + std::to_string(size_) + " bytes exceed " + limit_hint(size_limit));
   }
 }
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void InputFile::read_at(std::uint64_t offset, char* out, std::uint64_t count) const {
+  std::uint64_t done = 0;
+  while (done < count) {
+    const std::uint64_t chunk = std::min<std::uint64_t>(count - done, std::uint64_t{1} << 30);
+    const ssize_t got = ::pread(fd_, out + done, static_cast<std::size_t>(chunk), static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw IoError(path_ + ": read failed: " + errno_text());
+    }
+    if (got == 0) {
+      throw IoError(path_ + ": the file ended after " + std::to_string(offset + done) + " bytes (was it truncated while " +
+                    "being read?)");
+    }
+    done += static_cast<std::uint64_t>(got);
+  }
+}
+
+std::string InputFile::read_all() const {
+  std::string bytes(size_, '\0');
+  read_at(0, bytes.data(), size_);
+  return bytes;
+}
+
+std::string read_file(const std::string& path, LimitId size_limit) { return InputFile(path, size_limit).read_all(); }
+
+nlohmann::json read_json_file(const std::string& path) { return parse_json(read_file(path, LimitId::json_bytes), path); }
 
 void ensure_directory(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
   if (ec || !fs::is_directory(path)) {
-    throw IoError(path + ": cannot create output directory" + (ec ? ": " + ec.message() : ""));
+    throw IoError(path + ": cannot create directory" + (ec ? ": " + ec.message() : ""));
   }
 }
 
@@ -72,28 +125,5 @@ std::string resolve_relative(const std::string& base_file, const std::string& re
   if (p.is_absolute() || base_file.empty()) return relative;
   return (fs::path(base_file).parent_path() / p).string();
 }
-
-OutputDir::OutputDir(std::string dir) : dir_(std::move(dir)) {
-  if (dir_.empty()) throw IoError("output directory: the name is empty");
-  ensure_directory(dir_);
-}
-
-void OutputDir::write_text(const std::string& name, const std::string& text) { write_file_atomic(path(name), text); }
-
-void OutputDir::write_npy(const std::string& name, const std::vector<double>& values,
-                          const std::vector<std::uint64_t>& shape) {
-  write_file_atomic(path(name), npy::serialize(values, shape));
-}
-
-void OutputDir::write_npy(const std::string& name, const std::vector<std::uint8_t>& values,
-                          const std::vector<std::uint64_t>& shape) {
-  write_file_atomic(path(name), npy::serialize(values, shape));
-}
-
-void OutputDir::write_json(const std::string& name, const nlohmann::json& value) {
-  write_text(name, value.dump(2) + "\n");
-}
-
-void OutputDir::commit() {}
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -133,6 +133,10 @@ json inference_json(const InferResult& r, bool files) {
 
 void write_inference(const std::string& dir, const InferResult& r) {
   OutputDir out(dir);
+  write_inference(out, r);
+}
+
+void write_inference(OutputDir& out, const InferResult& r) {
   for (std::size_t k = 0; k < r.predictions.size(); ++k) {
     if (r.predictions[k].failed) continue;
     const auto& mu = r.predictions[k].result.predicted.result.stationary;
@@ -205,6 +209,11 @@ json sample_size_json(const SampleSizeResult& r) {
 }
 
 void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
+  OutputDir out(dir);
+  write_sample_size(out, r);
+}
+
+void write_sample_size(OutputDir& out, const SampleSizeResult& r) {
   std::ostringstream csv, raw;
   csv << "T,repeats,r2_mean,r2_sem";
   raw << "T,repeat,seed,r2,missing_states,ml_iterations,ml_converged";
@@ -232,7 +241,6 @@ void write_sample_size(const std::string& dir, const SampleSizeResult& r) {
     }
     csv << "\n";
   }
-  OutputDir out(dir);
   out.write_text("samples.csv", csv.str());
   out.write_text("samples_raw.csv", raw.str());
   out.write_json("result.json", sample_size_json(r));

@@ -9,8 +9,16 @@
 
 NETRL_NAMESPACE_BEGIN
 
-/// The type and (at most 40 characters of) the text of a JSON value, for error messages.
+/// The type and a short text of a JSON value for error messages: strings cut to 80 bytes, arrays
+/// and objects by their first members (not descended into) and their size.
 std::string describe_json(const nlohmann::json& j);
+
+/// A number with 17 significant digits (round-trips a double), for messages.
+std::string fmt17(double v);
+
+/// A message of nlohmann's parser with the token it quotes ("last read: '...'") cut to 80 bytes
+/// and the rest to 400.
+std::string shorten_quotes(const std::string& message);
 
 namespace io {
 
@@ -29,6 +37,8 @@ class JsonFile {
   bool boolean(const std::string& key) const;
   /// An array of numbers, null read as NaN.
   std::vector<double> numbers_or_null(const std::string& key) const;
+  /// An array of integers, each in [lo, hi].
+  std::vector<std::int64_t> integers(const std::string& key, std::int64_t lo, std::int64_t hi) const;
 
  private:
   const nlohmann::json& at(const std::string& key) const;

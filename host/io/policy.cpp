@@ -16,21 +16,27 @@ SamplerPolicy read_exact_policy(const std::string& dir, const NetworkModel& mode
   return SamplerPolicy::exact(std::move(s.result.values), std::move(s.result.prior));
 }
 
-SamplerPolicy read_ising_policy(const std::string& j_path, const std::string& h_path, std::vector<double> prior) {
-  const npy::Array ja = npy::load(j_path);
+SamplerPolicy read_ising_policy(const std::string& j_path, const std::string& h_path, std::vector<double> prior, int n,
+                                int m) {
+  // Each file is checked against the model (n, m) before it is converted, so that the file that is
+  // wrong is the one named.
+  const auto un = static_cast<std::uint64_t>(n), um = static_cast<std::uint64_t>(m);
+  const npy::Array ja = under_field("J", [&] { return npy::load(j_path); });
   if (ja.dtype != "<f8") throw InvalidInput("J", j_path + " holds dtype '" + ja.dtype + "'; expected float64");
-  if (ja.shape.size() != 2 || ja.shape[0] != ja.shape[1]) {
-    throw InvalidInput("J", j_path + " must hold a square n x n matrix");
+  if (ja.shape != std::vector<std::uint64_t>{un, un}) {
+    throw InvalidInput("J", j_path + " has shape " + npy::shape_text(ja.shape) + "; the model's n = " +
+                                std::to_string(n) + " needs an n x n matrix " + npy::shape_text({un, un}));
   }
   std::vector<double> J = npy::to_double(ja, j_path);
   std::vector<double> h;
   if (h_path.empty()) {
-    h.assign(ja.shape[0], 0.0);
+    h.assign(un, 0.0);
   } else {
-    const npy::Array ha = npy::load(h_path);
+    const npy::Array ha = under_field("h", [&] { return npy::load(h_path); });
     if (ha.dtype != "<f8") throw InvalidInput("h", h_path + " holds dtype '" + ha.dtype + "'; expected float64");
-    if (ha.shape.empty() || ha.shape.size() > 2 || ha.shape.back() != ja.shape[0]) {
-      throw InvalidInput("h", h_path + " must hold n or m x n fields (n = " + std::to_string(ja.shape[0]) + ")");
+    if (ha.shape != std::vector<std::uint64_t>{un} && ha.shape != std::vector<std::uint64_t>{um, un}) {
+      throw InvalidInput("h", h_path + " has shape " + npy::shape_text(ha.shape) + "; the model needs n fields " +
+                                  npy::shape_text({un}) + " or m x n fields " + npy::shape_text({um, un}));
     }
     h = npy::to_double(ha, h_path);
   }

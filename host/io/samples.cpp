@@ -19,21 +19,19 @@ using nlohmann::json;
 
 namespace {
 
-std::string fmt17(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 std::vector<double> to_doubles(const std::vector<std::uint64_t>& v) { return std::vector<double>(v.begin(), v.end()); }
 
 }  // namespace
 
 void write_samples(const std::string& dir, const SampleConfig& c, const SampleResult& r) {
+  OutputDir out(dir);
+  write_samples(out, c, r);
+}
+
+void write_samples(OutputDir& out, const SampleConfig& c, const SampleResult& r) {
   const SampleStats& st = r.stats;
   const auto n = static_cast<std::uint64_t>(st.n), m = static_cast<std::uint64_t>(st.m);
   const double samples = static_cast<double>(st.samples());
-  OutputDir out(dir);
   std::vector<std::string> files;
   if (!st.histogram.empty()) {
     out.write_npy("histogram.npy", to_doubles(st.histogram), {st.histogram.size()});
@@ -153,15 +151,10 @@ std::vector<double> load_counts(const std::string& path, const std::vector<std::
                                   std::to_string(entries * 8 + (std::uint64_t{1} << 16)) +
                                   " (was it sampled for a larger n or m?)");
   }
-  const npy::Array a = npy::load(path);
+  const npy::Array a = under_field(field, [&] { return npy::load(path); });
   if (a.shape != shape) {
-    auto text = [](const std::vector<std::uint64_t>& v) {
-      std::string t = "(";
-      for (std::size_t k = 0; k < v.size(); ++k) t += (k ? ", " : "") + std::to_string(v[k]);
-      return t + (v.size() == 1 ? ",)" : ")");
-    };
-    throw InvalidInput(field, path + " has shape " + text(a.shape) + "; the model (m * 2^n states" +
-                                  (shape.size() == 2 ? ", n + 1 successors" : "") + ") needs " + text(shape));
+    throw InvalidInput(field, path + " has shape " + npy::shape_text(a.shape) + "; the model (m * 2^n states" +
+                                  (shape.size() == 2 ? ", n + 1 successors" : "") + ") needs " + npy::shape_text(shape));
   }
   return npy::to_double(a, path);
 }
@@ -205,7 +198,14 @@ inverse::NetworkData read_samples(const std::string& dir, const NetworkModel& ne
   if (std::filesystem::exists(trans_path)) {
     trans = load_counts(trans_path, {states, static_cast<std::uint64_t>(net.n + 1)}, field);
   }
-  inverse::NetworkData d = inverse::sampled_counts(net, std::move(hist), std::move(trans));
+  // The counts' own checks (non-negative integers, transitions that sum to the histogram) name
+  // the array; the directory is added here.
+  inverse::NetworkData d;
+  try {
+    d = inverse::sampled_counts(net, std::move(hist), std::move(trans));
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(field, dir + " (histogram.npy, transitions.npy): " + e.message());
+  }
   if (notes && !burn_in) {
     notes->push_back("the samples have no burn-in: the chains start from uniformly drawn states, so the first "
                       "steps are not stationary samples");

@@ -68,6 +68,10 @@ std::string spike_count_csv(const std::vector<double>& p, int rows, int cols) {
 
 void write_solution(const std::string& dir, const Problem& problem, const SolveResult& r) {
   OutputDir out(dir);
+  write_solution(out, problem, r);
+}
+
+void write_solution(OutputDir& out, const Problem& problem, const SolveResult& r) {
   const std::uint64_t size = r.values.size();
   out.write_npy("values.npy", r.values, {size});
   out.write_npy("stationary.npy", r.stationary, {size});
@@ -93,7 +97,7 @@ Solution read_solution(const std::string& dir) {
     s.model = ModelKind::maze;
     s.maze_states = static_cast<int>(f.integer("maze_states", 1, std::int64_t{1} << 30));
   } else {
-    throw InvalidInput("solution", result_path + ": \"model\" is \"" + model + "\", expected \"network\" or \"maze\"");
+    throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) + ", expected \"network\" or \"maze\"");
   }
   s.lambda = f.number("lambda");
   SolveResult& r = s.result;
@@ -102,13 +106,24 @@ Solution read_solution(const std::string& dir) {
   r.mean_coding_cost = f.number("mean_coding_cost");
   r.converged = f.boolean("converged");
   r.prior = f.numbers_or_null("prior");
+  for (std::size_t k = 0; k < r.prior.size(); ++k) {
+    if (!std::isnan(r.prior[k]) && !(r.prior[k] >= 0.0 && r.prior[k] <= 1.0)) {
+      throw InvalidInput("solution", result_path + ": \"prior\" entry [" + std::to_string(k) + "] = " +
+                                         fmt17(r.prior[k]) + " is not a probability in [0, 1] (or null)");
+    }
+  }
   if (f.has("degenerate")) {
-    for (double d : f.numbers_or_null("degenerate")) r.degenerate.push_back(static_cast<int>(d));
+    // Neurons (networks) or actions (mazes).
+    const std::int64_t most = s.model == ModelKind::network ? s.n - 1 : Maze::kNumActions - 1;
+    for (std::int64_t d : f.integers("degenerate", 0, most)) r.degenerate.push_back(static_cast<int>(d));
   }
   auto load = [&](const char* name) {
     const std::string path = dir + "/" + name;
-    const npy::Array a = npy::load(path);
+    const npy::Array a = under_field("solution", [&] { return npy::load(path); });
     if (a.dtype != "<f8") throw InvalidInput("solution", path + " holds dtype '" + a.dtype + "'; expected float64");
+    if (a.shape.size() != 1) {
+      throw InvalidInput("solution", path + " has shape " + npy::shape_text(a.shape) + "; expected one dimension");
+    }
     return npy::to_double(a, path);
   };
   r.values = load("values.npy");
@@ -166,12 +181,25 @@ void check_solution(const Solution& s, const Problem& problem) {
                                        " / " + std::to_string(r.stationary.size()) + " entries; the model has " +
                                        std::to_string(states) + " states");
   }
-  if (problem.kind == ModelKind::network) {
-    const std::uint64_t nb = problem.network.num_network_states();
-    for (std::uint64_t k = 0; k < states; ++k)
-      if (problem.network.consistent(k % nb) && !std::isfinite(r.values[k])) {
-        throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
-      }
+  const std::uint64_t nb = problem.kind == ModelKind::network ? problem.network.num_network_states() : states;
+  for (std::uint64_t k = 0; k < states; ++k) {
+    const bool consistent = problem.kind != ModelKind::network || problem.network.consistent(k % nb);
+    if (consistent && !std::isfinite(r.values[k])) {
+      throw InvalidInput("solution", s.dir + "/values.npy: value at state " + std::to_string(k) + " is not finite");
+    }
+  }
+  // A distribution: finite, non-negative, summing to 1 (written by the solver to rounding).
+  double total = 0.0;
+  for (std::uint64_t k = 0; k < states; ++k) {
+    if (!(std::isfinite(r.stationary[k]) && r.stationary[k] >= 0.0)) {
+      throw InvalidInput("solution", s.dir + "/stationary.npy: entry [" + std::to_string(k) + "] = " +
+                                         fmt17(r.stationary[k]) + " is not a probability (finite and >= 0)");
+    }
+    total += r.stationary[k];
+  }
+  if (!(std::abs(total - 1.0) <= 1e-6)) {
+    throw InvalidInput("solution", s.dir + "/stationary.npy: the entries sum to " + fmt17(total) +
+                                       ", not 1 (a stationary distribution; tolerance 1e-6)");
   }
 }
 

@@ -48,11 +48,7 @@ void validate_network(const NetworkModel& model, SamplerPolicy::Kind kind) {
                                 std::to_string(limit) + "] for " +
                                 (kind == SamplerPolicy::Kind::ising ? "an Ising policy" : "an exact-solution policy"));
   }
-  if (!std::isfinite(model.lambda) || model.lambda <= 0.0) {
-    std::ostringstream os;
-    os << "the coding-cost weight lambda = " << model.lambda << " must be finite and > 0";
-    throw InvalidInput("lambda", os.str());
-  }
+  validate_lambda(model.lambda);
   model.input.validate("input.T");
   std::vector<bool> seen(static_cast<std::size_t>(model.n), false);
   for (std::size_t k = 0; k < model.clamps.size(); ++k) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/inverse.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/scenarios.hpp"
@@ -26,8 +27,20 @@ constexpr std::uint64_t kSampleBurnIn = 10000;
 void check_options(const SampleSizeOptions& opt) {
   if (opt.repeats < 1) throw InvalidInput("repeats", "must be at least 1");
   if (opt.sizes.empty()) throw InvalidInput("sizes", "give at least one sample size");
-  for (auto t : opt.sizes)
+  // The work, bounded before the run: repeats x the sum of (T + burn-in) chain steps.
+  std::uint64_t per_repeat = 0, total = 0;
+  bool fits = true;
+  for (auto t : opt.sizes) {
     if (t < 2) throw InvalidInput("sizes", "every sample size must be at least 2");
+    std::uint64_t steps = 0;
+    fits = fits && checked_add(t, kSampleBurnIn, &steps) && checked_add(per_repeat, steps, &per_repeat);
+  }
+  fits = fits && checked_multiply(per_repeat, static_cast<std::uint64_t>(opt.repeats), &total);
+  if (!fits || total > limit(LimitId::sample_steps)) {
+    throw InvalidInput("sizes", std::to_string(opt.repeats) + " repeats of the sample sizes (each with " +
+                                    std::to_string(kSampleBurnIn) + " burn-in steps) need more chain steps than " +
+                                    limit_hint(LimitId::sample_steps));
+  }
 }
 
 }  // namespace

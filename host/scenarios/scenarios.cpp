@@ -51,7 +51,7 @@ Problem scenario(const std::string& name) {
     p.maze_lambda = name == "maze" ? 0.013 : 0.13;
     return p;
   }
-  throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: " + join(scenario_names()) + ")");
+  throw InvalidInput("scenario", "unknown scenario " + quote_value(name) + " (known: " + join(scenario_names()) + ")");
 }
 
 std::vector<inverse::PredictionSpec> count8_predictions(const Problem& base) {
@@ -82,7 +82,7 @@ InferSettings infer_scenario(const std::string& name, Backend backend) {
     cost.setting.maze_lambda = 0.13;
     c.predictions = {walls, cost};
   } else {
-    throw InvalidInput("scenario", "unknown scenario \"" + name + "\" (known: count8, maze; count8-samples is an "
+    throw InvalidInput("scenario", "unknown scenario " + quote_value(name) + " (known: count8, maze; count8-samples is an "
                                    "experiment of its own)");
   }
   c.optimizer.tolerance = 1e-12;

@@ -64,7 +64,7 @@ constexpr std::int64_t kStallSweeps = 20000;
 /// below tol. Non-finite values are an error of `what`.
 bool span_test(const Greedy& g, const VectorXd& h, std::int64_t it, double tol, const char* what, InnerResult* res) {
   const VectorXd diff = g.backup - h;
-  if (!diff.allFinite()) throw NumericalError(std::string(what) + ": the values became non-finite");
+  if (!diff.allFinite()) throw NumericalError(std::string(what) + ": the values became non-finite" + kNonFiniteHint);
   res->iterations = it;
   res->lo = span_lo(diff);
   res->hi = span_hi(diff);
@@ -352,11 +352,7 @@ SoftProblem make_problem(const NetworkModel& model, std::vector<std::uint64_t>* 
 
 SoftProblem make_problem(const Mdp& mdp, double lambda) {
   mdp.validate();
-  if (!std::isfinite(lambda) || lambda <= 0.0) {
-    std::ostringstream os;
-    os << "the coding-cost weight lambda = " << lambda << " must be finite and > 0";
-    throw InvalidInput("lambda", os.str());
-  }
+  validate_lambda(lambda);
   SoftProblem pb;
   pb.num_states = mdp.num_states;
   pb.num_agents = 1;

@@ -84,10 +84,10 @@ TEST(Config, NonStochasticInputMatrix) {
 }
 
 TEST(Config, LambdaMustBePositive) {
-  for (double bad : {0.0, -0.1}) {
+  for (double bad : {0.0, -0.1, 1e-320, 9e-101}) {
     json j = count8_json();
     j["lambda"] = bad;
-    expect_config_error(j, {"lambda", "must be finite and > 0"});
+    expect_config_error(j, {"lambda", "must be finite and at least 1e-100"});
   }
 }
 
@@ -217,7 +217,8 @@ TEST(Npy, TruncatedAndUnreadableFiles) {
   json j = count8_json();
   j["n"] = 2;
   j["reward"] = {{"kind", "table"}, {"file", dir.file("short.npy")}};
-  expect_error<IoError>([&] { (void)parse_problem(j, ""); }, {"short.npy", "truncated"});
+  // A file named by a configuration field: the error names the field and the file.
+  expect_error<InvalidInput>([&] { (void)parse_problem(j, ""); }, {"reward.file", "short.npy", "truncated"});
 }
 
 TEST(Npy, Float32TableRejectedWithDtype) {

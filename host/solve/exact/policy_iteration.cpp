@@ -46,7 +46,7 @@ void BatchSolver<Real>::policy_iteration(const Mask& running) {
       const SpanStats& s = stats[static_cast<std::size_t>(q)];
       if (s.nonfinite > 0) {
         throw NumericalError("policy iteration: the values became non-finite (problem " + std::to_string(q) +
-                             ", improvement " + std::to_string(t.sweeps) + ")");
+                             ", improvement " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       if (inner_test(t, s, kPolicyStall, "policy iteration", "improvements") != InnerState::go_on) break;
       engine_->prepare_policy(one);

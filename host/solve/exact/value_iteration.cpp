@@ -36,7 +36,7 @@ void BatchSolver<Real>::value_iteration(const Mask& running) {
       ++t.sweeps;
       if (s.nonfinite > 0) {
         throw NumericalError("value iteration: the values became non-finite (problem " +
-                             std::to_string(q) + ", sweep " + std::to_string(t.sweeps) + ")");
+                             std::to_string(q) + ", sweep " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
       }
       // Converged: keep h, the bounds and the policy belong to it.
       if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) {
@@ -127,7 +127,7 @@ void BatchSolver<Real>::evaluate(const Mask& which) {
       ++steps[q];
       if (s.nonfinite > 0) {
         throw NumericalError("policy evaluation: the values became non-finite (problem " +
-                             std::to_string(q) + ")");
+                             std::to_string(q) + ")" + kNonFiniteHint);
       }
       advance[q] = 1;
       const double span = s.hi - s.lo;

@@ -47,6 +47,14 @@ struct NetworkModel {
   static constexpr int kMaxNeurons = 40;
 };
 
+/// The smallest coding-cost weight: the solvers scale values by 1 / lambda, and below 1e-100
+/// (subnormal numbers included, where 1 / lambda overflows) the scaled values leave float64.
+inline constexpr double kMinLambda = 1e-100;
+
+/// InvalidInput("lambda") unless kMinLambda <= lambda < infinity. Every model kind and every
+/// solver, sampler and inverse method checks its lambda with this.
+void validate_lambda(double lambda);
+
 /// The paper's count8 scenario (MODEL.md sec. 5): n = 8, binary input flipping with probability
 /// 0.02, r = 1 iff (x = -1 and K = 2) or (x = +1 and K = 6), population prior, lambda 0.114.
 NetworkModel count8_model();

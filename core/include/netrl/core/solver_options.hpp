@@ -20,6 +20,11 @@ const char* to_string(Precision precision);
 /// "auto", "reference", "host", "cuda".
 const char* to_string(Backend backend);
 
+/// Appended to the error of a solve whose values became non-finite.
+inline constexpr const char* kNonFiniteHint =
+    "; the values are scaled by 1 / lambda, so a small lambda, large rewards or float32 precision can overflow "
+    "them (raise lambda, rescale the reward, or use float64)";
+
 struct SolverOptions {
   Method method = Method::value_iteration;
   Backend backend = Backend::automatic;

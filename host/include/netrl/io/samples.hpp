@@ -6,11 +6,14 @@
 #include "netrl/config.hpp"
 #include "netrl/inverse.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace io {
 
-/// Writes the statistics of `result` (and result.json last) into `dir`.
+/// Writes the statistics of `result` and result.json into `out` and publishes it.
+void write_samples(OutputDir& out, const SampleConfig& config, const SampleResult& result);
+/// The same into a new OutputDir for `dir`.
 void write_samples(const std::string& dir, const SampleConfig& config, const SampleResult& result);
 
 /// The counts of a sampling directory as data for the inverse methods: result.json (its "n", "m"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "netrl/problem.hpp"
+#include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace io {
@@ -13,7 +14,10 @@ NETRL_NAMESPACE_BEGIN namespace io {
 /// The content of result.json.
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
-/// Writes result.json (last), values.npy, stationary.npy and (networks) spike_count.csv into `dir`.
+/// Writes result.json, values.npy, stationary.npy and (networks) spike_count.csv into `out` and
+/// publishes it (OutputDir::commit).
+void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result);
+/// The same into a new OutputDir for `dir`.
 void write_solution(const std::string& dir, const Problem& problem, const SolveResult& result);
 
 /// A solution directory as read back: what the model was, and the result (gain, mean reward,
