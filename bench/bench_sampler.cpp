@@ -17,6 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_main.hpp"
+#include "bench_memory.hpp"
 #include <omp.h>
 
 #include <algorithm>
@@ -32,6 +33,8 @@
 #include "netrl/sample.hpp"
 
 namespace {
+
+using netrl::bench::read_bandwidth;
 
 bool g_smoke = false;
 
@@ -63,32 +66,6 @@ double philox_seconds() {
     return best;
   }();
   return value;
-}
-
-/// Bytes per second of a parallel read of a working set of `bytes` (at least 1 MiB), repeated to
-/// about 256 MiB per measurement, all threads, best of 3: J's own size, so that a J that fits in a
-/// cache is measured at that cache's bandwidth.
-double read_bandwidth(double bytes) {
-  static std::map<std::size_t, double> cache;
-  const std::size_t count = std::max<std::size_t>(std::size_t{1} << 17, static_cast<std::size_t>(bytes / 8.0));
-  const auto it = cache.find(count);
-  if (it != cache.end()) return it->second;
-  std::vector<double> a(count, 1.0);
-  const int repeats = static_cast<int>(std::max<std::size_t>(1, (std::size_t{32} << 20) / count));
-  double best = 0.0, sink = 0.0;
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    double sum = 0.0;
-    for (int r = 0; r < repeats; ++r) {
-#pragma omp parallel for reduction(+ : sum) schedule(static)
-      for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) sum += a[static_cast<std::size_t>(k)];
-    }
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, static_cast<double>(count) * 8.0 * repeats / dt);
-    sink += sum;
-  }
-  benchmark::DoNotOptimize(sink);
-  return cache[count] = best;
 }
 
 /// Seconds per deterministic sigmoid threshold (independent evaluations), best of 5.

@@ -15,6 +15,9 @@ struct SolveArgs {
   std::string config;
   std::string scenario;
   std::string out;
+  /// Progress lines on stderr, every `progress_interval` seconds.
+  bool progress = false;
+  double progress_interval = 2.0;
 };
 int run_solve(const SolveArgs& args);
 
@@ -42,6 +45,35 @@ int run_infer(const InferArgs& args);
 /// a bad --out is reported before any work; nullptr when `dir` is empty (no --out). Errors name
 /// "--out".
 std::unique_ptr<io::OutputDir> open_output(const std::string& dir);
+struct SweepArgs {
+  std::string config;
+  std::string preset;
+  std::string out;
+  bool extend = false;
+  /// Print the preset's sweep file and exit.
+  bool print = false;
+  bool quiet = false;
+  /// Seconds between progress reports (0: 0.2 on a terminal, 10 otherwise).
+  double progress_interval = 0.0;
+  /// Run distributed over MPI (also when an MPI launcher's environment is detected).
+  bool mpi = false;
+};
+int run_sweep(const SweepArgs& args);
+
+struct BenchArgs {
+  std::string name;
+  std::string out;
+  /// "8-20" or "12".
+  std::string sizes = "8-20";
+  std::vector<std::uint64_t> samples;
+  int repeats = 3;
+  std::uint64_t seed = 1;
+  std::uint64_t chains = 16;
+  int infer_max_n = 14;
+  bool quiet = false;
+  bool extend = false;
+};
+int run_bench(const BenchArgs& args);
 
 /// printf-style formatting of one number.
 std::string fmt(double v, const char* spec = "%.6g");

@@ -6,6 +6,7 @@
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/inference.hpp"
+#include "netrl/io/ring12.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
 
@@ -61,6 +62,40 @@ int run_sample_size(const InferArgs& args, Backend backend) {
   return 0;
 }
 
+int run_ring12(const InferArgs& args, Backend backend) {
+  Ring12Options o;
+  o.seed = args.seed;
+  o.backend = backend == Backend::reference ? Backend::host : backend;
+  o.predict = args.predictions;
+  o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  const Ring12Result r = ring12_experiment(o);
+  std::cout << "netrl infer: scenario ring12 (figs. 5 and 6), " << fmt(r.elapsed_seconds, "%.1f") << " s\n";
+  bool converged = true;
+  for (const auto& s : r.settings) {
+    const ParametricSolution& p = *s.result.parametric;
+    converged = converged && s.result.converged;
+    std::cout << "  " << s.name << ": exact gain of the learned policy " << fmt(p.exact_gain, "%.5f")
+              << ", best pairwise policy " << fmt(s.best_quadratic_gain, "%.5f") << " ("
+              << fmt(100.0 * p.exact_gain / s.best_quadratic_gain, "%.1f") << "%), optimum " << fmt(s.optimum_gain, "%.5f")
+              << "; J(d = 1..6) =";
+    for (std::size_t d = 1; d < s.profile.mean.size(); ++d) std::cout << " " << fmt(s.profile.mean[d], "%.3g");
+    std::cout << "\n";
+  }
+  for (const InferResult& m : r.models) {
+    converged = converged && m.converged;
+    std::cout << "  reward model " << m.network.method << ": r^2 = " << fmt(m.comparison.r2, "%.4f");
+    for (const auto& p : m.predictions) {
+      std::cout << ", KL(" << p.spec.name << ") = " << (p.failed ? std::string("failed") : fmt(p.result.kl_spike_count, "%.3e"));
+    }
+    std::cout << "\n";
+  }
+  if (!args.out.empty()) {
+    io::write_ring12(args.out, r);
+    std::cout << "  wrote " << args.out << "/result.json\n";
+  }
+  return converged ? 0 : 3;
+}
+
 }  // namespace
 
 int run_infer(const InferArgs& args) {
@@ -73,6 +108,7 @@ int run_infer(const InferArgs& args) {
                                                                                   "\" (known: host, cuda, reference)");
   }
   if (args.scenario == "count8-samples") return run_sample_size(args, backend);
+  if (args.scenario == "ring12") return run_ring12(args, backend);
   InferResult result;
   std::unique_ptr<io::OutputDir> out;
   if (!args.config.empty()) {

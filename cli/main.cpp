@@ -14,12 +14,14 @@
 
 namespace {
 
+using netrl::cli::BenchArgs;
 using netrl::cli::InferArgs;
 using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
+using netrl::cli::SweepArgs;
 
-/// "1000,1e6" -> sample sizes (integers >= 2).
-std::vector<std::uint64_t> parse_sizes(const std::string& text) {
+/// "1000,1e6" -> sample sizes (integers >= 2); errors name `option`.
+std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::string& option) {
   std::vector<std::uint64_t> out;
   std::stringstream ss(text);
   std::string item;
@@ -32,7 +34,7 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != item.size() || !(v >= 2.0) || v > 1e10 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
-      throw CLI::ValidationError("--sizes", "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
+      throw CLI::ValidationError(option, "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
     }
     out.push_back(static_cast<std::uint64_t>(v));
   }
@@ -77,8 +79,12 @@ int main(int argc, char** argv) {
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
   auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
-  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high");
+  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, ring12, ring12-lambda0.1, ring12-local, ring12-clamped");
   out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  solve_cmd->add_flag("--progress", solve.progress,
+                      "report outer/inner iterations and the span on stderr while solving (host and cuda)");
+  solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
+      ->check(CLI::Range(0.01, 3600.0));
   config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;
@@ -92,20 +98,63 @@ int main(int argc, char** argv) {
   CLI::App* infer_cmd = app.add_subcommand("infer", "inverse RL: the reward from dynamics (docs/config-infer.md)");
   auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
   auto* infer_scenario =
-      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze");
+      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze, ring12 (figs. 5-6)");
   out_option(infer_cmd, &infer.out, "write reward.npy, values.npy, result.json into DIR");
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
-  infer_cmd->add_option("--seed", infer.seed, "count8-samples: seed (default 1)");
+  infer_cmd->add_option("--seed", infer.seed, "count8-samples, ring12: seed (default 1)");
   infer_cmd->add_flag("--no-predict", [&infer](std::int64_t) { infer.predictions = false; },
-                      "count8-samples: skip the predictions");
+                      "count8-samples, ring12: skip the predictions");
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
+  SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "a grid of solve, sample or infer runs: batched, resumable, over MPI (docs/sweeps.md)");
+  auto* sweep_config = sweep_cmd->add_option("sweep", sweep.config, "sweep file (JSON)");
+  auto* sweep_preset = sweep_cmd->add_option("--preset", sweep.preset, "built-in sweep: fig3, count8-grid");
+  auto* sweep_out = sweep_cmd->add_option("--out", sweep.out, "the sweep directory (created; a rerun resumes)");
+  auto* sweep_print =
+      sweep_cmd->add_flag("--print", sweep.print, "print the preset's sweep file (to edit it) and exit");
+  sweep_cmd->add_flag("--extend", sweep.extend,
+                      "accept a sweep file that differs from the one DIR was started with (adds its points)");
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "no progress reports");
+  sweep_cmd->add_option("--progress-interval", sweep.progress_interval,
+                        "seconds between progress reports (default 0.2 on a terminal, 10 otherwise)")
+      ->check(CLI::Range(0.01, 3600.0));
+  sweep_cmd->add_flag("--mpi", sweep.mpi,
+                      "distribute over MPI ranks (automatic under mpirun): rank 0 schedules, the others compute");
+  sweep_config->excludes(sweep_preset);
+  sweep_print->needs(sweep_preset);
+  sweep_cmd->callback([&] {
+    if (sweep.print) return;
+    if (sweep_config->count() == 0 && sweep_preset->count() == 0) {
+      throw CLI::RequiredError("sweep: give SWEEP.json or --preset NAME");
+    }
+    if (sweep_out->count() == 0) throw CLI::RequiredError("sweep: --out DIR");
+  });
+
+  BenchArgs bench;
+  std::string bench_samples;
+  CLI::App* bench_cmd = app.add_subcommand("bench", "built-in benchmarks through the sweep machinery (docs/sweeps.md)");
+  bench_cmd->add_option("name", bench.name, "exact-vs-sampled")->required()->check(CLI::IsMember({"exact-vs-sampled"}));
+  bench_cmd->add_option("--out", bench.out, "the benchmark directory (a rerun resumes)")->required();
+  bench_cmd->add_option("--n", bench.sizes, "network sizes: N or N1-N2 (default 8-20)");
+  bench_cmd->add_option("--samples", bench_samples, "numbers of samples S1,S2,... (default 1e3,3e3,...,1e8)");
+  bench_cmd->add_option("--repeats", bench.repeats, "repeats per number of samples (default 3)")->check(CLI::Range(1, 1000));
+  bench_cmd->add_option("--seed", bench.seed, "seed of the repeats (default 1)");
+  bench_cmd->add_option("--chains", bench.chains, "chains per sampler run (default 16)")->check(CLI::Range(1, 1 << 20));
+  bench_cmd->add_option("--infer-max-n", bench.infer_max_n, "infer the reward (r^2) for n up to this (default 14)")
+      ->check(CLI::Range(0, 20));
+  bench_cmd->add_flag("--quiet", bench.quiet, "no progress reports");
+  bench_cmd->add_flag("--extend", bench.extend,
+                      "accept other options than DIR was started with (adds their points to its sweeps)");
+
   try {
     app.parse(argc, argv);
-    if (!sizes.empty()) infer.sizes = parse_sizes(sizes);
+    if (!sizes.empty()) infer.sizes = parse_sizes(sizes, "--sizes");
+    if (!bench_samples.empty()) bench.samples = parse_sizes(bench_samples, "--samples");
     if (infer_cmd->parsed() && infer.scenario != "count8-samples") {
       for (const char* option : {"--sizes", "--repeats", "--seed", "--no-predict"}) {
         if (infer_cmd->count(option) > 0) {
@@ -125,6 +174,8 @@ int main(int argc, char** argv) {
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);
+    if (sweep_cmd->parsed()) return netrl::cli::run_sweep(sweep);
+    if (bench_cmd->parsed()) return netrl::cli::run_bench(bench);
     return netrl::cli::run_infer(infer);
   } catch (const netrl::Error& e) {
     std::cerr << "netrl: error: " << e.what() << "\n";

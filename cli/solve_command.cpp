@@ -1,10 +1,14 @@
 // `netrl solve`: the forward problem of a configuration or a scenario.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/solution.hpp"
@@ -19,24 +23,45 @@ std::string summary(const Problem& problem, const SolveResult& r) {
   std::ostringstream os;
   char buf[256];
   os << "netrl solve: " << problem.source << "\n";
-  if (problem.kind == ModelKind::network) {
+  if (problem.kind == ModelKind::network && r.parametric) {
+    const auto& net = problem.network;
+    std::snprintf(buf, sizeof buf, "  network n = %d, m = %d, lambda = %g, prior %s, pairwise (Ising) value\n", net.n,
+                  net.m(), net.lambda, to_string(net.prior_mode));
+  } else if (problem.kind == ModelKind::network) {
     const auto& net = problem.network;
     std::snprintf(buf, sizeof buf, "  network n = %d, m = %d, lambda = %g, prior %s, %llu consistent states\n", net.n,
                   net.m(), net.lambda, to_string(net.prior_mode), static_cast<unsigned long long>(r.states));
+  } else if (problem.kind == ModelKind::mdp) {
+    std::snprintf(buf, sizeof buf, "  mdp, %d states, %d actions, %zu transitions, lambda = %g\n", problem.mdp.num_states,
+                  problem.mdp.num_actions, problem.mdp.next_state.size(), problem.mdp_lambda);
   } else {
     std::snprintf(buf, sizeof buf, "  maze %dx%d, %d states, slip %g, lambda = %g\n", problem.maze.rows,
                   problem.maze.cols, problem.maze.num_states(), problem.maze.slip, problem.maze_lambda);
   }
   os << buf;
-  std::snprintf(buf, sizeof buf, "  gain L = %.12f  (bounds [%.12f, %.12f])\n", r.gain, r.gain_lo, r.gain_hi);
-  os << buf;
+  if (r.parametric) {
+    const ParametricSolution& p = *r.parametric;
+    std::snprintf(buf, sizeof buf, "  gain L = %.6f +- %.6f (sampled, %lld batches of %llu samples)\n", r.gain, p.gain_se,
+                  static_cast<long long>(p.batches), static_cast<unsigned long long>(problem.solver.parametric.batch));
+    os << buf;
+    if (p.has_exact) {
+      std::snprintf(buf, sizeof buf, "  exact gain of the learned policy = %.6f (<r> = %.6f, <c> = %.6f)\n", p.exact_gain,
+                    p.exact_mean_reward, p.exact_mean_coding_cost);
+      os << buf;
+    }
+  } else {
+    std::snprintf(buf, sizeof buf, "  gain L = %.12f  (bounds [%.12f, %.12f])\n", r.gain, r.gain_lo, r.gain_hi);
+    os << buf;
+  }
   std::snprintf(buf, sizeof buf, "  <r> = %.6f   <c> = %.6f\n", r.mean_reward, r.mean_coding_cost);
   os << buf;
   os << "  prior:";
-  for (double p : r.prior) {
-    if (std::isnan(p)) os << " clamped";
-    else os << " " << fmt(p, "%.4f");
+  const std::size_t shown = std::min<std::size_t>(r.prior.size(), 16);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (std::isnan(r.prior[i])) os << " clamped";
+    else os << " " << fmt(r.prior[i], "%.4f");
   }
+  if (shown < r.prior.size()) os << " ... (" << r.prior.size() << " neurons)";
   os << "\n";
   if (!r.degenerate.empty()) {
     os << "  degenerate (prior hit the clip):";
@@ -66,9 +91,26 @@ std::string summary(const Problem& problem, const SolveResult& r) {
 }  // namespace
 
 int run_solve(const SolveArgs& args) {
-  const Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
+  Problem problem = args.scenario.empty() ? load_problem(args.config) : scenario(args.scenario);
+  if (problem.solver.method == Method::parametric) {
+    // One line per target period on stderr, at most every 2 seconds.
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    problem.solver.parametric.progress = [last](const LearningCurvePoint& p) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - *last < std::chrono::seconds(2)) return;
+      *last = now;
+      std::fprintf(stderr, "  batch %lld: gain %.6f +- %.6f, TD error %.3g, |dphi| %.3g, prior %.4f\n",
+                   static_cast<long long>(p.batch), p.gain, p.gain_se, p.td_error, p.phi_change, p.prior);
+    };
+  }
   const auto out = open_output(args.out);
-  const SolveResult result = solve(problem);
+  SolveHooks hooks;
+  if (!problem.warm_start.empty()) hooks.warm_starts.push_back(io::read_warm_start(problem.warm_start, problem));
+  if (args.progress) {
+    hooks.progress = solve_progress_printer("netrl solve");
+    hooks.progress_interval = args.progress_interval;
+  }
+  const SolveResult result = solve(problem, hooks);
   std::cout << summary(problem, result);
   if (out) {
     io::write_solution(*out, problem, result);

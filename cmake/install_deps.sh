@@ -12,6 +12,7 @@ packages=(
   libcli11-dev           # the command line of the netrl tool
   libgtest-dev googletest
   libbenchmark-dev
+  openmpi-bin libopenmpi-dev  # optional: netrl sweep over MPI ranks (NETRL_MPI) and its CTest
   python3-numpy python3-scipy
   python3-dev pybind11-dev python3-pytest  # the Python module netrl (docs/python.md) and its tests
   clang-14 libclang-rt-14-dev libomp-14-dev ninja-build  # the asan preset and the fuzz targets (docs/limits.md)

@@ -26,10 +26,13 @@ std::uint64_t NetworkModel::clamp_bits() const {
 }
 
 std::vector<int> NetworkModel::free_neurons() const {
+  // Without the 64-bit clamp mask: parametric models have n beyond 64.
+  std::vector<char> clamped(static_cast<std::size_t>(n > 0 ? n : 0), 0);
+  for (const auto& c : clamps)
+    if (c.neuron >= 0 && c.neuron < n) clamped[static_cast<std::size_t>(c.neuron)] = 1;
   std::vector<int> f;
-  const std::uint64_t mask = clamp_mask();
   for (int i = 0; i < n; ++i)
-    if (!((mask >> i) & 1)) f.push_back(i);
+    if (!clamped[static_cast<std::size_t>(i)]) f.push_back(i);
   return f;
 }
 
@@ -37,15 +40,24 @@ std::uint64_t NetworkModel::num_consistent_states() const {
   return (std::uint64_t{1} << num_free()) * static_cast<std::uint64_t>(m());
 }
 
-void NetworkModel::validate() const {
-  if (n < 1 || n > kMaxNeurons) {
-    throw InvalidInput("n", "the number of neurons n = " + std::to_string(n) + " must lie in [1, " +
-                                std::to_string(kMaxNeurons) + "]");
+void NetworkModel::validate() const { validate_with_bound(kMaxNeurons); }
+
+void NetworkModel::validate_parametric() const { validate_with_bound(kMaxParametricNeurons); }
+
+void NetworkModel::validate_with_bound(int max_neurons) const {
+  if (n < 1 || n > max_neurons) {
+    std::string why = "the number of neurons n = " + std::to_string(n) + " must lie in [1, " +
+                      std::to_string(max_neurons) + "]";
+    if (max_neurons == kMaxNeurons && n > kMaxNeurons && n <= kMaxParametricNeurons) {
+      why += " for the exact state space (m * 2^n states); larger networks are solved by solver.method "
+             "\"parametric\"";
+    }
+    throw InvalidInput("n", why);
   }
   validate_lambda(lambda);
   input.validate("input.T");
   reward.validate(n, m());
-  std::uint64_t seen = 0;
+  std::vector<char> seen(static_cast<std::size_t>(n), 0);
   for (std::size_t k = 0; k < clamps.size(); ++k) {
     const auto& c = clamps[k];
     const std::string field = "clamp[" + std::to_string(k) + "]";
@@ -58,13 +70,32 @@ void NetworkModel::validate() const {
       throw InvalidInput(field + ".state", "state " + std::to_string(c.state) +
                                                " must be -1 (silent) or +1 (active)");
     }
-    if ((seen >> c.neuron) & 1) {
+    if (seen[static_cast<std::size_t>(c.neuron)]) {
       throw InvalidInput(field + ".neuron",
                          "neuron " + std::to_string(c.neuron) + " is clamped more than once");
     }
-    seen |= std::uint64_t{1} << c.neuron;
+    seen[static_cast<std::size_t>(c.neuron)] = 1;
   }
   if (num_free() < 1) throw InvalidInput("clamp", "every neuron is clamped; at least one must be free");
+  if (reward.kind == RewardKind::planted && !clamps.empty()) {
+    throw InvalidInput("reward.kind", "a planted reward is defined for networks without clamps");
+  }
+}
+
+int ring_distance(int n, int i, int j) {
+  const int d = i > j ? i - j : j - i;
+  return d < n - d ? d : n - d;
+}
+
+std::vector<double> ring_coupling_mask(int n, int max_distance) {
+  const auto un = static_cast<std::size_t>(n);
+  std::vector<double> mask(un * un, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const int d = ring_distance(n, i, j);
+      if (d >= 1 && d <= max_distance) mask[static_cast<std::size_t>(i) * un + static_cast<std::size_t>(j)] = 1.0;
+    }
+  return mask;
 }
 
 void validate_lambda(double lambda) {

@@ -1,5 +1,6 @@
 #include "netrl/core/reward.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -14,6 +15,7 @@ const char* to_string(RewardKind kind) {
     case RewardKind::table: return "table";
     case RewardKind::count: return "count";
     case RewardKind::ring_bump: return "ring_bump";
+    case RewardKind::planted: return "planted";
   }
   return "?";
 }
@@ -39,9 +41,82 @@ RewardSpec RewardSpec::ring_bump(int width) {
   return r;
 }
 
+RewardSpec RewardSpec::planted(std::vector<double> J, std::vector<double> h, double prior, double lambda) {
+  RewardSpec r;
+  r.kind = RewardKind::planted;
+  r.planted_J = std::move(J);
+  r.planted_h = std::move(h);
+  r.planted_prior = prior;
+  r.planted_lambda = lambda;
+  return r;
+}
+
+namespace {
+
+void validate_planted(const RewardSpec& r, int n, int m) {
+  if (m != 1) throw InvalidInput("reward.kind", "a planted reward is defined for networks without input (m = 1)");
+  const auto un = static_cast<std::size_t>(n);
+  if (r.planted_J.size() != un * un) {
+    throw InvalidInput("reward.J", "expected n * n = " + std::to_string(un * un) + " couplings, got " +
+                                       std::to_string(r.planted_J.size()));
+  }
+  if (r.planted_h.size() != un) {
+    throw InvalidInput("reward.h", "expected n = " + std::to_string(n) + " fields, got " +
+                                       std::to_string(r.planted_h.size()));
+  }
+  for (std::size_t i = 0; i < un; ++i) {
+    if (!std::isfinite(r.planted_h[i])) throw InvalidInput("reward.h[" + std::to_string(i) + "]", "is not finite");
+    for (std::size_t j = 0; j < un; ++j) {
+      const double v = r.planted_J[i * un + j];
+      const std::string at = "[" + std::to_string(i) + "][" + std::to_string(j) + "]";
+      if (!std::isfinite(v)) throw InvalidInput("reward.J" + at, "is not finite");
+      if (i == j && v != 0.0) throw InvalidInput("reward.J" + at, "the diagonal must be 0");
+      if (v != r.planted_J[j * un + i]) throw InvalidInput("reward.J" + at, "J must be symmetric");
+    }
+  }
+  if (!(r.planted_prior > 0.0 && r.planted_prior < 1.0)) {
+    std::ostringstream os;
+    os << "the planted firing prior " << r.planted_prior << " must lie in (0, 1)";
+    throw InvalidInput("reward.prior", os.str());
+  }
+  if (!(std::isfinite(r.planted_lambda) && r.planted_lambda > 0.0)) {
+    std::ostringstream os;
+    os << "the planted coding-cost weight " << r.planted_lambda << " must be finite and > 0";
+    throw InvalidInput("reward.lambda", os.str());
+  }
+}
+
+/// log(e^a + e^b), stably.
+double log_add_exp(double a, double b) {
+  const double hi = std::max(a, b), lo = std::min(a, b);
+  return hi + std::log1p(std::exp(lo - hi));
+}
+
+double planted_reward(const RewardSpec& r, int n, const std::uint8_t* on) {
+  const auto un = static_cast<std::size_t>(n);
+  const double temperature = n * r.planted_lambda;
+  const double log_p = std::log(r.planted_prior), log_q = std::log1p(-r.planted_prior);
+  double aligned = 0.0, soft = 0.0;
+  for (std::size_t i = 0; i < un; ++i) {
+    double u = r.planted_h[i];
+    const double* row = &r.planted_J[i * un];
+    for (std::size_t j = 0; j < un; ++j) u += on[j] ? row[j] : -row[j];
+    aligned += on[i] ? u : -u;
+    soft += log_add_exp(log_p + u / temperature, log_q - u / temperature);
+  }
+  return aligned / n - r.planted_lambda * soft;
+}
+
+}  // namespace
+
 void RewardSpec::validate(int n, int m) const {
   switch (kind) {
+    case RewardKind::planted: validate_planted(*this, n, m); break;
     case RewardKind::table: {
+      if (n > kMaxTableNeurons) {
+        throw InvalidInput("reward.kind", "a table reward holds m * 2^n values; n = " + std::to_string(n) +
+                                              " exceeds its limit " + std::to_string(kMaxTableNeurons));
+      }
       const std::uint64_t expected = (std::uint64_t{1} << n) * static_cast<std::uint64_t>(m);
       if (values.size() != expected) {
         throw InvalidInput("reward.values",
@@ -96,6 +171,39 @@ double RewardSpec::evaluate(int n, std::uint64_t b, int x) const {
     case RewardKind::table: return values[(static_cast<std::uint64_t>(x) << n) + b];
     case RewardKind::count: return popcount64(b) == targets[x] ? 1.0 : 0.0;
     case RewardKind::ring_bump: return is_ring_bump(n, b, width) ? 1.0 : 0.0;
+    case RewardKind::planted: {
+      std::vector<std::uint8_t> on(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) on[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>((b >> i) & 1u);
+      return planted_reward(*this, n, on.data());
+    }
+  }
+  return 0.0;
+}
+
+double RewardSpec::evaluate_spins(int n, const std::uint8_t* on, int x) const {
+  switch (kind) {
+    case RewardKind::table: {
+      std::uint64_t b = 0;
+      for (int i = 0; i < n; ++i)
+        if (on[i]) b |= std::uint64_t{1} << i;
+      return values[(static_cast<std::uint64_t>(x) << n) + b];
+    }
+    case RewardKind::count: {
+      int k = 0;
+      for (int i = 0; i < n; ++i) k += on[i] ? 1 : 0;
+      return k == targets[static_cast<std::size_t>(x)] ? 1.0 : 0.0;
+    }
+    case RewardKind::ring_bump: {
+      // Contiguous on the ring iff exactly one active neuron has an inactive successor.
+      int k = 0, ends = 0;
+      for (int i = 0; i < n; ++i) {
+        k += on[i] ? 1 : 0;
+        ends += (on[i] && !on[(i + 1) % n]) ? 1 : 0;
+      }
+      if (k != width) return 0.0;
+      return (width == n || ends == 1) ? 1.0 : 0.0;
+    }
+    case RewardKind::planted: return planted_reward(*this, n, on);
   }
   return 0.0;
 }

@@ -80,6 +80,10 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     throw InvalidInput("model", "is required: \"network\" or \"maze\" (the model the data come from)");
   }
   const std::string kind = config.at("model").get<std::string>();
+  if (kind == "mdp") {
+    throw InvalidInput("model", "netrl infer takes \"network\" or \"maze\" models; general MDPs (\"mdp\") are "
+                                "solved only (netrl solve)");
+  }
   const bool maze = kind == "maze";
   const auto& model_keys = maze ? kMazeKeys : kNetworkKeys;
   for (const auto& item : config.items()) {

@@ -109,8 +109,14 @@ std::uint64_t JsonFields::as_unsigned(const json& v, const std::string& field, s
   std::uint64_t value = 0;
   if (v.is_number_unsigned()) {
     value = v.get<std::uint64_t>();
+  } else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) {
+    value = static_cast<std::uint64_t>(v.get<std::int64_t>());  // a JSON built in code, not parsed
   } else if (v.is_number_integer()) {
-    throw InvalidInput(field, "value " + v.dump() + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    // A signed integer (JSON built in code holds them even when non-negative).
+    if (v.get<std::int64_t>() < 0) {
+      throw InvalidInput(field, "value " + v.dump() + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    value = static_cast<std::uint64_t>(v.get<std::int64_t>());
   } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
              v.get<double>() >= 0.0 && v.get<double>() < 9.0e15) {
     value = static_cast<std::uint64_t>(v.get<double>());

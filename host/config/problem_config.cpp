@@ -1,12 +1,14 @@
 #include "netrl/config.hpp"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
+#include "config/mdp_config.hpp"
 #include "config/model_view.hpp"
 #include "netrl/core/limits.hpp"
 #include "netrl/io/npy.hpp"
@@ -67,7 +69,23 @@ InputProcess parse_input(const json& j) {
   return in;
 }
 
-RewardSpec parse_reward(const json& j, const std::string& source) {
+/// A float64 .npy file of `count` entries (any shape), resolved against the configuration.
+std::vector<double> float64_file(const std::string& source, const std::string& name, const std::string& field,
+                                 std::uint64_t count) {
+  const std::string path = io::resolve_relative(source, name);
+  const npy::Array a = npy::load(path);
+  if (a.dtype != "<f8") {
+    throw InvalidInput(field, path + " holds dtype '" + a.dtype + "'; expected float64 (numpy.float64)");
+  }
+  if (a.size() != count) {
+    throw InvalidInput(field, path + " holds " + std::to_string(a.size()) + " values; expected " + std::to_string(count));
+  }
+  return npy::to_double(a, path);
+}
+
+/// The reward of a network of n neurons (n bounds the spike-count targets and the bump width;
+/// `lambda` is the model's, the default of a planted reward's).
+RewardSpec parse_reward(const json& j, const std::string& source, int n, double lambda) {
   JsonFields f(j, "reward");
   const std::string kind = f.string("kind");
   if (kind == "count") {
@@ -75,15 +93,24 @@ RewardSpec parse_reward(const json& j, const std::string& source) {
     std::vector<int> targets;
     for (std::size_t k = 0; k < t.size(); ++k) {
       const std::string field = "reward.targets[" + std::to_string(k) + "]";
-      targets.push_back(to_int(JsonFields::as_integer(t[k], field), field, 0, NetworkModel::kMaxNeurons));
+      targets.push_back(to_int(JsonFields::as_integer(t[k], field), field, 0, NetworkModel::kMaxParametricNeurons));
     }
     f.finish({"kind", "targets"});
     return RewardSpec::count(std::move(targets));
   }
   if (kind == "ring_bump") {
-    const int width = to_int(f.integer("width"), "reward.width", 1, NetworkModel::kMaxNeurons);
+    const int width = to_int(f.integer("width"), "reward.width", 1, NetworkModel::kMaxParametricNeurons);
     f.finish({"kind", "width"});
     return RewardSpec::ring_bump(width);
+  }
+  if (kind == "planted") {
+    const auto un = static_cast<std::uint64_t>(n);
+    std::vector<double> J = float64_file(source, f.string("J"), "reward.J", un * un);
+    std::vector<double> h = f.has("h") ? float64_file(source, f.string("h"), "reward.h", un) : std::vector<double>(un, 0.0);
+    const double prior = f.number_or("prior", 0.5);
+    const double planted_lambda = f.number_or("lambda", lambda);
+    f.finish({"kind", "J", "h", "prior", "lambda"});
+    return RewardSpec::planted(std::move(J), std::move(h), prior, planted_lambda);
   }
   if (kind == "table") {
     if (f.has("values") == f.has("file")) {
@@ -103,7 +130,7 @@ RewardSpec parse_reward(const json& j, const std::string& source) {
     }
     return RewardSpec::table(npy::to_double(a, path));
   }
-  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) + " (known: table, count, ring_bump)");
+  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) + " (known: table, count, ring_bump, planted)");
 }
 
 /// An iteration bound in [1, the limit solver_iterations].
@@ -117,13 +144,64 @@ std::int64_t iterations(JsonFields& f, const std::string& key, std::int64_t fall
   return v;
 }
 
-SolverOptions parse_solver(const json& j) {
+/// "solver.parametric" (docs/parametric.md, "Settings"); the coupling mask needs n.
+ParametricOptions parse_parametric(const json& j, const std::string& source, int n) {
+  JsonFields f(j, "solver.parametric");
+  ParametricOptions o;
+  constexpr std::uint64_t big = std::uint64_t{1} << 40;
+  o.batch = f.unsigned_or("batch", o.batch, 1, std::uint64_t{1} << 20);
+  o.chains = f.unsigned_or("chains", o.chains, 1, std::uint64_t{1} << 20);
+  o.explore = f.unsigned_or("explore", o.explore, 0, std::uint64_t{1} << 20);
+  o.sample_interval = f.unsigned_or("sample_interval", o.sample_interval, 0, big);
+  o.burn_in = f.unsigned_or("burn_in", o.burn_in, 0, big);
+  o.target_period = f.unsigned_or("target_period", o.target_period, 1, big);
+  o.learning_rate = f.number_or("learning_rate", o.learning_rate);
+  o.decay_start = f.unsigned_or("decay_start", o.decay_start, 0, big);
+  o.decay_batches = f.unsigned_or("decay_batches", o.decay_batches, 0, big);
+  o.seed = f.unsigned_or("seed", o.seed, 0, std::numeric_limits<std::uint64_t>::max());
+  o.tol = f.number_or("tol", o.tol);
+  o.gain_tol = f.number_or("gain_tol", o.gain_tol);
+  o.window = f.unsigned_or("window", o.window, 1, 1000);
+  o.min_batches = f.unsigned_or("min_batches", o.min_batches, 0, big);
+  o.max_batches = f.unsigned_or("max_batches", o.max_batches, 1, big);
+  if (f.has("exact_check")) o.exact_check = f.boolean("exact_check");
+  if (f.has("coupling_mask")) {
+    const json& m = f.at("coupling_mask");
+    const auto un = static_cast<std::uint64_t>(n);
+    if (m.is_string()) {
+      o.coupling_mask = float64_file(source, m.get<std::string>(), "solver.parametric.coupling_mask", un * un);
+    } else if (m.is_object()) {
+      JsonFields mf(m, "solver.parametric.coupling_mask");
+      const int d = to_int(mf.integer("ring_max_distance"), "solver.parametric.coupling_mask.ring_max_distance", 0, n / 2);
+      mf.finish({"ring_max_distance"});
+      o.coupling_mask = ring_coupling_mask(n, d);
+    } else {
+      throw InvalidInput("solver.parametric.coupling_mask",
+                         "expected a .npy file name or {\"ring_max_distance\": d}, got " + describe_json(m));
+    }
+  }
+  f.finish({"batch", "chains", "explore", "sample_interval", "burn_in", "target_period", "learning_rate", "decay_start",
+            "decay_batches", "seed", "tol", "gain_tol", "window", "min_batches", "max_batches", "exact_check",
+            "coupling_mask"});
+  o.validate("solver.parametric", n);
+  return o;
+}
+
+/// "solver"; `n` (0 for mazes) for the parametric section.
+SolverOptions parse_solver(const json& j, const std::string& source, int n) {
   JsonFields f(j, "solver");
   SolverOptions o;
   const std::string method = f.string_or("method", "value_iteration");
   if (method == "value_iteration") o.method = Method::value_iteration;
   else if (method == "policy_iteration") o.method = Method::policy_iteration;
-  else throw InvalidInput("solver.method", "unknown method " + quote_value(method) + " (known: value_iteration, policy_iteration)");
+  else if (method == "parametric") o.method = Method::parametric;
+  else throw InvalidInput("solver.method", "unknown method " + quote_value(method) + " (known: value_iteration, policy_iteration, parametric)");
+  if (f.has("parametric")) {
+    if (o.method != Method::parametric) {
+      throw InvalidInput("solver.parametric", "settings of the parametric solver need \"method\": \"parametric\"");
+    }
+    o.parametric = parse_parametric(f.at("parametric"), source, n);
+  }
   o.backend = parse_backend(f.string_or("backend", "auto"), "solver.backend",
                             {Backend::automatic, Backend::reference, Backend::host, Backend::cuda});
   const std::string precision = f.string_or("precision", "float64");
@@ -139,7 +217,7 @@ SolverOptions parse_solver(const json& j) {
   o.prior_eps = f.number_or("prior_eps", o.prior_eps);
   o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));
   f.finish({"method", "backend", "precision", "tol", "prior_tol", "max_iterations",
-            "max_outer_iterations", "p0", "prior_eps", "threads"});
+            "max_outer_iterations", "p0", "prior_eps", "threads", "parametric"});
   o.validate("solver");
   return o;
 }
@@ -169,10 +247,20 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
   if (model == "network") {
     p.kind = ModelKind::network;
     NetworkModel& net = p.network;
-    net.n = to_int(f.integer("n"), "n", 1, NetworkModel::kMaxNeurons);
+    // The solver first: the parametric method allows networks beyond the exact state space.
+    const bool parametric = f.has("solver") && f.at("solver").is_object() && f.at("solver").contains("method") &&
+                            f.at("solver")["method"] == "parametric";
+    net.n = to_int(f.integer("n"), "n", 1, NetworkModel::kMaxParametricNeurons);
+    if (!parametric && net.n > NetworkModel::kMaxNeurons) {
+      throw InvalidInput("n", "the number of neurons n = " + std::to_string(net.n) + " must lie in [1, " +
+                                  std::to_string(NetworkModel::kMaxNeurons) +
+                                  "] for the exact state space (m * 2^n states); larger networks are solved by "
+                                  "solver.method \"parametric\" (up to " +
+                                  std::to_string(NetworkModel::kMaxParametricNeurons) + ")");
+    }
     net.input = f.has("input") ? parse_input(f.at("input")) : InputProcess::none();
-    net.reward = parse_reward(f.at("reward"), source);
     net.lambda = f.number("lambda");
+    net.reward = parse_reward(f.at("reward"), source, net.n, net.lambda);
     const std::string prior = f.string_or("prior", "population");
     if (prior == "population") net.prior_mode = PriorMode::population;
     else if (prior == "neuron") net.prior_mode = PriorMode::neuron;
@@ -189,9 +277,17 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
         net.clamps.push_back(clamp);
       }
     }
-    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
-    f.finish({"model", "n", "input", "reward", "lambda", "prior", "clamp", "solver"});
-    net.validate();
+    p.solver = f.has("solver") ? parse_solver(f.at("solver"), source, net.n) : SolverOptions{};
+    if (f.has("warm_start")) {
+      p.warm_start = io::resolve_relative(source, f.string("warm_start"));
+      if (p.solver.backend == Backend::reference) {
+        throw InvalidInput("warm_start", "the reference backend starts from v = 0; warm starts need solver.backend "
+                                         "\"host\" or \"cuda\"");
+      }
+    }
+    f.finish({"model", "n", "input", "reward", "lambda", "prior", "clamp", "solver", "warm_start"});
+    if (p.solver.method == Method::parametric) net.validate_parametric();
+    else net.validate();
   } else if (model == "maze") {
     p.kind = ModelKind::maze;
     std::vector<std::string> lines;
@@ -214,11 +310,21 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     const double slip = f.number_or("slip", 0.05);
     p.maze_lambda = f.number("lambda");
     validate_lambda(p.maze_lambda);
-    p.solver = f.has("solver") ? parse_solver(f.at("solver")) : SolverOptions{};
+    p.solver = f.has("solver") ? parse_solver(f.at("solver"), source, 0) : SolverOptions{};
+    if (p.solver.method == Method::parametric) {
+      throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes");
+    }
     f.finish({"model", "map", "map_file", "slip", "lambda", "solver"});
     p.maze = Maze::parse(lines, slip, map_field);
+  } else if (model == "mdp") {
+    p.kind = ModelKind::mdp;
+    p.mdp_lambda = f.number("lambda");
+    validate_lambda(p.mdp_lambda);
+    p.solver = f.has("solver") ? parse_solver(f.at("solver"), source, 0) : SolverOptions{};
+    p.mdp = parse_mdp_model(f, source);
+    f.finish({"model", "transitions", "reward", "allow_transient", "lambda", "solver"});
   } else {
-    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze)");
+    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze, mdp)");
   }
   return p;
 }

@@ -33,6 +33,9 @@ NetworkModel parse_model(const json& config, const std::string& source, bool* ha
   ObjectView view(config, "");
   view.hide("policy");
   view.hide("sampling");
+  if (config.contains("warm_start")) {
+    throw InvalidInput("warm_start", "unknown key of a sample configuration (warm starts belong to netrl solve)");
+  }
   *has_reward = config.contains("reward");
   const json* model = config.contains("model") ? &config.at("model") : nullptr;
   if (model && model->is_string() && *model != "network") {

@@ -229,17 +229,19 @@ void fit_reward_block(const NetworkModel& model, const std::vector<int>& free, c
     for (std::uint64_t b = 0; b < nb; ++b)
       if (model.consistent(b)) reward[b] = target[b];
   } else if (reward_model == RewardModel::pairwise || reward_model == RewardModel::global) {
-    // <f g^T>_D theta = <f rhat>_D, in the least-squares sense (minimum norm when underdetermined).
-    const int F = static_cast<int>(features(0, free).size());
+    // The model's reward closest to the target over the data: min_theta sum_b D_b (g(b) theta -
+    // rhat(b))^2, by its normal equations (minimum norm where the basis is degenerate on the
+    // visited states). Eq. 47's moment form <f g^T> theta = <f rhat> is rank-deficient on
+    // symmetric data (docs/parametric.md, "Reward models").
     const int G = static_cast<int>(reward_basis(0, free, reward_model).size());
-    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(F, G);
-    Eigen::VectorXd y = Eigen::VectorXd::Zero(F);
+    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(G, G);
+    Eigen::VectorXd y = Eigen::VectorXd::Zero(G);
     for (std::size_t k = 0; k < seen.size(); ++k) {
-      const auto f = features(seen[k], free);
       const auto g = reward_basis(seen[k], free, reward_model);
-      for (int a = 0; a < F; ++a) {
-        y(a) += weight[k] * f[a] * target[seen[k]];
-        for (int c = 0; c < G; ++c) M(a, c) += weight[k] * f[a] * g[c];
+      for (int a = 0; a < G; ++a) {
+        if (g[a] == 0.0) continue;
+        y(a) += weight[k] * g[a] * target[seen[k]];
+        for (int c = 0; c < G; ++c) M(a, c) += weight[k] * g[a] * g[c];
       }
     }
     const Eigen::VectorXd coef = M.completeOrthogonalDecomposition().solve(y);

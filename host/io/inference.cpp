@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/csv.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 
@@ -160,8 +161,6 @@ void write_inference(OutputDir& out, const InferResult& r) {
 // The sample-size experiment
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
 std::string num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -173,8 +172,6 @@ std::string slug(std::string s) {
     if (ch == ' ') ch = '_';
   return s;
 }
-
-}  // namespace
 
 json sample_size_json(const SampleSizeResult& r) {
   json summary = json::array();
@@ -244,6 +241,50 @@ void write_sample_size(OutputDir& out, const SampleSizeResult& r) {
   out.write_text("samples.csv", csv.str());
   out.write_text("samples_raw.csv", raw.str());
   out.write_json("result.json", sample_size_json(r));
+  out.commit();
+}
+
+json sample_size_row_json(const SampleSizeContext& c, const SampleSizeRow& row) {
+  json j;
+  j["scenario"] = "count8-samples";
+  j["T"] = row.T;
+  j["seed"] = row.seed;
+  j["burn_in"] = c.burn_in;
+  j["r2"] = row.r2;
+  j["missing_states"] = row.missing;
+  j["ml_iterations"] = row.iterations;
+  j["ml_converged"] = row.converged;
+  json predictions = json::object();
+  for (std::size_t p = 0; p < c.prediction_names.size(); ++p) {
+    predictions[c.prediction_names[p]] = {{"kl_spike_count", row.kl_spike_count[p]},
+                                          {"kl_stationary", row.kl_stationary[p]}};
+  }
+  j["predictions"] = predictions;
+  return j;
+}
+
+void write_sample_size_row(const std::string& dir, const SampleSizeContext& c, const SampleSizeRow& row) {
+  OutputDir out(dir);
+  out.write_json("result.json", sample_size_row_json(c, row));
+  out.commit();
+}
+
+void write_sampled_accuracy(const std::string& dir, const SampledAccuracyOptions& o, const SampledAccuracy& r) {
+  json j;
+  j["samples"] = r.samples;
+  j["sample_seconds"] = r.sample_seconds;
+  j["tv_spike_count"] = r.tv_spike_count;
+  j["gain_estimate"] = r.gain_estimate;
+  j["gain_error"] = r.gain_error;
+  j["abs_gain_error"] = std::abs(r.gain_error);
+  j["exact_gain_check"] = r.exact_gain_check;
+  if (o.infer) {
+    j["r2"] = r.r2;
+    j["missing_states"] = r.missing_states;
+    j["infer_seconds"] = r.infer_seconds;
+  }
+  OutputDir out(dir);
+  out.write_json("result.json", j);
   out.commit();
 }
 

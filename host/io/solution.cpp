@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/json_values.hpp"
+#include "io/parametric_output.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
@@ -38,10 +39,14 @@ nlohmann::json solution_json(const Problem& problem, const SolveResult& r) {
   j["gain_history"] = r.gain_history;
   if (r.matvecs > 0) j["krylov"] = {{"matvecs", r.matvecs}, {"relative_residual", r.krylov_residual}};
   if (!r.note.empty()) j["note"] = r.note;
+  if (r.parametric) add_parametric_json(j, problem, r);
   if (problem.kind == ModelKind::network) {
     j["n"] = problem.network.n;
     j["m"] = problem.network.m();
     j["prior_mode"] = to_string(problem.network.prior_mode);
+  } else if (problem.kind == ModelKind::mdp) {
+    j["mdp_states"] = problem.mdp.num_states;
+    j["mdp_actions"] = problem.mdp.num_actions;
   } else {
     j["maze_states"] = problem.maze.num_states();
     j["actions"] = {"up", "down", "left", "right"};
@@ -72,9 +77,13 @@ void write_solution(const std::string& dir, const Problem& problem, const SolveR
 }
 
 void write_solution(OutputDir& out, const Problem& problem, const SolveResult& r) {
-  const std::uint64_t size = r.values.size();
-  out.write_npy("values.npy", r.values, {size});
-  out.write_npy("stationary.npy", r.stationary, {size});
+  if (r.parametric) {
+    write_parametric_files(out, r);
+  } else {
+    const std::uint64_t size = r.values.size();
+    out.write_npy("values.npy", r.values, {size});
+    out.write_npy("stationary.npy", r.stationary, {size});
+  }
   if (problem.kind == ModelKind::network) {
     out.write_text("spike_count.csv", spike_count_csv(r.spike_count, r.spike_count_rows, r.spike_count_cols));
   }
@@ -89,6 +98,10 @@ Solution read_solution(const std::string& dir) {
   Solution s;
   s.dir = dir;
   const std::string model = f.string("model");
+  if (result.contains("method") && result["method"] == "parametric") {
+    throw InvalidInput("solution", result_path + " is the output of the parametric solver (J.npy, h_policy.npy), "
+                                   "not an exact solution with values.npy; sample it as an Ising policy instead");
+  }
   if (model == "network") {
     s.model = ModelKind::network;
     s.n = static_cast<int>(f.integer("n", 1, 64));
@@ -96,8 +109,13 @@ Solution read_solution(const std::string& dir) {
   } else if (model == "maze") {
     s.model = ModelKind::maze;
     s.maze_states = static_cast<int>(f.integer("maze_states", 1, std::int64_t{1} << 30));
+  } else if (model == "mdp") {
+    s.model = ModelKind::mdp;
+    s.mdp_states = static_cast<int>(f.integer("mdp_states", 1, std::numeric_limits<int>::max()));
+    s.mdp_actions = static_cast<int>(f.integer("mdp_actions", 1, std::numeric_limits<int>::max()));
   } else {
-    throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) + ", expected \"network\" or \"maze\"");
+    throw InvalidInput("solution", result_path + ": \"model\" is " + quote_value(model) +
+                                       ", expected \"network\", \"maze\" or \"mdp\"");
   }
   s.lambda = f.number("lambda");
   SolveResult& r = s.result;
@@ -131,13 +149,13 @@ Solution read_solution(const std::string& dir) {
   return s;
 }
 
-void check_solution(const Solution& s, const Problem& problem) {
+void check_solution(const Solution& s, const Problem& problem, bool check_lambda) {
   const SolveResult& r = s.result;
   const std::string result_path = s.dir + "/result.json";
   if (s.model != problem.kind) {
     throw InvalidInput("solution", result_path + " is not the solution of a " + to_string(problem.kind) + " model");
   }
-  if (std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
+  if (check_lambda && std::abs(s.lambda - problem.lambda()) > 1e-12 * std::abs(problem.lambda())) {
     char buf[160];
     std::snprintf(buf, sizeof buf, " was solved at lambda = %.17g; the config has lambda = %.17g", s.lambda,
                   problem.lambda());
@@ -165,6 +183,17 @@ void check_solution(const Solution& s, const Problem& problem) {
       }
     }
     states = net.num_states();
+  } else if (problem.kind == ModelKind::mdp) {
+    const Mdp& mdp = problem.mdp;
+    if (s.mdp_states != mdp.num_states || s.mdp_actions != mdp.num_actions ||
+        r.prior.size() != static_cast<std::size_t>(mdp.num_actions)) {
+      throw InvalidInput("solution", result_path + " has " + std::to_string(s.mdp_states) + " states, " +
+                                         std::to_string(s.mdp_actions) + " actions and " +
+                                         std::to_string(r.prior.size()) + " prior entries; the config's MDP has " +
+                                         std::to_string(mdp.num_states) + " states and " +
+                                         std::to_string(mdp.num_actions) + " actions");
+    }
+    states = static_cast<std::uint64_t>(mdp.num_states);
   } else {
     if (r.prior.size() != static_cast<std::size_t>(Maze::kNumActions)) {
       throw InvalidInput("solution", result_path + ": \"prior\" needs one entry per action (4)");
@@ -201,6 +230,25 @@ void check_solution(const Solution& s, const Problem& problem) {
     throw InvalidInput("solution", s.dir + "/stationary.npy: the entries sum to " + fmt17(total) +
                                        ", not 1 (a stationary distribution; tolerance 1e-6)");
   }
+}
+
+WarmStart read_warm_start(const std::string& dir, const Problem& problem) {
+  const std::string field = "warm_start (" + dir + ")";
+  if (problem.kind != ModelKind::network) throw InvalidInput(field, "warm starts apply to network models only");
+  return under_field(field, [&] {
+    Solution s;
+    try {
+      s = read_solution(dir);
+    } catch (const IoError& e) {
+      throw IoError(field + ": " + e.what());
+    }
+    check_solution(s, problem, false);
+    WarmStart w;
+    w.values = std::move(s.result.values);
+    w.prior = std::move(s.result.prior);
+    w.stationary = std::move(s.result.stationary);
+    return w;
+  });
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -71,23 +71,6 @@ void validate_network(const NetworkModel& model, SamplerPolicy::Kind kind) {
   }
 }
 
-/// C[x][x'] = floor(2^32 * running sum), the last positive column forced to 2^32.
-std::vector<std::uint64_t> input_cdf(const InputProcess& in) {
-  const int m = in.m;
-  std::vector<std::uint64_t> cdf(static_cast<std::size_t>(m) * m);
-  for (int x = 0; x < m; ++x) {
-    double sum = 0.0;
-    int last = 0;
-    for (int y = 0; y < m; ++y) {
-      sum += in(x, y);
-      const double scaled = std::floor(std::min(sum, 1.0) * 4294967296.0);
-      cdf[static_cast<std::size_t>(x) * m + y] = static_cast<std::uint64_t>(scaled);
-      if (in(x, y) > 0.0) last = y;
-    }
-    for (int y = last; y < m; ++y) cdf[static_cast<std::size_t>(x) * m + y] = std::uint64_t{1} << 32;
-  }
-  return cdf;
-}
 
 std::vector<double> logit_prior(const NetworkModel& model, const std::vector<double>& prior,
                                 const std::vector<std::uint8_t>& clamp_state) {
@@ -151,6 +134,24 @@ void validate_options(const SamplingOptions& o, int n) {
 
 
 }  // namespace
+
+/// C[x][x'] = floor(2^32 * running sum), the last positive column forced to 2^32.
+std::vector<std::uint64_t> input_cdf(const InputProcess& in) {
+  const int m = in.m;
+  std::vector<std::uint64_t> cdf(static_cast<std::size_t>(m) * m);
+  for (int x = 0; x < m; ++x) {
+    double sum = 0.0;
+    int last = 0;
+    for (int y = 0; y < m; ++y) {
+      sum += in(x, y);
+      const double scaled = std::floor(std::min(sum, 1.0) * 4294967296.0);
+      cdf[static_cast<std::size_t>(x) * m + y] = static_cast<std::uint64_t>(scaled);
+      if (in(x, y) > 0.0) last = y;
+    }
+    for (int y = last; y < m; ++y) cdf[static_cast<std::size_t>(x) * m + y] = std::uint64_t{1} << 32;
+  }
+  return cdf;
+}
 
 std::uint64_t host_block_size(const SamplingOptions& o, const Plan& p) {
   if (o.host_block > 0) return o.host_block;

@@ -77,6 +77,11 @@ struct Plan {
 /// the threshold table (kernel table).
 Plan make_plan(const NetworkModel& model, const SamplerPolicy& policy, const SamplingOptions& o);
 
+/// The input's integer CDF C[x][x'] = floor(2^32 * sum_{y <= x'} T(y|x)) (running sum in float64,
+/// the last positive column forced to 2^32), as the kernels draw inputs (sampler_math.hpp); shared
+/// with the parametric solver's chains.
+std::vector<std::uint64_t> input_cdf(const InputProcess& in);
+
 /// Chains advanced in lockstep by one host thread.
 std::uint64_t host_block_size(const SamplingOptions& o, const Plan& p);
 

@@ -7,6 +7,7 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/limits.hpp"
+#include "netrl/core/statistics.hpp"
 #include "netrl/inverse.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/scenarios.hpp"
@@ -45,39 +46,80 @@ void check_options(const SampleSizeOptions& opt) {
 
 }  // namespace
 
-SampleSizeResult count8_from_samples(const SampleSizeOptions& opt) {
-  check_options(opt);
-  const auto start = std::chrono::steady_clock::now();
-  Problem base = scenario("count8");
-  base.solver.backend = opt.backend;
-  const NetworkModel& model = base.network;
-  const SolveResult exact = solve(base);
-  const std::vector<double> truth = model.reward.tabulate(model.n, model.m());
-  auto specs = count8_predictions(base);
-  if (!opt.predictions) specs.clear();
+std::uint64_t count8_samples_seed(std::uint64_t seed, std::size_t t, int repeat) {
+  return seed * 1000003ULL + t * 1009ULL + static_cast<std::uint64_t>(repeat);
+}
+
+SampleSizeContext count8_samples_context(Backend backend, bool predictions) {
+  SampleSizeContext c;
+  c.base = scenario("count8");
+  c.base.solver.backend = backend;
+  const NetworkModel& model = c.base.network;
+  c.exact = solve(c.base);
+  c.truth = model.reward.tabulate(model.n, model.m());
+  c.burn_in = kSampleBurnIn;
+  if (predictions) c.specs = count8_predictions(c.base);
   // References (true reward, lambda re-tuned) do not depend on the samples: solve them once.
-  const double ref_cost = exact.mean_coding_cost;
-  std::vector<SolveResult> references;
-  for (auto& s : specs) {
+  const double ref_cost = c.exact.mean_coding_cost;
+  for (auto& s : c.specs) {
     const inverse::ForwardSolve ref = inverse::retune_lambda(s.setting, {}, model.lambda, ref_cost);
-    references.push_back(ref.result);
+    c.references.push_back(ref.result);
     // The predicted re-tuning starts at the reference's lambda and stops at a relative 1e-8
     // (a lambda error e changes the response by O(e^2) in KL).
     s.setting.network.lambda = ref.lambda;
     s.lambda_rel_tol = 1e-8;
   }
+  for (const auto& s : c.specs) c.prediction_names.push_back(s.name);
+  return c;
+}
+
+SampleSizeRow count8_samples_row(const SampleSizeContext& c, std::uint64_t T, std::uint64_t seed) {
+  if (T < 2) throw InvalidInput("T", "a sample size must be at least 2");
+  const NetworkModel& model = c.base.network;
+  SampleSizeRow row;
+  row.T = T;
+  row.seed = seed;
+  // One recording of T steps: chain 0 of the shared sampler, keyed by the row's seed.
+  const inverse::NetworkData data =
+      inverse::sample_recording(model, c.exact.values, c.exact.prior, T, seed, c.burn_in);
+  const auto prior = inverse::firing_prior(model, data);
+  const inverse::NetworkInverse inv = inverse::maximum_likelihood(model, data, prior, model.lambda, {});
+  row.r2 = inverse::compare_rewards(inv.reward, c.truth, c.exact.stationary, model.num_network_states()).r2;
+  row.missing = inv.missing;
+  row.iterations = inv.iterations;
+  row.converged = inv.converged;
+  inverse::Baseline baseline;
+  for (std::size_t p = 0; p < c.specs.size(); ++p) {
+    try {
+      const auto pr = inverse::predict(c.base, inv.reward, false, c.specs[p], baseline);
+      row.kl_stationary.push_back(inverse::kl_divergence(c.references[p].stationary, pr.predicted.result.stationary));
+      row.kl_spike_count.push_back(inverse::kl_spike_count(c.references[p], pr.predicted.result, model.n, model.m()));
+    } catch (const NumericalError&) {
+      // No lambda reaches the coding cost of the (poorly) inferred reward in this setting:
+      // counted as a failed prediction, left out of the means.
+      row.kl_stationary.push_back(kNaN);
+      row.kl_spike_count.push_back(kNaN);
+    }
+  }
+  return row;
+}
+
+SampleSizeResult count8_from_samples(const SampleSizeOptions& opt) {
+  check_options(opt);
+  const auto start = std::chrono::steady_clock::now();
+  const SampleSizeContext context = count8_samples_context(opt.backend, opt.predictions);
 
   SampleSizeResult result;
   result.options = opt;
-  result.burn_in = kSampleBurnIn;
-  for (const auto& s : specs) result.prediction_names.push_back(s.name);
+  result.burn_in = context.burn_in;
+  result.prediction_names = context.prediction_names;
   auto& rows = result.rows;
   for (std::size_t t = 0; t < opt.sizes.size(); ++t)
     for (int r = 0; r < opt.repeats; ++r) {
       SampleSizeRow row;
       row.T = opt.sizes[t];
       row.repeat = r;
-      row.seed = opt.seed * 1000003ULL + t * 1009ULL + static_cast<std::uint64_t>(r);
+      row.seed = count8_samples_seed(opt.seed, t, r);
       row.r2 = kNaN;
       rows.push_back(row);
     }
@@ -87,28 +129,9 @@ SampleSizeResult count8_from_samples(const SampleSizeOptions& opt) {
   for (std::int64_t k = 0; k < R; ++k) {
     SampleSizeRow& row = rows[static_cast<std::size_t>(k)];
     try {
-      // One recording of T steps: chain 0 of the shared sampler, keyed by the row's seed.
-      const inverse::NetworkData data =
-          inverse::sample_recording(model, exact.values, exact.prior, row.T, row.seed, kSampleBurnIn);
-      const auto prior = inverse::firing_prior(model, data);
-      const inverse::NetworkInverse inv = inverse::maximum_likelihood(model, data, prior, model.lambda, {});
-      row.r2 = inverse::compare_rewards(inv.reward, truth, exact.stationary, model.num_network_states()).r2;
-      row.missing = inv.missing;
-      row.iterations = inv.iterations;
-      row.converged = inv.converged;
-      inverse::Baseline baseline;
-      for (std::size_t p = 0; p < specs.size(); ++p) {
-        try {
-          const auto pr = inverse::predict(base, inv.reward, false, specs[p], baseline);
-          row.kl_stationary.push_back(inverse::kl_divergence(references[p].stationary, pr.predicted.result.stationary));
-          row.kl_spike_count.push_back(inverse::kl_spike_count(references[p], pr.predicted.result, model.n, model.m()));
-        } catch (const NumericalError&) {
-          // No lambda reaches the coding cost of the (poorly) inferred reward in this setting:
-          // counted as a failed prediction, left out of the means.
-          row.kl_stationary.push_back(kNaN);
-          row.kl_spike_count.push_back(kNaN);
-        }
-      }
+      const int repeat = row.repeat;
+      row = count8_samples_row(context, row.T, row.seed);
+      row.repeat = repeat;
     } catch (const std::exception& e) {
 #pragma omp critical
       failure = "T = " + std::to_string(row.T) + ", repeat " + std::to_string(row.repeat) + ": " + e.what();
@@ -125,31 +148,6 @@ SampleSizeResult count8_from_samples(const SampleSizeOptions& opt) {
   result.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
-
-namespace {
-
-std::vector<double> finite(const std::vector<double>& v) {
-  std::vector<double> out;
-  for (double x : v)
-    if (std::isfinite(x)) out.push_back(x);
-  return out;
-}
-double mean_of(const std::vector<double>& all) {
-  const auto v = finite(all);
-  double s = 0.0;
-  for (double x : v) s += x;
-  return v.empty() ? kNaN : s / static_cast<double>(v.size());
-}
-double sem_of(const std::vector<double>& all) {
-  const auto v = finite(all);
-  if (v.size() < 2) return kNaN;
-  const double m = mean_of(v);
-  double s = 0.0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
-}
-
-}  // namespace
 
 std::vector<SampleSizeSummary> summarize(const SampleSizeResult& r) {
   const std::size_t P = r.prediction_names.size();
@@ -168,15 +166,17 @@ std::vector<SampleSizeSummary> summarize(const SampleSizeResult& r) {
     SampleSizeSummary c;
     c.T = T;
     c.repeats = r2.size();
-    c.r2_mean = mean_of(r2);
-    c.r2_sem = sem_of(r2);
+    const MeanSem r2s = mean_sem(r2);
+    c.r2_mean = r2s.mean;
+    c.r2_sem = r2s.sem;
     for (std::size_t p = 0; p < P; ++p) {
       SampleSizeSummary::Prediction q;
-      q.kl_spike_count_mean = mean_of(kk[p]);
-      q.kl_spike_count_sem = sem_of(kk[p]);
-      q.kl_stationary_mean = mean_of(ks[p]);
-      q.kl_stationary_sem = sem_of(ks[p]);
-      q.failed = kk[p].size() - finite(kk[p]).size();
+      const MeanSem spike = mean_sem(kk[p]), stationary = mean_sem(ks[p]);
+      q.kl_spike_count_mean = spike.mean;
+      q.kl_spike_count_sem = spike.sem;
+      q.kl_stationary_mean = stationary.mean;
+      q.kl_stationary_sem = stationary.sem;
+      q.failed = kk[p].size() - spike.count;
       c.predictions.push_back(q);
     }
     out.push_back(std::move(c));

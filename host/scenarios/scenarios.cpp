@@ -35,7 +35,11 @@ std::vector<std::string> moved_walls_map() {
 
 }  // namespace
 
-std::vector<std::string> scenario_names() { return {"count8", "maze", "maze-high"}; }
+std::vector<std::string> scenario_names() {
+  std::vector<std::string> names{"count8", "maze", "maze-high"};
+  for (const auto& r : ring12_scenario_names()) names.push_back(r);
+  return names;
+}
 
 Problem scenario(const std::string& name) {
   Problem p;
@@ -45,6 +49,8 @@ Problem scenario(const std::string& name) {
     p.network = count8_model();
     return p;
   }
+  for (const auto& r : ring12_scenario_names())
+    if (name == r) return ring12_scenario(name);
   if (name == "maze" || name == "maze-high") {
     p.kind = ModelKind::maze;
     p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");
@@ -59,7 +65,7 @@ std::vector<inverse::PredictionSpec> count8_predictions(const Problem& base) {
           network_spec("cell 0 removed", base, 0.0, 0)};
 }
 
-std::vector<std::string> infer_scenario_names() { return {"count8", "count8-samples", "maze"}; }
+std::vector<std::string> infer_scenario_names() { return {"count8", "count8-samples", "maze", "ring12"}; }
 
 InferSettings infer_scenario(const std::string& name, Backend backend) {
   InferSettings c;
@@ -82,8 +88,8 @@ InferSettings infer_scenario(const std::string& name, Backend backend) {
     cost.setting.maze_lambda = 0.13;
     c.predictions = {walls, cost};
   } else {
-    throw InvalidInput("scenario", "unknown scenario " + quote_value(name) + " (known: count8, maze; count8-samples is an "
-                                   "experiment of its own)");
+    throw InvalidInput("scenario", "unknown scenario " + quote_value(name) + " (known: count8, maze; count8-samples and ring12 "
+                                   "are experiments of their own)");
   }
   c.optimizer.tolerance = 1e-12;
   return c;

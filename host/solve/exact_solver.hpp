@@ -47,20 +47,24 @@
 
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
+#include "netrl/solve.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace exact {
 
-/// Solves one network with options.backend host or cuda. Throws InvalidInput for bad models
-/// or options (policy_iteration with float32: field solver.precision), for state spaces that
-/// do not fit in memory (field "n"), BackendError when the backend cannot run, NumericalError
-/// when an iteration fails (non-finite values, a stationary distribution that does not converge).
-SolveResult solve(const NetworkModel& model, const SolverOptions& options);
+/// Solves B networks in one batch with options.backend host or cuda: they must share n, m and
+/// the clamps (lambda, T, rewards and prior mode may differ). Each problem converges and stops on
+/// its own; results are in order and equal to solving each alone (elapsed_seconds is the batch's
+/// time). Warm starts (hooks.warm_starts) replace v = 0, p0 and the uniform mu of their problems;
+/// progress is reported through hooks.progress. Throws InvalidInput for bad models or options
+/// (policy_iteration with float32: field solver.precision), for warm starts that do not fit their
+/// model (field "warm_start"), for state spaces that do not fit in memory (field "n"),
+/// BackendError when the backend cannot run, NumericalError when an iteration fails (non-finite
+/// values, a stationary distribution that does not converge).
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks = {});
 
-/// Solves B networks in one batch: they must share n, m and the clamps (lambda, T, rewards and
-/// prior mode may differ). Each problem converges and stops on its own; results are in order and
-/// equal to solving each alone up to rounding (elapsed_seconds is the batch's time).
-std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models,
-                                     const SolverOptions& options);
+/// One network (a batch of one).
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks = {});
 
 }  NETRL_NAMESPACE_END  // namespace netrl::exact

@@ -133,12 +133,12 @@ MatrixXd update_prior(const SoftProblem& pb, const Greedy& g, const VectorXd& mu
       if (p(k, a) < eps || p(k, a) > 1.0 - eps) {
         p(k, a) = std::clamp(p(k, a), eps, 1.0 - eps);
         hit = true;
-        if (A > 2) clipped->push_back(a);
+        if (!pb.binary_agents) clipped->push_back(a);
       }
     }
     if (A == 2) {
       p(k, 0) = 1.0 - p(k, 1);
-      if (hit) clipped->push_back(k);
+      if (hit && pb.binary_agents) clipped->push_back(k);
     } else {
       p.row(k) /= p.row(k).sum();
     }
@@ -272,7 +272,7 @@ SolveResult solve(const SoftProblem& pb, const MatrixXd& initial_prior, const So
     res.gain_history.push_back(ev.gain);
     // Report the prior these results belong to; the loop stops once the update is below prior_tol.
     res.prior.clear();
-    if (pb.num_actions == 2) {
+    if (pb.binary_agents) {
       for (int k = 0; k < pb.num_agents; ++k) res.prior.push_back(prior(k, 1));
     } else {
       for (int a = 0; a < pb.num_actions; ++a) res.prior.push_back(prior(0, a));
@@ -322,6 +322,7 @@ SoftProblem make_problem(const NetworkModel& model, std::vector<std::uint64_t>* 
   pb.num_states = static_cast<Index>(states->size());
   pb.lambda = model.lambda;
   pb.num_actions = 2;
+  pb.binary_agents = true;
   pb.shared_prior = model.prior_mode == PriorMode::population;
   const auto free = model.free_neurons();
   pb.num_agents = static_cast<int>(free.size());

@@ -39,6 +39,9 @@ struct SoftProblem {
   std::vector<SparseMatrix> action_kernel;
   /// Population mode: all agents share one prior p (A = 2), re-estimated as the agents' mean.
   bool shared_prior = false;
+  /// Networks: each agent's binary prior is reported as p_g(1) and a clipped agent by its index
+  /// g. General MDPs (false) report the whole prior p(a) and the clipped actions a, whatever A.
+  bool binary_agents = false;
 };
 
 /// The problem over the consistent states of a network; `states` receives their joint indices

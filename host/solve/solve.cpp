@@ -4,6 +4,8 @@
 #include "netrl/core/error.hpp"
 #include "netrl/runtime.hpp"
 #include "solve/exact_solver.hpp"
+#include "solve/parametric/parametric_solver.hpp"
+#include "solve/mdp_solver.hpp"
 #include "solve/reference.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
@@ -18,20 +20,50 @@ void require_float64(const SolverOptions& options) {
   }
 }
 
-/// Networks: automatic means host.
-SolverOptions network_options(const SolverOptions& options) {
+/// Networks and MDPs: automatic means host.
+SolverOptions kernel_options(const SolverOptions& options) {
   SolverOptions o = options;
   o.validate("solver");
   if (o.backend == Backend::automatic) o.backend = Backend::host;
   return o;
 }
 
+/// The reference backend starts from v = 0 and p0 only.
+void require_cold(const SolveHooks& hooks) {
+  for (const WarmStart& w : hooks.warm_starts)
+    if (!w.empty()) {
+      throw InvalidInput("warm_start", "the reference backend starts from v = 0; warm starts need the \"host\" or "
+                                       "\"cuda\" backend");
+    }
+}
+
 }  // namespace
 
-const char* to_string(ModelKind kind) { return kind == ModelKind::network ? "network" : "maze"; }
+const char* to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::network: return "network";
+    case ModelKind::maze: return "maze";
+    case ModelKind::mdp: return "mdp";
+  }
+  return "?";
+}
+
+double Problem::lambda() const {
+  switch (kind) {
+    case ModelKind::network: return network.lambda;
+    case ModelKind::maze: return maze_lambda;
+    case ModelKind::mdp: return mdp_lambda;
+  }
+  return 0.0;
+}
 
 std::uint64_t Problem::num_states() const {
-  return kind == ModelKind::network ? network.num_states() : static_cast<std::uint64_t>(maze.num_states());
+  switch (kind) {
+    case ModelKind::network: return network.num_states();
+    case ModelKind::maze: return static_cast<std::uint64_t>(maze.num_states());
+    case ModelKind::mdp: return static_cast<std::uint64_t>(mdp.num_states);
+  }
+  return 0;
 }
 
 bool backend_available(Backend backend, std::string* reason) {
@@ -40,49 +72,80 @@ bool backend_available(Backend backend, std::string* reason) {
   return true;
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  const SolverOptions o = network_options(options);
-  const ThreadScope thread_scope(o.threads);
-  if (o.backend == Backend::reference) {
-    require_float64(o);
-    return reference::solve(model, o);
+SolveResult solve(const NetworkModel& model, const SolverOptions& options) { return solve(model, options, SolveHooks{}); }
+
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  if (hooks.warm_starts.size() > 1) {
+    throw InvalidInput("warm_starts", "a single solve takes at most one warm start, got " +
+                                          std::to_string(hooks.warm_starts.size()));
   }
-  return exact::solve(model, o);
+  if (options.method == Method::parametric) {
+    if (!hooks.warm_starts.empty()) {
+      throw InvalidInput("warm_starts", "the parametric solver starts from J = 0, h = 0; warm starts are for the exact solvers");
+    }
+    const SolverOptions o = kernel_options(options);
+    const ThreadScope thread_scope(o.threads);
+    return parametric::solve(model, o);
+  }
+  return std::move(solve_batch({model}, options, hooks).front());
 }
 
 SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
-  SolverOptions o = options;
-  o.validate("solver");
-  // General MDPs are solved by the reference backend only.
-  if (o.backend == Backend::automatic) o.backend = Backend::reference;
-  if (o.backend != Backend::reference) {
-    throw InvalidInput("solver.backend", std::string("backend \"") + to_string(o.backend) +
-                                             "\" does not solve mazes or general MDPs; their solver is \"reference\"");
+  return std::move(solve_batch(mdp, std::vector<double>{lambda}, options).front());
+}
+
+std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas, const SolverOptions& options) {
+  const SolverOptions o = kernel_options(options);
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes or general MDPs");
   }
-  require_float64(o);
   const ThreadScope thread_scope(o.threads);
-  return reference::solve(mdp, lambda, o);
+  if (o.backend == Backend::reference) {
+    require_float64(o);
+    std::vector<SolveResult> out;
+    for (double lambda : lambdas) out.push_back(reference::solve(mdp, lambda, o));
+    return out;
+  }
+  return mdp::solve_batch(mdp, lambdas, o);
 }
 
 SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options) {
   return solve(maze.mdp(), lambda, options);
 }
 
-SolveResult solve(const Problem& problem) {
-  if (problem.kind == ModelKind::maze) return solve(problem.maze, problem.maze_lambda, problem.solver);
-  return solve(problem.network, problem.solver);
+SolveResult solve(const Problem& problem) { return solve(problem, SolveHooks{}); }
+
+SolveResult solve(const Problem& problem, const SolveHooks& hooks) {
+  if (problem.kind == ModelKind::maze) {
+    require_cold(hooks);
+    return solve(problem.maze, problem.maze_lambda, problem.solver);
+  }
+  if (problem.kind == ModelKind::mdp) {
+    require_cold(hooks);
+    return solve(problem.mdp, problem.mdp_lambda, problem.solver);
+  }
+  return solve(problem.network, problem.solver, hooks);
 }
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
-  const SolverOptions o = network_options(options);
+  return solve_batch(models, options, SolveHooks{});
+}
+
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
+  const SolverOptions o = kernel_options(options);
+  if (o.method == Method::parametric) {
+    throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");
+  }
   const ThreadScope thread_scope(o.threads);
   if (o.backend == Backend::reference) {
     require_float64(o);
+    require_cold(hooks);
     std::vector<SolveResult> out;
     for (const auto& m : models) out.push_back(reference::solve(m, o));
     return out;
   }
-  return exact::solve_batch(models, o);
+  return exact::solve_batch(models, o, hooks);
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

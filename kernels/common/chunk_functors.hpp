@@ -1,8 +1,9 @@
 #pragma once
-// The chunk functors of the exact engine: the relative steps of value iteration, policy evaluation
-// and the stationary distribution with their per-problem statistics, weighted sums, element-wise
-// fills and copies, and the input step on the host. Each work item is a chunk of contiguous states
-// (Chunking) or, for the input step, a chunk of network states of one (problem, x) slice.
+// The chunk functors of the exact and MDP engines: the relative steps of value iteration, policy
+// evaluation and the stationary distribution with their per-problem statistics, weighted sums,
+// element-wise fills and copies, and the exact engine's input step on the host. Each work item is
+// a chunk of contiguous states (Chunking) or, for the input step, a chunk of network states of one
+// (problem, x) slice.
 #include <cstdint>
 
 #include "config.hpp"
@@ -54,7 +55,7 @@ struct RelativeStep {
     if (!active[q]) return v;
     const Real ref = t[static_cast<index_t>(q) * chunks.states];
     const Real th = theta[q], keep = Real(1) - theta[q];
-    const index_t base = k * chunks.chunk;
+    const index_t base = chunks.begin(k), count = chunks.count(k);
     const Real* NETRL_RESTRICT tt = t + base;
     const Real* NETRL_RESTRICT hc = h.at(q) + base;
     Real* NETRL_RESTRICT hn = h.other(q) + base;
@@ -65,7 +66,7 @@ struct RelativeStep {
 #if !defined(__CUDACC__) && defined(_OPENMP)
 #pragma omp simd reduction(min : lo) reduction(max : hi, amax) reduction(+ : bad)
 #endif
-    for (index_t j = 0; j < chunks.chunk; ++j) {
+    for (index_t j = 0; j < count; ++j) {
       const Real d = tt[j] - hc[j];
       lo = d < lo ? d : lo;
       hi = d > hi ? d : hi;
@@ -114,7 +115,7 @@ struct StationaryStep {
     value_type v = value_type::identity();
     const int q = chunks.problem(k);
     if (!active[q]) return v;
-    const index_t base = k * chunks.chunk;
+    const index_t base = chunks.begin(k), count = chunks.count(k);
     const Real* yy = y + base;
     const Real* mc = mu.at(q) + base;
     Real* mn = mu.other(q) + base;
@@ -124,7 +125,7 @@ struct StationaryStep {
 #if !defined(__CUDACC__) && defined(_OPENMP)
 #pragma omp simd reduction(+ : change, mass, bad)
 #endif
-    for (index_t j = 0; j < chunks.chunk; ++j) {
+    for (index_t j = 0; j < count; ++j) {
       const Real next = sc * (th * yy[j] + keep * mc[j]);
       change += static_cast<double>(math::abs_value(next - mc[j]));
       mass += static_cast<double>(next);
@@ -164,12 +165,12 @@ struct WeightedSum {
     value_type v = value_type::identity();
     const int q = chunks.problem(k);
     if (!active[q]) return v;
-    const index_t base = k * chunks.chunk;
+    const index_t base = chunks.begin(k), count = chunks.count(k);
     const Real* m = mu.at(q) + base;
     const Real* xx = x + base;
     double dot = 0.0, mass = 0.0;
     NETRL_SIMD_SUM2(dot, mass)
-    for (index_t j = 0; j < chunks.chunk; ++j) {
+    for (index_t j = 0; j < count; ++j) {
       dot += static_cast<double>(m[j]) * static_cast<double>(xx[j]);
       mass += static_cast<double>(m[j]);
     }
@@ -192,10 +193,11 @@ struct FillChunks {
   NETRL_HD void operator()(index_t k) const {
     const int q = chunks.problem(k);
     if (!which[q]) return;
-    Real* d = dst.at(q) + k * chunks.chunk;
+    Real* d = dst.at(q) + chunks.begin(k);
+    const index_t count = chunks.count(k);
     const Real v = value[q];
     NETRL_SIMD
-    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = v;
+    for (index_t j = 0; j < count; ++j) d[j] = v;
   }
 };
 
@@ -209,10 +211,11 @@ struct CopyChunks {
   NETRL_HD void operator()(index_t k) const {
     const int q = chunks.problem(k);
     if (!which[q]) return;
-    Real* NETRL_RESTRICT d = dst.at(q) + k * chunks.chunk;
-    const Real* NETRL_RESTRICT s = src.at(q) + k * chunks.chunk;
+    const index_t base = chunks.begin(k), count = chunks.count(k);
+    Real* NETRL_RESTRICT d = dst.at(q) + base;
+    const Real* NETRL_RESTRICT s = src.at(q) + base;
     NETRL_SIMD
-    for (index_t j = 0; j < chunks.chunk; ++j) d[j] = s[j];
+    for (index_t j = 0; j < count; ++j) d[j] = s[j];
   }
 };
 

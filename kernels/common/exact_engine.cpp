@@ -20,6 +20,7 @@
 #include "math.hpp"
 #include "transfers.hpp"
 #include "vector_space.hpp"  // and the launch glue of the build
+#include "batch_state.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -34,27 +35,46 @@ int engine_arrays(const EngineShape& shape) {
 namespace NETRL_KERNELS_NS {
 namespace {
 
+/// The shape, checked before anything is allocated: (problem, x) slices are indexed with 32 bits
+/// in the kernels.
+const EngineShape& checked(const EngineShape& shape) {
+  if (shape.nf < 1 || shape.nf > 40 || shape.m < 1 || shape.batch < 1 ||
+      static_cast<std::uint64_t>(shape.m) * static_cast<std::uint64_t>(shape.batch) > 0x7fffffffULL) {
+    throw InvalidInput("engine", "invalid batch shape (nf " + std::to_string(shape.nf) + ", m " +
+                                     std::to_string(shape.m) + ", batch " + std::to_string(shape.batch) + ")");
+  }
+  return shape;
+}
+
 template <class Real>
-class Engine final : public ExactEngine<Real> {
+class Engine final : public ExactEngine<Real>, private BatchState<Real> {
+  using State = BatchState<Real>;
+  using State::batch;
+  using State::chunks_;
+  using State::exec_;
+  using State::grain;
+  using State::h_buf;
+  using State::mask_;
+  using State::mask_host_;
+  using State::mu_buf;
+  using State::parity_host_;
+  using State::reward_;
+  using State::th_;
+  using State::upload_mask;
+  using State::v_buf;
+
  public:
-  explicit Engine(const EngineShape& shape)
-      : shape_(shape), exec_(Exec::make()), sweep_(make_sweep_shape(shape.nf, shape.m, shape.batch)) {
-    // (problem, x) slices are indexed with 32 bits in the kernels.
-    if (shape.nf < 1 || shape.nf > 40 || shape.m < 1 || shape.batch < 1 ||
-        static_cast<std::uint64_t>(shape.m) * static_cast<std::uint64_t>(shape.batch) > 0x7fffffffULL) {
-      throw InvalidInput("engine", "invalid batch shape (nf " + std::to_string(shape.nf) + ", m " +
-                                       std::to_string(shape.m) + ", batch " +
-                                       std::to_string(shape.batch) + ")");
-    }
+  explicit Engine(const EngineShape& shape) : Engine(checked(shape), make_sweep_shape(shape.nf, shape.m, shape.batch)) {}
+
+  Engine(const EngineShape& shape, const SweepShape& sweep)
+      : State(Exec::make(), sweep.states, shape.batch,
+              std::min<index_t>(sweep.nb, index_t{1} << BackendTraits::kChunkBits),
+              // Below this many states in the batch, threads cost more than they save.
+              sweep.states * static_cast<index_t>(shape.batch) < (index_t{1} << 14)),
+        shape_(shape),
+        sweep_(sweep) {
     const index_t total = sweep_.states * static_cast<index_t>(shape.batch);
     const auto nB = static_cast<index_t>(shape.batch);
-    reward_ = Array<Real>(total);
-    th_ = Array<Real>(total);
-    for (int k = 0; k < 2; ++k) {
-      h_[k] = Array<Real>(total);
-      mu_[k] = Array<Real>(total);
-      v_[k] = Array<Real>(total);
-    }
     if (shape.m > 1) {
       wh_ = Array<Real>(total);
       y_ = Array<Real>(total);
@@ -65,21 +85,8 @@ class Engine final : public ExactEngine<Real> {
     log_p1_ = Array<Real>(per_neuron);
     log_p0_ = Array<Real>(per_neuron);
     logit_ = Array<Real>(per_neuron);
-    theta_ = Array<Real>(nB);
-    scale_ = Array<Real>(nB);
-    fill_ = Array<Real>(nB);
     transition_ = Array<Real>(nB * static_cast<index_t>(shape.m) * static_cast<index_t>(shape.m));
-    mask_ = Array<std::uint8_t>(nB);
-    for (int k = 0; k < 3; ++k) {
-      parity_[k] = Array<std::uint8_t>(nB);
-      parity_host_[k].assign(nB, 0);
-      parity_[k].upload(parity_host_[k]);
-    }
-    // Below this many states in the batch, threads cost more than they save.
-    serial_ = total < (index_t{1} << 14);
     plan_ = make_plan<BackendTraits>(shape.nf);
-    chunks_.states = sweep_.states;
-    chunks_.chunk = std::min<index_t>(sweep_.nb, index_t{1} << BackendTraits::kChunkBits);
     set_uniform_defaults();
   }
 
@@ -97,7 +104,7 @@ class Engine final : public ExactEngine<Real> {
     require_size(transition.size(), m * m * batch(), "input matrices");
     require_size(theta.size(), batch(), "theta");
     transition_.upload(to_real<Real>(transition));
-    theta_.upload(to_real<Real>(theta));
+    this->set_theta(theta);
   }
 
   void set_lambdas(const std::vector<double>& lambda) override {
@@ -126,13 +133,11 @@ class Engine final : public ExactEngine<Real> {
     logit_.upload(lg);
   }
 
-  void reset_values(const Mask& which) override {
-    fill(h_buf(), which, std::vector<double>(shape_.batch, 0.0));
-  }
+  void reset_values(const Mask& which) override { this->reset_values_of(which); }
 
   void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
     bellman(active);
-    relative_step(h_buf(), stats);
+    this->relative_step(h_buf(), stats);
   }
 
   void bellman(const Mask& active) override {
@@ -151,11 +156,9 @@ class Engine final : public ExactEngine<Real> {
     run_sweep(op);
   }
 
-  void accept_values(const Mask& advance) override { flip(0, advance); }
+  void accept_values(const Mask& advance) override { this->flip(State::kH, advance); }
 
-  void reset_stationary(const Mask& which) override {
-    fill(mu_buf(), which, std::vector<double>(shape_.batch, 1.0 / static_cast<double>(sweep_.states)));
-  }
+  void reset_stationary(const Mask& which) override { this->reset_stationary_of(which); }
 
   void prepare_policy(const Mask& active) override {
     if (shape_.m > 1) {
@@ -166,28 +169,12 @@ class Engine final : public ExactEngine<Real> {
 
   void stationary_step(const Mask& active, const std::vector<double>& scale,
                        std::vector<MuStats>* stats) override {
-    require_size(scale.size(), batch(), "scale");
     upload_mask(active);
-    scale_.upload(to_real<Real>(scale));
     adjoint_sweep(mu_buf());
-    StationaryStep<Real> f;
-    f.y = th_.data();
-    f.mu = mu_buf();
-    f.theta = theta_.data();
-    f.scale = scale_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    std::vector<MuValue> values;
-    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, f, &values, grain());
-    stats->resize(values.size());
-    for (std::size_t q = 0; q < values.size(); ++q) {
-      (*stats)[q].change = values[q].change;
-      (*stats)[q].mass = values[q].mass;
-      (*stats)[q].nonfinite = values[q].nonfinite;
-    }
+    this->stationary_update(scale, stats);
   }
 
-  void accept_stationary(const Mask& advance) override { flip(1, advance); }
+  void accept_stationary(const Mask& advance) override { this->flip(State::kMu, advance); }
 
   void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
     upload_mask(active);
@@ -215,58 +202,48 @@ class Engine final : public ExactEngine<Real> {
         }
       }
     }
-    WeightedSum<Real> ws;
-    ws.mu = mu_buf();
-    ws.x = reward_.data();
-    ws.chunks = chunks_;
-    ws.active = mask_.data();
     std::vector<DotValue> dots;
-    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, ws, &dots, grain());
+    this->weighted_sums(reward_.data(), &dots);
     for (std::size_t q = 0; q < dots.size(); ++q) {
       (*totals)[q].reward = dots[q].dot;
       (*totals)[q].mass = dots[q].mass;
     }
   }
 
-  void start_evaluation(const Mask& which) override {
-    upload_mask(which);
-    CopyChunks<Real> f;
-    f.dst = v_buf();
-    f.src = h_buf();
-    f.chunks = chunks_;
-    f.which = mask_.data();
-    for_each_index(exec_, batch() * sweep_.states / chunks_.chunk, f, grain());
-  }
+  void start_evaluation(const Mask& which) override { this->copy_values_to_evaluation(which); }
 
   void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
     upload_mask(active);
     fixed_policy_sweep<kRewardTerm | kCostTerm | kNextTerm>(v_buf());
-    relative_step(v_buf(), stats);
+    this->relative_step(v_buf(), stats);
   }
 
-  void accept_evaluation(const Mask& advance) override { flip(2, advance); }
+  void accept_evaluation(const Mask& advance) override { this->flip(State::kV, advance); }
 
   void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
     upload_mask(active);
-    for_active([&](int q) { to_block(&v_[1 - parity(2, q)], q, x + block(q), false); });
-    chain_sweep(adjoint);
-    for_active([&](int q) { from_block(th_, q, y + block(q), false); });
+    const Buf<Real> in = this->v_scratch();
+    this->upload_operand(x);
+    if (adjoint) {
+      adjoint_sweep(in);
+    } else {
+      fixed_policy_sweep<kNextTerm>(in);
+    }
+    this->for_active([&](int q) { this->download_block(th_, q, y); });
   }
 
   void policy_reward(const Mask& active, double* g) override {
     upload_mask(active);
     fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
-    for_active([&](int q) { from_block(th_, q, g + block(q), false); });
+    this->for_active([&](int q) { this->download_block(th_, q, g); });
   }
 
   void set_values(const Mask& which, const double* values) override {
-    upload_mask(which);
-    for_active([&](int q) { to_block(&h_[parity(0, q)], q, values + block(q), false); });
+    this->upload_current(this->h_, State::kH, which, values);
   }
 
   void set_stationary(const Mask& which, const double* values) override {
-    upload_mask(which);
-    for_active([&](int q) { to_block(&mu_[parity(1, q)], q, values + block(q), false); });
+    this->upload_current(this->mu_, State::kMu, which, values);
   }
 
   std::unique_ptr<ChainSpace> chain_space(int slots) override {
@@ -276,33 +253,30 @@ class Engine final : public ExactEngine<Real> {
   // EngineSpace's operations on problem q's block of float64 vectors in the engine's memory.
   void chain_resident(int q, bool adjoint, const double* x, double* y) {
     select(q);
-    to_block(&v_[1 - parity(2, q)], q, x, true);
+    to_block(&this->v_[1 - parity(State::kV, q)], q, x);
     chain_sweep(adjoint);
-    from_block(th_, q, y, true);
+    from_block(th_, q, y);
   }
   void reward_resident(int q, double* g) {
     select(q);
     fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
-    from_block(th_, q, g, true);
+    from_block(th_, q, g);
   }
-  void values_resident(int q, const double* x) { select(q); to_block(&h_[parity(0, q)], q, x, true); }
-  void stationary_resident(int q, const double* x) { select(q); to_block(&mu_[parity(1, q)], q, x, true); }
+  void values_resident(int q, const double* x) { select(q); to_block(&this->h_[parity(State::kH, q)], q, x); }
+  void stationary_resident(int q, const double* x) { select(q); to_block(&this->mu_[parity(State::kMu, q)], q, x); }
 
   void download_values(int problem, std::vector<double>* out) const override {
-    download(h_, 0, problem, out);
+    this->download(this->h_, State::kH, problem, out);
   }
   void download_evaluation(int problem, std::vector<double>* out) const override {
-    download(v_, 2, problem, out);
+    this->download(this->v_, State::kV, problem, out);
   }
   void download_stationary(int problem, std::vector<double>* out) const override {
-    download(mu_, 1, problem, out);
+    this->download(this->mu_, State::kMu, problem, out);
   }
 
  private:
   static constexpr int kSlots = BackendTraits::kSlots;
-
-  index_t batch() const { return static_cast<index_t>(shape_.batch); }
-  std::uint64_t grain() const { return serial_ ? ~std::uint64_t{0} : 2; }
 
   void set_uniform_defaults() {
     set_lambdas(std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
@@ -329,39 +303,8 @@ class Engine final : public ExactEngine<Real> {
     return p;
   }
 
-  Buf<Real> pair_buf(Array<Real>* arrays, int which) {
-    Buf<Real> b;
-    b.a = arrays[0].data();
-    b.b = arrays[1].data();
-    b.parity = parity_[which].data();
-    return b;
-  }
-  Buf<Real> h_buf() { return pair_buf(h_, 0); }
-  Buf<Real> mu_buf() { return pair_buf(mu_, 1); }
-  Buf<Real> v_buf() { return pair_buf(v_, 2); }
-  /// The next buffer of v (scratch between evaluation steps): the operand of apply_chain.
-  Buf<Real> v_scratch() {
-    Buf<Real> b = v_buf();
-    std::swap(b.a, b.b);
-    return b;
-  }
   /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).
   Buf<Real> policy_source() { return shape_.m > 1 ? single(wh_.data()) : h_buf(); }
-
-  void upload_mask(const Mask& mask) {
-    require_size(mask.size(), batch(), "mask");
-    if (mask != mask_host_) {
-      mask_host_ = mask;
-      mask_.upload(mask_host_);
-    }
-  }
-
-  /// f(q) for every problem flagged in the last uploaded mask.
-  template <class F>
-  void for_active(const F& f) const {
-    for (int q = 0; q < shape_.batch; ++q)
-      if (mask_host_[static_cast<std::size_t>(q)]) f(q);
-  }
 
   index_t block(int q) const { return static_cast<index_t>(q) * sweep_.states; }
   int parity(int which, int q) const { return parity_host_[which][static_cast<std::size_t>(q)]; }
@@ -374,16 +317,10 @@ class Engine final : public ExactEngine<Real> {
     upload_mask(one);
   }
 
-  /// Problem q's block of float64 values (host memory, or the backend's when `resident`) into an
+  /// Problem q's block of float64 values in the backend's memory (a ChainSpace slot) into an
   /// engine array, or out of one.
-  void to_block(Array<Real>* dst, int q, const double* src, bool resident) {
-    if (resident) return convert(src, dst->data() + block(q));
-    upload_doubles<Real>(dst, block(q), sweep_.states, src);
-  }
-  void from_block(Array<Real>& src, int q, double* dst, bool resident) {
-    if (resident) return convert(src.data() + block(q), dst);
-    download_doubles<Real>(src, block(q), sweep_.states, dst);
-  }
+  void to_block(Array<Real>* dst, int q, const double* src) { convert(src, dst->data() + block(q)); }
+  void from_block(Array<Real>& src, int q, double* dst) { convert(src.data() + block(q), dst); }
   template <class From, class To>
   void convert(const From* src, To* dst) {
     const ConvertBlock<From, To> f{src, dst, VectorChunks{sweep_.states, chunks_.chunk}};
@@ -392,8 +329,8 @@ class Engine final : public ExactEngine<Real> {
 
   /// th_ = P v or v P for the active problems, v in the scratch buffer of v (apply_chain).
   void chain_sweep(bool adjoint) {
-    if (adjoint) return adjoint_sweep(v_scratch());
-    fixed_policy_sweep<kNextTerm>(v_scratch());
+    if (adjoint) return adjoint_sweep(this->v_scratch());
+    fixed_policy_sweep<kNextTerm>(this->v_scratch());
   }
 
   /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
@@ -427,29 +364,6 @@ class Engine final : public ExactEngine<Real> {
     if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
   }
 
-  void flip(int which, const Mask& advance) {
-    require_size(advance.size(), batch(), "mask");
-    bool changed = false;
-    for (std::size_t q = 0; q < advance.size(); ++q) {
-      if (advance[q]) {
-        parity_host_[which][q] ^= 1u;
-        changed = true;
-      }
-    }
-    if (changed) parity_[which].upload(parity_host_[which]);
-  }
-
-  void fill(const Buf<Real>& dst, const Mask& which, const std::vector<double>& value) {
-    upload_mask(which);
-    fill_.upload(to_real<Real>(value));
-    FillChunks<Real> f;
-    f.dst = dst;
-    f.value = fill_.data();
-    f.chunks = chunks_;
-    f.which = mask_.data();
-    for_each_index(exec_, batch() * sweep_.states / chunks_.chunk, f, grain());
-  }
-
   template <class Op>
   void run_sweep(const Op& op) {
     PairSweep<Op> sweep;
@@ -462,51 +376,17 @@ class Engine final : public ExactEngine<Real> {
     }
   }
 
-  void relative_step(const Buf<Real>& h, std::vector<SpanStats>* stats) {
-    RelativeStep<Real> f;
-    f.t = th_.data();
-    f.h = h;
-    f.theta = theta_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    std::vector<SpanValue> values;
-    reduce_by_problem(exec_, shape_.batch, sweep_.states / chunks_.chunk, f, &values, grain());
-    stats->resize(values.size());
-    for (std::size_t q = 0; q < values.size(); ++q) {
-      (*stats)[q].lo = values[q].lo;
-      (*stats)[q].hi = values[q].hi;
-      (*stats)[q].max_abs = values[q].max_abs;
-      (*stats)[q].nonfinite = values[q].nonfinite;
-    }
-  }
-
   /// out = in mixed over the input (forward W = V T^T, or adjoint mu' = Y T), active problems.
   /// `host_parity`: the host copy of in's parity (nullptr for a single buffer).
   void mix(const Buf<Real>& in, const Mask* host_parity, Real* out, bool adjoint) {
     mix_inputs(exec_, sweep_, in, host_parity, out, transition_.data(), adjoint, mask_host_, mask_.data(), grain());
   }
 
-  void download(const Array<Real>* arrays, int which, int problem, std::vector<double>* out) const {
-    if (problem < 0 || problem >= shape_.batch) throw InvalidInput("engine", "problem index out of range");
-    const int k = parity_host_[which][static_cast<std::size_t>(problem)];
-    std::vector<Real> tmp(sweep_.states);
-    arrays[k].download(static_cast<index_t>(problem) * sweep_.states, sweep_.states, tmp.data());
-    out->assign(tmp.begin(), tmp.end());
-  }
-
   EngineShape shape_;
-  Exec exec_;
   SweepShape sweep_;
   std::vector<TilePass> plan_;
-  Chunking chunks_;
-  bool serial_ = false;
-  Array<Real> reward_, th_, wh_, y_;
-  Array<Real> h_[2], mu_[2], v_[2];
-  Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, theta_, scale_, fill_, transition_;
-  Array<std::uint8_t> mask_;
-  Mask mask_host_;
-  Array<std::uint8_t> parity_[3];  // h, mu, v
-  Mask parity_host_[3];
+  Array<Real> wh_, y_;
+  Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, transition_;
 };
 
 }  // namespace

@@ -138,13 +138,24 @@ struct ProblemParams {
   const Real* logit = nullptr;     // [B * nf] logit p_i
 };
 
-/// Chunks of contiguous states: item k covers [k * chunk, (k + 1) * chunk) of the batch; chunk
-/// divides the states of one problem.
+/// Chunks of contiguous states: the states of each problem are cut into per_problem() chunks of
+/// `chunk` states (the last one shorter when chunk does not divide them); item k is chunk
+/// k % per_problem() of problem k / per_problem(). When chunk divides the states, item k covers
+/// [k * chunk, (k + 1) * chunk) of the batch.
 struct Chunking {
   index_t states = 1;  // per problem
   index_t chunk = 1;
-  NETRL_KERNEL_INLINE int problem(index_t k) const {
-    return static_cast<int>((k * chunk) / states);
+  NETRL_KERNEL_INLINE index_t per_problem() const { return (states + chunk - 1) / chunk; }
+  NETRL_KERNEL_INLINE int problem(index_t k) const { return static_cast<int>(k / per_problem()); }
+  /// Joint index (over the batch) of item k's first state.
+  NETRL_KERNEL_INLINE index_t begin(index_t k) const {
+    const index_t per = per_problem(), q = k / per;
+    return q * states + (k - q * per) * chunk;
+  }
+  /// Number of states of item k.
+  NETRL_KERNEL_INLINE index_t count(index_t k) const {
+    const index_t local = (k % per_problem()) * chunk;
+    return states - local < chunk ? states - local : chunk;
   }
 };
 

@@ -1,7 +1,7 @@
 // The entry point of the CUDA module (libnetrl_cuda.so): the Table of module_abi.hpp over the
-// module's own netrl::kernels::cuda functions (exact_engine.cu, dense_solve.cu, sampler.cu,
-// probes.cu). Every entry catches everything and reports it in its CallStatus, so no exception
-// leaves the module. The module is built with hidden visibility: only the entry point is exported,
+// module's own netrl::kernels::cuda functions (exact_engine.cu, mdp_engine.cu, dense_solve.cu,
+// sampler.cu, probes.cu). Every entry catches everything and reports it in its CallStatus, so no
+// exception leaves the module. The module is built with hidden visibility: only the entry point is exported,
 // and its netrl::kernels::cuda functions never interpose on the loader's public ones of the same
 // names (kernels/host/cuda_loader.cpp).
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/kernels/vector_space.hpp"
@@ -95,7 +96,7 @@ struct ClassOf<R (C::*)(A...) const> {
   using type = C;
 };
 
-/// The EngineCalls entry of ExactEngine method M.
+/// The EngineCalls (MdpEngineCalls) entry of ExactEngine (MdpEngine) method M.
 template <auto M>
 struct Thunk : Forward<typename ClassOf<decltype(M)>::type, M> {};
 
@@ -107,13 +108,26 @@ void* make_engine(CallStatus* status, const EngineShape& shape) {
 }
 
 template <class Real>
+void* make_mdp(CallStatus* status, const MdpShape& shape) {
+  void* engine = nullptr;
+  guard(status, [&] { engine = make_mdp_engine<Real>(shape).release(); });
+  return engine;
+}
+
+/// The entries every engine handle has: destroy and description.
+template <class E, class Calls>
+void handle_calls(Calls* c) {
+  c->destroy = [](void* engine) { delete static_cast<E*>(engine); };
+  c->description = [](void* engine, CallStatus* status, std::string* out) {
+    guard(status, [&] { *out = static_cast<E*>(engine)->description(); });
+  };
+}
+
+template <class Real>
 EngineCalls<Real> engine_calls() {
   using E = ExactEngine<Real>;
   EngineCalls<Real> c{};
-  c.destroy = [](void* engine) { delete static_cast<E*>(engine); };
-  c.description = [](void* engine, CallStatus* status, std::string* out) {
-    guard(status, [&] { *out = static_cast<E*>(engine)->description(); });
-  };
+  handle_calls<E>(&c);
   c.set_rewards = &Thunk<&E::set_rewards>::call;
   c.set_inputs = &Thunk<&E::set_inputs>::call;
   c.set_lambdas = &Thunk<&E::set_lambdas>::call;
@@ -181,6 +195,38 @@ DenseCalls dense_calls() {
   return c;
 }
 
+template <class Real>
+MdpEngineCalls<Real> mdp_calls() {
+  using E = MdpEngine<Real>;
+  MdpEngineCalls<Real> c{};
+  handle_calls<E>(&c);
+  c.set_transitions = &Thunk<&E::set_transitions>::call;
+  c.set_rewards = &Thunk<&E::set_rewards>::call;
+  c.set_lambdas = &Thunk<&E::set_lambdas>::call;
+  c.set_priors = &Thunk<&E::set_priors>::call;
+  c.reset_values = &Thunk<&E::reset_values>::call;
+  c.value_step = &Thunk<&E::value_step>::call;
+  c.bellman = &Thunk<&E::bellman>::call;
+  c.accept_values = &Thunk<&E::accept_values>::call;
+  c.reset_stationary = &Thunk<&E::reset_stationary>::call;
+  c.prepare_policy = &Thunk<&E::prepare_policy>::call;
+  c.stationary_step = &Thunk<&E::stationary_step>::call;
+  c.accept_stationary = &Thunk<&E::accept_stationary>::call;
+  c.action_totals = &Thunk<&E::action_totals>::call;
+  c.start_evaluation = &Thunk<&E::start_evaluation>::call;
+  c.evaluation_step = &Thunk<&E::evaluation_step>::call;
+  c.accept_evaluation = &Thunk<&E::accept_evaluation>::call;
+  c.apply_chain = &Thunk<&E::apply_chain>::call;
+  c.policy_reward = &Thunk<&E::policy_reward>::call;
+  c.set_values = &Thunk<&E::set_values>::call;
+  c.set_stationary = &Thunk<&E::set_stationary>::call;
+  c.download_values = &Thunk<&E::download_values>::call;
+  c.download_evaluation = &Thunk<&E::download_evaluation>::call;
+  c.download_stationary = &Thunk<&E::download_stationary>::call;
+  c.download_policy = &Thunk<&E::download_policy>::call;
+  return c;
+}
+
 Table make_table() {
   Table t{};
   t.abi = kAbiVersion;
@@ -225,7 +271,11 @@ Table make_table() {
     guard(status, [&] { ms = cuda::time_events_ms(work, context); });
     return ms;
   };
-  // ABI 2: the Krylov solves on the device.
+  t.make_mdp_engine_float = &make_mdp<float>;
+  t.make_mdp_engine_double = &make_mdp<double>;
+  t.mdp_float = mdp_calls<float>();
+  t.mdp_double = mdp_calls<double>();
+  // The Krylov solves and dense solves on the device.
   t.chain_space_float = &make_space<float>;
   t.chain_space_double = &make_space<double>;
   t.space = space_calls();

@@ -9,8 +9,8 @@
 // No exception crosses the boundary: every function of the table catches everything inside the
 // module and reports it in a CallStatus, which the loader turns back into the netrl error of the
 // same type (BackendError, InvalidInput, NumericalError, IoError). A CUDA engine is a handle in
-// the module driven through EngineCalls (one function per ExactEngine method); the loader wraps
-// it in an ExactEngine of its own.
+// the module driven through EngineCalls (one function per ExactEngine method) or MdpEngineCalls
+// (per MdpEngine method); the loader wraps it in an engine of its own.
 //
 // Both sides are built by the same compiler in the same build (the version check refuses anything
 // else), so standard-library types (std::string, std::vector) may appear in the signatures.
@@ -20,14 +20,17 @@
 
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 
-/// Bumped whenever Table, EngineCalls, SpaceCalls or a signature in them changes.
-constexpr std::uint32_t kAbiVersion = 2;
+/// Bumped whenever Table, EngineCalls, MdpEngineCalls, SpaceCalls, DenseCalls or a signature in
+/// them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov and dense
+/// solves on the device).
+constexpr std::uint32_t kAbiVersion = 3;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -40,7 +43,7 @@ struct CallStatus {
   std::string message;  // what() (for InvalidInput: what() without the "field: " prefix)
 };
 
-/// The function type that forwards method M (of ExactEngine, ChainSpace) to a module handle.
+/// The function type that forwards method M (of ExactEngine, MdpEngine, ChainSpace, DenseBatch) to a module handle.
 template <class M>
 struct CallOf;
 template <class C, class R, class... A>
@@ -115,6 +118,38 @@ struct SpaceCalls {
   Call<&ChainSpace::set_stationary> set_stationary;
 };
 
+/// A module MDP engine's methods (see MdpEngine for what each does).
+template <class Real>
+struct MdpEngineCalls {
+  using E = MdpEngine<Real>;
+  void (*destroy)(void* engine);  // never fails
+  void (*description)(void* engine, CallStatus* status, std::string* out);
+  Call<&E::set_transitions> set_transitions;
+  Call<&E::set_rewards> set_rewards;
+  Call<&E::set_lambdas> set_lambdas;
+  Call<&E::set_priors> set_priors;
+  Call<&E::reset_values> reset_values;
+  Call<&E::value_step> value_step;
+  Call<&E::bellman> bellman;
+  Call<&E::accept_values> accept_values;
+  Call<&E::reset_stationary> reset_stationary;
+  Call<&E::prepare_policy> prepare_policy;
+  Call<&E::stationary_step> stationary_step;
+  Call<&E::accept_stationary> accept_stationary;
+  Call<&E::action_totals> action_totals;
+  Call<&E::start_evaluation> start_evaluation;
+  Call<&E::evaluation_step> evaluation_step;
+  Call<&E::accept_evaluation> accept_evaluation;
+  Call<&E::apply_chain> apply_chain;
+  Call<&E::policy_reward> policy_reward;
+  Call<&E::set_values> set_values;
+  Call<&E::set_stationary> set_stationary;
+  Call<&E::download_values> download_values;
+  Call<&E::download_evaluation> download_evaluation;
+  Call<&E::download_stationary> download_stationary;
+  Call<&E::download_policy> download_policy;
+};
+
 struct Table {
   // abi, size and version stay the first members in every version: the loader reads them before
   // it trusts anything else.
@@ -139,7 +174,13 @@ struct Table {
   /// Device milliseconds of work(context) (after one warm-up call); work returns false on failure.
   double (*time_ms)(CallStatus* status, bool (*work)(void* context), void* context);
 
-  // ---- ABI 2 (issue 17: the Krylov solves and dense solves on the device) --------------------
+  // ---- ABI 3: the MDP engines (main's version 2) ----------------------------------------------
+  void* (*make_mdp_engine_float)(CallStatus* status, const MdpShape& shape);
+  void* (*make_mdp_engine_double)(CallStatus* status, const MdpShape& shape);
+  MdpEngineCalls<float> mdp_float;
+  MdpEngineCalls<double> mdp_double;
+
+  // ---- ABI 3: the Krylov solves and dense solves on the device (issue 17) ----------------------
   /// ExactEngine::chain_space of an engine handle: a ChainSpace handle (SpaceCalls), or null.
   void* (*chain_space_float)(void* engine, CallStatus* status, int slots);
   void* (*chain_space_double)(void* engine, CallStatus* status, int slots);

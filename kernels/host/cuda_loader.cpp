@@ -25,6 +25,8 @@
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/kernels/vector_space.hpp"
@@ -195,22 +197,58 @@ class ModuleSpace final : public ChainSpace {
   int slots_;
 };
 
-/// An engine of the module, driven through its EngineCalls.
-template <class Real>
-class ModuleEngine final : public ExactEngine<Real> {
+/// An engine handle of the module and its calls (EngineCalls or MdpEngineCalls): destroyed with
+/// the handle's destroy; call() forwards a method and rethrows its error.
+template <class Calls>
+class ModuleHandle {
  public:
-  ModuleEngine(const Table& table, const module::EngineCalls<Real>& calls, void* handle, const EngineShape& shape)
-      : table_(table), calls_(calls), handle_(handle), shape_(shape) {}
-  ModuleEngine(const ModuleEngine&) = delete;
-  ModuleEngine& operator=(const ModuleEngine&) = delete;
-  ~ModuleEngine() override { calls_.destroy(handle_); }
+  ModuleHandle(const Calls& calls, void* handle) : calls_(calls), handle_(handle) {}
+  ModuleHandle(const ModuleHandle&) = delete;
+  ModuleHandle& operator=(const ModuleHandle&) = delete;
+  ~ModuleHandle() { calls_.destroy(handle_); }
 
-  const EngineShape& shape() const override { return shape_; }
-  std::string description() const override {
+  std::string description() const {
     std::string out;
     call(calls_.description, &out);
     return out;
   }
+
+  template <class F, class... A>
+  void call(F f, A&&... args) const {
+    CallStatus status;
+    f(handle_, &status, std::forward<A>(args)...);
+    rethrow(status);
+  }
+
+ protected:
+  const Calls& calls_;
+  void* handle_;
+};
+
+/// A module engine of type Wrapper over `handle`; the handle is destroyed if that fails.
+template <class Wrapper, class Calls, class Shape>
+std::unique_ptr<Wrapper> wrap(const Calls& calls, void* handle, const Shape& shape) {
+  try {
+    return std::make_unique<Wrapper>(calls, handle, shape);
+  } catch (...) {
+    calls.destroy(handle);
+    throw;
+  }
+}
+
+/// An engine of the module, driven through its EngineCalls.
+template <class Real>
+class ModuleEngine final : public ExactEngine<Real>, private ModuleHandle<module::EngineCalls<Real>> {
+  using Handle = ModuleHandle<module::EngineCalls<Real>>;
+  using Handle::call;
+  using Handle::calls_;
+
+ public:
+  ModuleEngine(const module::EngineCalls<Real>& calls, void* handle, const EngineShape& shape)
+      : Handle(calls, handle), shape_(shape) {}
+
+  const EngineShape& shape() const override { return shape_; }
+  std::string description() const override { return Handle::description(); }
   void set_rewards(const std::vector<Real>& r) override { call(calls_.set_rewards, r); }
   void set_inputs(const std::vector<double>& t, const std::vector<double>& theta) override {
     call(calls_.set_inputs, t, theta);
@@ -246,16 +284,17 @@ class ModuleEngine final : public ExactEngine<Real> {
     call(calls_.set_stationary, which, values);
   }
   std::unique_ptr<ChainSpace> chain_space(int slots) override {
+    const Table& t = table("cuda chain space");
     void* space = nullptr;
     if constexpr (std::is_same_v<Real, float>) {
-      space = call_handle(table_.chain_space_float, handle_, slots);
+      space = call_handle(t.chain_space_float, Handle::handle_, slots);
     } else {
-      space = call_handle(table_.chain_space_double, handle_, slots);
+      space = call_handle(t.chain_space_double, Handle::handle_, slots);
     }
     try {
-      return std::make_unique<ModuleSpace>(table_.space, space, shape_.states(), slots);
+      return std::make_unique<ModuleSpace>(t.space, space, shape_.states(), slots);
     } catch (...) {
-      table_.space.destroy(space);
+      t.space.destroy(space);
       throw;
     }
   }
@@ -270,15 +309,74 @@ class ModuleEngine final : public ExactEngine<Real> {
   }
 
  private:
-  template <class F, class... A>
-  void call(F f, A&&... args) const {
-    call_handle(f, handle_, std::forward<A>(args)...);
+  EngineShape shape_;
+};
+
+/// An MDP engine of the module, driven through its MdpEngineCalls.
+template <class Real>
+class ModuleMdpEngine final : public MdpEngine<Real>, private ModuleHandle<module::MdpEngineCalls<Real>> {
+  using Handle = ModuleHandle<module::MdpEngineCalls<Real>>;
+  using Handle::call;
+  using Handle::calls_;
+
+ public:
+  ModuleMdpEngine(const module::MdpEngineCalls<Real>& calls, void* handle, const MdpShape& shape)
+      : Handle(calls, handle), shape_(shape) {}
+
+  const MdpShape& shape() const override { return shape_; }
+  std::string description() const override { return Handle::description(); }
+  void set_transitions(const std::vector<std::int64_t>& row_ptr, const std::vector<int>& next_state,
+                       const std::vector<double>& probability) override {
+    call(calls_.set_transitions, row_ptr, next_state, probability);
+  }
+  void set_rewards(const std::vector<double>& r) override { call(calls_.set_rewards, r); }
+  void set_lambdas(const std::vector<double>& lambda, const std::vector<double>& theta) override {
+    call(calls_.set_lambdas, lambda, theta);
+  }
+  void set_priors(const std::vector<double>& prior) override { call(calls_.set_priors, prior); }
+  void reset_values(const Mask& which) override { call(calls_.reset_values, which); }
+  void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    call(calls_.value_step, active, stats);
+  }
+  void bellman(const Mask& active) override { call(calls_.bellman, active); }
+  void accept_values(const Mask& advance) override { call(calls_.accept_values, advance); }
+  void reset_stationary(const Mask& which) override { call(calls_.reset_stationary, which); }
+  void prepare_policy(const Mask& active) override { call(calls_.prepare_policy, active); }
+  void stationary_step(const Mask& active, const std::vector<double>& scale, std::vector<MuStats>* stats) override {
+    call(calls_.stationary_step, active, scale, stats);
+  }
+  void accept_stationary(const Mask& advance) override { call(calls_.accept_stationary, advance); }
+  void action_totals(const Mask& active, std::vector<ActionTotals>* totals) override {
+    call(calls_.action_totals, active, totals);
+  }
+  void start_evaluation(const Mask& which) override { call(calls_.start_evaluation, which); }
+  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    call(calls_.evaluation_step, active, stats);
+  }
+  void accept_evaluation(const Mask& advance) override { call(calls_.accept_evaluation, advance); }
+  void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
+    call(calls_.apply_chain, active, adjoint, x, y);
+  }
+  void policy_reward(const Mask& active, double* g) override { call(calls_.policy_reward, active, g); }
+  void set_values(const Mask& which, const double* values) override { call(calls_.set_values, which, values); }
+  void set_stationary(const Mask& which, const double* values) override {
+    call(calls_.set_stationary, which, values);
+  }
+  void download_values(int problem, std::vector<double>* h) const override {
+    call(calls_.download_values, problem, h);
+  }
+  void download_evaluation(int problem, std::vector<double>* v) const override {
+    call(calls_.download_evaluation, problem, v);
+  }
+  void download_stationary(int problem, std::vector<double>* mu) const override {
+    call(calls_.download_stationary, problem, mu);
+  }
+  void download_policy(int problem, std::vector<double>* pi) const override {
+    call(calls_.download_policy, problem, pi);
   }
 
-  const Table& table_;
-  const module::EngineCalls<Real>& calls_;
-  void* handle_;
-  EngineShape shape_;
+ private:
+  MdpShape shape_;
 };
 
 /// Context of a timed callable: the callable and the exception it threw, if any.
@@ -321,16 +419,24 @@ std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
     handle = checked(t.make_engine_double, shape);
     calls = &t.engine_double;
   }
-  try {
-    return std::make_unique<ModuleEngine<Real>>(t, *calls, handle, shape);
-  } catch (...) {
-    calls->destroy(handle);
-    throw;
-  }
+  return wrap<ModuleEngine<Real>>(*calls, handle, shape);
 }
 
 template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
 template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+
+template <class Real>
+std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape) {
+  const Table& t = table("cuda backend");
+  if constexpr (std::is_same_v<Real, float>) {
+    return wrap<ModuleMdpEngine<Real>>(t.mdp_float, checked(t.make_mdp_engine_float, shape), shape);
+  } else {
+    return wrap<ModuleMdpEngine<Real>>(t.mdp_double, checked(t.make_mdp_engine_double, shape), shape);
+  }
+}
+
+template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
+template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
 
 std::uint64_t available_memory() {
   const Loaded& m = loaded();
@@ -375,6 +481,16 @@ double sampler_step_rate(bool on_the_fly) { return checked(table("cuda backend")
 void run_sampler(const SampleRequest& request, const SampleOutput& output) {
   checked(table("cuda sampler").run_sampler, request, output);
 }
+
+// The parametric solver's kernels (kernels/common/parametric_step.hpp) have no CUDA launcher in
+// the module yet: backend "cuda" is refused with a clear error (the host backend runs them).
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup&) {
+  throw BackendError(
+      "cuda parametric solver: the CUDA module does not run the parametric solver yet; use solver.backend \"host\"");
+}
+template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
+template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
 
 double lse2_rate(bool single_precision) { return checked(table("cuda backend").lse2_rate, single_precision); }
 double copy_bandwidth() { return checked(table("cuda backend").copy_bandwidth); }

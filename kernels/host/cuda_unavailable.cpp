@@ -5,6 +5,8 @@
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
+#include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/version.hpp"
@@ -31,6 +33,14 @@ std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape&) {
 template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
 template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
 
+template <class Real>
+std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape&) {
+  not_built("cuda backend");
+}
+
+template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
+template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
+
 std::uint64_t available_memory() { return 0; }
 
 std::unique_ptr<DenseBatch> make_dense_batch(std::int64_t, int) { not_built("cuda dense solve"); }
@@ -38,6 +48,13 @@ double pinned_bandwidth() { not_built("cuda backend"); }
 double sampler_step_rate(bool) { not_built("cuda backend"); }
 
 void run_sampler(const SampleRequest&, const SampleOutput&) { not_built("cuda sampler"); }
+
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup&) {
+  not_built("cuda parametric solver");
+}
+template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
+template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
 
 double lse2_rate(bool) { not_built("cuda backend"); }
 double copy_bandwidth() { not_built("cuda backend"); }

@@ -295,8 +295,9 @@ def test_infer_settings_data_and_result(count8_solution):
 
 
 def test_scenarios_and_the_sample_size_experiment():
-    assert netrl.scenario_names() == ["count8", "maze", "maze-high"]
-    assert netrl.infer_scenario_names() == ["count8", "count8-samples", "maze"]
+    ring12 = ["ring12", "ring12-lambda0.1", "ring12-local", "ring12-clamped"]
+    assert netrl.scenario_names() == ["count8", "maze", "maze-high"] + ring12
+    assert netrl.infer_scenario_names() == ["count8", "count8-samples", "maze", "ring12"]
     assert netrl.scenario("maze-high").maze_lambda == 0.13
     assert netrl.infer_scenario("maze", "reference").problem.solver.method == netrl.Method.policy_iteration
     names = [s.name for s in netrl.count8_predictions(netrl.scenario("count8"))]

@@ -274,8 +274,10 @@ TEST(Maze, UnreachableStartAndBadMaps) {
   expect_error<InvalidInput>([] { (void)Maze::parse({"S.R"}, 1.5, "map"); }, {"slip", "[0, 1]"});
   json j = json::parse(R"({"model": "maze", "map": ["S#.", "##.", "..R"], "lambda": 0.1})");
   expect_config_error(j, {"map", "cannot be reached from the start"});
-  j = json::parse(R"({"model": "maze", "map": ["S.R"], "lambda": 0.1, "solver": {"backend": "cuda"}})");
-  expect_config_error(j, {"solver.backend", "does not solve mazes"});
+  // The reference backend (the oracle) runs in float64 only, for mazes as for networks.
+  j = json::parse(R"({"model": "maze", "map": ["S.R"], "lambda": 0.1,
+                      "solver": {"backend": "reference", "precision": "float32"}})");
+  expect_config_error(j, {"solver.precision", "float64"});
 }
 
 TEST(Maze, MapFileRelativeToConfig) {

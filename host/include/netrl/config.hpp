@@ -10,6 +10,8 @@
 #include "netrl/io/files.hpp"
 #include "netrl/problem.hpp"
 #include "netrl/sample.hpp"
+#include "netrl/scenarios.hpp"
+#include "netrl/sweep.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -51,5 +53,32 @@ InferConfig load_infer_config(const std::string& path);
 /// Reads the data the configuration names and checks them against its model (errors name
 /// "data.solution", "data.samples", "data.raster", "data.inputs").
 InferData load_infer_data(const InferConfig& config);
+
+/// A `netrl sweep` file (docs/sweeps.md): "command", "base" (an object, or a configuration file
+/// resolved against `source_path`), "axes", "repeats", "warm_start", "batch". The points'
+/// configurations are checked when the sweep runs (sweep::run).
+sweep::Spec parse_sweep(const nlohmann::json& config, const std::string& source_path);
+sweep::Spec load_sweep(const std::string& path);
+
+/// The configuration of one point of the count8-samples experiment in a sweep:
+/// {"T": steps >= 2, "seed": 0, "predictions": true, "backend": "auto"}.
+struct SampleSizePoint {
+  std::uint64_t T = 0;
+  std::uint64_t seed = 0;
+  bool predictions = true;
+  Backend backend = Backend::automatic;
+};
+SampleSizePoint parse_sample_size_point(const nlohmann::json& config);
+
+/// A point of the exact-vs-sampled benchmark (sweep command "sampled-vs-exact"): the keys of a
+/// `netrl solve` network configuration, plus "solution" (the exact solution directory of that
+/// network, resolved against `source_path`), "sampling" {"samples", "chains", "burn_in", "seed",
+/// "backend"} and "infer" (false).
+struct SampledPoint {
+  Problem problem;
+  std::string solution;
+  SampledAccuracyOptions options;
+};
+SampledPoint parse_sampled_point(const nlohmann::json& config, const std::string& source_path);
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -15,17 +15,6 @@
 
 NETRL_NAMESPACE_BEGIN namespace exact::detail {
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string format_bytes(double bytes) {
-  std::ostringstream os;
-  os.precision(3);
-  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-
 int input_period(const InputProcess& in) {
   const int m = in.m;
   CsrGraph g;
@@ -34,38 +23,14 @@ int input_period(const InputProcess& in) {
       if (in(x, y) > 0.0) g.col.push_back(y);
     g.row_ptr.push_back(static_cast<std::int64_t>(g.col.size()));
   }
-  std::int64_t count = 0;
-  const auto comp = strongly_connected_components(g, &count);
-  std::vector<char> leaves(static_cast<std::size_t>(count), 0);
-  for (int u = 0; u < m; ++u)
-    for (std::int64_t e = g.row_ptr[u]; e < g.row_ptr[u + 1]; ++e)
-      if (comp[g.col[e]] != comp[u]) leaves[comp[u]] = 1;
-  int root = -1;
-  for (int u = 0; u < m && root < 0; ++u)
-    if (!leaves[comp[u]]) root = u;
-  if (root < 0) return 1;
-  std::vector<std::int64_t> level(m, -1);
-  std::vector<int> queue{root};
-  level[root] = 0;
-  std::int64_t period = 0;
-  for (std::size_t k = 0; k < queue.size(); ++k) {
-    const int u = queue[k];
-    for (std::int64_t e = g.row_ptr[u]; e < g.row_ptr[u + 1]; ++e) {
-      const auto v = static_cast<int>(g.col[e]);
-      if (level[v] < 0) {
-        level[v] = level[u] + 1;
-        queue.push_back(v);
-      } else {
-        period = std::gcd(period, std::abs(level[u] + 1 - level[v]));
-      }
-    }
-  }
-  return period == 0 ? 1 : static_cast<int>(period);
+  return static_cast<int>(closed_class_period(g));
 }
 
 template <class Real>
 std::vector<SolveResult> BatchSolver<Real>::run() {
   const double start = now_seconds();
+  start_ = start;
+  next_report_ = start + hooks_.progress_interval;
   const NetworkModel& first = models_.front();
   free_ = first.free_neurons();
   clamp_bits_ = first.clamp_bits();
@@ -88,54 +53,31 @@ std::vector<SolveResult> BatchSolver<Real>::run() {
     t.lambda = models_[q].lambda;
     t.prior.assign(free_.size(), opt_.p0);
   }
+  iterations_ = std::make_unique<Iterations>(*engine_, tracks_, opt_, shape_.states(), noise_);
+  // Progress within the outer iterations too (each inner step, at most once per interval).
+  if (hooks_.progress) iterations_->on_step = [this](const char* phase, bool inner) { report(phase, inner); };
   const Mask all(B, 1);
   engine_->reset_values(all);
   engine_->reset_stationary(all);
+  apply_warm_starts();
 
-  for (std::int64_t outer = 1;; ++outer) {
-    Mask running(B, 0);
-    bool any = false;
-    for (std::size_t q = 0; q < B; ++q) {
-      running[q] = tracks_[q].running ? 1 : 0;
-      any = any || tracks_[q].running;
-    }
-    if (!any) break;
-    set_round_tolerances(outer);
-    upload_priors();
-    if (policy_) {
-      policy_iteration(running);
-    } else {
-      value_iteration(running);
-    }
-    // A problem whose inner solve stopped short reports this round: its mu must be final.
-    for (Track& t : tracks_)
-      if (t.running && !t.inner_converged) t.mu_tol = final_mu_tol();
-    engine_->prepare_policy(running);
-    if (policy_) {
-      for_each(running, [&](int q) { stationary_krylov(q); });
-    } else {
-      stationary(running);
-    }
+  iterations_->prior_loop(policy_, [&] { upload_priors(); }, [&](const Mask& running, std::int64_t outer) {
+    outer_ = outer;
     std::vector<PairTotals> totals;
     engine_->pair_totals(running, &totals);
     for (std::size_t q = 0; q < B; ++q)
       if (running[q]) update(tracks_[q], totals[q], outer);
-  }
-
-  upload_priors();  // the finished problems' priors (unchanged since their last evaluation)
-  engine_->prepare_policy(all);
-  if (policy_) {
-    for_each(all, [&](int q) { evaluate_krylov(q); });
-  } else {
-    evaluate(all);
-  }
+    report("prior loop", false);
+  });
+  iterations_->final_evaluation(policy_, [&] { upload_priors(); });
   const double elapsed = now_seconds() - start;
   std::vector<SolveResult> results;
   for (std::size_t q = 0; q < B; ++q) {
     finish(static_cast<int>(q));
     tracks_[q].result.elapsed_seconds = elapsed;
-    results.push_back(std::move(tracks_[q].result));
   }
+  report("done", false, true);
+  for (std::size_t q = 0; q < B; ++q) results.push_back(std::move(tracks_[q].result));
   return results;
 }
 
@@ -152,8 +94,12 @@ void BatchSolver<Real>::check_memory() {
     // Results over the full space (values, stationary) and one compact download buffer.
     *host = B * full * 2.0 * sizeof(double) + states * 2.0 * sizeof(double);
     if (!cuda_) *host += *device;
-    // Policy iteration's float64 vectors, in the engine's memory (krylov_slots()).
-    if (policy_) *(cuda_ ? device : host) += states * sizeof(double) * krylov_slots(models_.size());
+    // Policy iteration's float64 vectors: the Krylov solves' in the engine's memory
+    // (Iterations::krylov_slots), and per problem mu and v on the host (the results).
+    if (policy_) {
+      *(cuda_ ? device : host) += states * sizeof(double) * Iterations::krylov_slots(models_.size());
+      *host += states * sizeof(double) * 2.0 * B;
+    }
   };
   const double host_avail = 0.9 * static_cast<double>(kernels::host::available_memory());
   const double device_avail = cuda_ ? 0.9 * static_cast<double>(kernels::cuda::available_memory()) : 0.0;
@@ -209,40 +155,6 @@ void BatchSolver<Real>::upload_problems() {
 }
 
 template <class Real>
-void BatchSolver<Real>::set_round_tolerances(std::int64_t outer) {
-  for (Track& t : tracks_) {
-    if (!t.running) continue;
-    const bool last = outer >= opt_.max_outer_iterations || t.polish;
-    const double loose = std::min(kLooseCap, kLooseFactor * t.residual);
-    t.inner_tol = last ? opt_.tol : std::max(opt_.tol, loose);
-    t.mu_tol = last ? final_mu_tol() : std::max(final_mu_tol(), loose);
-    t.final_tolerances = t.inner_tol <= opt_.tol && t.mu_tol <= final_mu_tol();
-  }
-}
-
-template <class Real>
-typename BatchSolver<Real>::InnerState BatchSolver<Real>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const {
-  t.span = s;
-  const double floor = noise_ * std::max(1.0, s.max_abs);
-  const double span = s.hi - s.lo;
-  if (span < std::max(t.inner_tol, floor)) {
-    t.inner_converged = true;
-    return InnerState::converged;
-  }
-  if (span < t.best_span) {
-    t.best_span = span;
-    t.best_at = t.sweeps;
-  } else if (t.sweeps - t.best_at >= stall) {
-    std::ostringstream os;
-    os << method << " stalled at span " << t.best_span << " > tol " << t.inner_tol << " for " << stall << " "
-       << unit << " (rounding floor); loosen solver.tol";
-    t.inner_note = os.str();
-    return InnerState::stalled;
-  }
-  return InnerState::go_on;
-}
-
-template <class Real>
 void BatchSolver<Real>::finish(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   const NetworkModel& model = *t.model;
@@ -263,7 +175,8 @@ void BatchSolver<Real>::finish(int q) {
   }
   std::vector<double> v, mu;
   if (policy_) {
-    download_krylov(q, &v, &mu);
+    v = t.v;
+    mu = t.mu;
     res.krylov_residual = std::max(t.mu_residual, t.v_residual);
   } else {
     engine_->download_evaluation(q, &v);
@@ -309,10 +222,6 @@ template void BatchSolver<double>::check_memory();
 template void BatchSolver<float>::check_memory();
 template void BatchSolver<double>::upload_problems();
 template void BatchSolver<float>::upload_problems();
-template void BatchSolver<double>::set_round_tolerances(std::int64_t outer);
-template void BatchSolver<float>::set_round_tolerances(std::int64_t outer);
-template BatchSolver<double>::InnerState BatchSolver<double>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const;
-template BatchSolver<float>::InnerState BatchSolver<float>::inner_test(Track& t, const SpanStats& s, std::int64_t stall, const char* method, const char* unit) const;
 template void BatchSolver<double>::finish(int q);
 template void BatchSolver<float>::finish(int q);
 
@@ -346,7 +255,8 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
 
 }  // namespace
 
-std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options) {
+std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
+                                     const SolveHooks& hooks) {
   if (options.backend != Backend::host && options.backend != Backend::cuda) {
     throw InvalidInput("solver.backend", std::string("the exact solver runs on \"host\" or \"cuda\", not \"") +
                                              to_string(options.backend) + "\"");
@@ -357,12 +267,12 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
     std::string reason;
     if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
   }
-  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, cuda).run();
-  return detail::BatchSolver<double>(models, options, cuda).run();
+  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, hooks, cuda).run();
+  return detail::BatchSolver<double>(models, options, hooks, cuda).run();
 }
 
-SolveResult solve(const NetworkModel& model, const SolverOptions& options) {
-  return std::move(solve_batch({model}, options).front());
+SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {
+  return std::move(exact::solve_batch(std::vector<NetworkModel>{model}, options, hooks).front());
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::exact

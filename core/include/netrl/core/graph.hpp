@@ -20,4 +20,11 @@ std::vector<std::int64_t> strongly_connected_components(const CsrGraph& g, std::
 /// Number of closed classes: components with no edge leaving them.
 std::int64_t count_closed_classes(const CsrGraph& g);
 
+/// Period of the first closed class (of the lowest-numbered node in one): the gcd of the cycle
+/// lengths through it; 1 = aperiodic (also for a graph without edges).
+std::int64_t closed_class_period(const CsrGraph& g);
+
+/// Nodes outside every closed class (the transient states of a chain), in increasing order.
+std::vector<std::int64_t> transient_nodes(const CsrGraph& g);
+
 NETRL_NAMESPACE_END  // namespace netrl

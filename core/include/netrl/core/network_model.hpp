@@ -27,8 +27,12 @@ struct NetworkModel {
   PriorMode prior_mode = PriorMode::population;
   std::vector<Clamp> clamps;
 
-  /// Throws InvalidInput naming the field and bound for every inconsistency.
+  /// Throws InvalidInput naming the field and bound for every inconsistency. `validate` is the
+  /// check of the exact state space (n <= kMaxNeurons); `validate_parametric` that of the
+  /// parametric (Ising-value) solver, whose memory grows as n^2 (n <= kMaxParametricNeurons; no
+  /// table rewards beyond kMaxTableRewardNeurons).
   void validate() const;
+  void validate_parametric() const;
 
   int m() const { return input.m; }
   std::uint64_t num_network_states() const { return std::uint64_t{1} << n; }
@@ -44,7 +48,13 @@ struct NetworkModel {
   /// Number of consistent joint states m * 2^nf.
   std::uint64_t num_consistent_states() const;
 
+  /// The exact state space (m * 2^n states) and everything that indexes it by a 64-bit word.
   static constexpr int kMaxNeurons = 40;
+  /// Parametric models (the Ising-value solver, the chain sampler's Ising policies).
+  static constexpr int kMaxParametricNeurons = 16384;
+
+ private:
+  void validate_with_bound(int max_neurons) const;
 };
 
 /// The smallest coding-cost weight: the solvers scale values by 1 / lambda, and below 1e-100
@@ -54,6 +64,12 @@ inline constexpr double kMinLambda = 1e-100;
 /// InvalidInput("lambda") unless kMinLambda <= lambda < infinity. Every model kind and every
 /// solver, sampler and inverse method checks its lambda with this.
 void validate_lambda(double lambda);
+
+/// Distance of neurons i and j on a ring of n: min(|i - j|, n - |i - j|).
+int ring_distance(int n, int i, int j);
+/// The n x n coupling mask (1 kept, 0 removed) that keeps the pairs at ring distance 1 ..
+/// max_distance (docs/parametric.md, "Settings").
+std::vector<double> ring_coupling_mask(int n, int max_distance);
 
 /// The paper's count8 scenario (MODEL.md sec. 5): n = 8, binary input flipping with probability
 /// 0.02, r = 1 iff (x = -1 and K = 2) or (x = +1 and K = 6), population prior, lambda 0.114.

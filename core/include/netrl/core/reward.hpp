@@ -7,7 +7,7 @@
 
 NETRL_NAMESPACE_BEGIN
 
-enum class RewardKind { table, count, ring_bump };
+enum class RewardKind { table, count, ring_bump, planted };
 
 struct RewardSpec {
   RewardKind kind = RewardKind::count;
@@ -17,19 +17,35 @@ struct RewardSpec {
   std::vector<int> targets;
   /// kind ring_bump: r = 1 iff exactly `width` neurons are active and contiguous on the ring.
   int width = 0;
+  /// kind planted (no input, no clamps): the reward whose optimal value at coding-cost weight
+  /// `planted_lambda` and the firing prior `planted_prior` (every neuron) is exactly the Ising value
+  /// v = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j (docs/parametric.md, "Planted rewards"):
+  ///   r(s) = (1/n) sum_i s_i u_i - lambda sum_i log(p e^{u_i/(n lambda)} + (1-p) e^{-u_i/(n lambda)}),
+  /// u_i = h_i + sum_{j != i} J_ij s_j. A reward with a known answer at any n.
+  std::vector<double> planted_J;  // n * n, symmetric, zero diagonal
+  std::vector<double> planted_h;  // n
+  double planted_prior = 0.5;
+  double planted_lambda = 0.0;
 
   static RewardSpec table(std::vector<double> values);
   static RewardSpec count(std::vector<int> targets);
   static RewardSpec ring_bump(int width);
+  static RewardSpec planted(std::vector<double> J, std::vector<double> h, double prior, double lambda);
 
   /// Throws InvalidInput (field prefix "reward") for values that do not fit n neurons, m inputs.
   void validate(int n, int m) const;
 
-  /// Reward of network state b under input x.
+  /// Reward of network state b under input x (n <= 64).
   double evaluate(int n, std::uint64_t b, int x) const;
+  /// Reward of the state whose neuron i is active iff on[i] != 0, under input x (any n; a table
+  /// reward needs n <= kMaxTableNeurons).
+  double evaluate_spins(int n, const std::uint8_t* on, int x) const;
 
   /// The full table r(s), s = x * 2^n + b.
   std::vector<double> tabulate(int n, int m) const;
+
+  /// Table rewards hold m * 2^n values.
+  static constexpr int kMaxTableNeurons = 30;
 };
 
 const char* to_string(RewardKind kind);

@@ -1,6 +1,7 @@
 #pragma once
 // Solver options and results shared by every backend (config section "solver", result.json).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,7 +9,10 @@
 
 NETRL_NAMESPACE_BEGIN
 
-enum class Method { value_iteration, policy_iteration };
+/// value_iteration and policy_iteration solve the exact state space (m * 2^n states); parametric
+/// optimises a pairwise (Ising) value by stochastic gradient descent over sampled chains
+/// (docs/parametric.md; networks only).
+enum class Method { value_iteration, policy_iteration, parametric };
 enum class Precision { float32, float64 };
 /// Where a solve or a sampling run computes. `automatic`: the model's default (host for networks,
 /// reference for mazes; host for sampling). `reference`: the float64 oracle over explicit
@@ -19,6 +23,69 @@ const char* to_string(Method method);
 const char* to_string(Precision precision);
 /// "auto", "reference", "host", "cuda".
 const char* to_string(Backend backend);
+
+/// One target period of the parametric solver (the learning curve).
+struct LearningCurvePoint {
+  std::int64_t batch = 0;        // batches done at the end of the period
+  double gain = 0.0;             // mean of r - lambda c over the period's samples
+  double gain_se = 0.0;          // its standard error (from 10 blocks of batches)
+  double mean_reward = 0.0;
+  double mean_coding_cost = 0.0;
+  double td_error = 0.0;         // root mean square of v_phi - vhat over the period
+  double phi_change = 0.0;       // |(J, h) - previous target| / |(J, h)|
+  double learning_rate = 0.0;    // the normalised rate at the period's last batch
+  double prior = 0.0;            // mean firing prior over free neurons after the period
+};
+
+/// Settings of the parametric solver (config "solver": {"method": "parametric", "parametric":
+/// {...}}; docs/parametric.md, "Settings"). Defaults follow the paper where it gives a value.
+struct ParametricOptions {
+  /// Samples per SGD step (paper: 40).
+  std::uint64_t batch = 40;
+  /// Independent chains of the current policy; each gives batch / chains samples per batch.
+  std::uint64_t chains = 40;
+  /// Exploration samples added to every batch, drawn uniformly over the consistent states: they
+  /// enter the SGD step (so the regression weighs every state a little and the value cannot drift
+  /// where the chains never go) but not the gain, the prior or the spike counts. 0: the paper's
+  /// purely on-policy batches.
+  std::uint64_t explore = 4;
+  /// Chain steps before each sample (0: nf, one step per free neuron on average).
+  std::uint64_t sample_interval = 0;
+  /// Chain steps before the first batch (0: 10 nf).
+  std::uint64_t burn_in = 0;
+  /// Batches between copies of the parameters into the target (paper: 100).
+  std::uint64_t target_period = 100;
+  /// The SGD step, normalised: each parameter moves by learning_rate / F times its gradient,
+  /// F = 1 + nf + (kept pairs) the squared norm of the feature vector, so that one step moves the
+  /// value at a lone sample by learning_rate times its TD error (stable below 2).
+  double learning_rate = 0.5;
+  /// Schedule: the rate is learning_rate / (1 + max(0, k - decay_start) / decay_batches) at batch k
+  /// (decay_batches 0: constant). At a constant rate the SGD noise keeps |dphi| per period at a
+  /// floor that may lie above `tol` (ring12 at lambda 0.1: about 0.025), so by default the rate
+  /// decays as 1/k after 2000 batches and the stopping rule is eventually met.
+  std::uint64_t decay_start = 2000;
+  std::uint64_t decay_batches = 1000;
+  std::uint64_t seed = 0;
+  /// Stopping rule, checked at every target copy over a window of `window` target periods: the
+  /// relative change of (J, h) over the window below `tol`, and the change of the gain estimate
+  /// between this window and the previous one within gain_tol * |L| plus twice its standard error.
+  double tol = 0.005;
+  double gain_tol = 0.01;
+  std::uint64_t window = 5;
+  /// At least this many batches, at most max_batches (then "converged": false).
+  std::uint64_t min_batches = 0;
+  std::uint64_t max_batches = 1000000;
+  /// Kept couplings: n * n, symmetric, 0 (removed) or 1 (kept); empty: every pair.
+  std::vector<double> coupling_mask;
+  /// For n <= kMaxExactCheckNeurons, evaluate the learned policy exactly (exact engine).
+  bool exact_check = true;
+  /// Called at the end of every target period (for progress reports), when set.
+  std::function<void(const LearningCurvePoint&)> progress;
+
+  static constexpr int kMaxExactCheckNeurons = 20;
+  /// InvalidInput naming `field`.<key> for values out of bounds (n: the model's neurons).
+  void validate(const std::string& field, int n) const;
+};
 
 /// Appended to the error of a solve whose values became non-finite.
 inline constexpr const char* kNonFiniteHint =
@@ -43,10 +110,39 @@ struct SolverOptions {
   double prior_eps = 1e-9;
   /// Host backend: OpenMP threads of this solve (0: the process default, see netrl/runtime.hpp).
   int threads = 0;
+  /// Method parametric only.
+  ParametricOptions parametric;
 
   void validate(const std::string& field = "solver") const;
 
   static constexpr int kMaxThreads = 4096;
+};
+
+
+/// What the parametric solver learned, beside SolveResult's summary.
+struct ParametricSolution {
+  int n = 0;
+  int m = 1;
+  /// n * n couplings (symmetric, zero diagonal, zero on clamped neurons and removed pairs).
+  std::vector<double> J;
+  /// m * n fields of the value v(s, x) (h[x * n + i]) and the policy's fields T h (what
+  /// `netrl sample` takes as an Ising policy's h); m offsets c(x).
+  std::vector<double> h;
+  std::vector<double> h_policy;
+  std::vector<double> offset;
+  std::int64_t batches = 0;
+  std::uint64_t samples = 0;
+  std::uint64_t chain_steps = 0;
+  double gain_se = 0.0;
+  std::vector<LearningCurvePoint> curve;
+  /// n <= ParametricOptions::kMaxExactCheckNeurons: the learned policy (its J, h and prior)
+  /// evaluated exactly.
+  bool has_exact = false;
+  double exact_gain = 0.0;
+  double exact_mean_reward = 0.0;
+  double exact_mean_coding_cost = 0.0;
+  /// Per neuron, the exact stationary firing rate sum mu rho_i (NaN at clamped neurons).
+  std::vector<double> exact_rates;
 };
 
 struct SolveResult {
@@ -84,6 +180,10 @@ struct SolveResult {
   std::vector<double> spike_count;
   int spike_count_rows = 0;
   int spike_count_cols = 0;
+  /// Method parametric: the learned value (absent otherwise). Its gain is a sampled estimate,
+  /// gain_lo / gain_hi = gain -+ 2 standard errors; values and stationary are empty; spike_count
+  /// comes from the samples of the last window.
+  std::optional<ParametricSolution> parametric;
 };
 
 NETRL_NAMESPACE_END  // namespace netrl

@@ -25,4 +25,15 @@ nlohmann::json sample_size_json(const SampleSizeResult& result);
 void write_sample_size(OutputDir& out, const SampleSizeResult& result);
 void write_sample_size(const std::string& dir, const SampleSizeResult& result);
 
+/// One repeat of the count8-samples experiment (a sweep point): result.json with "T", "seed",
+/// "r2", "missing_states", "ml_iterations", "ml_converged", "burn_in" and, per prediction (by
+/// name), "kl_spike_count" and "kl_stationary" (null where the prediction failed).
+nlohmann::json sample_size_row_json(const SampleSizeContext& context, const SampleSizeRow& row);
+void write_sample_size_row(const std::string& dir, const SampleSizeContext& context, const SampleSizeRow& row);
+
+/// A point of the exact-vs-sampled benchmark: result.json with "samples" (recorded), "sample_seconds", "tv_spike_count", "gain_estimate", "gain_error", "abs_gain_error",
+/// "exact_gain_check" and, when the reward was inferred, "r2", "missing_states", "infer_seconds".
+void write_sampled_accuracy(const std::string& dir, const SampledAccuracyOptions& options,
+                            const SampledAccuracy& result);
+
 }  NETRL_NAMESPACE_END  // namespace netrl::io

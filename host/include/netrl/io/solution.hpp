@@ -7,6 +7,7 @@
 
 #include "netrl/problem.hpp"
 #include "netrl/io/files.hpp"
+#include "netrl/solve.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace io {
@@ -14,7 +15,8 @@ NETRL_NAMESPACE_BEGIN namespace io {
 /// The content of result.json.
 nlohmann::json solution_json(const Problem& problem, const SolveResult& result);
 
-/// Writes result.json, values.npy, stationary.npy and (networks) spike_count.csv into `out` and
+/// Writes result.json (naming the model's size: n, m for networks, maze_states for mazes,
+/// mdp_states and mdp_actions for MDPs), values.npy, stationary.npy and (networks) spike_count.csv into `out` and
 /// publishes it (OutputDir::commit).
 void write_solution(OutputDir& out, const Problem& problem, const SolveResult& result);
 /// The same into a new OutputDir for `dir`.
@@ -26,10 +28,13 @@ void write_solution(const std::string& dir, const Problem& problem, const SolveR
 struct Solution {
   std::string dir;
   ModelKind model = ModelKind::network;
-  /// Networks: n and m; mazes: the number of states in `maze_states`.
+  /// Networks: n and m; mazes: the number of states in `maze_states`; MDPs: their states and
+  /// actions.
   int n = 0;
   int m = 1;
   int maze_states = 0;
+  int mdp_states = 0;
+  int mdp_actions = 0;
   double lambda = 0.0;
   SolveResult result;
 };
@@ -40,8 +45,14 @@ struct Solution {
 Solution read_solution(const std::string& dir);
 
 /// Checks a solution against the model it is used with: the model kind, n and m (or the maze's
-/// states), lambda (to a relative 1e-12), the clamps (a null prior exactly at clamped neurons),
-/// finite values at the consistent states. InvalidInput (field "solution") otherwise.
-void check_solution(const Solution& solution, const Problem& problem);
+/// states), lambda (to a relative 1e-12, unless `check_lambda` is false), the clamps (a null prior
+/// exactly at clamped neurons), finite values at the consistent states. InvalidInput (field
+/// "solution") otherwise.
+void check_solution(const Solution& solution, const Problem& problem, bool check_lambda = true);
+
+/// The warm start of `problem` (a network) from the solution directory `dir`: its values, prior
+/// and stationary distribution, checked against the network (n, m, clamps, finite values; lambda
+/// may differ). Errors are InvalidInput naming "warm_start (DIR)", or IoError.
+WarmStart read_warm_start(const std::string& dir, const Problem& problem);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -1,0 +1,86 @@
+// The non-template parts shared by the exact solvers' drivers (solve/iterations.hpp).
+#include "solve/iterations.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <cstdio>
+#include <cstdlib>
+
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace soft {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string format_bytes(double bytes) {
+  std::ostringstream os;
+  os.precision(3);
+  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
+  return os.str();
+}
+
+void record_evaluation(IterationTrack& t, double gain, double mean_reward, double mean_coding_cost,
+                       std::int64_t outer) {
+  SolveResult& res = t.result;
+  res.outer_iterations = outer;
+  res.gain = gain;
+  res.gain_lo = t.span.lo;
+  res.gain_hi = t.span.hi;
+  res.mean_reward = mean_reward;
+  res.mean_coding_cost = mean_coding_cost;
+  res.gain_history.push_back(gain);
+  res.converged = false;
+}
+
+PriorResidual prior_residual(const std::vector<double>& prior, const std::vector<double>& next, double prior_tol,
+                             double z_noise) {
+  PriorResidual r;
+  r.below = true;
+  for (std::size_t k = 0; k < next.size(); ++k) {
+    const double d = std::abs(next[k] - prior[k]);
+    r.change = std::max(r.change, d);
+    const double floor = 4.0 * z_noise * std::min(prior[k], 1.0 - prior[k]);
+    r.below = r.below && d < std::max(prior_tol, floor);
+  }
+  return r;
+}
+
+void advance_prior(IterationTrack& t, const std::vector<double>& next, const PriorResidual& r, std::int64_t outer,
+                   const SolverOptions& options, double eps, const prior_loop::Chart& chart) {
+  SolveResult& res = t.result;
+  t.residual = r.change;
+  res.note.clear();
+  if (!t.inner_converged) {
+    t.running = false;  // like the reference: report this evaluation, not converged
+    res.note = t.inner_note;
+    return;
+  }
+  prior_loop::Round round;
+  round.gain = res.gain;
+  round.inner_tol = t.inner_tol;
+  round.final_tolerances = t.final_tolerances;
+  round.below = r.below;
+  round.last_outer = outer >= options.max_outer_iterations;
+  round.eps = eps;
+  if (std::getenv("NETRL_DEBUG_PRIOR")) {
+    std::fprintf(stderr, "outer %lld gain %.12f change %.3e tol %.1e extrap %d polish %d p", (long long)outer, res.gain, r.change, t.inner_tol, (int)t.accel.extrapolated, (int)t.accel.polish);
+    for (double x : t.prior) std::fprintf(stderr, " %.6g", x);
+    std::fprintf(stderr, "\n");
+  }
+  switch (prior_loop::step(t.accel, t.prior, next, round, chart)) {
+    case prior_loop::Verdict::converged:
+      res.converged = true;
+      t.running = false;
+      break;
+    case prior_loop::Verdict::outer_limit:
+      t.running = false;
+      res.note = "prior loop reached solver.max_outer_iterations";
+      break;
+    case prior_loop::Verdict::evaluate: break;
+  }
+}
+
+}  NETRL_NAMESPACE_END  // namespace netrl::soft

@@ -1,0 +1,134 @@
+#pragma once
+// The batched kernels of the general-MDP solver behind one interface (no CUDA headers here).
+//
+// An engine holds B problems that share one transition structure p(s'|s,a): S states, A actions,
+// compressed rows r = s * A + a (row_ptr, next_state, probability). The problems may differ in
+// their rewards, lambda and action prior (a lambda sweep is the usual batch). Problem q owns the
+// block [q S, (q + 1) S) of every state array and [q S A, (q + 1) S A) of the policy. State 0 is
+// the reference state of relative value iteration.
+//
+// The engine keeps the transposed structure too (for every target s', the rows that lead to it),
+// so the adjoint (stationary) sweep is a gather: every output is written by one work item and the
+// sums do not depend on the number of threads. The greedy policy pi(a|s) is stored (S A numbers
+// per problem, small next to the transitions) by prepare_policy; the Bellman sweep recomputes it.
+//
+// Every step acts on the problems flagged in `active` and leaves the others untouched, so problems
+// of a batch converge and stop independently. The host backend (netrl::kernels::host) runs the
+// functors of kernels/common/mdp_functors.hpp with OpenMP; the CUDA backend (netrl::kernels::cuda,
+// in the CUDA module like the exact engine) runs the same functors as CUDA kernels.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels {
+
+struct MdpShape {
+  std::int64_t states = 1;   // S
+  int actions = 1;           // A
+  std::int64_t entries = 1;  // nonzero transitions (all rows)
+  int batch = 1;             // problems
+  std::int64_t rows() const { return states * static_cast<std::int64_t>(actions); }
+};
+
+/// The largest S * A an engine takes (rows and next states are indexed with 32 bits).
+constexpr std::int64_t kMaxMdpRows = (std::int64_t{1} << 31) - 1;
+
+/// Bytes an engine of this shape allocates for the transition structure (both directions, shared
+/// by the batch) and per problem, with `real_bytes` = sizeof(Real); for memory checks.
+struct MdpFootprint {
+  double shared = 0.0;
+  double per_problem = 0.0;
+};
+MdpFootprint mdp_engine_footprint(const MdpShape& shape, int real_bytes);
+
+/// Stationary averages under the stored policy (prepare_policy) and distribution mu.
+struct ActionTotals {
+  std::vector<double> action;  // per action: sum_s mu(s) pi(a|s) (the unnormalised prior update)
+  double cost = 0.0;           // sum mu c, c(s) = KL[pi(.|s) || p]
+  double reward = 0.0;         // sum mu r
+  double mass = 0.0;           // sum mu
+  std::uint64_t zero_actions = 0;  // pairs (s, a) whose pi(a|s) underflowed to 0
+};
+
+template <class Real>
+class MdpEngine {
+ public:
+  virtual ~MdpEngine() = default;
+  virtual const MdpShape& shape() const = 0;
+  /// "host (-march=x86-64-v3, 2 OpenMP threads)", "cuda (NVIDIA H100 ...)".
+  virtual std::string description() const = 0;
+
+  // ---- problem data ----------------------------------------------------------------------
+  /// The shared structure: row_ptr (S A + 1 offsets), next_state and probability (entries each),
+  /// validated by the caller (Mdp::validate); InvalidInput("engine") for sizes that do not match.
+  virtual void set_transitions(const std::vector<std::int64_t>& row_ptr, const std::vector<int>& next_state,
+                               const std::vector<double>& probability) = 0;
+  /// batch * S rewards.
+  virtual void set_rewards(const std::vector<double>& reward) = 0;
+  /// batch lambdas (> 0) and aperiodicity factors theta (1, or 0.5 for a periodic chain: every
+  /// iteration then uses theta P + (1 - theta) I, with the same fixed points).
+  virtual void set_lambdas(const std::vector<double>& lambda, const std::vector<double>& theta) = 0;
+  /// batch * A action priors p(a) in (0, 1).
+  virtual void set_priors(const std::vector<double>& prior) = 0;
+
+  // ---- relative value iteration on h ----------------------------------------------------
+  virtual void reset_values(const Mask& which) = 0;
+  /// T h, the statistics of T h - h, and h_next = theta (T h - (T h)(0)) + (1 - theta) h.
+  virtual void value_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
+  /// The soft Bellman sweep T h alone (the first half of value_step; for benchmarks).
+  virtual void bellman(const Mask& active) = 0;
+  virtual void accept_values(const Mask& advance) = 0;
+
+  // ---- the greedy policy of h and its stationary distribution ------------------------------
+  virtual void reset_stationary(const Mask& which) = 0;
+  /// Stores the greedy policy of h (and its coding cost) for every step below.
+  virtual void prepare_policy(const Mask& active) = 0;
+  /// mu_next = scale * (theta mu P + (1 - theta) mu), with its statistics.
+  virtual void stationary_step(const Mask& active, const std::vector<double>& scale,
+                               std::vector<MuStats>* stats) = 0;
+  virtual void accept_stationary(const Mask& advance) = 0;
+  virtual void action_totals(const Mask& active, std::vector<ActionTotals>* totals) = 0;
+
+  // ---- evaluation of the stored policy on values v ----------------------------------------
+  /// v = h where `which` is set.
+  virtual void start_evaluation(const Mask& which) = 0;
+  /// T_pi v = r - lambda c + P v, the statistics of T_pi v - v, and the relative v_next.
+  virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
+  virtual void accept_evaluation(const Mask& advance) = 0;
+
+  // ---- the chain of the stored policy, for Krylov solves ------------------------------------
+  // Vectors are float64 over the whole batch (batch * S); only the active blocks are read or
+  // written. Plain P (no aperiodicity transform), as in ExactEngine::apply_chain. The operand is
+  // staged in the scratch buffer of evaluation_step's v_next.
+  /// y = P x (`adjoint` false: y(s) = sum_a pi(a|s) sum_s' p(s'|s,a) x(s')) or y = x P.
+  virtual void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) = 0;
+  /// g = r - lambda c, the one-step reward of the stored policy.
+  virtual void policy_reward(const Mask& active, double* g) = 0;
+  virtual void set_values(const Mask& which, const double* values) = 0;
+  virtual void set_stationary(const Mask& which, const double* values) = 0;
+
+  // ---- results (one problem) ---------------------------------------------------------------
+  virtual void download_values(int problem, std::vector<double>* h) const = 0;
+  virtual void download_evaluation(int problem, std::vector<double>* v) const = 0;
+  virtual void download_stationary(int problem, std::vector<double>* mu) const = 0;
+  /// The stored policy, S * A entries pi(a|s) at s * A + a.
+  virtual void download_policy(int problem, std::vector<double>* pi) const = 0;
+};
+
+namespace host {
+template <class Real>
+std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape);
+}  // namespace host
+
+namespace cuda {
+/// The CUDA engine (in the CUDA module; BackendError where it cannot be loaded or no device
+/// answers, see device_available).
+template <class Real>
+std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape);
+}  // namespace cuda
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels

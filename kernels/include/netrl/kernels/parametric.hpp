@@ -1,0 +1,105 @@
+#pragma once
+// The parametric (Ising-value) solver's kernels behind one interface (no CUDA headers here): the
+// chains of the current Glauber policy, the per-sample terms of the soft-Bellman target, and the
+// SGD step of the couplings. The large arrays (couplings, chain states and fields, the batch's
+// samples) live in the engine (host memory or device memory); the solver's driver
+// (host/solve/parametric/) keeps the small parameters (fields h(x), offsets c(x), the prior) and
+// uploads them. The maths is kernels/common/parametric_step.hpp, run by the host backend with
+// OpenMP (the same bits for any number of threads); the CUDA module has no launcher for it yet
+// (kernels/host/cuda_loader.cpp refuses backend cuda with a BackendError).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netrl/version.hpp"
+
+NETRL_NAMESPACE_BEGIN namespace kernels {
+
+/// What an engine is built for. Pointers are host arrays, copied by the engine.
+struct ParametricSetup {
+  int n = 0;
+  std::uint32_t nf = 0;
+  std::uint32_t m = 1;
+  std::uint64_t chains = 0;
+  std::uint64_t batch = 0;  // the chains' samples per batch, a multiple of chains
+  std::uint64_t explore = 0;  // uniform exploration samples per batch (after the chains')
+  std::uint64_t seed = 0;   // the Philox key
+  std::uint64_t first_chain = 0;
+  std::vector<int> free_list;             // nf
+  std::vector<std::uint8_t> clamp_state;  // n: 0 free, 1 silent, 2 active
+  std::vector<std::uint64_t> input_cdf;   // m * m (sampler_math.hpp)
+  std::vector<std::uint8_t> mask;         // n * n kept pairs (empty: all pairs)
+  double coupling = 0.0;                  // 2 / (nf lambda)
+  double inv_temperature = 0.0;           // 1 / (nf lambda)
+  double lambda = 0.0;
+};
+
+/// The small parameters, float64 (m * n, m or n entries).
+struct ParametricSmall {
+  std::vector<double> ht;   // policy fields T h (current)
+  std::vector<double> h;    // value fields (current)
+  std::vector<double> c;    // value offsets (current)
+  std::vector<double> hbt;  // target T hbar
+  std::vector<double> cbt;  // target T cbar
+  std::vector<double> logit_p, log_p, log_q;
+};
+
+/// What a batch returns to the host, in sample order (sample s = slot * chains + chain, then the
+/// exploration samples): batch + explore entries (rows).
+struct ParametricBatch {
+  std::vector<double> value;      // v_phi at the sample
+  std::vector<double> backup;     // vhat - r + L (eq. 41 without reward and gain)
+  std::vector<double> cost;       // coding cost c(s, x)
+  std::vector<std::uint32_t> x;   // input
+  std::vector<std::uint8_t> on;   // batch * n, 0/1
+  std::vector<double> rho_sum;    // n: sum over the chains' samples of rho_i
+};
+
+/// Number of bytes an engine allocates (for the caller's memory check before construction).
+double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t samples, bool mask, bool single);
+
+template <class Real>
+class ParametricEngine {
+ public:
+  virtual ~ParametricEngine() = default;
+  /// "host (OpenMP, 2 threads)", "cuda (NVIDIA ...)".
+  virtual std::string description() const = 0;
+  /// Current and target couplings (n * n, row-major; zero on clamped and masked pairs and the
+  /// diagonal) and the chains' fields from scratch. The chains start (uniformly) on the first call.
+  virtual void set_couplings(const std::vector<double>& J) = 0;
+  virtual void set_small(const ParametricSmall& small) = 0;
+  /// Every chain takes `steps` steps of the current policy.
+  virtual void advance(std::uint64_t steps) = 0;
+  /// Records the chains' states as samples slot * chains .. (slot + 1) * chains - 1 with their
+  /// terms (under the current small parameters and couplings).
+  virtual void record(std::uint64_t slot) = 0;
+  /// Draws the exploration samples of the batch numbered `draw` (uniform states, fields from
+  /// scratch) and their terms.
+  virtual void record_explore(std::uint64_t draw) = 0;
+  /// The batch's samples (after `batch / chains` records and record_explore).
+  virtual void read_batch(ParametricBatch* out) = 0;
+  /// The SGD step of the couplings, J_ij += sum_s a[s] s_i s_j over kept pairs and all samples,
+  /// and the chains' current fields with it (rank-samples update, or from scratch with a mask).
+  virtual void step_couplings(const std::vector<double>& a) = 0;
+  /// sum_{i,j} (J_ij - Jbar_ij)^2 and sum_{i,j} J_ij^2 (rows summed in order).
+  virtual void coupling_norms(double* change_sq, double* norm_sq) = 0;
+  /// Jbar <- J, and every chain's fields (current and target) from scratch.
+  virtual void copy_target() = 0;
+  virtual void download_couplings(std::vector<double>* J) const = 0;
+  /// Chain states (chains * n, 0/1) and inputs.
+  virtual void download_chains(std::vector<std::uint8_t>* sigma, std::vector<std::uint32_t>* x) const = 0;
+};
+
+namespace host {
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup);
+}  // namespace host
+
+namespace cuda {
+/// Throws BackendError without the CUDA module or a device.
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup);
+}  // namespace cuda
+
+}  NETRL_NAMESPACE_END  // namespace netrl::kernels
