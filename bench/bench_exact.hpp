@@ -1,7 +1,7 @@
 #pragma once
-// Helpers shared by the benchmarks of the exact network solver (bench_sweep, bench_policy): the
-// sweep floor (two-term log-sum-exps per second at this machine's rate, measured in the same
-// run) and the count-reward networks they solve.
+// Helpers shared by the benchmarks of the exact network solver (bench_sweep, bench_policy,
+// bench_cuda): the sweep floor (two-term log-sum-exps per second at this machine's rate, measured
+// in the same run), the count-reward networks they solve, and policy vs value iteration on them.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "netrl/core/network_model.hpp"
+#include "netrl/core/solver_options.hpp"
+#include "solve/exact_solver.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 
@@ -111,6 +113,20 @@ inline netrl::NetworkModel count_network(int n, int m) {
   model.lambda = 0.1;
   model.prior_mode = netrl::PriorMode::population;
   return model;
+}
+
+/// The count network of n neurons (m = 1) solved to tol = prior_tol = 1e-10 by value iteration and
+/// by policy iteration on `backend` (bench_policy, bench_cuda).
+inline void policy_vs_value(int n, netrl::Backend backend, netrl::SolveResult* vi, netrl::SolveResult* pi) {
+  const netrl::NetworkModel model = count_network(n, 1);
+  netrl::SolverOptions opt;
+  opt.backend = backend;
+  opt.tol = 1e-10;
+  opt.prior_tol = 1e-10;
+  opt.method = netrl::Method::value_iteration;
+  *vi = netrl::exact::solve(model, opt);
+  opt.method = netrl::Method::policy_iteration;
+  *pi = netrl::exact::solve(model, opt);
 }
 
 }  // namespace netrl::bench

@@ -8,11 +8,13 @@
 //                         method's fraction of its floor: the sweeps and matvecs it did, each
 //                         costing nf 2^(nf-1) pair terms at the measured two-term log-sum-exp
 //                         rate (bench_exact.hpp, as in bench_sweep), over its time. Policy
-//                         iteration's gap to its floor is GMRES's host-side orthogonalisation.
+//                         iteration's gap to its floor is GMRES's orthogonalisation (classical
+//                         Gram-Schmidt over a basis of up to 61 vectors per product: two passes
+//                         over the basis, four when reorthogonalised).
 //                         On a 2-core host n = 20 takes about 2.5 min (both methods); n = 22 did
 //                         not finish in 19 min there (run it alone: --benchmark_filter=.../22).
 //  BM_KrylovEvaluation/n  the Krylov stationary distribution and policy evaluation (GMRES(60),
-//                         relative tolerance 1e-10) of the greedy policy of a count network's
+//                         relative tolerance 1e-10, on the engine's chain space) of the greedy policy of a count network's
 //                         values after 5 value-iteration sweeps: matvecs, the achieved relative
 //                         residuals (recomputed by the solver), seconds, fraction of the floor.
 //
@@ -42,18 +44,8 @@ double floor_seconds(int nf) { return netrl::bench::pair_terms(nf) / netrl::benc
 
 void BM_PolicyVsValue(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  const netrl::NetworkModel model = netrl::bench::count_network(n, 1);
-  netrl::SolverOptions opt;
-  opt.backend = netrl::Backend::host;
-  opt.tol = 1e-10;
-  opt.prior_tol = 1e-10;
   netrl::SolveResult vi, pi;
-  for (auto _ : state) {
-    opt.method = netrl::Method::value_iteration;
-    vi = netrl::exact::solve(model, opt);
-    opt.method = netrl::Method::policy_iteration;
-    pi = netrl::exact::solve(model, opt);
-  }
+  for (auto _ : state) netrl::bench::policy_vs_value(n, netrl::Backend::host, &vi, &pi);
   const double floor = floor_seconds(n);
   const double vi_products = static_cast<double>(vi.inner_iterations);
   const double pi_products = static_cast<double>(pi.inner_iterations + pi.matvecs);
@@ -82,21 +74,22 @@ void BM_KrylovEvaluation(benchmark::State& state) {
   auto engine = netrl::bench::warm_engine<double>(n, false, reward, 5);
   const netrl::kernels::Mask one(1, 1);
   engine->prepare_policy(one);
-  auto op = [&](bool adjoint) {
-    return [&engine, &one, adjoint](const std::vector<double>& x, std::vector<double>& y) {
-      engine->apply_chain(one, adjoint, x.data(), y.data());
-    };
-  };
   netrl::linear::KrylovOptions opt;
   opt.relative_tolerance = 1e-10;
+  // The engine's chain space, as policy iteration uses it: mu, v, g, then the solves' work slots.
+  const auto space = engine->chain_space(3 + netrl::linear::krylov_work_slots(opt));
+  const auto op = [&space](bool adjoint) {
+    return [&space, adjoint](int x, int y) { space->apply_chain(0, adjoint, x, y); };
+  };
   netrl::linear::KrylovReport rep_mu, rep_v;
   double seconds = 0.0, gain = 0.0;
   for (auto _ : state) {
-    std::vector<double> mu(N, 1.0 / static_cast<double>(N)), v, g(N);
+    space->fill(0, 1.0 / static_cast<double>(N));
+    space->fill(1, 0.0);
     const auto t0 = std::chrono::steady_clock::now();
-    rep_mu = netrl::linear::stationary_krylov(op(true), mu, opt);
-    engine->policy_reward(one, g.data());
-    rep_v = netrl::linear::evaluate_krylov(op(false), g, mu, v, &gain, opt);
+    rep_mu = netrl::linear::stationary_krylov(*space, op(true), 0, 3, opt);
+    space->policy_reward(0, 2);
+    rep_v = netrl::linear::evaluate_krylov(*space, op(false), 2, 0, 1, &gain, 3, opt);
     seconds += netrl::bench::seconds_since(t0);
   }
   seconds /= static_cast<double>(state.iterations());

@@ -10,18 +10,25 @@
 //  - the evaluation refinement of the reported values (relative iteration of T_pi);
 //  - policy iteration: the same span test, then GMRES solves (linear_solve.hpp) of the
 //    stationary distribution and of the bias with the engine's matvecs, and an iterative
-//    refinement of the bias below GMRES's floor;
+//    refinement of the bias below GMRES's floor. On an engine with a chain space (ExactEngine::
+//    chain_space: the network solver) the solves run on the VectorSpace of that engine, their
+//    vectors in the engine's memory (on the device for the CUDA backend: no copy per matvec);
+//    other engines (MdpEngine) run them on host vectors through apply_chain;
 //  - the round tolerances of the accelerated prior loop (prior_acceleration.hpp).
 // Each solver's per-problem track derives from IterationTrack; the solver keeps the model
 // specifics (uploads, the prior update, the results).
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "netrl/core/solver_options.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/vector_space.hpp"
 #include "solve/linear_solve.hpp"
 #include "solve/prior_acceleration.hpp"
 #include "netrl/version.hpp"
@@ -84,7 +91,8 @@ struct IterationTrack {
   std::int64_t best_at = 0;
   SpanStats span;
   // Policy iteration (float64 on the host): the last stationary distribution and bias of the
-  // Krylov solves (warm starts, and the reported results).
+  // Krylov solves (warm starts, and the reported results). With a chain space the solves keep
+  // them in the space and copy them here once per solve.
   std::vector<double> mu;
   std::vector<double> v;
   double mu_residual = 0.0;  // relative residuals of the last solves
@@ -125,6 +133,12 @@ void advance_prior(IterationTrack& t, const std::vector<double>& next, const Pri
 /// iteration", "stationary", "evaluation") and whether it is an inner iteration (progress).
 using StepHook = std::function<void(const char* phase, bool inner)>;
 
+/// Whether Engine has a chain space (ExactEngine::chain_space) for its Krylov solves.
+template <class E, class = void>
+struct HasChainSpace : std::false_type {};
+template <class E>
+struct HasChainSpace<E, std::void_t<decltype(std::declval<E&>().chain_space(0))>> : std::true_type {};
+
 /// Runs f(q) for every problem flagged in `mask`.
 template <class F>
 void for_each(const Mask& mask, const F& f) {
@@ -157,6 +171,14 @@ class Iterations {
   /// without a new minimum of span(T h - h). The span of soft policy iteration is not monotone:
   /// after a policy with near-traps (likely at small lambda in a maze) it can rise for a while.
   std::int64_t policy_stall = kPolicyStall;
+
+  /// Whether the Krylov solves run on the engine's chain space.
+  static constexpr bool kSpace = HasChainSpace<Engine>::value;
+  /// Slots of that space for `problems` problems: 2 per problem (mu, v), 5 shared (g, g - L, the
+  /// refinement's r, z and P v), and the Krylov solves' work slots.
+  static int krylov_slots(std::size_t problems) {
+    return 2 * static_cast<int>(problems) + 5 + linear::krylov_work_slots(linear::KrylovOptions{});
+  }
 
   double final_mu_tol() const { return std::max(noise_, kStationaryFactor * std::min(opt_.tol, opt_.prior_tol)); }
 
@@ -251,6 +273,20 @@ class Iterations {
     return o;
   }
 
+  /// The chain space's slots: problem q's mu and v, then the shared ones (krylov_slots).
+  static int mu_slot(int q) { return 2 * q; }
+  static int v_slot(int q) { return 2 * q + 1; }
+  int shared_slot(int k) const { return 2 * static_cast<int>(tracks_.size()) + k; }  // g, g - L, r, z, P v
+  int work_slot() const { return shared_slot(5); }
+  /// The engine's chain space (kSpace; created on first use).
+  kernels::ChainSpace& space();
+  /// Problem q's mu and v in the space: uploaded from t.mu and t.v (uniform and zero when empty)
+  /// unless the space holds the latest ones.
+  void space_start(int q);
+  /// The Krylov solves on the chain space (kSpace).
+  void stationary_space(int q);
+  void evaluate_space(int q);
+
   /// Problem q's block of a batch-sized vector: `x` itself for a batch of one, else staged.
   const double* batch_block(int q, const std::vector<double>& x);
   /// Problem q's block of the engine's batch-sized output `write` into y.
@@ -266,6 +302,8 @@ class Iterations {
   double noise_;
   std::int64_t outer_ = 0;
   std::vector<double> stage_in_, stage_out_;  // batch-sized staging of the Krylov vectors (B > 1)
+  std::unique_ptr<kernels::ChainSpace> space_;  // the Krylov vectors (kSpace)
+  std::vector<char> resident_;                  // per problem: the space holds its latest mu and v
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::soft

@@ -235,7 +235,15 @@ void Iterations<Engine, Track>::policy_iteration(const Mask& running) {
         stationary_krylov(q);
         evaluate_krylov(q);
       }
-      engine_.set_values(one, batch_block(q, t.v));
+      if constexpr (kSpace) {
+        if (dense()) {
+          engine_.set_values(one, batch_block(q, t.v));
+        } else {
+          space().set_values(q, v_slot(q));  // from the engine's memory
+        }
+      } else {
+        engine_.set_values(one, batch_block(q, t.v));
+      }
       step_done("policy iteration", true);
       if (t.sweeps >= opt_.max_iterations) {
         t.inner_note = "inner solve reached solver.max_iterations";
@@ -278,6 +286,10 @@ linear::LinearOperator Iterations<Engine, Track>::chain_operator(int q, bool adj
 
 template <class Engine, class Track>
 void Iterations<Engine, Track>::stationary_krylov(int q) {
+  if constexpr (kSpace) {
+    stationary_space(q);
+    return;
+  }
   Track& t = tracks_[static_cast<std::size_t>(q)];
   if (t.mu.size() != states_) t.mu.assign(states_, 1.0 / static_cast<double>(states_));
   const linear::KrylovReport rep = linear::stationary_krylov(chain_operator(q, true), t.mu, krylov_options(t));
@@ -302,12 +314,17 @@ void Iterations<Engine, Track>::dense_solve(int q) {
   t.mu = std::move(d.stationary);
   t.v = std::move(d.values);
   t.mu_residual = t.v_residual = d.residual;
+  if (q < static_cast<int>(resident_.size())) resident_[static_cast<std::size_t>(q)] = 0;  // t.mu, t.v are newer
   engine_.set_stationary(only(q), batch_block(q, t.mu));
   t.mass = 1.0;
 }
 
 template <class Engine, class Track>
 void Iterations<Engine, Track>::evaluate_krylov(int q) {
+  if constexpr (kSpace) {
+    evaluate_space(q);
+    return;
+  }
   Track& t = tracks_[static_cast<std::size_t>(q)];
   std::vector<double> g(states_);
   read_block(q, g, [&](double* out) { engine_.policy_reward(only(q), out); });
@@ -337,6 +354,82 @@ void Iterations<Engine, Track>::evaluate_krylov(int q) {
     t.result.matvecs += linear::apply_group_inverse(apply_P, t.mu, r, z, refine).matvecs;
     for (std::size_t s = 0; s < states_; ++s) t.v[s] += z[s];
   }
+}
+
+template <class Engine, class Track>
+kernels::ChainSpace& Iterations<Engine, Track>::space() {
+  if (!space_) {
+    space_ = engine_.chain_space(krylov_slots(tracks_.size()));
+    resident_.assign(tracks_.size(), 0);
+  }
+  return *space_;
+}
+
+template <class Engine, class Track>
+void Iterations<Engine, Track>::space_start(int q) {
+  kernels::ChainSpace& S = space();
+  const auto Q = static_cast<std::size_t>(q);
+  if (resident_[Q]) return;
+  const Track& t = tracks_[Q];
+  if (t.mu.size() == states_) {
+    S.upload(mu_slot(q), t.mu.data());
+  } else {
+    S.fill(mu_slot(q), 1.0 / static_cast<double>(states_));
+  }
+  if (t.v.size() == states_) {
+    S.upload(v_slot(q), t.v.data());
+  } else {
+    S.fill(v_slot(q), 0.0);
+  }
+  resident_[Q] = 1;
+}
+
+template <class Engine, class Track>
+void Iterations<Engine, Track>::stationary_space(int q) {
+  Track& t = tracks_[static_cast<std::size_t>(q)];
+  kernels::ChainSpace& S = space();
+  space_start(q);
+  const auto apply_PT = [&S, q](int x, int y) { S.apply_chain(q, true, x, y); };
+  const linear::KrylovReport rep = linear::stationary_krylov(S, apply_PT, mu_slot(q), work_slot(), krylov_options(t));
+  t.result.matvecs += rep.matvecs;
+  t.mu_residual = rep.relative_residual;
+  S.set_stationary(q, mu_slot(q));
+  t.mu.resize(states_);
+  S.download(mu_slot(q), t.mu.data());  // the reported result (one copy per solve)
+  t.mass = 1.0;
+}
+
+template <class Engine, class Track>
+void Iterations<Engine, Track>::evaluate_space(int q) {
+  Track& t = tracks_[static_cast<std::size_t>(q)];
+  kernels::ChainSpace& S = space();
+  const int g = shared_slot(0), gl = shared_slot(1), r = shared_slot(2), z = shared_slot(3), pv = shared_slot(4);
+  const int mu = mu_slot(q), v = v_slot(q);
+  space_start(q);
+  S.policy_reward(q, g);
+  double gain = 0.0;
+  const auto apply_P = [&S, q](int x, int y) { S.apply_chain(q, false, x, y); };
+  t.result.matvecs += linear::evaluate_krylov(S, apply_P, g, mu, v, &gain, work_slot(), krylov_options(t)).matvecs;
+  linear::KrylovOptions refine;
+  refine.relative_tolerance = std::max(krylov_floor(), kRefineTolerance);
+  S.axpby(1.0, g, 0.0, gl, -gain);  // g - L
+  const double b2 = S.dot(gl, gl);
+  for (int k = 0;; ++k) {
+    apply_P(v, pv);
+    ++t.result.matvecs;
+    S.deflate(gl, v, pv, 1.0, 0.0, r);  // r = g - L - (v - P v)
+    const double worst = S.stats(r).max_abs;
+    if (k == kRefinements || !(worst > kRefineFactor * t.inner_tol)) {
+      // The residual of the bias itself, ||g - L - (I - P) v|| / ||g - L||.
+      t.v_residual = b2 > 0.0 ? std::sqrt(S.dot(r, r) / b2) : 0.0;
+      break;
+    }
+    S.fill(z, 0.0);
+    t.result.matvecs += linear::apply_group_inverse(S, apply_P, mu, r, z, work_slot(), refine).matvecs;
+    S.axpby(1.0, z, 1.0, v, 0.0);
+  }
+  t.v.resize(states_);
+  S.download(v, t.v.data());  // the reported result (one copy per solve)
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::soft

@@ -11,10 +11,16 @@
 // Krylov path: restarted GMRES with a matrix-free operator. The stationary distribution solves
 // (I - P^T + u 1^T) mu = u (nonsingular for a unichain P whenever 1^T u != 0; u = 1/N), and the
 // bias solves (I - P + 1 mu^T) v = g - L 1 with L = mu . g, whose solution has mu . v = 0.
+// GMRES is written once (krylov.cpp) over kernels::VectorSpace, whose vectors live in a backend's
+// memory: an exact engine's ChainSpace keeps them on the device for the CUDA backend, so policy
+// iteration's solves copy nothing across PCIe. The std::vector interface runs the same solves on
+// a host space (its operator's vectors are copied in and out of the space around each product).
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace linear {
@@ -33,10 +39,10 @@ constexpr std::int64_t kMaxDenseStates = 8192;
 /// One problem: P row-major n x n (row-stochastic), g of length n.
 DenseSolution solve_dense(const double* P, const double* g, std::int64_t n);
 
-/// Where the batched dense LUs run: `host` (Eigen, OpenMP over problems) or `cuda` (cuSOLVER
-/// getrf/getrs for one problem or orders above 512, cuBLAS getrfBatched/getrsBatched for many
-/// small ones; kernels/cuda/dense_lu.cu). The matrices are assembled and the answers checked on
-/// the host in both cases; `cuda` throws BackendError without a CUDA build or a device.
+/// Where the batched dense solves run: `host` (Eigen LUs, OpenMP over problems) or `cuda` (the
+/// assembly, LUs and checks on the device: kernels/common/dense_solve.cpp over cuBLAS's batched LU
+/// or cuSOLVER, P and g copied through pinned buffers); `cuda` throws BackendError without a CUDA
+/// build or a device.
 enum class DenseBackend { host, cuda };
 
 /// `batch` problems of equal size laid out contiguously (P: batch * n * n, g: batch * n), one LU
@@ -59,9 +65,38 @@ struct KrylovReport {
   double relative_residual = 0.0;  // recomputed explicitly at the end
 };
 
-/// Solves A x = b with restarted GMRES (modified Gram-Schmidt, Givens rotations), starting from
-/// the given x. Throws NumericalError with the residual reached if it does not converge within
-/// max_matvecs; never returns an unconverged answer.
+// ---- on a VectorSpace: vectors are slots of the space -----------------------------------------
+
+/// y = A x on slots of a VectorSpace (x != y).
+using SpaceOperator = std::function<void(int x, int y)>;
+
+/// Work slots the solves below use from their `work` slot on: restart + 4 (GMRES's basis of
+/// restart + 1 vectors and its work vector, and two for the deflated operators).
+inline int krylov_work_slots(const KrylovOptions& o) { return (o.restart > 1 ? o.restart : 1) + 4; }
+
+/// Solves A x = b (slots b, x) with restarted GMRES (classical Gram-Schmidt, reorthogonalised
+/// when needed, Givens rotations), starting from x, using slots [work, work + restart + 2).
+/// Throws NumericalError with the residual reached if it does not converge within max_matvecs;
+/// never returns an unconverged answer.
+KrylovReport gmres(kernels::VectorSpace& space, const SpaceOperator& A, int b, int x, int work,
+                   const KrylovOptions& options, const std::string& what);
+/// mu (warm start in slot mu) with mu P = mu, sum mu = 1, from y = P^T x.
+KrylovReport stationary_krylov(kernels::VectorSpace& space, const SpaceOperator& apply_PT, int mu, int work,
+                               const KrylovOptions& options);
+/// Bias v (warm start in slot v; sum mu v = 0) and gain L of slot g under y = P x, given mu.
+KrylovReport evaluate_krylov(kernels::VectorSpace& space, const SpaceOperator& apply_P, int g, int mu, int v,
+                             double* gain, int work, const KrylovOptions& options);
+/// z = (I - P)^# y (slots; z holds the start).
+KrylovReport apply_group_inverse(kernels::VectorSpace& space, const SpaceOperator& apply_P, int mu, int y, int z,
+                                 int work, const KrylovOptions& options);
+/// z = ((I - P)^#)^T y.
+KrylovReport apply_group_inverse_transpose(kernels::VectorSpace& space, const SpaceOperator& apply_PT, int mu, int y,
+                                           int z, int work, const KrylovOptions& options);
+
+// ---- on std::vectors (host memory) -----------------------------------------------------------
+
+/// Solves A x = b with restarted GMRES as above, starting from the given x. Throws NumericalError
+/// with the residual reached if it does not converge within max_matvecs.
 KrylovReport gmres(const LinearOperator& A, const std::vector<double>& b, std::vector<double>& x,
                    const KrylovOptions& options, const std::string& what);
 

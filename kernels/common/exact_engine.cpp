@@ -19,12 +19,7 @@
 #include "functors.hpp"
 #include "math.hpp"
 #include "transfers.hpp"
-
-#if NETRL_KERNELS_CUDA
-#include "../cuda/launch.cuh"
-#else
-#include "../host/launch.hpp"
-#endif
+#include "vector_space.hpp"  // and the launch glue of the build
 #include "batch_state.hpp"
 #include "netrl/version.hpp"
 
@@ -251,6 +246,25 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
     this->upload_current(this->mu_, State::kMu, which, values);
   }
 
+  std::unique_ptr<ChainSpace> chain_space(int slots) override {
+    return std::make_unique<EngineSpace<Engine>>(this, exec_, sweep_.states, slots);
+  }
+
+  // EngineSpace's operations on problem q's block of float64 vectors in the engine's memory.
+  void chain_resident(int q, bool adjoint, const double* x, double* y) {
+    select(q);
+    to_block(&this->v_[1 - parity(State::kV, q)], q, x);
+    chain_sweep(adjoint);
+    from_block(th_, q, y);
+  }
+  void reward_resident(int q, double* g) {
+    select(q);
+    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
+    from_block(th_, q, g);
+  }
+  void values_resident(int q, const double* x) { select(q); to_block(&this->h_[parity(State::kH, q)], q, x); }
+  void stationary_resident(int q, const double* x) { select(q); to_block(&this->mu_[parity(State::kMu, q)], q, x); }
+
   void download_values(int problem, std::vector<double>* out) const override {
     this->download(this->h_, State::kH, problem, out);
   }
@@ -291,6 +305,33 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
 
   /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).
   Buf<Real> policy_source() { return shape_.m > 1 ? single(wh_.data()) : h_buf(); }
+
+  index_t block(int q) const { return static_cast<index_t>(q) * sweep_.states; }
+  int parity(int which, int q) const { return parity_host_[which][static_cast<std::size_t>(q)]; }
+
+  /// The mask of problem q alone.
+  void select(int q) {
+    if (q < 0 || q >= shape_.batch) throw InvalidInput("problem", "problem " + std::to_string(q) + " outside the batch");
+    Mask one(static_cast<std::size_t>(shape_.batch), 0);
+    one[static_cast<std::size_t>(q)] = 1;
+    upload_mask(one);
+  }
+
+  /// Problem q's block of float64 values in the backend's memory (a ChainSpace slot) into an
+  /// engine array, or out of one.
+  void to_block(Array<Real>* dst, int q, const double* src) { convert(src, dst->data() + block(q)); }
+  void from_block(Array<Real>& src, int q, double* dst) { convert(src.data() + block(q), dst); }
+  template <class From, class To>
+  void convert(const From* src, To* dst) {
+    const ConvertBlock<From, To> f{src, dst, VectorChunks{sweep_.states, chunks_.chunk}};
+    for_each_index(exec_, f.r.count(), f, grain());
+  }
+
+  /// th_ = P v or v P for the active problems, v in the scratch buffer of v (apply_chain).
+  void chain_sweep(bool adjoint) {
+    if (adjoint) return adjoint_sweep(this->v_scratch());
+    fixed_policy_sweep<kNextTerm>(this->v_scratch());
+  }
 
   /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
   /// of v's buffers, parity 2), mixed over the input first when the next-value term is summed.

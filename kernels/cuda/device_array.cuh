@@ -1,6 +1,13 @@
 #pragma once
 // The one device array (RAII) of the module. Copies are synchronous on the legacy default stream,
 // so they order with the kernels and cuBLAS calls of that stream.
+//
+// Kept hand-written rather than thrust::device_vector: a device_vector initialises every element
+// when it is made (a kernel pass over each engine array: gigabytes at n = 28, where the arrays are
+// written by their first step anyway), and the engine needs exactly this: uninitialised storage,
+// explicit uploads and downloads of ranges. Thrust's containers serve where the module needs
+// pinned host memory (kernels/cuda/dense_glue.cuh), its algorithms with an explicit stream where
+// they replace a hand-written kernel.
 #include <cuda_runtime.h>
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The entry point of the CUDA module (libnetrl_cuda.so): the Table of module_abi.hpp over the
-// module's own netrl::kernels::cuda functions (exact_engine.cu, mdp_engine.cu, dense_lu.cu,
+// module's own netrl::kernels::cuda functions (exact_engine.cu, mdp_engine.cu, dense_solve.cu,
 // sampler.cu, probes.cu). Every entry catches everything and reports it in its CallStatus, so no
 // exception leaves the module. The module is built with hidden visibility: only the entry point is exported,
 // and its netrl::kernels::cuda functions never interpose on the loader's public ones of the same
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
@@ -51,21 +53,52 @@ void guard(CallStatus* status, const F& f) noexcept {
   }
 }
 
+/// The table entry of method M on a handle that points to an Object (M may be a member of a base
+/// of Object): runs M inside guard(); on an error the status is set and R{} returned.
+template <class Object, auto M, class Method = decltype(M)>
+struct Forward;
+template <class Object, auto M, class C, class R, class... A>
+struct Forward<Object, M, R (C::*)(A...)> {
+  static R call(void* handle, CallStatus* status, A... args) {
+    auto* object = static_cast<Object*>(handle);
+    if constexpr (std::is_void_v<R>) {
+      guard(status, [&] { (object->*M)(args...); });
+    } else {
+      R out{};
+      guard(status, [&] { out = (object->*M)(args...); });
+      return out;
+    }
+  }
+};
+template <class Object, auto M, class C, class R, class... A>
+struct Forward<Object, M, R (C::*)(A...) const> {
+  static R call(void* handle, CallStatus* status, A... args) {
+    auto* object = static_cast<const Object*>(handle);
+    if constexpr (std::is_void_v<R>) {
+      guard(status, [&] { (object->*M)(args...); });
+    } else {
+      R out{};
+      guard(status, [&] { out = (object->*M)(args...); });
+      return out;
+    }
+  }
+};
+
+/// The class of a member pointer.
+template <class M>
+struct ClassOf;
+template <class C, class R, class... A>
+struct ClassOf<R (C::*)(A...)> {
+  using type = C;
+};
+template <class C, class R, class... A>
+struct ClassOf<R (C::*)(A...) const> {
+  using type = C;
+};
+
 /// The EngineCalls (MdpEngineCalls) entry of ExactEngine (MdpEngine) method M.
-template <auto M, class Method = decltype(M)>
-struct Thunk;
-template <auto M, class E, class... A>
-struct Thunk<M, void (E::*)(A...)> {
-  static void call(void* engine, CallStatus* status, A... args) {
-    guard(status, [&] { (static_cast<E*>(engine)->*M)(args...); });
-  }
-};
-template <auto M, class E, class... A>
-struct Thunk<M, void (E::*)(A...) const> {
-  static void call(void* engine, CallStatus* status, A... args) {
-    guard(status, [&] { (static_cast<const E*>(engine)->*M)(args...); });
-  }
-};
+template <auto M>
+struct Thunk : Forward<typename ClassOf<decltype(M)>::type, M> {};
 
 template <class Real>
 void* make_engine(CallStatus* status, const EngineShape& shape) {
@@ -122,6 +155,47 @@ EngineCalls<Real> engine_calls() {
 }
 
 template <class Real>
+void* make_space(void* engine, CallStatus* status, int slots) {
+  void* space = nullptr;
+  guard(status, [&] { space = static_cast<ExactEngine<Real>*>(engine)->chain_space(slots).release(); });
+  return space;
+}
+
+SpaceCalls space_calls() {
+  using S = ChainSpace;
+  SpaceCalls c{};
+  c.destroy = [](void* space) { delete static_cast<S*>(space); };
+  c.description = &Forward<S, &VectorSpace::description>::call;
+  c.upload = &Forward<S, &VectorSpace::upload>::call;
+  c.download = &Forward<S, &VectorSpace::download>::call;
+  c.fill = &Forward<S, &VectorSpace::fill>::call;
+  c.axpby = &Forward<S, &VectorSpace::axpby>::call;
+  c.deflate = &Forward<S, &VectorSpace::deflate>::call;
+  c.clamp_scale = &Forward<S, &VectorSpace::clamp_scale>::call;
+  c.dot = &Forward<S, &VectorSpace::dot>::call;
+  c.stats = &Forward<S, &VectorSpace::stats>::call;
+  c.dots = &Forward<S, &VectorSpace::dots>::call;
+  c.combine = &Forward<S, &VectorSpace::combine>::call;
+  c.apply_chain = &Forward<S, &ChainSpace::apply_chain>::call;
+  c.policy_reward = &Forward<S, &ChainSpace::policy_reward>::call;
+  c.set_values = &Forward<S, &ChainSpace::set_values>::call;
+  c.set_stationary = &Forward<S, &ChainSpace::set_stationary>::call;
+  return c;
+}
+
+DenseCalls dense_calls() {
+  using D = DenseBatch;
+  DenseCalls c{};
+  c.destroy = [](void* dense) { delete static_cast<D*>(dense); };
+  c.description = &Forward<D, &D::description>::call;
+  c.upload = &Forward<D, &D::upload>::call;
+  c.solve = &Forward<D, &D::solve>::call;
+  c.download = &Forward<D, &D::download>::call;
+  c.timings = &Forward<D, &D::timings>::call;
+  return c;
+}
+
+template <class Real>
 MdpEngineCalls<Real> mdp_calls() {
   using E = MdpEngine<Real>;
   MdpEngineCalls<Real> c{};
@@ -174,10 +248,6 @@ Table make_table() {
   t.make_engine_double = &make_engine<double>;
   t.engine_float = engine_calls<float>();
   t.engine_double = engine_calls<double>();
-  t.lu_solve_batched = [](CallStatus* status, const std::vector<double>& A, int N, int batch,
-                          std::vector<double>* rhs_n, std::vector<double>* rhs_t, std::vector<int>* info) {
-    guard(status, [&] { cuda::lu_solve_batched(A, N, batch, rhs_n, rhs_t, info); });
-  };
   t.run_sampler = [](CallStatus* status, const SampleRequest& request, const SampleOutput& output) {
     guard(status, [&] { cuda::run_sampler(request, output); });
   };
@@ -205,6 +275,26 @@ Table make_table() {
   t.make_mdp_engine_double = &make_mdp<double>;
   t.mdp_float = mdp_calls<float>();
   t.mdp_double = mdp_calls<double>();
+  // The Krylov solves and dense solves on the device.
+  t.chain_space_float = &make_space<float>;
+  t.chain_space_double = &make_space<double>;
+  t.space = space_calls();
+  t.make_dense_batch = [](CallStatus* status, std::int64_t n, int batch) {
+    void* dense = nullptr;
+    guard(status, [&] { dense = cuda::make_dense_batch(n, batch).release(); });
+    return dense;
+  };
+  t.dense = dense_calls();
+  t.pinned_bandwidth = [](CallStatus* status) {
+    double rate = 0.0;
+    guard(status, [&] { rate = cuda::pinned_bandwidth(); });
+    return rate;
+  };
+  t.sampler_step_rate = [](CallStatus* status, bool on_the_fly) {
+    double rate = 0.0;
+    guard(status, [&] { rate = cuda::sampler_step_rate(on_the_fly); });
+    return rate;
+  };
   return t;
 }
 

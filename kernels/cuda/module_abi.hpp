@@ -18,15 +18,19 @@
 #include <string>
 #include <vector>
 
+#include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/sampler.hpp"
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 
-/// Bumped whenever Table, EngineCalls or a signature in them changes.
-constexpr std::uint32_t kAbiVersion = 2;
+/// Bumped whenever Table, EngineCalls, MdpEngineCalls, SpaceCalls, DenseCalls or a signature in
+/// them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov and dense
+/// solves on the device).
+constexpr std::uint32_t kAbiVersion = 3;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -39,17 +43,16 @@ struct CallStatus {
   std::string message;  // what() (for InvalidInput: what() without the "field: " prefix)
 };
 
-/// The function type that forwards engine method M (of ExactEngine or MdpEngine) to a module
-/// engine handle.
+/// The function type that forwards method M (of ExactEngine, MdpEngine, ChainSpace, DenseBatch) to a module handle.
 template <class M>
 struct CallOf;
-template <class E, class... A>
-struct CallOf<void (E::*)(A...)> {
-  using type = void (*)(void* engine, CallStatus* status, A... args);
+template <class C, class R, class... A>
+struct CallOf<R (C::*)(A...)> {
+  using type = R (*)(void* handle, CallStatus* status, A... args);
 };
-template <class E, class... A>
-struct CallOf<void (E::*)(A...) const> {
-  using type = void (*)(void* engine, CallStatus* status, A... args);
+template <class C, class R, class... A>
+struct CallOf<R (C::*)(A...) const> {
+  using type = R (*)(void* handle, CallStatus* status, A... args);
 };
 template <auto M>
 using Call = typename CallOf<decltype(M)>::type;
@@ -83,6 +86,36 @@ struct EngineCalls {
   Call<&E::download_values> download_values;
   Call<&E::download_evaluation> download_evaluation;
   Call<&E::download_stationary> download_stationary;
+};
+
+/// A module DenseBatch's methods (netrl/kernels/dense_lu.hpp).
+struct DenseCalls {
+  void (*destroy)(void* dense);  // never fails
+  Call<&DenseBatch::description> description;
+  Call<&DenseBatch::upload> upload;
+  Call<&DenseBatch::solve> solve;
+  Call<&DenseBatch::download> download;
+  Call<&DenseBatch::timings> timings;
+};
+
+/// A module ChainSpace's methods (see VectorSpace and ChainSpace for what each does).
+struct SpaceCalls {
+  void (*destroy)(void* space);  // never fails
+  Call<&VectorSpace::description> description;
+  Call<&VectorSpace::upload> upload;
+  Call<&VectorSpace::download> download;
+  Call<&VectorSpace::fill> fill;
+  Call<&VectorSpace::axpby> axpby;
+  Call<&VectorSpace::deflate> deflate;
+  Call<&VectorSpace::clamp_scale> clamp_scale;
+  Call<&VectorSpace::dot> dot;
+  Call<&VectorSpace::stats> stats;
+  Call<&VectorSpace::dots> dots;
+  Call<&VectorSpace::combine> combine;
+  Call<&ChainSpace::apply_chain> apply_chain;
+  Call<&ChainSpace::policy_reward> policy_reward;
+  Call<&ChainSpace::set_values> set_values;
+  Call<&ChainSpace::set_stationary> set_stationary;
 };
 
 /// A module MDP engine's methods (see MdpEngine for what each does).
@@ -132,8 +165,6 @@ struct Table {
   EngineCalls<float> engine_float;
   EngineCalls<double> engine_double;
 
-  void (*lu_solve_batched)(CallStatus* status, const std::vector<double>& A, int N, int batch,
-                           std::vector<double>* rhs_n, std::vector<double>* rhs_t, std::vector<int>* info);
   void (*run_sampler)(CallStatus* status, const SampleRequest& request, const SampleOutput& output);
 
   // Benchmark floors (netrl/kernels/probes.hpp).
@@ -143,11 +174,22 @@ struct Table {
   /// Device milliseconds of work(context) (after one warm-up call); work returns false on failure.
   double (*time_ms)(CallStatus* status, bool (*work)(void* context), void* context);
 
-  /// MDP engines (ABI 2).
+  // ---- ABI 3: the MDP engines (main's version 2) ----------------------------------------------
   void* (*make_mdp_engine_float)(CallStatus* status, const MdpShape& shape);
   void* (*make_mdp_engine_double)(CallStatus* status, const MdpShape& shape);
   MdpEngineCalls<float> mdp_float;
   MdpEngineCalls<double> mdp_double;
+
+  // ---- ABI 3: the Krylov solves and dense solves on the device (issue 17) ----------------------
+  /// ExactEngine::chain_space of an engine handle: a ChainSpace handle (SpaceCalls), or null.
+  void* (*chain_space_float)(void* engine, CallStatus* status, int slots);
+  void* (*chain_space_double)(void* engine, CallStatus* status, int slots);
+  SpaceCalls space;
+  /// kernels::cuda::make_dense_batch: a DenseBatch handle (DenseCalls), or null.
+  void* (*make_dense_batch)(CallStatus* status, std::int64_t n, int batch);
+  DenseCalls dense;
+  double (*pinned_bandwidth)(CallStatus* status);
+  double (*sampler_step_rate)(CallStatus* status, bool on_the_fly);
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::module

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include "../common/math.hpp"
@@ -12,6 +14,7 @@
 #include "errors.cuh"
 #include "launch.cuh"
 #include "module_abi.hpp"
+#include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/version.hpp"
 
@@ -89,6 +92,29 @@ double copy_bandwidth() {
     }));
   }
   return 2.0 * static_cast<double>(kBytes) / (best * 1e-3);  // bytes read + written
+}
+
+double pinned_bandwidth() {
+  std::string reason;
+  if (!device_available(&reason)) throw BackendError("cuda backend: " + reason);
+  constexpr std::uint64_t kBytes = std::uint64_t{256} << 20;
+  void* host = nullptr;
+  NETRL_CUDA_CHECK(cudaMallocHost(&host, kBytes));
+  std::memset(host, 1, kBytes);
+  double best = 1e300;
+  try {
+    Array<unsigned char> device(kBytes);
+    for (int trial = 0; trial < 3; ++trial) {
+      best = std::min(best, time_ms([&] {
+        NETRL_CUDA_CHECK(cudaMemcpyAsync(device.data(), host, kBytes, cudaMemcpyHostToDevice, kStream));
+      }));
+    }
+  } catch (...) {
+    cudaFreeHost(host);
+    throw;
+  }
+  cudaFreeHost(host);
+  return static_cast<double>(kBytes) / (best * 1e-3);
 }
 
 double time_events_ms(bool (*work)(void* context), void* context) {

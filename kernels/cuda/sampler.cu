@@ -8,7 +8,8 @@
 // kernel, F += D J once per block of steps. Fields are exact float64 sums (sampler_step.hpp), so
 // these GEMMs give bit-identical fields to the host's incremental updates. Counts are integer
 // atomics (order-independent); the pair counts of large Ising networks are a DSYRK of the 0/1
-// state matrix at each recorded step (exact integers in float64).
+// state matrix at each recorded step (exact integers in float64). The kernels add their flip counts
+// once per block (CUB's BlockReduce) and the word kernels count small histograms in shared memory.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -22,7 +23,9 @@
 #include "device_array.cuh"
 #include "errors.cuh"
 #include "netrl/core/error.hpp"
+#include "module_abi.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "sampler_kernels.cuh"
 #include "netrl/version.hpp"
@@ -181,6 +184,12 @@ void run_sampler(const SampleRequest& rq, const SampleOutput& out) {
   rec.raster_inputs = c.raster_inputs.data();
   rec.samples = samples;
   rec.flips = c.flips.data();
+  // Small histograms recorded often enough are counted in shared memory (sampler_kernels.cuh):
+  // cheaper atomics than the global ones of popular states, as long as a block records at least
+  // one count per bin and launch on average (otherwise clearing and adding the bins costs more).
+  const std::uint64_t recorded_per_block = kThreads * kStepsPerLaunch / rq.thin;
+  if (!ising && rq.histogram && states <= kSharedBins && recorded_per_block >= states) rec.shared_bins = states;
+  const std::size_t word_shared_bytes = rec.shared_bins * sizeof(std::uint32_t);
 
   Array<std::int32_t> slots(batch);
   std::vector<std::int32_t> host_slots(batch);
@@ -215,8 +224,8 @@ void run_sampler(const SampleRequest& rq, const SampleOutput& out) {
         word_init<<<blocks_for(count), kThreads>>>(step, word_state.data(), first, count);
         NETRL_CUDA_AFTER_LAUNCH("word_init");
         for (std::uint64_t t = 0; t < total_steps; t += kStepsPerLaunch) {
-          word_run<<<blocks_for(count), kThreads>>>(step, word_state.data(), first, count, t,
-                                                    std::min(total_steps, t + kStepsPerLaunch), rec);
+          word_run<<<blocks_for(count), kThreads, word_shared_bytes>>>(step, word_state.data(), first, count, t,
+                                                                       std::min(total_steps, t + kStepsPerLaunch), rec);
           NETRL_CUDA_AFTER_LAUNCH("word_run");
         }
       };
@@ -319,6 +328,49 @@ void run_sampler(const SampleRequest& rq, const SampleOutput& out) {
                 raster_inputs.begin() + static_cast<std::ptrdiff_t>((r + 1) * samples), out.raster_inputs[r]);
     }
   }
+}
+
+namespace {
+
+/// The arithmetic of one chain step in registers (no memory traffic in the loop): one
+/// Philox4x32-10 block, the neuron pick and, `on_the_fly`, the deterministic sigmoid of an argument
+/// that varies with the draw; compiled like the sampler's kernels (-fmad=false).
+__global__ void step_floor_kernel(std::uint32_t* out, int reps, bool on_the_fly) {
+  const std::uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
+  std::uint32_t acc = 0;
+  const double base = -4.0 + 0.125 * static_cast<double>(k % 64u);
+  for (int r = 0; r < reps; ++r) {
+    const Philox4 p = philox4x32_10(k, static_cast<std::uint32_t>(r), 0u, 0u, 0x1234u, 0x5678u);
+    const std::uint32_t i = scale_uniform(p.w[0], p.w[3], 16u);
+    const std::uint32_t thr = on_the_fly ? sigmoid_threshold(base + 0.01 * static_cast<double>(i)) : p.w[2];
+    acc += p.w[1] < thr ? 1u : 0u;
+  }
+  out[k] = acc;
+}
+
+}  // namespace
+
+double sampler_step_rate(bool on_the_fly) {
+  std::string reason;
+  if (!device_available(&reason)) throw BackendError("cuda sampler: " + reason);
+  int device = 0, sms = 0;
+  NETRL_CUDA_CHECK(cudaGetDevice(&device));
+  NETRL_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const unsigned blocks = static_cast<unsigned>(sms) * 16u;
+  constexpr int kReps = 2048;
+  constexpr unsigned kThreads = sampling::kThreads;
+  Array<std::uint32_t> out(static_cast<std::uint64_t>(blocks) * kThreads);
+  auto launch = [&] {
+    step_floor_kernel<<<blocks, kThreads, 0, cudaStreamLegacy>>>(out.data(), kReps, on_the_fly);
+    NETRL_CUDA_AFTER_LAUNCH("step_floor_kernel");
+  };
+  launch();  // warm-up
+  double best = 1e300;
+  for (int trial = 0; trial < 3; ++trial) best = std::min(best, time_events_ms([](void* f) {
+    (*static_cast<decltype(launch)*>(f))();
+    return true;
+  }, &launch));
+  return static_cast<double>(blocks) * kThreads * kReps / (best * 1e-3);
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cub/block/block_reduce.cuh>
 
 #include "../common/sampler_blocked.hpp"
 #include "../common/sampler_step.hpp"
@@ -18,6 +19,23 @@ using ull = unsigned long long;
 __device__ __forceinline__ void add_one(std::uint64_t* counter) {
   atomicAdd(reinterpret_cast<ull*>(counter), 1ull);
 }
+
+/// Threads per block of the sampler's kernels.
+constexpr unsigned kThreads = 128;
+inline unsigned blocks_for(std::uint64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
+
+/// Adds the block's per-thread flip counts to the one global counter: one atomic per block
+/// instead of one per thread (every thread of the block must call it).
+__device__ __forceinline__ void add_block_flips(std::uint64_t* flips, ull changed) {
+  using BlockReduce = cub::BlockReduce<ull, kThreads>;
+  __shared__ typename BlockReduce::TempStorage temp;
+  const ull total = BlockReduce(temp).Sum(changed);
+  if (threadIdx.x == 0 && total != 0) atomicAdd(reinterpret_cast<ull*>(flips), total);
+}
+
+/// Histograms of at most this many states are counted in shared memory by the word kernels (32 KiB
+/// of 32-bit counts), then added to the global one per block and launch.
+constexpr std::uint64_t kSharedBins = 8192;
 
 /// Device pointers of the counts and of the raster of one batch.
 struct Recorder {
@@ -34,6 +52,8 @@ struct Recorder {
   std::uint32_t* raster_inputs = nullptr;     // [slot][sample]
   std::uint64_t samples = 0;
   std::uint64_t* flips = nullptr;  // one counter
+  std::uint64_t shared_bins = 0;   // > 0: the word kernels count the histogram in shared memory
+  std::uint32_t* local = nullptr;  // that block-local histogram (set inside the kernel)
 
   __device__ bool recorded(std::uint64_t t) const { return t >= burn_in && (t - burn_in) % thin == 0; }
 
@@ -41,7 +61,11 @@ struct Recorder {
   __device__ void word(std::uint64_t k, std::uint64_t t, std::uint64_t b, std::uint32_t x, std::uint64_t next_b) const {
     const std::uint64_t s = (static_cast<std::uint64_t>(x) << n) | b;
     if (histogram) {
-      add_one(histogram + s);
+      if (local != nullptr) {
+        atomicAdd(local + s, 1u);
+      } else {
+        add_one(histogram + s);
+      }
       if (transitions) {
         const std::uint64_t diff = b ^ next_b;
         add_one(transitions + s * static_cast<std::uint64_t>(n + 1) + static_cast<std::uint64_t>(diff ? lowest_bit(diff) : n));
@@ -82,22 +106,39 @@ __global__ void word_init(SmallStepper<Policy> step, SmallChain* state, std::uin
   if (k < count) state[k] = step.initial(first + k);
 }
 
+/// The word kernels' steps t0 .. t1 - 1. With rec.shared_bins, the histogram is counted in
+/// dynamic shared memory (rec.shared_bins 32-bit counts) and added to the global one at the end;
+/// counts are integers, so the result is the same whatever the order of the additions.
 template <class Policy>
-__global__ void word_run(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first, std::uint64_t count,
-                         std::uint64_t t0, std::uint64_t t1, Recorder rec) {
+__global__ void __launch_bounds__(kThreads) word_run(SmallStepper<Policy> step, SmallChain* state, std::uint64_t first,
+                                                     std::uint64_t count, std::uint64_t t0, std::uint64_t t1, Recorder rec) {
+  extern __shared__ std::uint32_t netrl_local_bins[];
   const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  SmallChain s = state[k];
-  ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const SmallChain next = step(chain, t, s);
-    if (rec.recorded(t)) rec.word(k, t, s.b, s.x, next.b);
-    changed += next.b != s.b ? 1u : 0u;
-    s = next;
+  if (rec.shared_bins > 0) {
+    for (std::uint64_t j = threadIdx.x; j < rec.shared_bins; j += blockDim.x) netrl_local_bins[j] = 0;
+    __syncthreads();
+    rec.local = netrl_local_bins;
   }
-  state[k] = s;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+  ull changed = 0;
+  if (k < count) {  // no early return: the whole block takes part in the reductions below
+    const std::uint64_t chain = first + k;
+    SmallChain s = state[k];
+    for (std::uint64_t t = t0; t < t1; ++t) {
+      const SmallChain next = step(chain, t, s);
+      if (rec.recorded(t)) rec.word(k, t, s.b, s.x, next.b);
+      changed += next.b != s.b ? 1u : 0u;
+      s = next;
+    }
+    state[k] = s;
+  }
+  if (rec.shared_bins > 0) {
+    __syncthreads();
+    for (std::uint64_t j = threadIdx.x; j < rec.shared_bins; j += blockDim.x) {
+      const std::uint32_t c = netrl_local_bins[j];
+      if (c != 0) atomicAdd(reinterpret_cast<ull*>(rec.histogram + j), static_cast<ull>(c));
+    }
+  }
+  add_block_flips(rec.flips, changed);
 }
 
 __global__ void ising_init(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* spins,
@@ -108,47 +149,52 @@ __global__ void ising_init(IsingStepper step, IsingScalars* scalars, std::uint8_
   for (int i = 0; i < step.k.n; ++i) spins[i * stride + k] = sigma[i * stride + k] ? 1.0 : -1.0;
 }
 
-__global__ void ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma, double* field,
-                          std::uint64_t first, std::uint64_t count, std::uint64_t stride, std::uint64_t t0,
-                          std::uint64_t t1, Recorder rec) {
+__global__ void __launch_bounds__(kThreads) ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma,
+                                                     double* field, std::uint64_t first, std::uint64_t count,
+                                                     std::uint64_t stride, std::uint64_t t0, std::uint64_t t1,
+                                                     Recorder rec) {
   const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  IsingScalars s = scalars[k];
   ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const bool record = rec.recorded(t);
-    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-    const std::uint64_t b = s.b;
-    const std::uint32_t x = s.x;
-    changed += step(chain, t, s, sigma + k, field + k, stride) >= 0 ? 1u : 0u;
-    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+  if (k < count) {  // no early return: the whole block takes part in add_block_flips
+    const std::uint64_t chain = first + k;
+    IsingScalars s = scalars[k];
+    for (std::uint64_t t = t0; t < t1; ++t) {
+      const bool record = rec.recorded(t);
+      if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
+      const std::uint64_t b = s.b;
+      const std::uint32_t x = s.x;
+      changed += step(chain, t, s, sigma + k, field + k, stride) >= 0 ? 1u : 0u;
+      if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+    }
+    scalars[k] = s;
   }
-  scalars[k] = s;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+  add_block_flips(rec.flips, changed);
 }
 
-__global__ void ising_blocked_run(IsingBlockedStepper step, IsingScalars* scalars, std::uint8_t* sigma,
-                                  const double* stale_field, std::int32_t* flips, std::int32_t* flip_count,
-                                  double* delta, std::uint64_t first, std::uint64_t count, std::uint64_t stride,
-                                  std::uint64_t t0, std::uint64_t t1, Recorder rec) {
+__global__ void __launch_bounds__(kThreads) ising_blocked_run(IsingBlockedStepper step, IsingScalars* scalars,
+                                                             std::uint8_t* sigma, const double* stale_field,
+                                                             std::int32_t* flips, std::int32_t* flip_count, double* delta,
+                                                             std::uint64_t first, std::uint64_t count,
+                                                             std::uint64_t stride, std::uint64_t t0, std::uint64_t t1,
+                                                             Recorder rec) {
   const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  if (k >= count) return;
-  const std::uint64_t chain = first + k;
-  IsingScalars s = scalars[k];
-  std::int32_t nflips = flip_count[k];
   ull changed = 0;
-  for (std::uint64_t t = t0; t < t1; ++t) {
-    const bool record = rec.recorded(t);
-    if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-    const std::uint64_t b = s.b;
-    const std::uint32_t x = s.x;
-    changed += step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride) >= 0 ? 1u : 0u;
-    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+  if (k < count) {  // no early return: the whole block takes part in add_block_flips
+    const std::uint64_t chain = first + k;
+    IsingScalars s = scalars[k];
+    std::int32_t nflips = flip_count[k];
+    for (std::uint64_t t = t0; t < t1; ++t) {
+      const bool record = rec.recorded(t);
+      if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
+      const std::uint64_t b = s.b;
+      const std::uint32_t x = s.x;
+      changed += step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride) >= 0 ? 1u : 0u;
+      if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+    }
+    scalars[k] = s;
+    flip_count[k] = nflips;
   }
-  scalars[k] = s;
-  flip_count[k] = nflips;
-  atomicAdd(reinterpret_cast<ull*>(rec.flips), changed);
+  add_block_flips(rec.flips, changed);
 }
 
 /// The 0/1 state matrix (batch x n, column-major) of the current states, for the pair counts.
@@ -156,9 +202,5 @@ __global__ void states_to_matrix(const std::uint8_t* sigma, double* S, std::uint
   const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
   if (k < total) S[k] = sigma[k] ? 1.0 : 0.0;
 }
-
-/// Threads per block of the sampler's kernels.
-constexpr unsigned kThreads = 128;
-inline unsigned blocks_for(std::uint64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::sampling

@@ -29,6 +29,7 @@
 #include "netrl/kernels/mdp_engine.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda {
@@ -142,6 +143,60 @@ auto checked(F f, A&&... args) {
   }
 }
 
+/// Calls f(handle, status, args...) and rethrows the module's error.
+template <class F, class... A>
+auto call_handle(F f, void* handle, A&&... args) {
+  CallStatus status;
+  if constexpr (std::is_void_v<decltype(f(handle, &status, std::forward<A>(args)...))>) {
+    f(handle, &status, std::forward<A>(args)...);
+    rethrow(status);
+  } else {
+    auto result = f(handle, &status, std::forward<A>(args)...);
+    rethrow(status);
+    return result;
+  }
+}
+
+/// A chain space of the module (vectors on the device), driven through its SpaceCalls.
+class ModuleSpace final : public ChainSpace {
+ public:
+  ModuleSpace(const module::SpaceCalls& calls, void* handle, std::uint64_t size, int slots)
+      : calls_(calls), handle_(handle), size_(size), slots_(slots) {}
+  ModuleSpace(const ModuleSpace&) = delete;
+  ModuleSpace& operator=(const ModuleSpace&) = delete;
+  ~ModuleSpace() override { calls_.destroy(handle_); }
+
+  std::uint64_t size() const override { return size_; }
+  int slots() const override { return slots_; }
+  std::string description() const override { return call_handle(calls_.description, handle_); }
+  void upload(int y, const double* src) override { call_handle(calls_.upload, handle_, y, src); }
+  void download(int x, double* dst) override { call_handle(calls_.download, handle_, x, dst); }
+  void fill(int y, double value) override { call_handle(calls_.fill, handle_, y, value); }
+  void axpby(double a, int x, double b, int y, double c) override { call_handle(calls_.axpby, handle_, a, x, b, y, c); }
+  void deflate(int x, int t, int w, double s, double c, int y) override {
+    call_handle(calls_.deflate, handle_, x, t, w, s, c, y);
+  }
+  void clamp_scale(double s, int y) override { call_handle(calls_.clamp_scale, handle_, s, y); }
+  double dot(int x, int y) override { return call_handle(calls_.dot, handle_, x, y); }
+  VectorStats stats(int x) override { return call_handle(calls_.stats, handle_, x); }
+  void dots(int first, int count, int w, double* h) override { call_handle(calls_.dots, handle_, first, count, w, h); }
+  void combine(int first, int count, const double* c, int w) override {
+    call_handle(calls_.combine, handle_, first, count, c, w);
+  }
+  void apply_chain(int problem, bool adjoint, int x, int y) override {
+    call_handle(calls_.apply_chain, handle_, problem, adjoint, x, y);
+  }
+  void policy_reward(int problem, int g) override { call_handle(calls_.policy_reward, handle_, problem, g); }
+  void set_values(int problem, int x) override { call_handle(calls_.set_values, handle_, problem, x); }
+  void set_stationary(int problem, int x) override { call_handle(calls_.set_stationary, handle_, problem, x); }
+
+ private:
+  const module::SpaceCalls& calls_;
+  void* handle_;
+  std::uint64_t size_;
+  int slots_;
+};
+
 /// An engine handle of the module and its calls (EngineCalls or MdpEngineCalls): destroyed with
 /// the handle's destroy; call() forwards a method and rethrows its error.
 template <class Calls>
@@ -227,6 +282,21 @@ class ModuleEngine final : public ExactEngine<Real>, private ModuleHandle<module
   void set_values(const Mask& which, const double* values) override { call(calls_.set_values, which, values); }
   void set_stationary(const Mask& which, const double* values) override {
     call(calls_.set_stationary, which, values);
+  }
+  std::unique_ptr<ChainSpace> chain_space(int slots) override {
+    const Table& t = table("cuda chain space");
+    void* space = nullptr;
+    if constexpr (std::is_same_v<Real, float>) {
+      space = call_handle(t.chain_space_float, Handle::handle_, slots);
+    } else {
+      space = call_handle(t.chain_space_double, Handle::handle_, slots);
+    }
+    try {
+      return std::make_unique<ModuleSpace>(t.space, space, shape_.states(), slots);
+    } catch (...) {
+      t.space.destroy(space);
+      throw;
+    }
   }
   void download_values(int problem, std::vector<double>* h) const override {
     call(calls_.download_values, problem, h);
@@ -374,10 +444,39 @@ std::uint64_t available_memory() {
   return checked(m.table->available_memory);
 }
 
-void lu_solve_batched(const std::vector<double>& A, int N, int batch, std::vector<double>* rhs_n,
-                      std::vector<double>* rhs_t, std::vector<int>* info) {
-  checked(table("cuda dense LU").lu_solve_batched, A, N, batch, rhs_n, rhs_t, info);
+namespace {
+/// A dense batch of the module (in device memory), driven through its DenseCalls.
+class ModuleDense final : public DenseBatch {
+ public:
+  ModuleDense(const module::DenseCalls& calls, void* handle) : calls_(calls), handle_(handle) {}
+  ModuleDense(const ModuleDense&) = delete;
+  ModuleDense& operator=(const ModuleDense&) = delete;
+  ~ModuleDense() override { calls_.destroy(handle_); }
+  std::string description() const override { return call_handle(calls_.description, handle_); }
+  void upload(const double* P, const double* g) override { call_handle(calls_.upload, handle_, P, g); }
+  void solve() override { call_handle(calls_.solve, handle_); }
+  void download(DenseResults* out) override { call_handle(calls_.download, handle_, out); }
+  DenseTimings timings() const override { return call_handle(calls_.timings, handle_); }
+
+ private:
+  const module::DenseCalls& calls_;
+  void* handle_;
+};
+}  // namespace
+
+std::unique_ptr<DenseBatch> make_dense_batch(std::int64_t n, int batch) {
+  const Table& t = table("cuda dense solve");
+  void* handle = checked(t.make_dense_batch, n, batch);
+  try {
+    return std::make_unique<ModuleDense>(t.dense, handle);
+  } catch (...) {
+    t.dense.destroy(handle);
+    throw;
+  }
 }
+
+double pinned_bandwidth() { return checked(table("cuda backend").pinned_bandwidth); }
+double sampler_step_rate(bool on_the_fly) { return checked(table("cuda backend").sampler_step_rate, on_the_fly); }
 
 void run_sampler(const SampleRequest& request, const SampleOutput& output) {
   checked(table("cuda sampler").run_sampler, request, output);

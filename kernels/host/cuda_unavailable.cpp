@@ -43,10 +43,9 @@ template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpSha
 
 std::uint64_t available_memory() { return 0; }
 
-void lu_solve_batched(const std::vector<double>&, int, int, std::vector<double>*, std::vector<double>*,
-                      std::vector<int>*) {
-  not_built("cuda dense LU");
-}
+std::unique_ptr<DenseBatch> make_dense_batch(std::int64_t, int) { not_built("cuda dense solve"); }
+double pinned_bandwidth() { not_built("cuda backend"); }
+double sampler_step_rate(bool) { not_built("cuda backend"); }
 
 void run_sampler(const SampleRequest&, const SampleOutput&) { not_built("cuda sampler"); }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Host launch glue of the kernel bodies: the backend's tuning (BackendTraits), OpenMP loops, host
-// arrays, the input mixing. The CUDA build includes kernels/cuda/launch.cuh instead; both provide
-// the same names (BackendTraits, Exec, Array, for_each_index, reduce_by_problem, mix_inputs).
+// arrays, the input mixing, the Krylov vector products. The CUDA build includes
+// kernels/cuda/launch.cuh instead; both provide the same names (BackendTraits, Exec, Array,
+// for_each_index, reduce_by_problem, mix_inputs, vector_dot, basis_dots, basis_combine).
 #include <omp.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "../common/config.hpp"
 #include "../common/functors.hpp"
+#include "../common/vector_functors.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
 
@@ -46,6 +48,9 @@ class Array {
   T* data() { return data_.data(); }
   const T* data() const { return data_.data(); }
   std::uint64_t size() const { return data_.size(); }
+  void reserve(std::uint64_t n) {
+    if (n > data_.size()) data_.resize(n);
+  }
   void upload(const std::vector<T>& src) { std::copy(src.begin(), src.end(), data_.begin()); }
   void upload(std::uint64_t offset, std::uint64_t count, const T* src) {
     std::memcpy(data_.data() + offset, src, count * sizeof(T));
@@ -103,6 +108,53 @@ void mix_inputs(const Exec& exec, const SweepShape& s, const Buf<Real>& in, cons
   f.adjoint = adjoint;
   f.active = active;
   for_each_index(exec, static_cast<index_t>(s.batch) * s.states / f.chunk, f, grain);
+}
+
+/// x . y over the chunks of r: chunk sums, then the chunk sums in order (the result does not
+/// depend on the number of threads). kernels/cuda/launch.cuh: cublasDdot.
+inline double vector_dot(const Exec& exec, const VectorChunks& r, const double* x, const double* y,
+                         std::uint64_t grain) {
+  DotChunk f;
+  f.x = x;
+  f.y = y;
+  f.r = r;
+  std::vector<SumValue> out;
+  reduce_by_problem(exec, 1, r.count(), f, &out, grain);
+  return out[0].sum;
+}
+
+/// h[i] = V_i . w for i < count, V_i = V + i ld (h: host memory): per-chunk partial sums in
+/// `scratch`, then summed in chunk order. kernels/cuda/launch.cuh: one cublasDgemv.
+inline void basis_dots(const Exec& exec, const VectorChunks& r, const double* V, std::uint64_t ld, int count,
+                       const double* w, double* h, Array<double>* scratch, std::uint64_t grain) {
+  const std::uint64_t chunks = r.count(), c = static_cast<std::uint64_t>(count);
+  scratch->reserve(chunks * c);
+  BasisDotsChunk f;
+  f.V = V;
+  f.ld = ld;
+  f.count = count;
+  f.w = w;
+  f.partial = scratch->data();
+  f.r = r;
+  for_each_index(exec, chunks, f, grain);
+  const double* partial = scratch->data();
+  for (std::uint64_t i = 0; i < c; ++i) h[i] = 0.0;
+  for (std::uint64_t k = 0; k < chunks; ++k)
+    for (std::uint64_t i = 0; i < c; ++i) h[i] += partial[k * c + i];
+}
+
+/// w += sum_i c[i] V_i for i < count (c: host memory). kernels/cuda/launch.cuh: one cublasDgemv.
+inline void basis_combine(const Exec& exec, const VectorChunks& r, const double* V, std::uint64_t ld, int count,
+                          const double* c, double* w, Array<double>* scratch, std::uint64_t grain) {
+  (void)scratch;
+  BasisCombineChunk f;
+  f.V = V;
+  f.ld = ld;
+  f.count = count;
+  f.c = c;
+  f.w = w;
+  f.r = r;
+  for_each_index(exec, r.count(), f, grain);
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::host

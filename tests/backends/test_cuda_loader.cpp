@@ -40,9 +40,9 @@ TEST(CudaLoader, MissingModuleMakesEveryEntryPointABackendError) {
   shape.nf = 3;
   EXPECT_THROW(kernels::cuda::make_exact_engine<double>(shape), BackendError);
   EXPECT_THROW(kernels::cuda::make_exact_engine<float>(shape), BackendError);
-  std::vector<double> A{2.0}, b{1.0}, c{1.0};
-  std::vector<int> info;
-  EXPECT_THROW(kernels::cuda::lu_solve_batched(A, 1, 1, &b, &c, &info), BackendError);
+  EXPECT_THROW(kernels::cuda::make_dense_batch(1, 1), BackendError);
+  EXPECT_THROW(kernels::cuda::pinned_bandwidth(), BackendError);
+  EXPECT_THROW(kernels::cuda::sampler_step_rate(true), BackendError);
   EXPECT_THROW(kernels::cuda::run_sampler(kernels::SampleRequest{}, kernels::SampleOutput{}), BackendError);
   EXPECT_THROW(kernels::cuda::lse2_rate(false), BackendError);
   EXPECT_THROW(kernels::cuda::copy_bandwidth(), BackendError);

@@ -91,49 +91,6 @@ TEST(DenseSolve, BatchedEqualsOneByOne) {
   }
 }
 
-/// The GPU's LU (cuBLAS batched for several small problems, cuSOLVER for one problem or orders
-/// above 512) against the host's: same systems, answers within rounding. Skips without a device
-/// (after checking that the refusal is a BackendError), fails then under NETRL_REQUIRE_GPU=1.
-TEST(DenseSolve, CudaBatchedMatchesHost) {
-  std::string reason;
-  if (!kernels::cuda::device_available(&reason)) {
-    std::vector<double> P{0.5, 0.5, 0.5, 0.5}, g{1.0, 0.0};
-    EXPECT_THROW(linear::solve_dense_batched(P.data(), g.data(), 2, 1, linear::DenseBackend::cuda), BackendError);
-    const char* require = std::getenv("NETRL_REQUIRE_GPU");
-    if (require != nullptr && std::string(require) == "1") FAIL() << "NETRL_REQUIRE_GPU=1 but " << reason;
-    GTEST_SKIP() << reason;
-  }
-  struct Case {
-    int n, m, batch;
-  };
-  for (const Case& k : {Case{5, 2, 5}, Case{6, 1, 1}, Case{9, 2, 2}}) {
-    std::vector<double> P, g;
-    for (int b = 0; b < k.batch; ++b) {
-      const Chain c = random_chain(k.n, k.m, 900 + 10 * k.n + b);
-      const RowMatrix Pb = MatrixXd(c.P);
-      P.insert(P.end(), Pb.data(), Pb.data() + Pb.size());
-      g.insert(g.end(), c.g.data(), c.g.data() + c.g.size());
-    }
-    const std::int64_t N = std::int64_t{k.m} << k.n;
-    const auto host = linear::solve_dense_batched(P.data(), g.data(), N, k.batch);
-    const auto cuda = linear::solve_dense_batched(P.data(), g.data(), N, k.batch, linear::DenseBackend::cuda);
-    ASSERT_EQ(cuda.size(), host.size());
-    for (int b = 0; b < k.batch; ++b) {
-      EXPECT_NEAR(cuda[b].gain, host[b].gain, test::rounding(4500)) << "N " << N << " problem " << b;
-      for (std::int64_t s = 0; s < N; ++s) {
-        EXPECT_NEAR(cuda[b].values[s], host[b].values[s], 1e-10);
-        EXPECT_NEAR(cuda[b].stationary[s], host[b].stationary[s], test::rounding(450));
-      }
-    }
-  }
-  // A reducible chain (identity) has a singular bordered matrix: a clear error, not a silent answer.
-  std::vector<double> I{1.0, 0.0, 0.0, 1.0}, g{1.0, 0.0};
-  EXPECT_THROW(linear::solve_dense_batched(I.data(), g.data(), 2, 1, linear::DenseBackend::cuda), NumericalError);
-  std::vector<double> I2(8, 0.0), g2{1.0, 0.0, 1.0, 0.0};
-  I2[0] = I2[3] = I2[4] = I2[7] = 1.0;
-  EXPECT_THROW(linear::solve_dense_batched(I2.data(), g2.data(), 2, 2, linear::DenseBackend::cuda), NumericalError);
-}
-
 TEST(KrylovSolve, MatchesDenseOnRandomNetworks) {
   for (int n : {3, 6, 9}) {
     const Chain c = random_chain(n, 2, 900 + n);

@@ -94,9 +94,12 @@ void BatchSolver<Real>::check_memory() {
     // Results over the full space (values, stationary) and one compact download buffer.
     *host = B * full * 2.0 * sizeof(double) + states * 2.0 * sizeof(double);
     if (!cuda_) *host += *device;
-    // Policy iteration, on the host: GMRES's restart + 1 basis vectors and its work vectors,
-    // per problem mu and v, and the staging of a batch.
-    if (policy_) *host += states * sizeof(double) * (linear::KrylovOptions{}.restart + 6.0 + 4.0 * B);
+    // Policy iteration's float64 vectors: the Krylov solves' in the engine's memory
+    // (Iterations::krylov_slots), and per problem mu and v on the host (the results).
+    if (policy_) {
+      *(cuda_ ? device : host) += states * sizeof(double) * Iterations::krylov_slots(models_.size());
+      *host += states * sizeof(double) * 2.0 * B;
+    }
   };
   const double host_avail = 0.9 * static_cast<double>(kernels::host::available_memory());
   const double device_avail = cuda_ ? 0.9 * static_cast<double>(kernels::cuda::available_memory()) : 0.0;

@@ -21,6 +21,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -118,7 +120,7 @@ class ExactEngine {
   // solve of (I - P) needs no aperiodicity (and with the transform, I - P_theta = theta (I - P)
   // would scale the bias by 1 / theta). Transfers: each call copies the active blocks of x in and
   // of y out (memcpy on the host; on CUDA one host-device copy each way, 2 * 8 * states bytes
-  // over PCIe per matvec, which GMRES on the host pays on every product). The operand is staged
+  // over PCIe per matvec: a Krylov solve on CUDA uses chain_space below instead). The operand is staged
   // in the scratch buffer of evaluation_step's v_next: a pending (not accepted) evaluation step
   // is overwritten.
   /// y = P x (`adjoint` false: y(s) = sum_s' P(s'|s) x(s')) or y = x P (`adjoint` true).
@@ -129,6 +131,11 @@ class ExactEngine {
   virtual void set_values(const Mask& which, const double* values) = 0;
   /// mu = values where `which` is set (the distribution of pair_totals; mass as given).
   virtual void set_stationary(const Mask& which, const double* values) = 0;
+  /// The same operations on float64 vectors kept in the engine's memory (the device on CUDA):
+  /// a space of `slots` vectors of shape().states() entries (one problem's block), whose chain
+  /// operations act on the engine's problems. GMRES runs on it without host copies. The space
+  /// must not outlive the engine.
+  virtual std::unique_ptr<ChainSpace> chain_space(int slots) = 0;
 
   // ---- results (compact order, one problem) ------------------------------------------------
   virtual void download_values(int problem, std::vector<double>* h) const = 0;

@@ -23,6 +23,10 @@ double lse2_rate(bool single_precision);
 double copy_bandwidth();
 /// Double-precision GEMM rate of the device (flop/s) on N x N matrices.
 double dgemm_rate(int N);
+/// Chain steps per second of the sampler's step arithmetic in registers (one Philox4x32-10 block,
+/// the neuron pick and, `on_the_fly`, the deterministic sigmoid), compiled like the sampler's
+/// kernels: the issue-rate floor of the CUDA sampler.
+double sampler_step_rate(bool on_the_fly);
 /// Milliseconds between CUDA events recorded on the default stream around `work` (after one
 /// warm-up call of it): the device time of engine calls. An exception of `work` is rethrown.
 double time_engine_ms(const std::function<void()>& work);
