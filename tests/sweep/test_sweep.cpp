@@ -341,6 +341,7 @@ TEST(WarmStart, BatchedWarmStartsEqualSingleWarmStarts) {
 }
 
 TEST(WarmStart, BadWarmStartsNameTheField) {
+  NETRL_REQUIRE_BACKEND(test::kBackend);
   const SolverOptions o = host_options();
   const SolveResult base = solve(count8_at(0.114), o);
   auto field_of = [&](const WarmStart& w, const SolverOptions& opt) {
