@@ -3,12 +3,17 @@
 // passive wait policy (netrl's default) and its active (spinning) one.
 //
 // The floor of a loaded run is its fair share of the cores: with K busy processes and T solver
-// threads on C cores, a solver thread gets min(1, C / (K + T)) of a core, so the solve can take no
-// less than max(1, (K + T) / C) times its unloaded time. The table reports each run's slowdown and
-// the fraction of that floor it achieves (floor / slowdown; 1 is perfect sharing).
+// threads on C cores, a solver thread gets min(1, C / (K + T)) of a core, so a solve whose T
+// threads scale perfectly takes max(1, (K + T) / C) times its unloaded time. The table reports
+// each run's slowdown and the fraction of that floor it achieves (floor / slowdown; 1 is perfect
+// sharing). A solve that scales less than perfectly on the unloaded cores loses less when it has
+// fewer of them, so the fraction can exceed 1.
 //
 // OpenMP reads OMP_WAIT_POLICY once at start-up, so every measurement runs in a child process
-// (this program with --child) started with the policy in its environment.
+// (this program with --child) started with the policy in its environment. The
+// runs go in rounds (every setting once per round, one solve each) so that a drift in the
+// machine's speed (other tenants of a virtual machine) reaches unloaded and loaded runs alike;
+// the table gives each run's median over the rounds.
 //
 //   bench_shared_cores [--n 16] [--repeats 3]      the table (minutes at n = 16)
 //   bench_shared_cores --netrl_smoke               a tiny run (CTest)
@@ -111,20 +116,36 @@ int main(int argc, char** argv) {
     repeats = 1;
   }
   const long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("count solve n = %d (target %d, lambda 0.1, tol 1e-8), host backend, %ld cores, median of %d\n", n,
+  std::printf("count solve n = %d (target %d, lambda 0.1, tol 1e-8), host backend, %ld cores, median of %d rounds\n", n,
               std::max(1, n / 4), cores, repeats);
+  const std::vector<int> busy_counts = smoke ? std::vector<int>{0, 1} : std::vector<int>{0, 1, static_cast<int>(cores)};
+  const std::vector<const char*> settings = {"passive", "active"};
+  std::vector<std::vector<std::vector<double>>> seconds(settings.size(),
+                                                        std::vector<std::vector<double>>(busy_counts.size()));
+  std::vector<std::vector<Run>> last(settings.size(), std::vector<Run>(busy_counts.size()));
+  for (int round = 0; round < repeats; ++round) {
+    for (std::size_t s = 0; s < settings.size(); ++s) {
+      for (std::size_t b = 0; b < busy_counts.size(); ++b) {
+        last[s][b] = measure(argv[0], settings[s], n, busy_counts[b], 1);
+        seconds[s][b].push_back(last[s][b].seconds);
+      }
+    }
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
   std::printf("%-8s %5s %8s %11s %9s %6s %9s\n", "policy", "busy", "threads", "seconds", "slowdown", "floor",
               "fraction");
-  const std::vector<int> busy_counts = smoke ? std::vector<int>{0, 1} : std::vector<int>{0, 1, static_cast<int>(cores)};
-  for (const char* policy : {"passive", "active"}) {
-    double alone = 0.0;
-    for (int busy : busy_counts) {
-      const Run r = measure(argv[0], policy, n, busy, repeats);
-      if (busy == 0) alone = r.seconds;
-      const double slowdown = r.seconds / alone;
-      const double floor = std::max(1.0, static_cast<double>(busy + r.threads) / static_cast<double>(cores));
-      std::printf("%-8s %5d %8d %11.4f %8.2fx %5.2fx %9.2f\n", r.policy.c_str(), busy, r.threads, r.seconds, slowdown,
-                  floor, floor / slowdown);
+  for (std::size_t s = 0; s < settings.size(); ++s) {
+    const double alone = median(seconds[s][0]);
+    for (std::size_t b = 0; b < busy_counts.size(); ++b) {
+      const Run& r = last[s][b];
+      const double t = median(seconds[s][b]);
+      const double slowdown = t / alone;
+      const double floor = std::max(1.0, static_cast<double>(busy_counts[b] + r.threads) / static_cast<double>(cores));
+      std::printf("%-8s %5d %8d %11.4f %8.2fx %5.2fx %9.2f\n", r.policy.c_str(), busy_counts[b], r.threads, t,
+                  slowdown, floor, floor / slowdown);
     }
   }
   return 0;
