@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -70,25 +71,87 @@ void expect_matches(const SolveResult& got, const SolveResult& ref, double tol, 
   EXPECT_EQ(got.backend, to_string(kBackend));
 }
 
+/// A random MDP whose reference LU stays sparse at 10^4 states and whose chains still mix in a
+/// few steps: row (s, a) moves to s + 1 (mod S), to one of the first `hubs` states and to s + 2,
+/// with weights uniform in [0.1, 1); a hub's rows move to s + 1 and to two uniformly drawn states.
+/// The hubs make the chain mix fast, and eliminating the ring first leaves fill-in only among them
+/// (random successors everywhere, as in random_sparse_mdp, fill the LU factors in at this size).
+Mdp hub_mdp(int states, int actions, int hubs, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto uniform = [&] { return static_cast<double>(rng() >> 11) * 0x1p-53; };
+  Mdp mdp;
+  mdp.num_states = states;
+  mdp.num_actions = actions;
+  for (int s = 0; s < states; ++s) {
+    for (int a = 0; a < actions; ++a) {
+      std::vector<int> row{(s + 1) % states};
+      const auto draw = [&](int range) {
+        for (;;) {
+          const auto t = static_cast<int>(rng() % static_cast<std::uint64_t>(range));
+          if (std::find(row.begin(), row.end(), t) == row.end()) return t;
+        }
+      };
+      if (s < hubs) {
+        row.push_back(draw(states));
+        row.push_back(draw(states));
+      } else {
+        row.push_back(draw(hubs));
+        if ((s + 2) % states != row[1]) row.push_back((s + 2) % states);
+      }
+      double sum = 0.0;
+      std::vector<double> weight(row.size());
+      for (double& w : weight) sum += (w = 0.1 + 0.9 * uniform());
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        mdp.next_state.push_back(row[k]);
+        mdp.probability.push_back(weight[k] / sum);
+      }
+      mdp.row_ptr.push_back(static_cast<std::int64_t>(mdp.next_state.size()));
+    }
+  }
+  mdp.reward.resize(static_cast<std::size_t>(states));
+  for (double& r : mdp.reward) r = uniform();
+  mdp.validate();
+  return mdp;
+}
+
 // Random sparse MDPs of 10 to 10^4 states (two to four actions, three or four successors per
 // row): both methods agree with the reference to 1e-9 in gain, prior and values. At 10 .. 256
 // states the solver's stationary distributions and evaluations are dense LU solves, above that
 // power iterations, evaluation sweeps and GMRES.
+//
+// Up to 300 states the reference solves from the uniform prior, as the solver does. Its plain
+// prior loop takes tens of outer iterations of LU solves (2 minutes at 10^3 states), so from 10^3
+// states on it starts at policy iteration's prior instead and must confirm it as its own fixed
+// point within two outer iterations, computing the values, gain and stationary distribution
+// itself; both methods are then compared with that.
+// At 10^4 states the MDP has hub_mdp's structure, whose LU factors stay sparse.
 TEST_F(NETRL_MDP_SUITE, RandomSparseMdpsMatchReference) {
   struct Case {
     int states, actions, successors;
     double lambda;
+    int hubs;  // 0: random_sparse_mdp; else hub_mdp
   };
-  const std::vector<Case> cases{{10, 2, 3, 0.2}, {100, 3, 4, 0.1}, {300, 4, 4, 0.05}};
+  const std::vector<Case> cases{{10, 2, 3, 0.2, 0},  {100, 3, 4, 0.1, 0},       {300, 4, 4, 0.05, 0},
+                                {1000, 3, 3, 0.1, 0}, {10000, 3, 3, 0.1, 32}};
   std::uint64_t seed = 100;
   for (const Case& c : cases) {
-    const Mdp mdp = random_sparse_mdp(c.states, c.actions, c.successors, ++seed);
-    const SolveResult ref = reference::solve(mdp, c.lambda, tight(Backend::reference, Method::policy_iteration));
-    ASSERT_TRUE(ref.converged);
-    for (Method method : {Method::value_iteration, Method::policy_iteration}) {
-      const SolveResult got = solve(mdp, c.lambda, tight(kBackend, method));
-      expect_matches(got, ref, 1e-9, std::to_string(c.states) + " states, " + to_string(method));
+    ++seed;
+    const Mdp mdp = c.hubs > 0 ? hub_mdp(c.states, c.actions, c.hubs, seed)
+                               : random_sparse_mdp(c.states, c.actions, c.successors, seed);
+    const SolveResult vi = solve(mdp, c.lambda, tight(kBackend, Method::value_iteration));
+    const SolveResult pi = solve(mdp, c.lambda, tight(kBackend, Method::policy_iteration));
+    const SolverOptions ref_options = tight(Backend::reference, Method::policy_iteration);
+    SolveResult ref;
+    if (c.states <= 300) {
+      ref = reference::solve(mdp, c.lambda, ref_options);
+    } else {
+      const Eigen::MatrixXd start = Eigen::Map<const Eigen::MatrixXd>(pi.prior.data(), 1, mdp.num_actions);
+      ref = reference::solve(reference::make_problem(mdp, c.lambda), start, ref_options);
+      EXPECT_LE(ref.outer_iterations, 2) << c.states << " states: the solver's prior is not the reference's fixed point";
     }
+    ASSERT_TRUE(ref.converged);
+    expect_matches(vi, ref, 1e-9, std::to_string(c.states) + " states, value iteration");
+    expect_matches(pi, ref, 1e-9, std::to_string(c.states) + " states, policy iteration");
   }
 }
 
