@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the libFuzzer targets (docs/limits.md, "Fuzzing"): a scratch directory with the files
 // that configurations may name (a solution directory `sol`, a sample directory `smp`, .npy
-// arrays, a maze map), made once per process, and the rule every target follows: netrl::Error is
+// arrays, a maze map, the arrays of a general MDP), made once per process, and the rule every target follows: netrl::Error is
 // an answer, anything else thrown escapes and is reported by libFuzzer as a crash (an
 // "internal error" of the tool).
 #include <unistd.h>
@@ -22,6 +22,19 @@
 #include "netrl/solve.hpp"
 
 namespace netrl::fuzz {
+
+/// Writes a one-dimensional little-endian int64 .npy file (netrl writes only float64 and uint8).
+inline void put_int64_npy(const std::string& path, const std::vector<std::int64_t>& values) {
+  std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (" + std::to_string(values.size()) + ",), }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');  // the data start at a multiple of 64
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(std::int64_t));
+  io::write_file_atomic(path, out);
+}
 
 /// The scratch directory (created on first use, removed at exit).
 inline const std::string& scratch() {
@@ -60,6 +73,12 @@ inline const std::string& scratch() {
     io::write_file_atomic(s + "/raster.npy", npy::serialize(std::vector<std::uint8_t>{0, 1, 1, 1, 0, 0}, {3, 2}));
     npy::save(s + "/inputs.npy", {0.0, 0.0, 0.0}, {3});
     io::write_file_atomic(s + "/map.txt", "S.#\n..R\n");
+    // A general MDP of 2 states and 2 actions: sparse rows (s, a) at s * 2 + a, and dense.
+    put_int64_npy(s + "/mdp_row_ptr.npy", {0, 2, 3, 4, 6});
+    put_int64_npy(s + "/mdp_next.npy", {0, 1, 1, 0, 0, 1});
+    npy::save(s + "/mdp_prob.npy", {0.5, 0.5, 1.0, 1.0, 0.3, 0.7}, {6});
+    npy::save(s + "/mdp_reward.npy", {0.0, 1.0}, {2});
+    npy::save(s + "/mdp_dense.npy", {0.5, 0.5, 1.0, 0.0, 0.0, 1.0, 0.3, 0.7}, {2, 2, 2});
     return s;
   }();
   return dir;
