@@ -25,6 +25,24 @@ NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
 // Pair operations. Each provides Ctx context(q), neuron(ctx, q, i), init(ctx, base, len) and
 // pair(ctx, o0, o1) for the pair (o0, o1 = o0 + 2^i) of joint indices.
 
+/// The constants a pair operation reads: problem q's (from start) and neuron i's (from neuron).
+template <class Real>
+struct PairConstants {
+  Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
+  NETRL_KERNEL_INLINE void start(const ProblemParams<Real>& p, int q) {
+    lambda = p.lambda[q];
+    inv_temp = p.inv_temp[q];
+    inv_nf = Real(1) / static_cast<Real>(p.nf);
+    lp1 = lp0 = logit = Real(0);
+  }
+  NETRL_KERNEL_INLINE void neuron(const ProblemParams<Real>& p, int q, int i) {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(p.nf) + static_cast<index_t>(i);
+    lp1 = p.log_p1[k];
+    lp0 = p.log_p0[k];
+    logit = p.logit[k];
+  }
+};
+
 /// Soft Bellman operator (eq. 36): out = r + lambda sum_i log[p_i e^{w1/(nf lambda)} +
 /// (1 - p_i) e^{w0/(nf lambda)}], with w the input-averaged next values.
 template <class Real>
@@ -34,25 +52,18 @@ struct BellmanOp {
   const Real* reward = nullptr;
   ProblemParams<Real> params;
 
-  struct Ctx {
+  struct Ctx : PairConstants<Real> {
     const Real* w;
     Real* out;
-    Real lambda, inv_temp, lp1, lp0;
   };
   NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
+    c.start(params, q);
     c.w = w.at(q);
     c.out = out;
-    c.lambda = params.lambda[q];
-    c.inv_temp = params.inv_temp[q];
-    c.lp1 = c.lp0 = Real(0);
     return c;
   }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
-    c.lp1 = params.log_p1[k];
-    c.lp0 = params.log_p0[k];
-  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { c.neuron(params, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     const Real* NETRL_RESTRICT r = reward + base;
@@ -87,29 +98,20 @@ struct FixedPolicyOp {
   const Real* reward = nullptr;  // read with kRewardTerm only
   ProblemParams<Real> params;
 
-  struct Ctx {
+  struct Ctx : PairConstants<Real> {
     const Real* wh;
     const Real* wv;
     Real* out;
-    Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
   };
   NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
+    c.start(params, q);
     c.wh = wh.at(q);
     c.wv = wv.at(q);
     c.out = out;
-    c.lambda = params.lambda[q];
-    c.inv_temp = params.inv_temp[q];
-    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
-    c.lp1 = c.lp0 = c.logit = Real(0);
     return c;
   }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
-    c.lp1 = params.log_p1[k];
-    c.lp0 = params.log_p0[k];
-    c.logit = params.logit[k];
-  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { c.neuron(params, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     if constexpr ((kTerms & kRewardTerm) != 0) {
@@ -151,25 +153,20 @@ struct AdjointOp {
   Real* y = nullptr;
   ProblemParams<Real> params;
 
-  struct Ctx {
+  struct Ctx : PairConstants<Real> {
     const Real* wh;
     const Real* mu;
     Real* y;
-    Real inv_temp, inv_nf, logit;
   };
   NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
+    c.start(params, q);
     c.wh = wh.at(q);
     c.mu = mu.at(q);
     c.y = y;
-    c.inv_temp = params.inv_temp[q];
-    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
-    c.logit = Real(0);
     return c;
   }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    c.logit = params.logit[static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i)];
-  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { c.neuron(params, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.y + base;
     NETRL_SIMD
