@@ -224,9 +224,13 @@ std::vector<double> random_vector(std::size_t n, std::mt19937_64& rng, double lo
   return v;
 }
 
+constexpr std::uint8_t kOneActive = 1;
+
+/// Runs op over every pass of `plan`, for the problems flagged in `active` (default: the one
+/// problem of a batch of one).
 template <class Op>
 void run_plan(const Op& op, const k::SweepShape& shape, const std::vector<k::TilePass>& plan,
-              const std::uint8_t* active) {
+              const std::uint8_t* active = &kOneActive) {
   k::PairSweep<Op> sweep;
   sweep.op = op;
   sweep.shape = shape;
@@ -268,8 +272,7 @@ TEST(KernelFunctors, BellmanOneNeuronByHand) {
   op.out = out.data();
   op.reward = r.data();
   op.params = t.params();
-  const std::uint8_t active = 1;
-  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}}, &active);
+  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);
   const double term = lam * std::log(p * std::exp(w[1] / lam) + (1.0 - p) * std::exp(w[0] / lam));
   EXPECT_NEAR(out[0], r[0] + term, test::rounding(4.5));
@@ -289,8 +292,7 @@ TEST(KernelFunctors, BellmanTwoNeuronsEveryPlan) {
     op.out = out.data();
     op.reward = r.data();
     op.params = t.params();
-    const std::uint8_t active = 1;
-    run_plan(op, t.shape, plan, &active);
+    run_plan(op, t.shape, plan);
     for (unsigned b = 0; b < 4; ++b) {
       double want = r[b];
       for (int i = 0; i < 2; ++i) {
@@ -375,8 +377,7 @@ TEST(KernelFunctors, PolicyEvaluationOneNeuronByHand) {
   op.out = out.data();
   op.reward = r.data();
   op.params = t.params();
-  const std::uint8_t active = 1;
-  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}}, &active);
+  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);
   const double rho = 1.0 / (1.0 + std::exp(-((h[1] - h[0]) / lam + std::log(p / (1 - p)))));
   const double kl = rho * std::log(rho / p) + (1 - rho) * std::log((1 - rho) / (1 - p));
@@ -397,8 +398,7 @@ TEST(KernelFunctors, AdjointTwoNeuronsByHand) {
     op.mu = k::single(const_cast<double*>(mu.data()));
     op.y = y.data();
     op.params = t.params();
-    const std::uint8_t active = 1;
-    run_plan(op, t.shape, plan, &active);
+    run_plan(op, t.shape, plan);
     double mass = 0.0;
     for (unsigned b = 0; b < 4; ++b) {
       double want = 0.0;
