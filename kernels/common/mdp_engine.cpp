@@ -187,13 +187,10 @@ class Engine final : public EngineSteps<Engine<Real>, MdpEngine<Real>, Real> {
     f.actions = A;
     f.mu = mu_buf();
     f.pi = pi_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
     for (int first = 0; first < A; first += kSlots) {
       f.first = first;
       f.count_actions = std::min(kSlots, A - first);
-      std::vector<ActionSums<kSlots>> sums;
-      reduce_by_problem(exec_, shape_.batch, chunks_.per_problem(), f, &sums, grain());
+      const std::vector<ActionSums<kSlots>> sums = this->reduce(f);
       for (std::size_t q = 0; q < sums.size(); ++q) {
         for (int u = 0; u < f.count_actions; ++u) (*totals)[q].action[static_cast<std::size_t>(first + u)] = sums[q].sum[u];
         (*totals)[q].zero_actions += sums[q].zeros;
