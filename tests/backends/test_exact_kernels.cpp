@@ -442,18 +442,31 @@ TEST(KernelFunctors, MixInputsForwardAndAdjoint) {
   EXPECT_DOUBLE_EQ(out[3], 0.1 * 2.0 + 0.7 * 20.0);
 }
 
+/// Double buffers of one problem: current values in `current` (parity 0), the next in `next`.
+k::Buf<double> buffers(std::vector<double>* current, std::vector<double>* next) {
+  static const std::uint8_t parity = 0;
+  k::Buf<double> b;
+  b.a = current->data();
+  b.b = next->data();
+  b.parity = &parity;
+  return b;
+}
+
+/// One active problem of `states` states in one chunk, for a chunk reduction f.
+template <class F>
+void one_chunk(F* f, std::uint64_t states) {
+  f->chunks.states = states;
+  f->chunks.chunk = states;
+  f->active = &kOneActive;
+}
+
 TEST(KernelFunctors, RelativeStepReportsSpanAndNaN) {
   std::vector<double> th{1.0, 3.5, -2.0, 0.5}, h0{0.0, 1.0, -1.0, 0.5}, h1(4, 0.0), theta{1.0};
-  const std::uint8_t active = 1, parity = 0;
   k::RelativeStep<double> f;
   f.t = th.data();
-  f.h.a = h0.data();
-  f.h.b = h1.data();
-  f.h.parity = &parity;
+  f.h = buffers(&h0, &h1);
   f.theta = theta.data();
-  f.chunks.states = 4;
-  f.chunks.chunk = 4;
-  f.active = &active;
+  one_chunk(&f, 4);
   auto v = f(0);
   EXPECT_DOUBLE_EQ(v.lo, -1.0);
   EXPECT_DOUBLE_EQ(v.hi, 2.5);
@@ -494,17 +507,12 @@ TEST(KernelFunctors, PairStatsOneNeuronByHand) {
 
 TEST(KernelFunctors, StationaryStepIsLazyAndScaled) {
   std::vector<double> y{0.6, 0.6}, mu0{0.2, 0.8}, mu1(2), theta{0.5}, scale{0.5};
-  const std::uint8_t active = 1, parity = 0;
   k::StationaryStep<double> f;
   f.y = y.data();
-  f.mu.a = mu0.data();
-  f.mu.b = mu1.data();
-  f.mu.parity = &parity;
+  f.mu = buffers(&mu0, &mu1);
   f.theta = theta.data();
   f.scale = scale.data();
-  f.chunks.states = 2;
-  f.chunks.chunk = 2;
-  f.active = &active;
+  one_chunk(&f, 2);
   const auto v = f(0);
   EXPECT_DOUBLE_EQ(mu1[0], 0.5 * (0.5 * 0.6 + 0.5 * 0.2));
   EXPECT_DOUBLE_EQ(mu1[1], 0.5 * (0.5 * 0.6 + 0.5 * 0.8));
