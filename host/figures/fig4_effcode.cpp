@@ -1,5 +1,4 @@
 // Figure 4: efficient coding of the pixel input's feature y(x) by 7 neurons (docs/figures.md).
-#include <Eigen/Dense>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -58,37 +57,9 @@ Table posterior_by_count(const NetworkModel& model, const std::vector<double>& m
   return table;
 }
 
-/// The reward with, at every network state b, its component along the kernel of the input matrix T
-/// removed: r(b, .) <- Q r(b, .), Q the Euclidean projector onto the complement of ker T. The policy
-/// sees the values only through w(b, x) = sum_x' T(x, x') v(b, x'), so adding u(b, x) with
-/// T u(b, .) = 0 to both r and v leaves it unchanged: that part of a reward cannot be inferred. The
-/// pixel chain's T (an average of single-pixel heat-bath updates) has rank m - 1. A function of x
-/// alone stays one under Q, so the per-input gauge of compare_rewards still applies afterwards.
-std::vector<double> without_input_kernel(const NetworkModel& model, const std::vector<double>& r) {
-  const int m = model.m();
-  const std::uint64_t nb = model.num_network_states();
-  Eigen::MatrixXd T(m, m);
-  for (int x = 0; x < m; ++x)
-    for (int xp = 0; xp < m; ++xp) T(x, xp) = model.input(x, xp);
-  const Eigen::MatrixXd kernel = Eigen::FullPivLU<Eigen::MatrixXd>(T).kernel();
-  std::vector<double> out(r);
-  if (kernel.norm() == 0.0) return out;  // invertible: FullPivLU returns a single zero column
-  const Eigen::MatrixXd basis =
-      Eigen::HouseholderQR<Eigen::MatrixXd>(kernel).householderQ() * Eigen::MatrixXd::Identity(m, kernel.cols());
-  Eigen::VectorXd v(m);
-  for (std::uint64_t b = 0; b < nb; ++b) {
-    if (!model.consistent(b)) continue;
-    for (int x = 0; x < m; ++x) v(x) = r[x * nb + b];
-    if (!v.allFinite()) continue;
-    v -= basis * (basis.transpose() * v);
-    for (int x = 0; x < m; ++x) out[x * nb + b] = v(x);
-  }
-  return out;
-}
-
 /// Panel G: the reward inferred from the network's exact policy against log p(y | b). The inferred
 /// reward is known up to a function of x, up to a component along the kernel of T at each b (see
-/// without_input_kernel), and (here, from the exact policy) exactly in scale. Both are compared
+/// inverse::without_input_kernel), and (here, from the exact policy) exactly in scale. Both are compared
 /// without that component; the inferred reward is aligned by the affine fit's slope, per input by
 /// the weighted mean of log p(y | b), and along the kernel of T by log p(y | b)'s own component.
 void inferred_reward(const NetworkModel& model, const EfficientCodingResult& ec, FigureData& fig) {
@@ -98,8 +69,8 @@ void inferred_reward(const NetworkModel& model, const EfficientCodingResult& ec,
   const auto logits = inverse::policy_logits(solved, sol.values, sol.prior, solved.lambda);
   const inverse::NetworkInverse inv = inverse::invert_policy(solved, logits, sol.prior, solved.lambda, sol.stationary);
   const std::uint64_t nb = model.num_network_states();
-  const std::vector<double> inferred = without_input_kernel(model, inv.reward);
-  const std::vector<double> truth = without_input_kernel(model, ec.log_posterior);
+  const std::vector<double> inferred = inverse::without_input_kernel(model, inv.reward);
+  const std::vector<double> truth = inverse::without_input_kernel(model, ec.log_posterior);
   const inverse::RewardComparison cmp = inverse::compare_rewards(inferred, truth, sol.stationary, nb);
   fig.numbers.push_back({"reward_r2", cmp.r2});
   fig.numbers.push_back({"reward_scale", cmp.scale});

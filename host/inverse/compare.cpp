@@ -1,7 +1,10 @@
-// Comparing rewards and distributions: per-input centring, weighted r^2 after an affine fit, KL.
+// Comparing rewards and distributions: per-input centring, the projection off the kernel of the
+// input matrix, weighted r^2 after an affine fit, KL.
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "netrl/core/error.hpp"
 #include "netrl/inverse.hpp"
@@ -37,6 +40,33 @@ void center_per_block(std::vector<double>& values, const std::vector<double>& we
     for (std::uint64_t s = start; s < start + block && s < values.size(); ++s)
       if (std::isfinite(values[s])) values[s] -= mean;
   }
+}
+
+std::vector<double> without_input_kernel(const NetworkModel& model, const std::vector<double>& r) {
+  const int m = model.m();
+  const std::uint64_t nb = model.num_network_states();
+  if (r.size() != static_cast<std::uint64_t>(m) * nb) {
+    throw InvalidInput("reward", "has " + std::to_string(r.size()) + " entries; the model has " +
+                                     std::to_string(static_cast<std::uint64_t>(m) * nb) + " joint states");
+  }
+  Eigen::MatrixXd T(m, m);
+  for (int x = 0; x < m; ++x)
+    for (int xp = 0; xp < m; ++xp) T(x, xp) = model.input(x, xp);
+  const Eigen::MatrixXd kernel = Eigen::FullPivLU<Eigen::MatrixXd>(T).kernel();
+  std::vector<double> out(r);
+  // An invertible T: FullPivLU returns a single zero column.
+  if (kernel.cols() == 0 || kernel.norm() == 0.0) return out;
+  const Eigen::MatrixXd basis =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(kernel).householderQ() * Eigen::MatrixXd::Identity(m, kernel.cols());
+  Eigen::VectorXd v(m);
+  for (std::uint64_t b = 0; b < nb; ++b) {
+    if (!model.consistent(b)) continue;
+    for (int x = 0; x < m; ++x) v(x) = r[x * nb + b];
+    if (!v.allFinite()) continue;
+    v -= basis * (basis.transpose() * v);
+    for (int x = 0; x < m; ++x) out[x * nb + b] = v(x);
+  }
+  return out;
 }
 
 RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,

@@ -10,6 +10,7 @@
 #include "netrl/core/hd.hpp"
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
+#include "netrl/io/npy.hpp"
 #include "netrl/sample.hpp"
 #include "netrl/version.hpp"
 
@@ -30,22 +31,12 @@ void check_tabular_size(const NetworkModel& model, const std::string& field) {
 
 }  // namespace
 
-namespace {
-
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string s = "(";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-}  // namespace
-
 Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
                    const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
                    const NetworkModel& model) {
   if (shape.size() != 2) {
     throw InvalidInput("raster", "a raster must be a 2-d array of shape (T, n) = (steps, " + std::to_string(model.n) +
-                                     "), got shape " + shape_text(shape));
+                                     "), got shape " + npy::shape_text(shape));
   }
   if (shape[0] == 0) throw InvalidInput("raster", "the raster is empty (T = 0 rows)");
   if (shape[1] != static_cast<std::uint64_t>(model.n)) {
@@ -54,7 +45,7 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
   }
   if (states.size() != shape[0] * shape[1]) {
     throw InvalidInput("raster", "the raster holds " + std::to_string(states.size()) + " entries; its shape " +
-                                     shape_text(shape) + " needs " + std::to_string(shape[0] * shape[1]));
+                                     npy::shape_text(shape) + " needs " + std::to_string(shape[0] * shape[1]));
   }
   Raster r;
   r.steps = shape[0];
@@ -72,7 +63,7 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
   if (input_shape.empty()) return r;
   if (input_shape.size() != 1 && !(input_shape.size() == 2 && input_shape[1] == 1)) {
     throw InvalidInput("inputs", "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
-                                     ", got shape " + shape_text(input_shape));
+                                     ", got shape " + npy::shape_text(input_shape));
   }
   r.inputs.resize(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {

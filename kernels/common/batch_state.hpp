@@ -161,10 +161,7 @@ class BatchState {
     f.t = th_.data();
     f.h = x;
     f.theta = theta_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    std::vector<SpanValue> values;
-    reduce_by_problem(exec_, batch_, chunks_.per_problem(), f, &values, grain());
+    const std::vector<SpanValue> values = reduce(f);
     stats->resize(values.size());
     for (std::size_t q = 0; q < values.size(); ++q) {
       (*stats)[q].lo = values[q].lo;
@@ -183,10 +180,7 @@ class BatchState {
     f.mu = mu_buf();
     f.theta = theta_.data();
     f.scale = scale_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    std::vector<MuValue> values;
-    reduce_by_problem(exec_, batch_, chunks_.per_problem(), f, &values, grain());
+    const std::vector<MuValue> values = reduce(f);
     stats->resize(values.size());
     for (std::size_t q = 0; q < values.size(); ++q) {
       (*stats)[q].change = values[q].change;
@@ -200,9 +194,17 @@ class BatchState {
     WeightedSum<Real> ws;
     ws.mu = mu_buf();
     ws.x = x;
-    ws.chunks = chunks_;
-    ws.active = mask_.data();
-    reduce_by_problem(exec_, batch_, chunks_.per_problem(), ws, dots, grain());
+    *dots = reduce(ws);
+  }
+
+  /// The per-problem values of the chunk reduction f (a ChunkReduction) over the active problems.
+  template <class F>
+  std::vector<typename F::value_type> reduce(F f) {
+    f.chunks = chunks_;
+    f.active = mask_.data();
+    std::vector<typename F::value_type> values;
+    reduce_by_problem(exec_, batch_, chunks_.per_problem(), f, &values, grain());
+    return values;
   }
 
   /// The current buffer of arrays[2] (parity `which`) of one problem, as float64.

@@ -36,29 +36,39 @@ struct SpanValue {
   }
 };
 
+/// A reduction over the chunks of the active problems (Chunking): item k's value is the identity
+/// where its problem is not active, else what Derived::add(item, &value) adds to it.
+template <class Derived, class Value>
+struct ChunkReduction {
+  using value_type = Value;
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+
+  NETRL_HD Value operator()(index_t k) const {
+    Value v = Value::identity();
+    const ChunkItem c = chunks.item(k);
+    if (active[c.q]) static_cast<const Derived&>(*this).add(c, &v);
+    return v;
+  }
+};
+
 /// The relative step of value iteration (or of policy evaluation): with t = T h,
 /// statistics of t - h, and h_next = theta (t - t(0)) + (1 - theta) h written to the other buffer
 /// of h (h(0) = 0 always). theta < 1 (a periodic input) is the aperiodicity transform: the same
 /// fixed point, and the span of the damped operator's step is theta span(t - h).
 template <class Real>
-struct RelativeStep {
-  using value_type = SpanValue;
+struct RelativeStep : ChunkReduction<RelativeStep<Real>, SpanValue> {
   const Real* t = nullptr;
   Buf<Real> h;
   const Real* theta = nullptr;  // [B]
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
-  NETRL_HD value_type operator()(index_t k) const {
-    value_type v = value_type::identity();
-    const int q = chunks.problem(k);
-    if (!active[q]) return v;
-    const Real ref = t[static_cast<index_t>(q) * chunks.states];
-    const Real th = theta[q], keep = Real(1) - theta[q];
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* NETRL_RESTRICT tt = t + base;
-    const Real* NETRL_RESTRICT hc = h.at(q) + base;
-    Real* NETRL_RESTRICT hn = h.other(q) + base;
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, SpanValue* v) const {
+    const Real ref = t[c.block];
+    const Real th = theta[c.q], keep = Real(1) - theta[c.q];
+    const index_t count = c.count;
+    const Real* NETRL_RESTRICT tt = t + c.base;
+    const Real* NETRL_RESTRICT hc = h.at(c.q) + c.base;
+    Real* NETRL_RESTRICT hn = h.other(c.q) + c.base;
     Real lo = math::infinity<Real>();
     Real hi = -math::infinity<Real>();
     Real amax = Real(0);
@@ -75,11 +85,10 @@ struct RelativeStep {
       bad += (d - d != Real(0)) ? 1u : 0u;  // NaN or infinite
       hn[j] = th * (tt[j] - ref) + keep * hc[j];
     }
-    v.lo = static_cast<double>(lo);
-    v.hi = static_cast<double>(hi);
-    v.max_abs = static_cast<double>(amax);
-    v.nonfinite = bad;
-    return v;
+    v->lo = static_cast<double>(lo);
+    v->hi = static_cast<double>(hi);
+    v->max_abs = static_cast<double>(amax);
+    v->nonfinite = bad;
   }
 };
 
@@ -102,24 +111,18 @@ struct MuValue {
 /// mu_next = scale (theta y + (1 - theta) mu), y = mu P (after the input step); statistics of
 /// the change. `y` may alias the next buffer of mu (element-wise, read before written).
 template <class Real>
-struct StationaryStep {
-  using value_type = MuValue;
+struct StationaryStep : ChunkReduction<StationaryStep<Real>, MuValue> {
   const Real* y = nullptr;
   Buf<Real> mu;
   const Real* theta = nullptr;  // [B]
   const Real* scale = nullptr;  // [B]
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
-  NETRL_HD value_type operator()(index_t k) const {
-    value_type v = value_type::identity();
-    const int q = chunks.problem(k);
-    if (!active[q]) return v;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* yy = y + base;
-    const Real* mc = mu.at(q) + base;
-    Real* mn = mu.other(q) + base;
-    const Real th = theta[q], keep = Real(1) - theta[q], sc = scale[q];
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, MuValue* v) const {
+    const index_t count = c.count;
+    const Real* yy = y + c.base;
+    const Real* mc = mu.at(c.q) + c.base;
+    Real* mn = mu.other(c.q) + c.base;
+    const Real th = theta[c.q], keep = Real(1) - theta[c.q], sc = scale[c.q];
     double change = 0.0, mass = 0.0;
     std::uint64_t bad = 0;
 #if !defined(__CUDACC__) && defined(_OPENMP)
@@ -132,10 +135,9 @@ struct StationaryStep {
       bad += (next - next != Real(0)) ? 1u : 0u;
       mn[j] = next;
     }
-    v.change = change;
-    v.mass = mass;
-    v.nonfinite = bad;
-    return v;
+    v->change = change;
+    v->mass = mass;
+    v->nonfinite = bad;
   }
 };
 
@@ -154,29 +156,22 @@ struct DotValue {
 
 /// sum_s mu(s) x(s) and sum_s mu(s) per problem.
 template <class Real>
-struct WeightedSum {
-  using value_type = DotValue;
+struct WeightedSum : ChunkReduction<WeightedSum<Real>, DotValue> {
   Buf<Real> mu;
   const Real* x = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
-  NETRL_HD value_type operator()(index_t k) const {
-    value_type v = value_type::identity();
-    const int q = chunks.problem(k);
-    if (!active[q]) return v;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* m = mu.at(q) + base;
-    const Real* xx = x + base;
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, DotValue* v) const {
+    const index_t count = c.count;
+    const Real* m = mu.at(c.q) + c.base;
+    const Real* xx = x + c.base;
     double dot = 0.0, mass = 0.0;
     NETRL_SIMD_SUM2(dot, mass)
     for (index_t j = 0; j < count; ++j) {
       dot += static_cast<double>(m[j]) * static_cast<double>(xx[j]);
       mass += static_cast<double>(m[j]);
     }
-    v.dot = dot;
-    v.mass = mass;
-    return v;
+    v->dot = dot;
+    v->mass = mass;
   }
 };
 
@@ -191,11 +186,11 @@ struct FillChunks {
   Chunking chunks;
   const std::uint8_t* which = nullptr;
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!which[q]) return;
-    Real* d = dst.at(q) + chunks.begin(k);
-    const index_t count = chunks.count(k);
-    const Real v = value[q];
+    const ChunkItem c = chunks.item(k);
+    if (!which[c.q]) return;
+    Real* d = dst.at(c.q) + c.base;
+    const index_t count = c.count;
+    const Real v = value[c.q];
     NETRL_SIMD
     for (index_t j = 0; j < count; ++j) d[j] = v;
   }
@@ -209,11 +204,11 @@ struct CopyChunks {
   Chunking chunks;
   const std::uint8_t* which = nullptr;
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!which[q]) return;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    Real* NETRL_RESTRICT d = dst.at(q) + base;
-    const Real* NETRL_RESTRICT s = src.at(q) + base;
+    const ChunkItem c = chunks.item(k);
+    if (!which[c.q]) return;
+    const index_t count = c.count;
+    Real* NETRL_RESTRICT d = dst.at(c.q) + c.base;
+    const Real* NETRL_RESTRICT s = src.at(c.q) + c.base;
     NETRL_SIMD
     for (index_t j = 0; j < count; ++j) d[j] = s[j];
   }

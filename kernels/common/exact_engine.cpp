@@ -20,7 +20,7 @@
 #include "math.hpp"
 #include "transfers.hpp"
 #include "vector_space.hpp"  // and the launch glue of the build
-#include "batch_state.hpp"
+#include "engine_steps.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -47,8 +47,10 @@ const EngineShape& checked(const EngineShape& shape) {
 }
 
 template <class Real>
-class Engine final : public ExactEngine<Real>, private BatchState<Real> {
+class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
+  using Steps = EngineSteps<Engine<Real>, ExactEngine<Real>, Real>;
   using State = BatchState<Real>;
+  friend Steps;
   using State::batch;
   using State::chunks_;
   using State::exec_;
@@ -67,7 +69,7 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
   explicit Engine(const EngineShape& shape) : Engine(checked(shape), make_sweep_shape(shape.nf, shape.m, shape.batch)) {}
 
   Engine(const EngineShape& shape, const SweepShape& sweep)
-      : State(Exec::make(), sweep.states, shape.batch,
+      : Steps(Exec::make(), sweep.states, shape.batch,
               std::min<index_t>(sweep.nb, index_t{1} << BackendTraits::kChunkBits),
               // Below this many states in the batch, threads cost more than they save.
               sweep.states * static_cast<index_t>(shape.batch) < (index_t{1} << 14)),
@@ -91,8 +93,6 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
   }
 
   const EngineShape& shape() const override { return shape_; }
-
-  std::string description() const override { return exec_.description(); }
 
   void set_rewards(const std::vector<Real>& reward) override {
     require_size(reward.size(), sweep_.states * batch(), "rewards");
@@ -133,13 +133,6 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
     logit_.upload(lg);
   }
 
-  void reset_values(const Mask& which) override { this->reset_values_of(which); }
-
-  void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
-    bellman(active);
-    this->relative_step(h_buf(), stats);
-  }
-
   void bellman(const Mask& active) override {
     upload_mask(active);
     const Buf<Real> h = h_buf();
@@ -156,25 +149,12 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
     run_sweep(op);
   }
 
-  void accept_values(const Mask& advance) override { this->flip(State::kH, advance); }
-
-  void reset_stationary(const Mask& which) override { this->reset_stationary_of(which); }
-
   void prepare_policy(const Mask& active) override {
     if (shape_.m > 1) {
       upload_mask(active);
       mix(h_buf(), &parity_host_[0], wh_.data(), false);
     }
   }
-
-  void stationary_step(const Mask& active, const std::vector<double>& scale,
-                       std::vector<MuStats>* stats) override {
-    upload_mask(active);
-    adjoint_sweep(mu_buf());
-    this->stationary_update(scale, stats);
-  }
-
-  void accept_stationary(const Mask& advance) override { this->flip(State::kMu, advance); }
 
   void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
     upload_mask(active);
@@ -210,42 +190,6 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
     }
   }
 
-  void start_evaluation(const Mask& which) override { this->copy_values_to_evaluation(which); }
-
-  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
-    upload_mask(active);
-    fixed_policy_sweep<kRewardTerm | kCostTerm | kNextTerm>(v_buf());
-    this->relative_step(v_buf(), stats);
-  }
-
-  void accept_evaluation(const Mask& advance) override { this->flip(State::kV, advance); }
-
-  void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
-    upload_mask(active);
-    const Buf<Real> in = this->v_scratch();
-    this->upload_operand(x);
-    if (adjoint) {
-      adjoint_sweep(in);
-    } else {
-      fixed_policy_sweep<kNextTerm>(in);
-    }
-    this->for_active([&](int q) { this->download_block(th_, q, y); });
-  }
-
-  void policy_reward(const Mask& active, double* g) override {
-    upload_mask(active);
-    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
-    this->for_active([&](int q) { this->download_block(th_, q, g); });
-  }
-
-  void set_values(const Mask& which, const double* values) override {
-    this->upload_current(this->h_, State::kH, which, values);
-  }
-
-  void set_stationary(const Mask& which, const double* values) override {
-    this->upload_current(this->mu_, State::kMu, which, values);
-  }
-
   std::unique_ptr<ChainSpace> chain_space(int slots) override {
     return std::make_unique<EngineSpace<Engine>>(this, exec_, sweep_.states, slots);
   }
@@ -264,16 +208,6 @@ class Engine final : public ExactEngine<Real>, private BatchState<Real> {
   }
   void values_resident(int q, const double* x) { select(q); to_block(&this->h_[parity(State::kH, q)], q, x); }
   void stationary_resident(int q, const double* x) { select(q); to_block(&this->mu_[parity(State::kMu, q)], q, x); }
-
-  void download_values(int problem, std::vector<double>* out) const override {
-    this->download(this->h_, State::kH, problem, out);
-  }
-  void download_evaluation(int problem, std::vector<double>* out) const override {
-    this->download(this->v_, State::kV, problem, out);
-  }
-  void download_stationary(int problem, std::vector<double>* out) const override {
-    this->download(this->mu_, State::kMu, problem, out);
-  }
 
  private:
   static constexpr int kSlots = BackendTraits::kSlots;

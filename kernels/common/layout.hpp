@@ -138,6 +138,13 @@ struct ProblemParams {
   const Real* logit = nullptr;     // [B * nf] logit p_i
 };
 
+/// Item k of a Chunking: its problem q, the joint index of the problem's first state (block), and
+/// the joint index of the chunk's first state (base) and its number of states (count).
+struct ChunkItem {
+  int q;
+  index_t block, base, count;
+};
+
 /// Chunks of contiguous states: the states of each problem are cut into per_problem() chunks of
 /// `chunk` states (the last one shorter when chunk does not divide them); item k is chunk
 /// k % per_problem() of problem k / per_problem(). When chunk divides the states, item k covers
@@ -156,6 +163,14 @@ struct Chunking {
   NETRL_KERNEL_INLINE index_t count(index_t k) const {
     const index_t local = (k % per_problem()) * chunk;
     return states - local < chunk ? states - local : chunk;
+  }
+  NETRL_KERNEL_INLINE ChunkItem item(index_t k) const {
+    ChunkItem c;
+    c.q = problem(k);
+    c.block = static_cast<index_t>(c.q) * states;
+    c.base = begin(k);
+    c.count = count(k);
+    return c;
   }
 };
 

@@ -22,7 +22,7 @@
 #else
 #include "../host/launch.hpp"
 #endif
-#include "batch_state.hpp"
+#include "engine_steps.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -58,8 +58,10 @@ const MdpShape& checked(const MdpShape& shape) {
 }
 
 template <class Real>
-class Engine final : public MdpEngine<Real>, private BatchState<Real> {
+class Engine final : public EngineSteps<Engine<Real>, MdpEngine<Real>, Real> {
+  using Steps = EngineSteps<Engine<Real>, MdpEngine<Real>, Real>;
   using State = BatchState<Real>;
+  friend Steps;
   using State::batch;
   using State::chunk_items;
   using State::chunks_;
@@ -75,7 +77,7 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
 
  public:
   explicit Engine(const MdpShape& shape)
-      : State(Exec::make(), static_cast<index_t>(checked(shape).states), shape.batch,
+      : Steps(Exec::make(), static_cast<index_t>(checked(shape).states), shape.batch,
               std::min<index_t>(static_cast<index_t>(shape.states), index_t{1} << kMdpChunkBits),
               // Below this many transitions in the batch, threads cost more than they save.
               static_cast<double>(shape.entries) * shape.batch < 32768.0),
@@ -99,7 +101,6 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
   }
 
   const MdpShape& shape() const override { return shape_; }
-  std::string description() const override { return exec_.description(); }
 
   void set_transitions(const std::vector<std::int64_t>& row_ptr, const std::vector<int>& next_state,
                        const std::vector<double>& probability) override {
@@ -166,51 +167,15 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
     log_prior_.upload(lp);
   }
 
-  void reset_values(const Mask& which) override { this->reset_values_of(which); }
-
-  void value_step(const Mask& active, std::vector<SpanStats>* stats) override {
-    bellman(active);
-    this->relative_step(h_buf(), stats);
-  }
-
   void bellman(const Mask& active) override {
     upload_mask(active);
-    MdpBellman<Real> f;
-    f.m = structure();
-    f.params = params();
-    f.h = h_buf();
-    f.reward = reward_.data();
-    f.out = th_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    for_each_index(exec_, chunk_items(), f, grain());
+    run(MdpBellman<Real>{sweep(), h_buf(), reward_.data(), th_.data()});
   }
-
-  void accept_values(const Mask& advance) override { this->flip(State::kH, advance); }
-
-  void reset_stationary(const Mask& which) override { this->reset_stationary_of(which); }
 
   void prepare_policy(const Mask& active) override {
     upload_mask(active);
-    MdpPolicy<Real> f;
-    f.m = structure();
-    f.params = params();
-    f.h = h_buf();
-    f.pi = pi_.data();
-    f.cost = cost_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    for_each_index(exec_, chunk_items(), f, grain());
+    run(MdpPolicy<Real>{sweep(), h_buf(), pi_.data(), cost_.data()});
   }
-
-  void stationary_step(const Mask& active, const std::vector<double>& scale,
-                       std::vector<MuStats>* stats) override {
-    upload_mask(active);
-    adjoint_sweep(mu_buf());
-    this->stationary_update(scale, stats);
-  }
-
-  void accept_stationary(const Mask& advance) override { this->flip(State::kMu, advance); }
 
   void action_totals(const Mask& active, std::vector<ActionTotals>* totals) override {
     upload_mask(active);
@@ -222,13 +187,10 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
     f.actions = A;
     f.mu = mu_buf();
     f.pi = pi_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
     for (int first = 0; first < A; first += kSlots) {
       f.first = first;
       f.count_actions = std::min(kSlots, A - first);
-      std::vector<ActionSums<kSlots>> sums;
-      reduce_by_problem(exec_, shape_.batch, chunks_.per_problem(), f, &sums, grain());
+      const std::vector<ActionSums<kSlots>> sums = this->reduce(f);
       for (std::size_t q = 0; q < sums.size(); ++q) {
         for (int u = 0; u < f.count_actions; ++u) (*totals)[q].action[static_cast<std::size_t>(first + u)] = sums[q].sum[u];
         (*totals)[q].zero_actions += sums[q].zeros;
@@ -244,50 +206,6 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
     for (std::size_t q = 0; q < dots.size(); ++q) (*totals)[q].reward = dots[q].dot;
   }
 
-  void start_evaluation(const Mask& which) override { this->copy_values_to_evaluation(which); }
-
-  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
-    upload_mask(active);
-    fixed_policy_sweep<kRewardTerm | kCostTerm | kNextTerm>(v_buf());
-    this->relative_step(v_buf(), stats);
-  }
-
-  void accept_evaluation(const Mask& advance) override { this->flip(State::kV, advance); }
-
-  void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) override {
-    upload_mask(active);
-    const Buf<Real> in = this->v_scratch();
-    this->upload_operand(x);
-    if (adjoint) {
-      adjoint_sweep(in);
-    } else {
-      fixed_policy_sweep<kNextTerm>(in);
-    }
-    this->for_active([&](int q) { this->download_block(th_, q, y); });
-  }
-
-  void policy_reward(const Mask& active, double* g) override {
-    upload_mask(active);
-    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
-    this->for_active([&](int q) { this->download_block(th_, q, g); });
-  }
-
-  void set_values(const Mask& which, const double* values) override {
-    this->upload_current(this->h_, State::kH, which, values);
-  }
-  void set_stationary(const Mask& which, const double* values) override {
-    this->upload_current(this->mu_, State::kMu, which, values);
-  }
-
-  void download_values(int problem, std::vector<double>* out) const override {
-    this->download(this->h_, State::kH, problem, out);
-  }
-  void download_evaluation(int problem, std::vector<double>* out) const override {
-    this->download(this->v_, State::kV, problem, out);
-  }
-  void download_stationary(int problem, std::vector<double>* out) const override {
-    this->download(this->mu_, State::kMu, problem, out);
-  }
   void download_policy(int problem, std::vector<double>* out) const override {
     if (problem < 0 || problem >= shape_.batch) throw InvalidInput("engine", "problem index out of range");
     const auto rows = static_cast<index_t>(shape_.rows());
@@ -296,59 +214,40 @@ class Engine final : public MdpEngine<Real>, private BatchState<Real> {
   }
 
  private:
-  MdpStructure<Real> structure() const {
-    MdpStructure<Real> m;
-    m.actions = shape_.actions;
-    m.row_ptr = row_ptr_.data();
-    m.next = next_.data();
-    m.prob = prob_.data();
-    m.in_ptr = in_ptr_.data();
-    m.in_row = in_row_.data();
-    m.in_prob = in_prob_.data();
-    return m;
+  /// f over every chunk of the batch (f skips the problems that are not active).
+  template <class F>
+  void run(const F& f) {
+    for_each_index(exec_, chunk_items(), f, grain());
   }
 
-  MdpParams<Real> params() const {
-    MdpParams<Real> p;
-    p.lambda = lambda_.data();
-    p.inv_lambda = inv_lambda_.data();
-    p.log_prior = log_prior_.data();
-    return p;
+  /// The structure, constants, chunks and mask of every sweep over values.
+  MdpSweep<Real> sweep() const {
+    MdpSweep<Real> w;
+    w.m.actions = shape_.actions;
+    w.m.row_ptr = row_ptr_.data();
+    w.m.next = next_.data();
+    w.m.prob = prob_.data();
+    w.m.in_ptr = in_ptr_.data();
+    w.m.in_row = in_row_.data();
+    w.m.in_prob = in_prob_.data();
+    w.params.lambda = lambda_.data();
+    w.params.inv_lambda = inv_lambda_.data();
+    w.params.log_prior = log_prior_.data();
+    w.chunks = chunks_;
+    w.active = mask_.data();
+    return w;
   }
 
   /// th_ = the terms kTerms of the stored policy with the values v (MdpFixedPolicy).
   template <int kTerms>
   void fixed_policy_sweep(const Buf<Real>& v) {
-    MdpFixedPolicy<Real, kTerms> f;
-    f.m = structure();
-    f.params = params();
-    f.v = v;
-    f.pi = pi_.data();
-    f.cost = cost_.data();
-    f.reward = reward_.data();
-    f.out = th_.data();
-    f.chunks = chunks_;
-    f.active = mask_.data();
-    for_each_index(exec_, chunk_items(), f, grain());
+    run(MdpFixedPolicy<Real, kTerms>{sweep(), v, pi_.data(), cost_.data(), reward_.data(), th_.data()});
   }
 
   /// th_ = mu P (the flow of every row, then the gather by target), active problems.
   void adjoint_sweep(const Buf<Real>& mu) {
-    MdpFlow<Real> flow;
-    flow.actions = shape_.actions;
-    flow.mu = mu;
-    flow.pi = pi_.data();
-    flow.flow = flow_.data();
-    flow.chunks = chunks_;
-    flow.active = mask_.data();
-    for_each_index(exec_, chunk_items(), flow, grain());
-    MdpGather<Real> gather;
-    gather.m = structure();
-    gather.flow = flow_.data();
-    gather.out = th_.data();
-    gather.chunks = chunks_;
-    gather.active = mask_.data();
-    for_each_index(exec_, chunk_items(), gather, grain());
+    run(MdpFlow<Real>{shape_.actions, mu, pi_.data(), flow_.data(), chunks_, mask_.data()});
+    run(MdpGather<Real>{sweep(), flow_.data(), th_.data()});
   }
 
   MdpShape shape_;

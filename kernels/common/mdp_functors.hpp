@@ -100,40 +100,70 @@ struct Lse {
 
 }  // namespace mdp
 
+/// What every sweep over values reads: the structure, the per-problem constants, the chunks of
+/// states and the active mask.
+template <class Real>
+struct MdpSweep {
+  MdpStructure<Real> m;
+  MdpParams<Real> params;
+  Chunking chunks;
+  const std::uint8_t* active = nullptr;
+};
+
+namespace mdp {
+
+/// Item k of a sweep over values, with its problem's block of them and its constants.
+template <class Real>
+struct Item {
+  ChunkItem c;
+  const Real* v = nullptr;      // the problem's block of the values
+  const Real* log_p = nullptr;  // [A] log p(a)
+  Real lambda = Real(1), inv = Real(1);
+
+  /// false where the item's problem is not active (nothing to do).
+  NETRL_KERNEL_INLINE bool start(const MdpSweep<Real>& sweep, const Buf<Real>& values, index_t k) {
+    c = sweep.chunks.item(k);
+    if (!sweep.active[c.q]) return false;
+    v = values.at(c.q) + c.block;
+    log_p = sweep.params.log_prior + static_cast<index_t>(c.q) * static_cast<index_t>(sweep.m.actions);
+    lambda = sweep.params.lambda[c.q];
+    inv = sweep.params.inv_lambda[c.q];
+    return true;
+  }
+  /// z(s, a) = log p(a) + q(s, a) / lambda for the problem's state s.
+  NETRL_KERNEL_INLINE Real exponent(const MdpStructure<Real>& m, index_t s, int a) const {
+    return log_p[a] + inv * row_value(m, s * static_cast<index_t>(m.actions) + a, v);
+  }
+};
+
+}  // namespace mdp
+
 /// The soft Bellman sweep: out = T h (the exponents z(s, a) recomputed from h).
 template <class Real>
 struct MdpBellman {
-  MdpStructure<Real> m;
-  MdpParams<Real> params;
+  MdpSweep<Real> sweep;
   Buf<Real> h;
   const Real* reward = nullptr;
   Real* out = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!active[q]) return;
-    const index_t block = static_cast<index_t>(q) * chunks.states;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* v = h.at(q) + block;
-    const int A = m.actions;
-    const Real lambda = params.lambda[q], inv = params.inv_lambda[q];
-    const Real* log_p = params.log_prior + static_cast<index_t>(q) * static_cast<index_t>(A);
+    mdp::Item<Real> it;
+    if (!it.start(sweep, h, k)) return;
+    const int A = sweep.m.actions;
 #if !defined(__CUDACC__)
     if (A <= kBlockActions) {
-      for (index_t j0 = 0; j0 < count; j0 += kBlockStates) {
-        const index_t n = count - j0 < kBlockStates ? count - j0 : kBlockStates;
-        blocked(log_p, inv, lambda, v, base - block + j0, n, base + j0);
+      for (index_t j0 = 0; j0 < it.c.count; j0 += kBlockStates) {
+        const index_t n = it.c.count - j0 < kBlockStates ? it.c.count - j0 : kBlockStates;
+        blocked(it, it.c.base - it.c.block + j0, n, it.c.base + j0);
       }
       return;
     }
 #endif
-    for (index_t j = 0; j < count; ++j) {
-      const index_t s = base - block + j;
+    for (index_t j = 0; j < it.c.count; ++j) {
+      const index_t s = it.c.base - it.c.block + j;
       mdp::Lse<Real> lse;
-      for (int a = 0; a < A; ++a) lse.add(log_p[a] + inv * mdp::row_value(m, s * static_cast<index_t>(A) + a, v));
-      out[base + j] = reward[base + j] + lambda * lse.value();
+      for (int a = 0; a < A; ++a) lse.add(it.exponent(sweep.m, s, a));
+      out[it.c.base + j] = reward[it.c.base + j] + it.lambda * lse.value();
     }
   }
 
@@ -142,13 +172,12 @@ struct MdpBellman {
   /// (two passes: the maximum, then the sum of exp(z - max)). Same maths as Lse.
   static constexpr int kBlockActions = 16;
   static constexpr index_t kBlockStates = 32;
-  NETRL_KERNEL_INLINE void blocked(const Real* log_p, Real inv, Real lambda, const Real* v, index_t s0, index_t n,
-                                   index_t o) const {
-    const int A = m.actions;
+  NETRL_KERNEL_INLINE void blocked(const mdp::Item<Real>& it, index_t s0, index_t n, index_t o) const {
+    const int A = sweep.m.actions;
     Real z[kBlockActions][kBlockStates];
     Real hi[kBlockStates], sum[kBlockStates];
     for (int a = 0; a < A; ++a)
-      for (index_t j = 0; j < n; ++j) z[a][j] = log_p[a] + inv * mdp::row_value(m, (s0 + j) * static_cast<index_t>(A) + a, v);
+      for (index_t j = 0; j < n; ++j) z[a][j] = it.exponent(sweep.m, s0 + j, a);
     NETRL_SIMD
     for (index_t j = 0; j < n; ++j) {
       hi[j] = z[0][j];
@@ -163,6 +192,7 @@ struct MdpBellman {
       for (index_t j = 0; j < n; ++j) sum[j] += math::exp_neg(hi[j] - z[a][j]);
     }
     const Real* r = reward + o;
+    const Real lambda = it.lambda;
     Real* NETRL_RESTRICT t = out + o;
     NETRL_SIMD
     for (index_t j = 0; j < n; ++j) t[j] = r[j] + lambda * (hi[j] + mdp::log_value(sum[j]));
@@ -173,29 +203,21 @@ struct MdpBellman {
 /// c(s) = KL[pi(.|s) || p]. The exponents are staged in pi before they are normalised.
 template <class Real>
 struct MdpPolicy {
-  MdpStructure<Real> m;
-  MdpParams<Real> params;
+  MdpSweep<Real> sweep;
   Buf<Real> h;
   Real* pi = nullptr;
   Real* cost = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!active[q]) return;
-    const index_t block = static_cast<index_t>(q) * chunks.states;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* v = h.at(q) + block;
-    const int A = m.actions;
-    const Real inv = params.inv_lambda[q];
-    const Real* log_p = params.log_prior + static_cast<index_t>(q) * static_cast<index_t>(A);
-    for (index_t j = 0; j < count; ++j) {
-      const index_t s = base - block + j;
-      Real* p = pi + (base + j) * static_cast<index_t>(A);
+    mdp::Item<Real> it;
+    if (!it.start(sweep, h, k)) return;
+    const int A = sweep.m.actions;
+    for (index_t j = 0; j < it.c.count; ++j) {
+      const index_t s = it.c.base - it.c.block + j;
+      Real* p = pi + (it.c.base + j) * static_cast<index_t>(A);
       mdp::Lse<Real> lse;
       for (int a = 0; a < A; ++a) {
-        p[a] = log_p[a] + inv * mdp::row_value(m, s * static_cast<index_t>(A) + a, v);
+        p[a] = it.exponent(sweep.m, s, a);
         lse.add(p[a]);
       }
       const Real total = lse.value();
@@ -204,9 +226,9 @@ struct MdpPolicy {
         const Real z = p[a];
         p[a] = math::exp_neg(total - z);
         // log(pi / p(a)) = z - total - log p(a), finite even where pi underflows.
-        kl += p[a] * (z - total - log_p[a]);
+        kl += p[a] * (z - total - it.log_p[a]);
       }
-      cost[base + j] = kl;
+      cost[it.c.base + j] = kl;
     }
   }
 };
@@ -216,34 +238,27 @@ struct MdpPolicy {
 /// kRewardTerm | kCostTerm is the one-step reward g = r - lambda c.
 template <class Real, int kTerms>
 struct MdpFixedPolicy {
-  MdpStructure<Real> m;
-  MdpParams<Real> params;
+  MdpSweep<Real> sweep;
   Buf<Real> v;
   const Real* pi = nullptr;
   const Real* cost = nullptr;
   const Real* reward = nullptr;
   Real* out = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!active[q]) return;
-    const index_t block = static_cast<index_t>(q) * chunks.states;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* vv = v.at(q) + block;
-    const int A = m.actions;
-    const Real lambda = params.lambda[q];
-    for (index_t j = 0; j < count; ++j) {
-      const index_t s = base - block + j;
+    mdp::Item<Real> it;
+    if (!it.start(sweep, v, k)) return;
+    const int A = sweep.m.actions;
+    for (index_t j = 0; j < it.c.count; ++j) {
+      const index_t s = it.c.base - it.c.block + j;
       Real acc = Real(0);
-      if ((kTerms & kRewardTerm) != 0) acc += reward[base + j];
-      if ((kTerms & kCostTerm) != 0) acc -= lambda * cost[base + j];
+      if ((kTerms & kRewardTerm) != 0) acc += reward[it.c.base + j];
+      if ((kTerms & kCostTerm) != 0) acc -= it.lambda * cost[it.c.base + j];
       if ((kTerms & kNextTerm) != 0) {
-        const Real* p = pi + (base + j) * static_cast<index_t>(A);
-        for (int a = 0; a < A; ++a) acc += p[a] * mdp::row_value(m, s * static_cast<index_t>(A) + a, vv);
+        const Real* p = pi + (it.c.base + j) * static_cast<index_t>(A);
+        for (int a = 0; a < A; ++a) acc += p[a] * mdp::row_value(sweep.m, s * static_cast<index_t>(A) + a, it.v);
       }
-      out[base + j] = acc;
+      out[it.c.base + j] = acc;
     }
   }
 };
@@ -260,14 +275,13 @@ struct MdpFlow {
   const std::uint8_t* active = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!active[q]) return;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* m = mu.at(q);
+    const ChunkItem c = chunks.item(k);
+    if (!active[c.q]) return;
+    const Real* m = mu.at(c.q);
     const auto A = static_cast<index_t>(actions);
-    for (index_t j = 0; j < count; ++j) {
-      const Real weight = m[base + j];
-      const index_t r0 = (base + j) * A;
+    for (index_t j = 0; j < c.count; ++j) {
+      const Real weight = m[c.base + j];
+      const index_t r0 = (c.base + j) * A;
       for (index_t a = 0; a < A; ++a) flow[r0 + a] = weight * pi[r0 + a];
     }
   }
@@ -277,24 +291,21 @@ struct MdpFlow {
 /// writer per output, sums in a fixed order).
 template <class Real>
 struct MdpGather {
-  MdpStructure<Real> m;
+  MdpSweep<Real> sweep;
   const Real* flow = nullptr;
   Real* out = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    const int q = chunks.problem(k);
-    if (!active[q]) return;
-    const index_t block = static_cast<index_t>(q) * chunks.states;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* w = flow + block * static_cast<index_t>(m.actions);
-    for (index_t j = 0; j < count; ++j) {
-      const index_t target = base - block + j;
+    const ChunkItem c = sweep.chunks.item(k);
+    if (!sweep.active[c.q]) return;
+    const MdpStructure<Real>& m = sweep.m;
+    const Real* w = flow + c.block * static_cast<index_t>(m.actions);
+    for (index_t j = 0; j < c.count; ++j) {
+      const index_t target = c.base - c.block + j;
       Real acc = Real(0);
       const std::int64_t end = m.in_ptr[target + 1];
       for (std::int64_t e = m.in_ptr[target]; e < end; ++e) acc += w[m.in_row[e]] * m.in_prob[e];
-      out[base + j] = acc;
+      out[c.base + j] = acc;
     }
   }
 };
@@ -318,36 +329,28 @@ struct ActionSums {
 
 /// sum_s mu(s) pi(a|s) for the actions of one pass, and the count of pi(a|s) == 0 among them.
 template <class Real, int kSlots>
-struct MdpActionStats {
-  using value_type = ActionSums<kSlots>;
+struct MdpActionStats : ChunkReduction<MdpActionStats<Real, kSlots>, ActionSums<kSlots>> {
   int actions = 1;
   int first = 0;
   int count_actions = 1;
   Buf<Real> mu;
   const Real* pi = nullptr;
-  Chunking chunks;
-  const std::uint8_t* active = nullptr;
 
-  NETRL_HD value_type operator()(index_t k) const {
-    value_type v = value_type::identity();
-    const int q = chunks.problem(k);
-    if (!active[q]) return v;
-    const index_t base = chunks.begin(k), count = chunks.count(k);
-    const Real* m = mu.at(q);
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, ActionSums<kSlots>* v) const {
+    const Real* m = mu.at(c.q);
     const auto A = static_cast<index_t>(actions);
     for (int u = 0; u < count_actions && u < kSlots; ++u) {
       const index_t a = static_cast<index_t>(first + u);
       double sum = 0.0;
       std::uint64_t zeros = 0;
-      for (index_t j = 0; j < count; ++j) {
-        const Real p = pi[(base + j) * A + a];
-        sum += static_cast<double>(m[base + j]) * static_cast<double>(p);
+      for (index_t j = 0; j < c.count; ++j) {
+        const Real p = pi[(c.base + j) * A + a];
+        sum += static_cast<double>(m[c.base + j]) * static_cast<double>(p);
         zeros += p == Real(0) ? 1u : 0u;
       }
-      v.sum[u] = sum;
-      v.zeros += zeros;
+      v->sum[u] = sum;
+      v->zeros += zeros;
     }
-    return v;
   }
 };
 

@@ -25,34 +25,60 @@ NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
 // Pair operations. Each provides Ctx context(q), neuron(ctx, q, i), init(ctx, base, len) and
 // pair(ctx, o0, o1) for the pair (o0, o1 = o0 + 2^i) of joint indices.
 
+/// The constants a pair operation reads: problem q's (from start) and neuron i's (from neuron).
+template <class Real>
+struct PairConstants {
+  Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
+  NETRL_KERNEL_INLINE void start(const ProblemParams<Real>& p, int q) {
+    lambda = p.lambda[q];
+    inv_temp = p.inv_temp[q];
+    inv_nf = Real(1) / static_cast<Real>(p.nf);
+    lp1 = lp0 = logit = Real(0);
+  }
+  NETRL_KERNEL_INLINE void neuron(const ProblemParams<Real>& p, int q, int i) {
+    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(p.nf) + static_cast<index_t>(i);
+    lp1 = p.log_p1[k];
+    lp0 = p.log_p0[k];
+    logit = p.logit[k];
+  }
+};
+
+/// What a pair operation works on in problem q: its constants, problem q's buffers of its operand
+/// `in` and of its second operand `other` (`in` again where it has none), and its output.
+template <class Real>
+struct PairCtx : PairConstants<Real> {
+  const Real* in;
+  const Real* other;
+  Real* out;
+};
+
+/// The part every pair operation shares: the problems' constants, the context of problem q over
+/// the operation's operands, and neuron(ctx, q, i).
+template <class Real>
+struct PairOperands {
+  ProblemParams<Real> params;
+
+  NETRL_KERNEL_INLINE PairCtx<Real> make_context(int q, const Buf<Real>& in, const Buf<Real>& other, Real* out) const {
+    PairCtx<Real> c;
+    c.start(params, q);
+    c.in = in.at(q);
+    c.other = other.at(q);
+    c.out = out;
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(PairCtx<Real>& c, int q, int i) const { c.neuron(params, q, i); }
+};
+
 /// Soft Bellman operator (eq. 36): out = r + lambda sum_i log[p_i e^{w1/(nf lambda)} +
 /// (1 - p_i) e^{w0/(nf lambda)}], with w the input-averaged next values.
 template <class Real>
-struct BellmanOp {
+struct BellmanOp : PairOperands<Real> {
+  using Ctx = PairCtx<Real>;  // in = w
   Buf<Real> w;
   Real* out = nullptr;
   const Real* reward = nullptr;
-  ProblemParams<Real> params;
 
-  struct Ctx {
-    const Real* w;
-    Real* out;
-    Real lambda, inv_temp, lp1, lp0;
-  };
-  NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    c.w = w.at(q);
-    c.out = out;
-    c.lambda = params.lambda[q];
-    c.inv_temp = params.inv_temp[q];
-    c.lp1 = c.lp0 = Real(0);
-    return c;
-  }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
-    c.lp1 = params.log_p1[k];
-    c.lp0 = params.log_p0[k];
-  }
+  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->make_context(q, w, w, out); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     const Real* NETRL_RESTRICT r = reward + base;
@@ -60,8 +86,8 @@ struct BellmanOp {
     for (index_t j = 0; j < len; ++j) o[j] = r[j];
   }
   NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
-    const Real a1 = c.w[o1] * c.inv_temp + c.lp1;
-    const Real a0 = c.w[o0] * c.inv_temp + c.lp0;
+    const Real a1 = c.in[o1] * c.inv_temp + c.lp1;
+    const Real a0 = c.in[o0] * c.inv_temp + c.lp0;
     const Real t = c.lambda * math::lse2(a1, a0);
     c.out[o0] += t;
     c.out[o1] += t;
@@ -80,36 +106,14 @@ enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
 /// term rho is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact
 /// transposes of each other.
 template <class Real, int kTerms>
-struct FixedPolicyOp {
+struct FixedPolicyOp : PairOperands<Real> {
+  using Ctx = PairCtx<Real>;     // in = wh, other = wv
   Buf<Real> wh;
   Buf<Real> wv;                  // read with kNextTerm only
   Real* out = nullptr;
   const Real* reward = nullptr;  // read with kRewardTerm only
-  ProblemParams<Real> params;
 
-  struct Ctx {
-    const Real* wh;
-    const Real* wv;
-    Real* out;
-    Real lambda, inv_temp, inv_nf, lp1, lp0, logit;
-  };
-  NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    c.wh = wh.at(q);
-    c.wv = wv.at(q);
-    c.out = out;
-    c.lambda = params.lambda[q];
-    c.inv_temp = params.inv_temp[q];
-    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
-    c.lp1 = c.lp0 = c.logit = Real(0);
-    return c;
-  }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    const index_t k = static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i);
-    c.lp1 = params.log_p1[k];
-    c.lp0 = params.log_p0[k];
-    c.logit = params.logit[k];
-  }
+  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->make_context(q, wh, wv, out); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     if constexpr ((kTerms & kRewardTerm) != 0) {
@@ -122,7 +126,7 @@ struct FixedPolicyOp {
     }
   }
   NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
-    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    const Real z = (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
     Real rho, t;
     if constexpr ((kTerms & kCostTerm) != 0) {
       const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
@@ -132,7 +136,7 @@ struct FixedPolicyOp {
       rho = math::sigmoid(z);
       t = Real(0);
     }
-    if constexpr ((kTerms & kNextTerm) != 0) t += c.inv_nf * (rho * c.wv[o1] + (Real(1) - rho) * c.wv[o0]);
+    if constexpr ((kTerms & kNextTerm) != 0) t += c.inv_nf * (rho * c.other[o1] + (Real(1) - rho) * c.other[o0]);
     c.out[o0] += t;
     c.out[o1] += t;
   }
@@ -145,45 +149,41 @@ using PolicyEvalOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm | kNextTerm>;
 /// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
 /// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).
 template <class Real>
-struct AdjointOp {
+struct AdjointOp : PairOperands<Real> {
+  using Ctx = PairCtx<Real>;  // in = wh, other = mu, out = y
   Buf<Real> wh;
   Buf<Real> mu;
   Real* y = nullptr;
-  ProblemParams<Real> params;
 
-  struct Ctx {
-    const Real* wh;
-    const Real* mu;
-    Real* y;
-    Real inv_temp, inv_nf, logit;
-  };
-  NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    c.wh = wh.at(q);
-    c.mu = mu.at(q);
-    c.y = y;
-    c.inv_temp = params.inv_temp[q];
-    c.inv_nf = Real(1) / static_cast<Real>(params.nf);
-    c.logit = Real(0);
-    return c;
-  }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    c.logit = params.logit[static_cast<index_t>(q) * static_cast<index_t>(params.nf) + static_cast<index_t>(i)];
-  }
+  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->make_context(q, wh, mu, y); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
-    Real* NETRL_RESTRICT o = c.y + base;
+    Real* NETRL_RESTRICT o = c.out + base;
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = Real(0);
   }
   NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
-    const Real z = (c.wh[o1] - c.wh[o0]) * c.inv_temp + c.logit;
+    const Real z = (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
     const Real rho = math::sigmoid(z);
-    const Real s = (c.mu[o0] + c.mu[o1]) * c.inv_nf;
+    const Real s = (c.other[o0] + c.other[o1]) * c.inv_nf;
     const Real up = rho * s;
-    c.y[o1] += up;
-    c.y[o0] += s - up;
+    c.out[o1] += up;
+    c.out[o0] += s - up;
   }
 };
+
+/// The runs of pairs of neuron a + u in a tile of non-contiguous groups (pass.a > pass.L):
+/// f(o0, o0 + 2^(a + u), 2^L) for every group of the tile whose bit u is clear.
+template <class F>
+NETRL_KERNEL_INLINE void for_each_group_run(const TilePass& pass, const TileCoord& tc, int u, const F& f) {
+  const index_t stride = index_t{1} << (pass.a + u);
+  const index_t len = index_t{1} << pass.L;
+  const index_t groups = index_t{1} << pass.g;
+  for (index_t jg = 0; jg < groups; ++jg) {
+    if ((jg >> u) & 1u) continue;
+    const index_t o0 = tc.base + (jg << pass.a);
+    f(o0, o0 + stride, len);
+  }
+}
 
 /// Runs a pair operation over one tile of a pass (see the file comment).
 template <class Op>
@@ -215,13 +215,7 @@ struct PairSweep {
             for (index_t j0 = 0; j0 < tile; j0 += 2 * stride) run(ctx, tc.base + j0, tc.base + j0 + stride, stride);
         }
       } else {
-        const index_t len = index_t{1} << pass.L;
-        const index_t groups = index_t{1} << pass.g;
-        for (index_t jg = 0; jg < groups; ++jg) {
-          if ((jg >> u) & 1u) continue;
-          const index_t o0 = tc.base + (jg << pass.a);
-          run(ctx, o0, o0 + stride, len);
-        }
+        for_each_group_run(pass, tc, u, [&](index_t o0, index_t o1, index_t len) { run(ctx, o0, o1, len); });
       }
     }
   }
@@ -301,13 +295,9 @@ struct PairStats {
         for (index_t j0 = 0; j0 < tile; j0 += 2 * stride)
           run(w, m, inv_temp, logit, lp1, lp0, tc.base + j0, tc.base + j0 + stride, stride, sums);
       } else {
-        const index_t len = index_t{1} << pass.L;
-        const index_t groups = index_t{1} << pass.g;
-        for (index_t jg = 0; jg < groups; ++jg) {
-          if ((jg >> u) & 1u) continue;
-          const index_t o0 = tc.base + (jg << pass.a);
-          run(w, m, inv_temp, logit, lp1, lp0, o0, o0 + stride, len, sums);
-        }
+        for_each_group_run(pass, tc, u, [&](index_t o0, index_t o1, index_t len) {
+          run(w, m, inv_temp, logit, lp1, lp0, o0, o1, len, sums);
+        });
       }
       out.spike[u] = sums[0];
       out.silent[u] = sums[1];

@@ -31,13 +31,8 @@ struct IsingBlockedStepper {
       if (code & 1) field += 2.0 * coupling;
       else field -= 2.0 * coupling;
     }
-    const bool spike = r.w[1] < policy.threshold(field, s.x, i);
-    s.x = k.step_input(r, s.x);
-    const bool was = sigma[i * stride] != 0;
-    if (spike == was) return -1;
-    sigma[i * stride] = spike ? 1 : 0;
-    s.spikes += spike ? 1 : -1;
-    if (i < 64) s.b ^= std::uint64_t{1} << i;
+    bool spike = false;
+    if (!change_neuron(k, r, i, policy.threshold(field, s.x, i), s, sigma, stride, spike)) return -1;
     flips[static_cast<std::uint64_t>(count) * stride] = (i << 1) | (spike ? 1 : 0);
     ++count;
     delta[i * stride] += spike ? 2.0 : -2.0;

@@ -167,6 +167,21 @@ struct IsingScalars {
   std::int32_t spikes = 0;  // K(b)
 };
 
+/// The step of neuron i = k.pick_neuron(r) of an Ising chain once its threshold is known: the input
+/// steps, and where the neuron changes (its new state in `spike`) so do sigma, the spike count and
+/// the word b. Returns whether the neuron changed.
+NETRL_HD_INLINE bool change_neuron(const ChainConstants& k, const Philox4& r, int i, std::uint32_t threshold,
+                                   IsingScalars& s, std::uint8_t* sigma, std::uint64_t stride, bool& spike) {
+  spike = r.w[1] < threshold;
+  s.x = k.step_input(r, s.x);
+  const bool was = sigma[i * stride] != 0;
+  if (spike == was) return false;
+  sigma[i * stride] = spike ? 1 : 0;
+  s.spikes += spike ? 1 : -1;
+  if (i < 64) s.b ^= std::uint64_t{1} << i;
+  return true;
+}
+
 struct IsingStepper {
   ChainConstants k;
   IsingPolicy policy;
@@ -202,13 +217,8 @@ struct IsingStepper {
   /// The step once the neuron i = k.pick_neuron(r) and its threshold are known.
   NETRL_HD_INLINE int decide(const Philox4& r, int i, std::uint32_t threshold, IsingScalars& s, std::uint8_t* sigma,
                              double* field, std::uint64_t stride) const {
-    const bool spike = r.w[1] < threshold;
-    s.x = k.step_input(r, s.x);
-    const bool was = sigma[i * stride] != 0;
-    if (spike == was) return -1;
-    sigma[i * stride] = spike ? 1 : 0;
-    s.spikes += spike ? 1 : -1;
-    if (i < 64) s.b ^= std::uint64_t{1} << i;
+    bool spike = false;
+    if (!change_neuron(k, r, i, threshold, s, sigma, stride, spike)) return -1;
     flip_fields(i, spike, field, stride);
     return i;
   }

@@ -166,41 +166,44 @@ struct StatsChunk {
   }
 };
 
-/// The host's basis dot products, one chunk: partial[k * count + i] = sum over the chunk of
-/// V_i w, with V_i = V + i * ld (CUDA: one cublasDgemv). The launcher sums the chunks in order.
-struct BasisDotsChunk {
+/// The basis of the host's basis operations, V_i = V + i * ld for i < count, over the chunks r.
+struct BasisChunks {
   const double* V = nullptr;
   index_t ld = 0;
   int count = 0;
+  VectorChunks r;
+  NETRL_KERNEL_INLINE const double* vector(int i) const { return V + static_cast<index_t>(i) * ld; }
+};
+
+/// The host's basis dot products, one chunk: partial[k * count + i] = sum over the chunk of
+/// V_i w. The launcher sums the chunks in order (CUDA: one cublasDgemv).
+struct BasisDotsChunk {
+  BasisChunks basis;
   const double* w = nullptr;
   double* partial = nullptr;
-  VectorChunks r;
   NETRL_HD void operator()(index_t k) const {
-    const index_t lo = r.lo(k), hi = r.hi(k);
-    for (int i = 0; i < count; ++i) {
-      const double* v = V + static_cast<index_t>(i) * ld;
+    const index_t lo = basis.r.lo(k), hi = basis.r.hi(k);
+    for (int i = 0; i < basis.count; ++i) {
+      const double* v = basis.vector(i);
       double s = 0.0;
 #if !defined(__CUDACC__) && defined(_OPENMP)
 #pragma omp simd reduction(+ : s)
 #endif
       for (index_t j = lo; j < hi; ++j) s += v[j] * w[j];
-      partial[k * static_cast<index_t>(count) + static_cast<index_t>(i)] = s;
+      partial[k * static_cast<index_t>(basis.count) + static_cast<index_t>(i)] = s;
     }
   }
 };
 
 /// The host's basis combination, one chunk: w += sum_i c[i] V_i (CUDA: one cublasDgemv).
 struct BasisCombineChunk {
-  const double* V = nullptr;
-  index_t ld = 0;
-  int count = 0;
+  BasisChunks basis;
   const double* c = nullptr;
   double* w = nullptr;
-  VectorChunks r;
   NETRL_HD void operator()(index_t k) const {
-    const index_t lo = r.lo(k), hi = r.hi(k);
-    for (int i = 0; i < count; ++i) {
-      const double* v = V + static_cast<index_t>(i) * ld;
+    const index_t lo = basis.r.lo(k), hi = basis.r.hi(k);
+    for (int i = 0; i < basis.count; ++i) {
+      const double* v = basis.vector(i);
       const double ci = c[i];
       NETRL_SIMD
       for (index_t j = lo; j < hi; ++j) w[j] += ci * v[j];

@@ -48,43 +48,19 @@ class Vectors : public Base {
   void download(int x, double* dst) override { store_.download(offset(x), n_, dst); }
 
   void fill(int y, double value) override {
-    FillVector f;
-    f.y = at(y);
-    f.value = value;
-    f.r = chunks_;
-    run(f);
+    run(FillVector{at(y), value, chunks_});
   }
 
   void axpby(double a, int x, double b, int y, double c) override {
-    Axpby f;
-    f.x = (a != 0.0 && x != kNoSlot) ? at(x) : nullptr;
-    f.y = at(y);
-    f.a = a;
-    f.b = b;
-    f.c = c;
-    f.read_y = b != 0.0;
-    f.r = chunks_;
-    run(f);
+    run(Axpby{(a != 0.0 && x != kNoSlot) ? at(x) : nullptr, at(y), a, b, c, /*read_y=*/b != 0.0, chunks_});
   }
 
   void deflate(int x, int t, int w, double s, double c, int y) override {
-    DeflateVector f;
-    f.x = at(x);
-    f.t = t == kNoSlot ? nullptr : at(t);
-    f.w = w == kNoSlot ? nullptr : at(w);
-    f.s = s;
-    f.c = c;
-    f.y = at(y);
-    f.r = chunks_;
-    run(f);
+    run(DeflateVector{at(x), t == kNoSlot ? nullptr : at(t), w == kNoSlot ? nullptr : at(w), s, c, at(y), chunks_});
   }
 
   void clamp_scale(double s, int y) override {
-    ClampScale f;
-    f.y = at(y);
-    f.s = s;
-    f.r = chunks_;
-    run(f);
+    run(ClampScale{at(y), s, chunks_});
   }
 
   double dot(int x, int y) override { return vector_dot(exec_, chunks_, at(x), at(y), grain_); }

@@ -53,6 +53,19 @@ void guard(CallStatus* status, const F& f) noexcept {
   }
 }
 
+/// f() inside guard(): its result, or R{} with the status set.
+template <class F>
+auto guarded(CallStatus* status, const F& f) noexcept {
+  using R = decltype(f());
+  if constexpr (std::is_void_v<R>) {
+    guard(status, f);
+  } else {
+    R out{};
+    guard(status, [&] { out = f(); });
+    return out;
+  }
+}
+
 /// The table entry of method M on a handle that points to an Object (M may be a member of a base
 /// of Object): runs M inside guard(); on an error the status is set and R{} returned.
 template <class Object, auto M, class Method = decltype(M)>
@@ -60,126 +73,108 @@ struct Forward;
 template <class Object, auto M, class C, class R, class... A>
 struct Forward<Object, M, R (C::*)(A...)> {
   static R call(void* handle, CallStatus* status, A... args) {
-    auto* object = static_cast<Object*>(handle);
-    if constexpr (std::is_void_v<R>) {
-      guard(status, [&] { (object->*M)(args...); });
-    } else {
-      R out{};
-      guard(status, [&] { out = (object->*M)(args...); });
-      return out;
-    }
+    return guarded(status, [&] { return (static_cast<Object*>(handle)->*M)(args...); });
   }
 };
 template <class Object, auto M, class C, class R, class... A>
 struct Forward<Object, M, R (C::*)(A...) const> {
   static R call(void* handle, CallStatus* status, A... args) {
-    auto* object = static_cast<const Object*>(handle);
-    if constexpr (std::is_void_v<R>) {
-      guard(status, [&] { (object->*M)(args...); });
+    return guarded(status, [&] { return (static_cast<const Object*>(handle)->*M)(args...); });
+  }
+};
+template <class Object, auto M>
+constexpr auto entry = &Forward<Object, M>::call;
+
+/// The table entry of function F: runs F inside guard(); on an error the status is set and R{}
+/// returned. With `kRelease` (F returns a std::unique_ptr): the released handle, or null.
+template <auto F, bool kRelease = false, class Function = decltype(F)>
+struct Guarded;
+template <auto F, bool kRelease, class R, class... A>
+struct Guarded<F, kRelease, R (*)(A...)> {
+  static auto call(CallStatus* status, A... args) {
+    if constexpr (kRelease) {
+      return guarded(status, [&]() -> void* { return F(args...).release(); });
     } else {
-      R out{};
-      guard(status, [&] { out = (object->*M)(args...); });
-      return out;
+      return guarded(status, [&] { return F(args...); });
     }
   }
 };
+template <auto F>
+constexpr auto guarded_entry = &Guarded<F>::call;
+template <auto F>
+constexpr auto factory_entry = &Guarded<F, true>::call;
 
-/// The class of a member pointer.
-template <class M>
-struct ClassOf;
-template <class C, class R, class... A>
-struct ClassOf<R (C::*)(A...)> {
-  using type = C;
-};
-template <class C, class R, class... A>
-struct ClassOf<R (C::*)(A...) const> {
-  using type = C;
-};
-
-/// The EngineCalls (MdpEngineCalls) entry of ExactEngine (MdpEngine) method M.
-template <auto M>
-struct Thunk : Forward<typename ClassOf<decltype(M)>::type, M> {};
-
-template <class Real>
-void* make_engine(CallStatus* status, const EngineShape& shape) {
-  void* engine = nullptr;
-  guard(status, [&] { engine = make_exact_engine<Real>(shape).release(); });
-  return engine;
-}
-
-template <class Real>
-void* make_mdp(CallStatus* status, const MdpShape& shape) {
-  void* engine = nullptr;
-  guard(status, [&] { engine = make_mdp_engine<Real>(shape).release(); });
-  return engine;
-}
-
-/// The entries every engine handle has: destroy and description.
-template <class E, class Calls>
-void handle_calls(Calls* c) {
+/// The entries every engine handle has (StepCalls) on a handle that points to an E.
+template <class E>
+void step_calls(StepCalls* c) {
+  using B = BatchEngine;
   c->destroy = [](void* engine) { delete static_cast<E*>(engine); };
-  c->description = [](void* engine, CallStatus* status, std::string* out) {
-    guard(status, [&] { *out = static_cast<E*>(engine)->description(); });
-  };
+  c->description = entry<E, &B::description>;
+  c->reset_values = entry<E, &B::reset_values>;
+  c->value_step = entry<E, &B::value_step>;
+  c->bellman = entry<E, &B::bellman>;
+  c->accept_values = entry<E, &B::accept_values>;
+  c->reset_stationary = entry<E, &B::reset_stationary>;
+  c->prepare_policy = entry<E, &B::prepare_policy>;
+  c->stationary_step = entry<E, &B::stationary_step>;
+  c->accept_stationary = entry<E, &B::accept_stationary>;
+  c->start_evaluation = entry<E, &B::start_evaluation>;
+  c->evaluation_step = entry<E, &B::evaluation_step>;
+  c->accept_evaluation = entry<E, &B::accept_evaluation>;
+  c->apply_chain = entry<E, &B::apply_chain>;
+  c->policy_reward = entry<E, &B::policy_reward>;
+  c->set_values = entry<E, &B::set_values>;
+  c->set_stationary = entry<E, &B::set_stationary>;
+  c->download_values = entry<E, &B::download_values>;
+  c->download_evaluation = entry<E, &B::download_evaluation>;
+  c->download_stationary = entry<E, &B::download_stationary>;
 }
 
+/// The calls of one precision's engines: their steps, then the methods ExactEngine and MdpEngine
+/// add to them.
 template <class Real>
-EngineCalls<Real> engine_calls() {
+void engine_calls(EngineCalls<Real>* exact, MdpEngineCalls<Real>* mdp) {
   using E = ExactEngine<Real>;
-  EngineCalls<Real> c{};
-  handle_calls<E>(&c);
-  c.set_rewards = &Thunk<&E::set_rewards>::call;
-  c.set_inputs = &Thunk<&E::set_inputs>::call;
-  c.set_lambdas = &Thunk<&E::set_lambdas>::call;
-  c.set_priors = &Thunk<&E::set_priors>::call;
-  c.reset_values = &Thunk<&E::reset_values>::call;
-  c.value_step = &Thunk<&E::value_step>::call;
-  c.bellman = &Thunk<&E::bellman>::call;
-  c.accept_values = &Thunk<&E::accept_values>::call;
-  c.reset_stationary = &Thunk<&E::reset_stationary>::call;
-  c.prepare_policy = &Thunk<&E::prepare_policy>::call;
-  c.stationary_step = &Thunk<&E::stationary_step>::call;
-  c.accept_stationary = &Thunk<&E::accept_stationary>::call;
-  c.pair_totals = &Thunk<&E::pair_totals>::call;
-  c.start_evaluation = &Thunk<&E::start_evaluation>::call;
-  c.evaluation_step = &Thunk<&E::evaluation_step>::call;
-  c.accept_evaluation = &Thunk<&E::accept_evaluation>::call;
-  c.apply_chain = &Thunk<&E::apply_chain>::call;
-  c.policy_reward = &Thunk<&E::policy_reward>::call;
-  c.set_values = &Thunk<&E::set_values>::call;
-  c.set_stationary = &Thunk<&E::set_stationary>::call;
-  c.download_values = &Thunk<&E::download_values>::call;
-  c.download_evaluation = &Thunk<&E::download_evaluation>::call;
-  c.download_stationary = &Thunk<&E::download_stationary>::call;
-  return c;
+  using M = MdpEngine<Real>;
+  step_calls<E>(exact);
+  step_calls<M>(mdp);
+  exact->set_rewards = entry<E, &E::set_rewards>;
+  exact->set_inputs = entry<E, &E::set_inputs>;
+  exact->set_lambdas = entry<E, &E::set_lambdas>;
+  exact->set_priors = entry<E, &E::set_priors>;
+  exact->pair_totals = entry<E, &E::pair_totals>;
+  mdp->set_transitions = entry<M, &M::set_transitions>;
+  mdp->set_rewards = entry<M, &M::set_rewards>;
+  mdp->set_lambdas = entry<M, &M::set_lambdas>;
+  mdp->set_priors = entry<M, &M::set_priors>;
+  mdp->action_totals = entry<M, &M::action_totals>;
+  mdp->download_policy = entry<M, &M::download_policy>;
 }
 
 template <class Real>
 void* make_space(void* engine, CallStatus* status, int slots) {
-  void* space = nullptr;
-  guard(status, [&] { space = static_cast<ExactEngine<Real>*>(engine)->chain_space(slots).release(); });
-  return space;
+  return guarded(status, [&]() -> void* { return static_cast<ExactEngine<Real>*>(engine)->chain_space(slots).release(); });
 }
 
 SpaceCalls space_calls() {
   using S = ChainSpace;
   SpaceCalls c{};
   c.destroy = [](void* space) { delete static_cast<S*>(space); };
-  c.description = &Forward<S, &VectorSpace::description>::call;
-  c.upload = &Forward<S, &VectorSpace::upload>::call;
-  c.download = &Forward<S, &VectorSpace::download>::call;
-  c.fill = &Forward<S, &VectorSpace::fill>::call;
-  c.axpby = &Forward<S, &VectorSpace::axpby>::call;
-  c.deflate = &Forward<S, &VectorSpace::deflate>::call;
-  c.clamp_scale = &Forward<S, &VectorSpace::clamp_scale>::call;
-  c.dot = &Forward<S, &VectorSpace::dot>::call;
-  c.stats = &Forward<S, &VectorSpace::stats>::call;
-  c.dots = &Forward<S, &VectorSpace::dots>::call;
-  c.combine = &Forward<S, &VectorSpace::combine>::call;
-  c.apply_chain = &Forward<S, &ChainSpace::apply_chain>::call;
-  c.policy_reward = &Forward<S, &ChainSpace::policy_reward>::call;
-  c.set_values = &Forward<S, &ChainSpace::set_values>::call;
-  c.set_stationary = &Forward<S, &ChainSpace::set_stationary>::call;
+  c.description = entry<S, &VectorSpace::description>;
+  c.upload = entry<S, &VectorSpace::upload>;
+  c.download = entry<S, &VectorSpace::download>;
+  c.fill = entry<S, &VectorSpace::fill>;
+  c.axpby = entry<S, &VectorSpace::axpby>;
+  c.deflate = entry<S, &VectorSpace::deflate>;
+  c.clamp_scale = entry<S, &VectorSpace::clamp_scale>;
+  c.dot = entry<S, &VectorSpace::dot>;
+  c.stats = entry<S, &VectorSpace::stats>;
+  c.dots = entry<S, &VectorSpace::dots>;
+  c.combine = entry<S, &VectorSpace::combine>;
+  c.apply_chain = entry<S, &ChainSpace::apply_chain>;
+  c.policy_reward = entry<S, &ChainSpace::policy_reward>;
+  c.set_values = entry<S, &ChainSpace::set_values>;
+  c.set_stationary = entry<S, &ChainSpace::set_stationary>;
   return c;
 }
 
@@ -187,43 +182,11 @@ DenseCalls dense_calls() {
   using D = DenseBatch;
   DenseCalls c{};
   c.destroy = [](void* dense) { delete static_cast<D*>(dense); };
-  c.description = &Forward<D, &D::description>::call;
-  c.upload = &Forward<D, &D::upload>::call;
-  c.solve = &Forward<D, &D::solve>::call;
-  c.download = &Forward<D, &D::download>::call;
-  c.timings = &Forward<D, &D::timings>::call;
-  return c;
-}
-
-template <class Real>
-MdpEngineCalls<Real> mdp_calls() {
-  using E = MdpEngine<Real>;
-  MdpEngineCalls<Real> c{};
-  handle_calls<E>(&c);
-  c.set_transitions = &Thunk<&E::set_transitions>::call;
-  c.set_rewards = &Thunk<&E::set_rewards>::call;
-  c.set_lambdas = &Thunk<&E::set_lambdas>::call;
-  c.set_priors = &Thunk<&E::set_priors>::call;
-  c.reset_values = &Thunk<&E::reset_values>::call;
-  c.value_step = &Thunk<&E::value_step>::call;
-  c.bellman = &Thunk<&E::bellman>::call;
-  c.accept_values = &Thunk<&E::accept_values>::call;
-  c.reset_stationary = &Thunk<&E::reset_stationary>::call;
-  c.prepare_policy = &Thunk<&E::prepare_policy>::call;
-  c.stationary_step = &Thunk<&E::stationary_step>::call;
-  c.accept_stationary = &Thunk<&E::accept_stationary>::call;
-  c.action_totals = &Thunk<&E::action_totals>::call;
-  c.start_evaluation = &Thunk<&E::start_evaluation>::call;
-  c.evaluation_step = &Thunk<&E::evaluation_step>::call;
-  c.accept_evaluation = &Thunk<&E::accept_evaluation>::call;
-  c.apply_chain = &Thunk<&E::apply_chain>::call;
-  c.policy_reward = &Thunk<&E::policy_reward>::call;
-  c.set_values = &Thunk<&E::set_values>::call;
-  c.set_stationary = &Thunk<&E::set_stationary>::call;
-  c.download_values = &Thunk<&E::download_values>::call;
-  c.download_evaluation = &Thunk<&E::download_evaluation>::call;
-  c.download_stationary = &Thunk<&E::download_stationary>::call;
-  c.download_policy = &Thunk<&E::download_policy>::call;
+  c.description = entry<D, &D::description>;
+  c.upload = entry<D, &D::upload>;
+  c.solve = entry<D, &D::solve>;
+  c.download = entry<D, &D::download>;
+  c.timings = entry<D, &D::timings>;
   return c;
 }
 
@@ -239,62 +202,26 @@ Table make_table() {
     if (status.kind != ErrorKind::none && reason != nullptr) *reason = status.message;
     return ok;
   };
-  t.available_memory = [](CallStatus* status) {
-    std::uint64_t bytes = 0;
-    guard(status, [&] { bytes = cuda::available_memory(); });
-    return bytes;
-  };
-  t.make_engine_float = &make_engine<float>;
-  t.make_engine_double = &make_engine<double>;
-  t.engine_float = engine_calls<float>();
-  t.engine_double = engine_calls<double>();
-  t.run_sampler = [](CallStatus* status, const SampleRequest& request, const SampleOutput& output) {
-    guard(status, [&] { cuda::run_sampler(request, output); });
-  };
-  t.lse2_rate = [](CallStatus* status, bool single_precision) {
-    double rate = 0.0;
-    guard(status, [&] { rate = cuda::lse2_rate(single_precision); });
-    return rate;
-  };
-  t.copy_bandwidth = [](CallStatus* status) {
-    double rate = 0.0;
-    guard(status, [&] { rate = cuda::copy_bandwidth(); });
-    return rate;
-  };
-  t.dgemm_rate = [](CallStatus* status, int N) {
-    double rate = 0.0;
-    guard(status, [&] { rate = cuda::dgemm_rate(N); });
-    return rate;
-  };
-  t.time_ms = [](CallStatus* status, bool (*work)(void*), void* context) {
-    double ms = 0.0;
-    guard(status, [&] { ms = cuda::time_events_ms(work, context); });
-    return ms;
-  };
-  t.make_mdp_engine_float = &make_mdp<float>;
-  t.make_mdp_engine_double = &make_mdp<double>;
-  t.mdp_float = mdp_calls<float>();
-  t.mdp_double = mdp_calls<double>();
+  t.available_memory = guarded_entry<&cuda::available_memory>;
+  t.make_engine_float = factory_entry<&cuda::make_exact_engine<float>>;
+  t.make_engine_double = factory_entry<&cuda::make_exact_engine<double>>;
+  engine_calls<float>(&t.engine_float, &t.mdp_float);
+  engine_calls<double>(&t.engine_double, &t.mdp_double);
+  t.run_sampler = guarded_entry<&cuda::run_sampler>;
+  t.lse2_rate = guarded_entry<&cuda::lse2_rate>;
+  t.copy_bandwidth = guarded_entry<&cuda::copy_bandwidth>;
+  t.dgemm_rate = guarded_entry<&cuda::dgemm_rate>;
+  t.time_ms = guarded_entry<&cuda::time_events_ms>;
+  t.make_mdp_engine_float = factory_entry<&cuda::make_mdp_engine<float>>;
+  t.make_mdp_engine_double = factory_entry<&cuda::make_mdp_engine<double>>;
   // The Krylov solves and dense solves on the device.
   t.chain_space_float = &make_space<float>;
   t.chain_space_double = &make_space<double>;
   t.space = space_calls();
-  t.make_dense_batch = [](CallStatus* status, std::int64_t n, int batch) {
-    void* dense = nullptr;
-    guard(status, [&] { dense = cuda::make_dense_batch(n, batch).release(); });
-    return dense;
-  };
+  t.make_dense_batch = factory_entry<&cuda::make_dense_batch>;
   t.dense = dense_calls();
-  t.pinned_bandwidth = [](CallStatus* status) {
-    double rate = 0.0;
-    guard(status, [&] { rate = cuda::pinned_bandwidth(); });
-    return rate;
-  };
-  t.sampler_step_rate = [](CallStatus* status, bool on_the_fly) {
-    double rate = 0.0;
-    guard(status, [&] { rate = cuda::sampler_step_rate(on_the_fly); });
-    return rate;
-  };
+  t.pinned_bandwidth = guarded_entry<&cuda::pinned_bandwidth>;
+  t.sampler_step_rate = guarded_entry<&cuda::sampler_step_rate>;
   return t;
 }
 

@@ -10,7 +10,8 @@
 // module and reports it in a CallStatus, which the loader turns back into the netrl error of the
 // same type (BackendError, InvalidInput, NumericalError, IoError). A CUDA engine is a handle in
 // the module driven through EngineCalls (one function per ExactEngine method) or MdpEngineCalls
-// (per MdpEngine method); the loader wraps it in an engine of its own.
+// (per MdpEngine method), both StepCalls (the BatchEngine methods) first; the loader wraps it in
+// an engine of its own.
 //
 // Both sides are built by the same compiler in the same build (the version check refuses anything
 // else), so standard-library types (std::string, std::vector) may appear in the signatures.
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "netrl/kernels/batch_engine.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
@@ -27,10 +29,10 @@
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 
-/// Bumped whenever Table, EngineCalls, MdpEngineCalls, SpaceCalls, DenseCalls or a signature in
-/// them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov and dense
-/// solves on the device).
-constexpr std::uint32_t kAbiVersion = 3;
+/// Bumped whenever Table, StepCalls, EngineCalls, MdpEngineCalls, SpaceCalls, DenseCalls or a
+/// signature in them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov
+/// and dense solves on the device). 4: the steps both engines share in StepCalls (BatchEngine).
+constexpr std::uint32_t kAbiVersion = 4;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -57,16 +59,12 @@ struct CallOf<R (C::*)(A...) const> {
 template <auto M>
 using Call = typename CallOf<decltype(M)>::type;
 
-/// A module engine's methods (see ExactEngine for what each does).
-template <class Real>
-struct EngineCalls {
-  using E = ExactEngine<Real>;
+/// The entries every engine handle has: destroy, and the methods of BatchEngine (see there for
+/// what each does).
+struct StepCalls {
+  using E = BatchEngine;
   void (*destroy)(void* engine);  // never fails
-  void (*description)(void* engine, CallStatus* status, std::string* out);
-  Call<&E::set_rewards> set_rewards;
-  Call<&E::set_inputs> set_inputs;
-  Call<&E::set_lambdas> set_lambdas;
-  Call<&E::set_priors> set_priors;
+  Call<&E::description> description;
   Call<&E::reset_values> reset_values;
   Call<&E::value_step> value_step;
   Call<&E::bellman> bellman;
@@ -75,7 +73,6 @@ struct EngineCalls {
   Call<&E::prepare_policy> prepare_policy;
   Call<&E::stationary_step> stationary_step;
   Call<&E::accept_stationary> accept_stationary;
-  Call<&E::pair_totals> pair_totals;
   Call<&E::start_evaluation> start_evaluation;
   Call<&E::evaluation_step> evaluation_step;
   Call<&E::accept_evaluation> accept_evaluation;
@@ -86,6 +83,29 @@ struct EngineCalls {
   Call<&E::download_values> download_values;
   Call<&E::download_evaluation> download_evaluation;
   Call<&E::download_stationary> download_stationary;
+};
+
+/// A module exact engine's methods beyond StepCalls (see ExactEngine for what each does).
+template <class Real>
+struct EngineCalls : StepCalls {
+  using E = ExactEngine<Real>;
+  Call<&E::set_rewards> set_rewards;
+  Call<&E::set_inputs> set_inputs;
+  Call<&E::set_lambdas> set_lambdas;
+  Call<&E::set_priors> set_priors;
+  Call<&E::pair_totals> pair_totals;
+};
+
+/// A module MDP engine's methods beyond StepCalls (see MdpEngine for what each does).
+template <class Real>
+struct MdpEngineCalls : StepCalls {
+  using E = MdpEngine<Real>;
+  Call<&E::set_transitions> set_transitions;
+  Call<&E::set_rewards> set_rewards;
+  Call<&E::set_lambdas> set_lambdas;
+  Call<&E::set_priors> set_priors;
+  Call<&E::action_totals> action_totals;
+  Call<&E::download_policy> download_policy;
 };
 
 /// A module DenseBatch's methods (netrl/kernels/dense_lu.hpp).
@@ -116,38 +136,6 @@ struct SpaceCalls {
   Call<&ChainSpace::policy_reward> policy_reward;
   Call<&ChainSpace::set_values> set_values;
   Call<&ChainSpace::set_stationary> set_stationary;
-};
-
-/// A module MDP engine's methods (see MdpEngine for what each does).
-template <class Real>
-struct MdpEngineCalls {
-  using E = MdpEngine<Real>;
-  void (*destroy)(void* engine);  // never fails
-  void (*description)(void* engine, CallStatus* status, std::string* out);
-  Call<&E::set_transitions> set_transitions;
-  Call<&E::set_rewards> set_rewards;
-  Call<&E::set_lambdas> set_lambdas;
-  Call<&E::set_priors> set_priors;
-  Call<&E::reset_values> reset_values;
-  Call<&E::value_step> value_step;
-  Call<&E::bellman> bellman;
-  Call<&E::accept_values> accept_values;
-  Call<&E::reset_stationary> reset_stationary;
-  Call<&E::prepare_policy> prepare_policy;
-  Call<&E::stationary_step> stationary_step;
-  Call<&E::accept_stationary> accept_stationary;
-  Call<&E::action_totals> action_totals;
-  Call<&E::start_evaluation> start_evaluation;
-  Call<&E::evaluation_step> evaluation_step;
-  Call<&E::accept_evaluation> accept_evaluation;
-  Call<&E::apply_chain> apply_chain;
-  Call<&E::policy_reward> policy_reward;
-  Call<&E::set_values> set_values;
-  Call<&E::set_stationary> set_stationary;
-  Call<&E::download_values> download_values;
-  Call<&E::download_evaluation> download_evaluation;
-  Call<&E::download_stationary> download_stationary;
-  Call<&E::download_policy> download_policy;
 };
 
 struct Table {

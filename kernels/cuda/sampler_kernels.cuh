@@ -149,6 +149,23 @@ __global__ void ising_init(IsingStepper step, IsingScalars* scalars, std::uint8_
   for (int i = 0; i < step.k.n; ++i) spins[i * stride + k] = sigma[i * stride + k] ? 1.0 : -1.0;
 }
 
+/// Steps t0 .. t1 - 1 of Ising chain k (state s, sigma_k its column of sigma), each by step(t)
+/// (the flipped neuron or -1) and recorded by rec. Returns the number of flips.
+template <class Step>
+__device__ ull ising_steps(const Recorder& rec, std::uint64_t k, std::uint64_t t0, std::uint64_t t1, IsingScalars& s,
+                           const std::uint8_t* sigma_k, std::uint64_t stride, const Step& step) {
+  ull changed = 0;
+  for (std::uint64_t t = t0; t < t1; ++t) {
+    const bool record = rec.recorded(t);
+    if (record && !rec.histogram) rec.ising(k, t, s, sigma_k, stride);
+    const std::uint64_t b = s.b;
+    const std::uint32_t x = s.x;
+    changed += step(t) >= 0 ? 1u : 0u;
+    if (record && rec.histogram) rec.word(k, t, b, x, s.b);
+  }
+  return changed;
+}
+
 __global__ void __launch_bounds__(kThreads) ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma,
                                                      double* field, std::uint64_t first, std::uint64_t count,
                                                      std::uint64_t stride, std::uint64_t t0, std::uint64_t t1,
@@ -158,14 +175,8 @@ __global__ void __launch_bounds__(kThreads) ising_run(IsingStepper step, IsingSc
   if (k < count) {  // no early return: the whole block takes part in add_block_flips
     const std::uint64_t chain = first + k;
     IsingScalars s = scalars[k];
-    for (std::uint64_t t = t0; t < t1; ++t) {
-      const bool record = rec.recorded(t);
-      if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-      const std::uint64_t b = s.b;
-      const std::uint32_t x = s.x;
-      changed += step(chain, t, s, sigma + k, field + k, stride) >= 0 ? 1u : 0u;
-      if (record && rec.histogram) rec.word(k, t, b, x, s.b);
-    }
+    changed = ising_steps(rec, k, t0, t1, s, sigma + k, stride,
+                          [&](std::uint64_t t) { return step(chain, t, s, sigma + k, field + k, stride); });
     scalars[k] = s;
   }
   add_block_flips(rec.flips, changed);
@@ -183,14 +194,9 @@ __global__ void __launch_bounds__(kThreads) ising_blocked_run(IsingBlockedSteppe
     const std::uint64_t chain = first + k;
     IsingScalars s = scalars[k];
     std::int32_t nflips = flip_count[k];
-    for (std::uint64_t t = t0; t < t1; ++t) {
-      const bool record = rec.recorded(t);
-      if (record && !rec.histogram) rec.ising(k, t, s, sigma + k, stride);
-      const std::uint64_t b = s.b;
-      const std::uint32_t x = s.x;
-      changed += step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride) >= 0 ? 1u : 0u;
-      if (record && rec.histogram) rec.word(k, t, b, x, s.b);
-    }
+    changed = ising_steps(rec, k, t0, t1, s, sigma + k, stride, [&](std::uint64_t t) {
+      return step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride);
+    });
     scalars[k] = s;
     flip_count[k] = nflips;
   }

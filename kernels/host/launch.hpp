@@ -130,12 +130,9 @@ inline void basis_dots(const Exec& exec, const VectorChunks& r, const double* V,
   const std::uint64_t chunks = r.count(), c = static_cast<std::uint64_t>(count);
   scratch->reserve(chunks * c);
   BasisDotsChunk f;
-  f.V = V;
-  f.ld = ld;
-  f.count = count;
+  f.basis = BasisChunks{V, ld, count, r};
   f.w = w;
   f.partial = scratch->data();
-  f.r = r;
   for_each_index(exec, chunks, f, grain);
   const double* partial = scratch->data();
   for (std::uint64_t i = 0; i < c; ++i) h[i] = 0.0;
@@ -148,12 +145,9 @@ inline void basis_combine(const Exec& exec, const VectorChunks& r, const double*
                           const double* c, double* w, Array<double>* scratch, std::uint64_t grain) {
   (void)scratch;
   BasisCombineChunk f;
-  f.V = V;
-  f.ld = ld;
-  f.count = count;
+  f.basis = BasisChunks{V, ld, count, r};
   f.c = c;
   f.w = w;
-  f.r = r;
   for_each_index(exec, r.count(), f, grain);
 }
 

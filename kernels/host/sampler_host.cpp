@@ -52,9 +52,7 @@ void run_word_chains(const SampleRequest& rq, const SmallStepper<Policy>& shared
       std::uint64_t next_record = burn_in;
       for (std::uint64_t t = 0; t < total_steps; ++t) {
         const bool record = t == next_record;
-        philox_block(path, static_cast<std::uint32_t>(c0), static_cast<std::uint32_t>(cnt),
-                                    static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t >> 32), 0u, step.k.key0,
-                                    step.k.key1, scratch.draws);
+        scratch.draw_step(path, c0, cnt, t, step.k);
         if (kOnTheFly || large_table) {
           for (std::uint64_t k = 0; k < cnt; ++k) {
             const int i = step.k.pick_neuron(scratch.draw(k));

@@ -126,6 +126,11 @@ struct BlockScratch {
   BlockScratch(const BlockScratch&) = delete;  // draws points into words
   BlockScratch& operator=(const BlockScratch&) = delete;
   Philox4 draw(std::uint64_t k) const { return Philox4{{draws.w[0][k], draws.w[1][k], draws.w[2][k], draws.w[3][k]}}; }
+  /// The draws of step t of chains [c0, c0 + count), keyed by `k`, into draws.
+  void draw_step(SimdPath path, std::uint64_t c0, std::uint64_t count, std::uint64_t t, const ChainConstants& k) {
+    philox_block(path, static_cast<std::uint32_t>(c0), static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(t),
+                 static_cast<std::uint32_t>(t >> 32), 0u, k.key0, k.key1, draws);
+  }
 };
 
 /// Ising chains with incrementally updated fields (direct) or with one GEMM per block of steps

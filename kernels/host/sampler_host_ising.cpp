@@ -94,9 +94,7 @@ void run_ising_chains(const SampleRequest& rq, const Schedule& sch, std::vector<
           }
           continue;
         }
-        philox_block(path, static_cast<std::uint32_t>(c0), static_cast<std::uint32_t>(cnt),
-                                    static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t >> 32), 0u,
-                                    direct.k.key0, direct.k.key1, scratch.draws);
+        scratch.draw_step(path, c0, cnt, t, direct.k);
         for (std::uint64_t k = 0; k < cnt; ++k) {
           const int i = direct.k.pick_neuron(scratch.draw(k));
           neuron[k] = i;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,47 @@ void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::
         return view(self, c.*member, shape(c));
       },
       doc);
+}
+
+/// One keyword argument of an options class's constructor that is also a read-write attribute of
+/// the class: its name, the member it sets, its default and, where given, how signatures show the
+/// default ("'auto'" for an enum) and the attribute's docstring.
+template <class C, class T>
+struct Keyword {
+  const char* name;
+  T C::*member;
+  T value;
+  const char* shown = nullptr;
+  const char* doc = nullptr;
+};
+
+template <class C, class T, class V>
+Keyword<C, T> keyword(const char* name, T C::*member, V&& value, const char* shown = nullptr,
+                      const char* doc = nullptr) {
+  return Keyword<C, T>{name, member, T(std::forward<V>(value)), shown, doc};
+}
+
+/// The read-write attribute of `k`.
+template <class C, class... Extra, class T>
+void def_attribute(py::class_<C, Extra...>& cls, const Keyword<C, T>& k) {
+  if (k.doc != nullptr) {
+    cls.def_readwrite(k.name, k.member, k.doc);
+  } else {
+    cls.def_readwrite(k.name, k.member);
+  }
+}
+
+/// The keyword-only constructor C(*, name=default, ...) that sets every member of `keywords`, and
+/// their read-write attributes.
+template <class C, class... Extra, class... T>
+void def_keywords(py::class_<C, Extra...>& cls, const Keyword<C, T>&... keywords) {
+  cls.def(py::init([members = std::make_tuple(keywords.member...)](T... values) {
+            C c;
+            std::apply([&](auto... member) { ((c.*member = std::move(values)), ...); }, members);
+            return c;
+          }),
+          py::kw_only(), py::arg_v(keywords.name, keywords.value, keywords.shown)...);
+  (def_attribute(cls, keywords), ...);
 }
 
 /// A list of Python objects referring to the elements of `items` (owned by `owner`, kept alive).

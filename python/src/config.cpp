@@ -33,13 +33,22 @@ constexpr const char* kParseDoc =
     "against the directory of `source_path` (empty: the working directory). Raises InvalidInput naming the "
     "field ('solver.tol'), IoError for unreadable files.";
 
+/// load_<name>(path), a configuration file read without the GIL, and parse_<name>(config,
+/// source_path), the same configuration from a Python object.
+template <class Result>
+void def_load_parse(py::module_& m, const std::string& name, Result (*load)(const std::string&),
+                    Result (*parse)(const nlohmann::json&, const std::string&), const char* load_doc,
+                    const std::string& parse_doc) {
+  m.def(("load_" + name).c_str(), load, py::arg("path"), py::call_guard<py::gil_scoped_release>(), load_doc);
+  m.def(("parse_" + name).c_str(), from_python(parse), py::arg("config"), py::arg("source_path") = "",
+        (parse_doc + kParseDoc).c_str());
+}
+
 }  // namespace
 
 void bind_config(py::module_& m) {
-  m.def("load_problem", &load_problem, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
-        "A `netrl solve` configuration file as a Problem.");
-  m.def("parse_problem", from_python(&parse_problem), py::arg("config"), py::arg("source_path") = "",
-        (std::string("A `netrl solve` configuration as a Problem.") + kParseDoc).c_str());
+  def_load_parse(m, "problem", &load_problem, &parse_problem, "A `netrl solve` configuration file as a Problem.",
+                 "A `netrl solve` configuration as a Problem.");
 
   py::class_<SampleConfig>(m, "SampleConfig", "A `netrl sample` configuration: the model, policy and options.")
       .def_readwrite("model", &SampleConfig::model)
@@ -48,10 +57,9 @@ void bind_config(py::module_& m) {
       .def_readwrite("policy_json", &SampleConfig::policy_json)
       .def_readwrite("options", &SampleConfig::options)
       .def_readwrite("source", &SampleConfig::source);
-  m.def("load_sample_config", &load_sample_config, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
-        "A `netrl sample` configuration file (the policy's files are read).");
-  m.def("parse_sample_config", from_python(&parse_sample_config), py::arg("config"), py::arg("source_path") = "",
-        (std::string("A `netrl sample` configuration.") + kParseDoc).c_str());
+  def_load_parse(m, "sample_config", &load_sample_config, &parse_sample_config,
+                 "A `netrl sample` configuration file (the policy's files are read).",
+                 "A `netrl sample` configuration.");
 
   py::class_<InferConfig>(m, "InferConfig", "A `netrl infer` configuration: the settings and where the data are.")
       .def_readwrite("settings", &InferConfig::settings)
@@ -59,10 +67,8 @@ void bind_config(py::module_& m) {
       .def_readwrite("samples_dir", &InferConfig::samples_dir)
       .def_readwrite("raster_path", &InferConfig::raster_path)
       .def_readwrite("inputs_path", &InferConfig::inputs_path);
-  m.def("load_infer_config", &load_infer_config, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
-        "A `netrl infer` configuration file.");
-  m.def("parse_infer_config", from_python(&parse_infer_config), py::arg("config"), py::arg("source_path") = "",
-        (std::string("A `netrl infer` configuration.") + kParseDoc).c_str());
+  def_load_parse(m, "infer_config", &load_infer_config, &parse_infer_config, "A `netrl infer` configuration file.",
+                 "A `netrl infer` configuration.");
   m.def("load_infer_data", &load_infer_data, py::arg("config"), py::call_guard<py::gil_scoped_release>(),
         "Reads the data an InferConfig names and checks them against its model (errors name 'data.solution', "
         "'data.samples', 'data.raster', 'data.inputs').");

@@ -95,21 +95,10 @@ void bind_data(py::module_& m) {
 }
 
 void bind_network_methods(py::module_& m) {
-  py::class_<OptimizerOptions>(m, "OptimizerOptions", "Options of the iterative methods (docs/config-infer.md).")
-      .def(py::init([](int max_iterations, double tolerance, double ridge, double min_visits) {
-             OptimizerOptions o;
-             o.max_iterations = max_iterations;
-             o.tolerance = tolerance;
-             o.ridge = ridge;
-             o.min_visits = min_visits;
-             return o;
-           }),
-           py::kw_only(), py::arg("max_iterations") = 2000, py::arg("tolerance") = 1e-8, py::arg("ridge") = 0.1,
-           py::arg("min_visits") = 1.0)
-      .def_readwrite("max_iterations", &OptimizerOptions::max_iterations)
-      .def_readwrite("tolerance", &OptimizerOptions::tolerance)
-      .def_readwrite("ridge", &OptimizerOptions::ridge)
-      .def_readwrite("min_visits", &OptimizerOptions::min_visits);
+  using O = OptimizerOptions;
+  py::class_<O> optimizer(m, "OptimizerOptions", "Options of the iterative methods (docs/config-infer.md).");
+  def_keywords(optimizer, keyword("max_iterations", &O::max_iterations, 2000), keyword("tolerance", &O::tolerance, 1e-8),
+               keyword("ridge", &O::ridge, 0.1), keyword("min_visits", &O::min_visits, 1.0));
 
   def_enum<inverse::RewardModel>(m, "RewardModel", "reward_model", "Reward model of the parametric inverse.",
                                  {{"table", inverse::RewardModel::table},

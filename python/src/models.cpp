@@ -168,39 +168,15 @@ void bind_maze_mdp(py::module_& m) {
 }
 
 void bind_options_problem(py::module_& m) {
-  py::class_<SolverOptions>(m, "SolverOptions", "Solver options (docs/config-solve.md, section 'solver').")
-      .def(py::init([](Method method, Backend backend, Precision precision, double tol, double prior_tol,
-                       std::int64_t max_iterations, std::int64_t max_outer_iterations, double p0, double prior_eps,
-                       int threads) {
-             SolverOptions o;
-             o.method = method;
-             o.backend = backend;
-             o.precision = precision;
-             o.tol = tol;
-             o.prior_tol = prior_tol;
-             o.max_iterations = max_iterations;
-             o.max_outer_iterations = max_outer_iterations;
-             o.p0 = p0;
-             o.prior_eps = prior_eps;
-             o.threads = threads;
-             return o;
-           }),
-           py::kw_only(), py::arg_v("method", Method::value_iteration, "'value_iteration'"),
-           py::arg_v("backend", Backend::automatic, "'auto'"), py::arg_v("precision", Precision::float64, "'float64'"),
-           py::arg("tol") = 1e-10, py::arg("prior_tol") = 1e-10, py::arg("max_iterations") = 1000000,
-           py::arg("max_outer_iterations") = 100000, py::arg("p0") = 0.5, py::arg("prior_eps") = 1e-9,
-           py::arg("threads") = 0)
-      .def_readwrite("method", &SolverOptions::method)
-      .def_readwrite("backend", &SolverOptions::backend)
-      .def_readwrite("precision", &SolverOptions::precision)
-      .def_readwrite("tol", &SolverOptions::tol)
-      .def_readwrite("prior_tol", &SolverOptions::prior_tol)
-      .def_readwrite("max_iterations", &SolverOptions::max_iterations)
-      .def_readwrite("max_outer_iterations", &SolverOptions::max_outer_iterations)
-      .def_readwrite("p0", &SolverOptions::p0)
-      .def_readwrite("prior_eps", &SolverOptions::prior_eps)
-      .def_readwrite("threads", &SolverOptions::threads)
-      .def("validate", &SolverOptions::validate, py::arg("field") = "solver");
+  using S = SolverOptions;
+  py::class_<S> options(m, "SolverOptions", "Solver options (docs/config-solve.md, section 'solver').");
+  def_keywords(options, keyword("method", &S::method, Method::value_iteration, "'value_iteration'"),
+               keyword("backend", &S::backend, Backend::automatic, "'auto'"),
+               keyword("precision", &S::precision, Precision::float64, "'float64'"), keyword("tol", &S::tol, 1e-10),
+               keyword("prior_tol", &S::prior_tol, 1e-10), keyword("max_iterations", &S::max_iterations, 1000000),
+               keyword("max_outer_iterations", &S::max_outer_iterations, 100000), keyword("p0", &S::p0, 0.5),
+               keyword("prior_eps", &S::prior_eps, 1e-9), keyword("threads", &S::threads, 0));
+  options.def("validate", &S::validate, py::arg("field") = "solver");
 
   py::class_<Problem>(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.")
       .def(py::init(

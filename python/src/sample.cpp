@@ -56,53 +56,16 @@ void bind_policy_options(py::module_& m) {
                            {"direct", SamplerKernel::direct},
                            {"gemm", SamplerKernel::gemm}});
 
-  py::class_<SamplingOptions>(m, "SamplingOptions", "Options of a sampling run (docs/config-sample.md, 'sampling').")
-      .def(py::init([](std::uint64_t chains, std::uint64_t first_chain, std::uint64_t steps, std::uint64_t burn_in,
-                       std::uint64_t thin, std::uint64_t seed, Backend backend, SamplerKernel kernel, int threads,
-                       std::uint64_t batch, std::uint64_t host_block, std::uint64_t gemm_block,
-                       std::optional<bool> histogram, bool transitions, std::optional<bool> correlations,
-                       const std::vector<std::uint64_t>& raster_chains) {
-             SamplingOptions o;
-             o.chains = chains;
-             o.first_chain = first_chain;
-             o.steps = steps;
-             o.burn_in = burn_in;
-             o.thin = thin;
-             o.seed = seed;
-             o.backend = backend;
-             o.kernel = kernel;
-             o.threads = threads;
-             o.batch = batch;
-             o.host_block = host_block;
-             o.gemm_block = gemm_block;
-             o.histogram = histogram;
-             o.transitions = transitions;
-             o.correlations = correlations;
-             o.raster_chains = raster_chains;
-             return o;
-           }),
-           py::kw_only(), py::arg("chains") = 1000, py::arg("first_chain") = 0, py::arg("steps") = 1000,
-           py::arg("burn_in") = 0, py::arg("thin") = 1, py::arg("seed") = 0,
-           py::arg_v("backend", Backend::host, "'host'"), py::arg_v("kernel", SamplerKernel::automatic, "'auto'"),
-           py::arg("threads") = 0, py::arg("batch") = 0, py::arg("host_block") = 0, py::arg("gemm_block") = 64,
-           py::arg("histogram") = py::none(), py::arg("transitions") = false, py::arg("correlations") = py::none(),
-           py::arg("raster_chains") = std::vector<std::uint64_t>{})
-      .def_readwrite("chains", &SamplingOptions::chains)
-      .def_readwrite("first_chain", &SamplingOptions::first_chain)
-      .def_readwrite("steps", &SamplingOptions::steps)
-      .def_readwrite("burn_in", &SamplingOptions::burn_in)
-      .def_readwrite("thin", &SamplingOptions::thin)
-      .def_readwrite("seed", &SamplingOptions::seed)
-      .def_readwrite("backend", &SamplingOptions::backend)
-      .def_readwrite("kernel", &SamplingOptions::kernel)
-      .def_readwrite("threads", &SamplingOptions::threads)
-      .def_readwrite("batch", &SamplingOptions::batch)
-      .def_readwrite("host_block", &SamplingOptions::host_block)
-      .def_readwrite("gemm_block", &SamplingOptions::gemm_block)
-      .def_readwrite("histogram", &SamplingOptions::histogram)
-      .def_readwrite("transitions", &SamplingOptions::transitions)
-      .def_readwrite("correlations", &SamplingOptions::correlations)
-      .def_readwrite("raster_chains", &SamplingOptions::raster_chains);
+  using O = SamplingOptions;
+  py::class_<O> options(m, "SamplingOptions", "Options of a sampling run (docs/config-sample.md, 'sampling').");
+  def_keywords(options, keyword("chains", &O::chains, 1000), keyword("first_chain", &O::first_chain, 0),
+               keyword("steps", &O::steps, 1000), keyword("burn_in", &O::burn_in, 0), keyword("thin", &O::thin, 1),
+               keyword("seed", &O::seed, 0), keyword("backend", &O::backend, Backend::host, "'host'"),
+               keyword("kernel", &O::kernel, SamplerKernel::automatic, "'auto'"), keyword("threads", &O::threads, 0),
+               keyword("batch", &O::batch, 0), keyword("host_block", &O::host_block, 0),
+               keyword("gemm_block", &O::gemm_block, 64), keyword("histogram", &O::histogram, std::nullopt),
+               keyword("transitions", &O::transitions, false), keyword("correlations", &O::correlations, std::nullopt),
+               keyword("raster_chains", &O::raster_chains, std::vector<std::uint64_t>{}));
 }
 
 void bind_raster(py::module_& m) {

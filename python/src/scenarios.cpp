@@ -7,27 +7,12 @@ namespace netrl::python {
 namespace {
 
 void bind_sample_size(py::module_& m) {
-  py::class_<SampleSizeOptions>(m, "SampleSizeOptions", "The count8 inference from T samples (fig. 3A, 3C-D).")
-      .def(py::init([](const std::vector<std::uint64_t>& sizes, int repeats, std::uint64_t seed, bool predictions,
-                       Backend backend, bool progress) {
-             SampleSizeOptions o;
-             o.sizes = sizes;
-             o.repeats = repeats;
-             o.seed = seed;
-             o.predictions = predictions;
-             o.backend = backend;
-             o.progress = progress;
-             return o;
-           }),
-           py::kw_only(), py::arg("sizes") = SampleSizeOptions{}.sizes, py::arg("repeats") = 20, py::arg("seed") = 1,
-           py::arg("predictions") = true, py::arg_v("backend", Backend::automatic, "'auto'"),
-           py::arg("progress") = false)
-      .def_readwrite("sizes", &SampleSizeOptions::sizes)
-      .def_readwrite("repeats", &SampleSizeOptions::repeats)
-      .def_readwrite("seed", &SampleSizeOptions::seed)
-      .def_readwrite("predictions", &SampleSizeOptions::predictions)
-      .def_readwrite("backend", &SampleSizeOptions::backend)
-      .def_readwrite("progress", &SampleSizeOptions::progress, "One line per finished repeat on stderr.");
+  using O = SampleSizeOptions;
+  py::class_<O> options(m, "SampleSizeOptions", "The count8 inference from T samples (fig. 3A, 3C-D).");
+  def_keywords(options, keyword("sizes", &O::sizes, O{}.sizes), keyword("repeats", &O::repeats, 20),
+               keyword("seed", &O::seed, 1), keyword("predictions", &O::predictions, true),
+               keyword("backend", &O::backend, Backend::automatic, "'auto'"),
+               keyword("progress", &O::progress, false, nullptr, "One line per finished repeat on stderr."));
 
   py::class_<SampleSizeRow>(m, "SampleSizeRow", "One repeat of one sample size.")
       .def_readonly("T", &SampleSizeRow::T)

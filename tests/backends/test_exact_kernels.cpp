@@ -224,9 +224,13 @@ std::vector<double> random_vector(std::size_t n, std::mt19937_64& rng, double lo
   return v;
 }
 
+constexpr std::uint8_t kOneActive = 1;
+
+/// Runs op over every pass of `plan`, for the problems flagged in `active` (default: the one
+/// problem of a batch of one).
 template <class Op>
 void run_plan(const Op& op, const k::SweepShape& shape, const std::vector<k::TilePass>& plan,
-              const std::uint8_t* active) {
+              const std::uint8_t* active = &kOneActive) {
   k::PairSweep<Op> sweep;
   sweep.op = op;
   sweep.shape = shape;
@@ -268,8 +272,7 @@ TEST(KernelFunctors, BellmanOneNeuronByHand) {
   op.out = out.data();
   op.reward = r.data();
   op.params = t.params();
-  const std::uint8_t active = 1;
-  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}}, &active);
+  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);
   const double term = lam * std::log(p * std::exp(w[1] / lam) + (1.0 - p) * std::exp(w[0] / lam));
   EXPECT_NEAR(out[0], r[0] + term, test::rounding(4.5));
@@ -289,8 +292,7 @@ TEST(KernelFunctors, BellmanTwoNeuronsEveryPlan) {
     op.out = out.data();
     op.reward = r.data();
     op.params = t.params();
-    const std::uint8_t active = 1;
-    run_plan(op, t.shape, plan, &active);
+    run_plan(op, t.shape, plan);
     for (unsigned b = 0; b < 4; ++b) {
       double want = r[b];
       for (int i = 0; i < 2; ++i) {
@@ -375,8 +377,7 @@ TEST(KernelFunctors, PolicyEvaluationOneNeuronByHand) {
   op.out = out.data();
   op.reward = r.data();
   op.params = t.params();
-  const std::uint8_t active = 1;
-  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}}, &active);
+  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);
   const double rho = 1.0 / (1.0 + std::exp(-((h[1] - h[0]) / lam + std::log(p / (1 - p)))));
   const double kl = rho * std::log(rho / p) + (1 - rho) * std::log((1 - rho) / (1 - p));
@@ -397,8 +398,7 @@ TEST(KernelFunctors, AdjointTwoNeuronsByHand) {
     op.mu = k::single(const_cast<double*>(mu.data()));
     op.y = y.data();
     op.params = t.params();
-    const std::uint8_t active = 1;
-    run_plan(op, t.shape, plan, &active);
+    run_plan(op, t.shape, plan);
     double mass = 0.0;
     for (unsigned b = 0; b < 4; ++b) {
       double want = 0.0;
@@ -442,18 +442,31 @@ TEST(KernelFunctors, MixInputsForwardAndAdjoint) {
   EXPECT_DOUBLE_EQ(out[3], 0.1 * 2.0 + 0.7 * 20.0);
 }
 
+/// Double buffers of one problem: current values in `current` (parity 0), the next in `next`.
+k::Buf<double> buffers(std::vector<double>* current, std::vector<double>* next) {
+  static const std::uint8_t parity = 0;
+  k::Buf<double> b;
+  b.a = current->data();
+  b.b = next->data();
+  b.parity = &parity;
+  return b;
+}
+
+/// One active problem of `states` states in one chunk, for a chunk reduction f.
+template <class F>
+void one_chunk(F* f, std::uint64_t states) {
+  f->chunks.states = states;
+  f->chunks.chunk = states;
+  f->active = &kOneActive;
+}
+
 TEST(KernelFunctors, RelativeStepReportsSpanAndNaN) {
   std::vector<double> th{1.0, 3.5, -2.0, 0.5}, h0{0.0, 1.0, -1.0, 0.5}, h1(4, 0.0), theta{1.0};
-  const std::uint8_t active = 1, parity = 0;
   k::RelativeStep<double> f;
   f.t = th.data();
-  f.h.a = h0.data();
-  f.h.b = h1.data();
-  f.h.parity = &parity;
+  f.h = buffers(&h0, &h1);
   f.theta = theta.data();
-  f.chunks.states = 4;
-  f.chunks.chunk = 4;
-  f.active = &active;
+  one_chunk(&f, 4);
   auto v = f(0);
   EXPECT_DOUBLE_EQ(v.lo, -1.0);
   EXPECT_DOUBLE_EQ(v.hi, 2.5);
@@ -494,17 +507,12 @@ TEST(KernelFunctors, PairStatsOneNeuronByHand) {
 
 TEST(KernelFunctors, StationaryStepIsLazyAndScaled) {
   std::vector<double> y{0.6, 0.6}, mu0{0.2, 0.8}, mu1(2), theta{0.5}, scale{0.5};
-  const std::uint8_t active = 1, parity = 0;
   k::StationaryStep<double> f;
   f.y = y.data();
-  f.mu.a = mu0.data();
-  f.mu.b = mu1.data();
-  f.mu.parity = &parity;
+  f.mu = buffers(&mu0, &mu1);
   f.theta = theta.data();
   f.scale = scale.data();
-  f.chunks.states = 2;
-  f.chunks.chunk = 2;
-  f.active = &active;
+  one_chunk(&f, 2);
   const auto v = f(0);
   EXPECT_DOUBLE_EQ(mu1[0], 0.5 * (0.5 * 0.6 + 0.5 * 0.2));
   EXPECT_DOUBLE_EQ(mu1[1], 0.5 * (0.5 * 0.6 + 0.5 * 0.8));

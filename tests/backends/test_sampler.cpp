@@ -51,6 +51,28 @@ SamplingOptions options(std::uint64_t chains, std::uint64_t steps, std::uint64_t
   return o;
 }
 
+/// options() with every sample recorded: thinned by `thin`, with transition counts and the rasters
+/// of `raster_chains`.
+SamplingOptions recorded_options(std::uint64_t chains, std::uint64_t steps, std::uint64_t burn_in, std::uint64_t seed,
+                                 std::uint64_t thin, std::vector<std::uint64_t> raster_chains) {
+  SamplingOptions o = options(chains, steps, burn_in, seed);
+  o.thin = thin;
+  o.transitions = true;
+  o.raster_chains = std::move(raster_chains);
+  return o;
+}
+
+/// The SIMD paths of the host's block draws and thresholds that this machine runs.
+std::vector<kernels::host::SimdPath> simd_paths() {
+  using kernels::host::SimdPath;
+  std::vector<SimdPath> paths{SimdPath::scalar};
+#if defined(NETRL_PHILOX_X86)
+  paths.push_back(SimdPath::sse2);
+  if (__builtin_cpu_supports("avx2")) paths.push_back(SimdPath::avx2);
+#endif
+  return paths;
+}
+
 void expect_same_stats(const SampleStats& a, const SampleStats& b) {
   EXPECT_EQ(a.flips, b.flips);
   EXPECT_EQ(a.histogram, b.histogram);
@@ -100,13 +122,7 @@ TEST(SamplerRng, PhiloxMatchesRandom123AndTheSimdBlocks) {
     for (int j = 0; j < 4; ++j) ASSERT_EQ(r.w[j], expected[j]);
   }
   // Every SIMD path of the host's block draws, with block lengths that leave remainders.
-  using kernels::host::SimdPath;
-  std::vector<SimdPath> paths{SimdPath::scalar};
-#if defined(NETRL_PHILOX_X86)
-  paths.push_back(SimdPath::sse2);
-  if (__builtin_cpu_supports("avx2")) paths.push_back(SimdPath::avx2);
-#endif
-  for (SimdPath path : paths) {
+  for (kernels::host::SimdPath path : simd_paths()) {
     for (std::uint32_t count : {1u, 7u, 8u, 16u, 29u, 64u}) {
       std::vector<std::uint32_t> w(4 * 64);
       const kernels::host::DrawBlock out{{&w[0], &w[64], &w[128], &w[192]}};
@@ -134,13 +150,7 @@ TEST(SamplerRng, SimdThresholdsMatchTheScalarDefinition) {
   }
   std::vector<std::uint32_t> expected(z.size()), got(z.size());
   for (std::size_t k = 0; k < z.size(); ++k) expected[k] = kernels::sigmoid_threshold(z[k]);
-  using kernels::host::SimdPath;
-  std::vector<SimdPath> paths{SimdPath::scalar};
-#if defined(NETRL_PHILOX_X86)
-  paths.push_back(SimdPath::sse2);
-  if (__builtin_cpu_supports("avx2")) paths.push_back(SimdPath::avx2);
-#endif
-  for (SimdPath path : paths) {
+  for (kernels::host::SimdPath path : simd_paths()) {
     std::fill(got.begin(), got.end(), 12345u);
     kernels::host::threshold_block(path, z.data(), got.data(), z.size());
     for (std::size_t k = 0; k < z.size(); ++k) ASSERT_EQ(got[k], expected[k]) << "path " << static_cast<int>(path) << " z = " << z[k];
@@ -482,10 +492,7 @@ Fixture small_fixture() {
 TEST(SamplerReproducibility, SameSeedSameOutputsDifferentSeedDifferentOutputs) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = options(300, 500, 50, 123);
-  o.thin = 3;
-  o.transitions = true;
-  o.raster_chains = {7, 0, 299};
+  SamplingOptions o = recorded_options(300, 500, 50, 123, 3, {7, 0, 299});
   for (const SamplerPolicy* policy : {&f.exact, &f.ising}) {
     const SampleResult a = sample(f.model, *policy, o);
     const SampleResult b = sample(f.model, *policy, o);
@@ -499,10 +506,7 @@ TEST(SamplerReproducibility, SameSeedSameOutputsDifferentSeedDifferentOutputs) {
 TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = options(257, 300, 20, 9);
-  o.thin = 2;
-  o.transitions = true;
-  o.raster_chains = {3, 100, 256};
+  SamplingOptions o = recorded_options(257, 300, 20, 9, 2, {3, 100, 256});
   for (const SamplerPolicy* policy : {&f.exact, &f.ising}) {
     const SampleResult base = sample(f.model, *policy, o);
     // Other batches, lockstep blocks and thread counts.
@@ -573,10 +577,7 @@ TEST(SamplerReproducibility, IsingGemmDirectAndTableKernelsAgreeBitForBit) {
 TEST(SamplerReproducibility, CountsAreConsistent) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = options(50, 100, 7, 1);
-  o.thin = 7;
-  o.transitions = true;
-  o.raster_chains = {11};
+  SamplingOptions o = recorded_options(50, 100, 7, 1, 7, {11});
   const SampleResult r = sample(f.model, f.exact, o);
   const SampleStats& st = r.stats;
   EXPECT_EQ(st.samples_per_chain, 15u);  // ceil(100 / 7)
@@ -725,10 +726,7 @@ TEST(SamplerIsing, LargeNetworkKernelsAgree) {
 TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = options(1000, 300, 40, 2718);
-  o.thin = 3;
-  o.transitions = true;
-  o.raster_chains = {0, 517, 999};
+  SamplingOptions o = recorded_options(1000, 300, 40, 2718, 3, {0, 517, 999});
   o.batch = 300;
   for (const SamplerPolicy* policy : {&f.exact, &f.ising}) {
     for (SamplerKernel kernel : {SamplerKernel::table, SamplerKernel::direct}) {

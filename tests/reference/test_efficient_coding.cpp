@@ -3,7 +3,6 @@
 // measures against values computed by hand, and the paper's claims about the optimised network.
 #include <gtest/gtest.h>
 
-#include <Eigen/Dense>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "netrl/inverse.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
+#include "test_support.hpp"
 
 namespace netrl {
 namespace {
@@ -143,32 +143,44 @@ TEST(EfficientCoding, BeatsIndependentNeuronsAtEveryLambda) {
   }
 }
 
-/// The reward with, at every network state b, its component along the null space of the input
-/// matrix T removed: r(b, .) <- Q r(b, .), Q the Euclidean projector onto the complement of
-/// ker T (the same Q at every b). The policy sees the values only through w(b, x) =
-/// sum_x' T(x, x') v(b, x'), so adding u(b, x) with T u(b, .) = 0 to both r and v leaves the policy
-/// unchanged: that part of a reward cannot be inferred. A function of x alone stays a function of
-/// x alone under Q, so the per-input gauge of compare_rewards still applies afterwards.
-std::vector<double> without_null_space_of_input(const NetworkModel& model, const std::vector<double>& r) {
-  const int m = model.m();
-  const std::uint64_t nb = model.num_network_states();
-  Eigen::MatrixXd T(m, m);
-  for (int x = 0; x < m; ++x)
-    for (int xp = 0; xp < m; ++xp) T(x, xp) = model.input(x, xp);
-  const Eigen::MatrixXd kernel = Eigen::FullPivLU<Eigen::MatrixXd>(T).kernel();
-  std::vector<double> out(r);
-  if (kernel.cols() == 0 || kernel.norm() == 0.0) return out;
-  const Eigen::MatrixXd basis = Eigen::HouseholderQR<Eigen::MatrixXd>(kernel).householderQ() *
-                                Eigen::MatrixXd::Identity(m, kernel.cols());
-  Eigen::VectorXd v(m);
-  for (std::uint64_t b = 0; b < nb; ++b) {
-    if (!model.consistent(b)) continue;
-    for (int x = 0; x < m; ++x) v(x) = r[x * nb + b];
-    if (!v.allFinite()) continue;
-    v -= basis * (basis.transpose() * v);
-    for (int x = 0; x < m; ++x) out[x * nb + b] = v(x);
+/// One neuron (2 network states) and two inputs with the transition matrix `T` (row-major).
+NetworkModel two_input_model(const std::vector<double>& T) {
+  NetworkModel model;
+  model.n = 1;
+  model.input.m = 2;
+  model.input.T = T;
+  return model;
+}
+
+// T = [[1/2, 1/2], [1/2, 1/2]] has rank 1 and the kernel spanned by (1, -1): the projection off it
+// replaces r(b, .) by its mean over x at each b, by hand (1, 3) -> (2, 2) and (5, -1) -> (2, 2).
+// An invertible T has no kernel (r unchanged), a non-finite column r(b, .) is left as it is, and a
+// reward of the wrong size names its field.
+TEST(EfficientCoding, WithoutInputKernelProjectsOffTheKernelOfT) {
+  const NetworkModel singular = two_input_model({0.5, 0.5, 0.5, 0.5});
+  // Rounding of a projection, relative to the largest entry |r| = 5.
+  const double tol = 5.0 * test::rounding(8);
+  // Joint order x * 2^n + b: r(0, 0), r(0, 1), r(1, 0), r(1, 1).
+  const std::vector<double> projected = inverse::without_input_kernel(singular, {1.0, 5.0, 3.0, -1.0});
+  ASSERT_EQ(projected.size(), 4u);
+  for (double v : projected) EXPECT_NEAR(v, 2.0, tol);
+
+  const std::vector<double> with_nan{std::nan(""), 5.0, 3.0, -1.0};
+  const std::vector<double> kept = inverse::without_input_kernel(singular, with_nan);
+  EXPECT_TRUE(std::isnan(kept[0]));
+  EXPECT_EQ(kept[2], 3.0);
+  EXPECT_NEAR(kept[1], 2.0, tol);
+  EXPECT_NEAR(kept[3], 2.0, tol);
+
+  const std::vector<double> r{1.0, 5.0, 3.0, -1.0};
+  EXPECT_EQ(inverse::without_input_kernel(two_input_model({0.9, 0.1, 0.2, 0.8}), r), r);
+
+  try {
+    inverse::without_input_kernel(singular, {1.0, 2.0, 3.0});
+    ADD_FAILURE() << "a reward of 3 entries for 4 joint states was accepted";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "reward");
   }
-  return out;
 }
 
 // The loop converges, and the reward inferred from the optimal network's exact policy is, after an
@@ -193,8 +205,8 @@ TEST(EfficientCoding, LoopConvergesAndTheInferredRewardIsTheLogPosterior) {
   const inverse::NetworkInverse inv = inverse::invert_policy(solved, logits, sol.prior, solved.lambda, sol.stationary);
   ASSERT_FALSE(inv.notes.empty());  // "the input matrix T is singular: ..."
   const inverse::RewardComparison cmp =
-      inverse::compare_rewards(without_null_space_of_input(model, inv.reward),
-                               without_null_space_of_input(model, ec.log_posterior), sol.stationary,
+      inverse::compare_rewards(inverse::without_input_kernel(model, inv.reward),
+                               inverse::without_input_kernel(model, ec.log_posterior), sol.stationary,
                                model.num_network_states());
   EXPECT_GT(cmp.r2, 0.99);
   // Not a degenerate fit: the compared log-posterior varies, and the inverse (run with the

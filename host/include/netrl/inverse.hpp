@@ -234,6 +234,16 @@ struct RewardComparison {
 RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
                                  const std::vector<double>& weights, std::uint64_t block);
 
+/// The reward r (joint states x * 2^n + b) with, at every consistent network state b, its
+/// component along the kernel of the input matrix T removed: r(b, .) <- Q r(b, .), Q the Euclidean
+/// projector onto the complement of ker T (the same Q at every b; r unchanged for an invertible T).
+/// The policy sees the values only through w(b, x) = sum_x' T(x, x') v(b, x'), so adding u(b, x)
+/// with T u(b, .) = 0 to both r and v leaves it unchanged: that part of a reward cannot be
+/// inferred, and rewards are compared without it. A function of x alone stays one under Q, so the
+/// per-input centring of compare_rewards still applies afterwards. Non-finite columns r(b, .) are
+/// left as they are. InvalidInput("reward") when r does not have the model's joint states.
+std::vector<double> without_input_kernel(const NetworkModel& model, const std::vector<double>& r);
+
 /// Removes the per-block weighted mean of the finite entries (weights over finite entries).
 void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block);
 

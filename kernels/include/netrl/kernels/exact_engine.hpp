@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "netrl/kernels/batch_engine.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
@@ -39,21 +40,6 @@ struct EngineShape {
 /// Number of state-sized arrays an engine allocates (per problem), for memory checks.
 int engine_arrays(const EngineShape& shape);
 
-/// Statistics of d = T h - h over one problem's states (span bounds of value iteration).
-struct SpanStats {
-  double lo = 0.0;
-  double hi = 0.0;
-  double max_abs = 0.0;  // max |T h|, the scale of rounding noise
-  std::uint64_t nonfinite = 0;
-};
-
-/// One power-iteration step of the stationary distribution.
-struct MuStats {
-  double change = 0.0;  // sum |mu' - mu|
-  double mass = 0.0;    // sum mu'
-  std::uint64_t nonfinite = 0;
-};
-
 /// Stationary averages under the policy of the current values.
 struct PairTotals {
   std::vector<double> spike;   // per free neuron: sum mu rho_i (the unnormalised prior update)
@@ -63,15 +49,12 @@ struct PairTotals {
   double mass = 0.0;          // sum mu
 };
 
-using Mask = std::vector<std::uint8_t>;
-
+/// The exact engine: the steps of BatchEngine on the compact state space above (S = m 2^nf), the
+/// policy recomputed from h (prepare_policy fixes its source, the input-averaged h).
 template <class Real>
-class ExactEngine {
+class ExactEngine : public BatchEngine {
  public:
-  virtual ~ExactEngine() = default;
   virtual const EngineShape& shape() const = 0;
-  /// "host (OpenMP, 2 threads)", "cuda (NVIDIA H100 ...)".
-  virtual std::string description() const = 0;
 
   // ---- problem data ----------------------------------------------------------------------
   /// batch * states rewards, compact order.
@@ -84,63 +67,15 @@ class ExactEngine {
   /// batch * nf firing priors p_i in (0, 1).
   virtual void set_priors(const std::vector<double>& prior) = 0;
 
-  // ---- relative value iteration on h ----------------------------------------------------
-  /// h = 0 where `which` is set.
-  virtual void reset_values(const Mask& which) = 0;
-  /// T h, the statistics of T h - h, and h_next = T h - (T h)(0) (not yet accepted).
-  virtual void value_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
-  /// The soft Bellman sweep T h alone (the first half of value_step; for benchmarks).
-  virtual void bellman(const Mask& active) = 0;
-  /// h <- h_next where `advance` is set.
-  virtual void accept_values(const Mask& advance) = 0;
-
-  // ---- stationary distribution of the greedy policy of h ---------------------------------
-  /// mu = uniform where `which` is set.
-  virtual void reset_stationary(const Mask& which) = 0;
-  /// Fixes the policy source (the input-averaged h) for the steps below.
-  virtual void prepare_policy(const Mask& active) = 0;
-  /// mu_next = scale * (theta mu P + (1 - theta) mu) (the adjoint sweep), with its statistics.
-  virtual void stationary_step(const Mask& active, const std::vector<double>& scale,
-                               std::vector<MuStats>* stats) = 0;
-  virtual void accept_stationary(const Mask& advance) = 0;
   /// Stationary averages of the policy and cost (per-neuron reductions over pairs).
   virtual void pair_totals(const Mask& active, std::vector<PairTotals>* totals) = 0;
 
-  // ---- evaluation of the fixed policy (prepare_policy) on values v ------------------------
-  /// v = h where `which` is set.
-  virtual void start_evaluation(const Mask& which) = 0;
-  /// T_rho v, the statistics of T_rho v - v, and v_next = T_rho v - (T_rho v)(0).
-  virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
-  virtual void accept_evaluation(const Mask& advance) = 0;
-
-  // ---- the chain of the fixed policy (prepare_policy), for Krylov solves --------------------
-  // Vectors in these calls are float64 over the whole batch (batch * states, compact order);
-  // only the blocks of the problems flagged in `active`/`which` are read or written. They are
-  // plain P, not the aperiodicity transform theta P + (1 - theta) I of the iterations: a Krylov
-  // solve of (I - P) needs no aperiodicity (and with the transform, I - P_theta = theta (I - P)
-  // would scale the bias by 1 / theta). Transfers: each call copies the active blocks of x in and
-  // of y out (memcpy on the host; on CUDA one host-device copy each way, 2 * 8 * states bytes
-  // over PCIe per matvec: a Krylov solve on CUDA uses chain_space below instead). The operand is staged
-  // in the scratch buffer of evaluation_step's v_next: a pending (not accepted) evaluation step
-  // is overwritten.
-  /// y = P x (`adjoint` false: y(s) = sum_s' P(s'|s) x(s')) or y = x P (`adjoint` true).
-  virtual void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) = 0;
-  /// g = r - lambda c_rho, the one-step reward of the fixed policy.
-  virtual void policy_reward(const Mask& active, double* g) = 0;
-  /// h = values (the policy source of the next prepare_policy) where `which` is set.
-  virtual void set_values(const Mask& which, const double* values) = 0;
-  /// mu = values where `which` is set (the distribution of pair_totals; mass as given).
-  virtual void set_stationary(const Mask& which, const double* values) = 0;
-  /// The same operations on float64 vectors kept in the engine's memory (the device on CUDA):
-  /// a space of `slots` vectors of shape().states() entries (one problem's block), whose chain
+  /// The chain operations of BatchEngine on float64 vectors kept in the engine's memory (the
+  /// device on CUDA, where apply_chain would copy 2 * 8 * states bytes over PCIe per matvec): a
+  /// space of `slots` vectors of shape().states() entries (one problem's block), whose chain
   /// operations act on the engine's problems. GMRES runs on it without host copies. The space
   /// must not outlive the engine.
   virtual std::unique_ptr<ChainSpace> chain_space(int slots) = 0;
-
-  // ---- results (compact order, one problem) ------------------------------------------------
-  virtual void download_values(int problem, std::vector<double>* h) const = 0;
-  virtual void download_evaluation(int problem, std::vector<double>* v) const = 0;
-  virtual void download_stationary(int problem, std::vector<double>* mu) const = 0;
 };
 
 namespace host {

@@ -21,7 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/batch_engine.hpp"
+#include "netrl/kernels/exact_engine.hpp"  // device_available
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -54,13 +55,12 @@ struct ActionTotals {
   std::uint64_t zero_actions = 0;  // pairs (s, a) whose pi(a|s) underflowed to 0
 };
 
+/// The general-MDP engine: the steps of BatchEngine on the states of p(s'|s,a), the greedy policy
+/// pi(a|s) stored by prepare_policy (with its coding cost c(s) = KL[pi(.|s) || p]).
 template <class Real>
-class MdpEngine {
+class MdpEngine : public BatchEngine {
  public:
-  virtual ~MdpEngine() = default;
   virtual const MdpShape& shape() const = 0;
-  /// "host (-march=x86-64-v3, 2 OpenMP threads)", "cuda (NVIDIA H100 ...)".
-  virtual std::string description() const = 0;
 
   // ---- problem data ----------------------------------------------------------------------
   /// The shared structure: row_ptr (S A + 1 offsets), next_state and probability (entries each),
@@ -75,46 +75,8 @@ class MdpEngine {
   /// batch * A action priors p(a) in (0, 1).
   virtual void set_priors(const std::vector<double>& prior) = 0;
 
-  // ---- relative value iteration on h ----------------------------------------------------
-  virtual void reset_values(const Mask& which) = 0;
-  /// T h, the statistics of T h - h, and h_next = theta (T h - (T h)(0)) + (1 - theta) h.
-  virtual void value_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
-  /// The soft Bellman sweep T h alone (the first half of value_step; for benchmarks).
-  virtual void bellman(const Mask& active) = 0;
-  virtual void accept_values(const Mask& advance) = 0;
-
-  // ---- the greedy policy of h and its stationary distribution ------------------------------
-  virtual void reset_stationary(const Mask& which) = 0;
-  /// Stores the greedy policy of h (and its coding cost) for every step below.
-  virtual void prepare_policy(const Mask& active) = 0;
-  /// mu_next = scale * (theta mu P + (1 - theta) mu), with its statistics.
-  virtual void stationary_step(const Mask& active, const std::vector<double>& scale,
-                               std::vector<MuStats>* stats) = 0;
-  virtual void accept_stationary(const Mask& advance) = 0;
+  /// Stationary averages of the stored policy and cost.
   virtual void action_totals(const Mask& active, std::vector<ActionTotals>* totals) = 0;
-
-  // ---- evaluation of the stored policy on values v ----------------------------------------
-  /// v = h where `which` is set.
-  virtual void start_evaluation(const Mask& which) = 0;
-  /// T_pi v = r - lambda c + P v, the statistics of T_pi v - v, and the relative v_next.
-  virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
-  virtual void accept_evaluation(const Mask& advance) = 0;
-
-  // ---- the chain of the stored policy, for Krylov solves ------------------------------------
-  // Vectors are float64 over the whole batch (batch * S); only the active blocks are read or
-  // written. Plain P (no aperiodicity transform), as in ExactEngine::apply_chain. The operand is
-  // staged in the scratch buffer of evaluation_step's v_next.
-  /// y = P x (`adjoint` false: y(s) = sum_a pi(a|s) sum_s' p(s'|s,a) x(s')) or y = x P.
-  virtual void apply_chain(const Mask& active, bool adjoint, const double* x, double* y) = 0;
-  /// g = r - lambda c, the one-step reward of the stored policy.
-  virtual void policy_reward(const Mask& active, double* g) = 0;
-  virtual void set_values(const Mask& which, const double* values) = 0;
-  virtual void set_stationary(const Mask& which, const double* values) = 0;
-
-  // ---- results (one problem) ---------------------------------------------------------------
-  virtual void download_values(int problem, std::vector<double>* h) const = 0;
-  virtual void download_evaluation(int problem, std::vector<double>* v) const = 0;
-  virtual void download_stationary(int problem, std::vector<double>* mu) const = 0;
   /// The stored policy, S * A entries pi(a|s) at s * A + a.
   virtual void download_policy(int problem, std::vector<double>* pi) const = 0;
 };
