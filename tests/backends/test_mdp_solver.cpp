@@ -72,44 +72,22 @@ void expect_matches(const SolveResult& got, const SolveResult& ref, double tol, 
 }
 
 /// A random MDP whose reference LU stays sparse at 10^4 states and whose chains still mix in a
-/// few steps: row (s, a) moves to s + 1 (mod S), to one of the first `hubs` states and to s + 2,
-/// with weights uniform in [0.1, 1); a hub's rows move to s + 1 and to two uniformly drawn states.
-/// The hubs make the chain mix fast, and eliminating the ring first leaves fill-in only among them
-/// (random successors everywhere, as in random_sparse_mdp, fill the LU factors in at this size).
+/// few steps: random_sparse_mdp with three successors per row, whose two random successors are
+/// replaced, outside the first `hubs` states, by one of the hubs and by s + 2 (weights and rewards
+/// as drawn there). The hubs make the chain mix fast, and eliminating the ring first leaves
+/// fill-in only among them (random successors everywhere fill the LU factors in at this size).
 Mdp hub_mdp(int states, int actions, int hubs, std::uint64_t seed) {
+  Mdp mdp = random_sparse_mdp(states, actions, 3, seed);
   std::mt19937_64 rng(seed);
-  const auto uniform = [&] { return static_cast<double>(rng() >> 11) * 0x1p-53; };
-  Mdp mdp;
-  mdp.num_states = states;
-  mdp.num_actions = actions;
-  for (int s = 0; s < states; ++s) {
+  for (int s = hubs; s < states; ++s) {
     for (int a = 0; a < actions; ++a) {
-      std::vector<int> row{(s + 1) % states};
-      const auto draw = [&](int range) {
-        for (;;) {
-          const auto t = static_cast<int>(rng() % static_cast<std::uint64_t>(range));
-          if (std::find(row.begin(), row.end(), t) == row.end()) return t;
-        }
-      };
-      if (s < hubs) {
-        row.push_back(draw(states));
-        row.push_back(draw(states));
-      } else {
-        row.push_back(draw(hubs));
-        if ((s + 2) % states != row[1]) row.push_back((s + 2) % states);
-      }
-      double sum = 0.0;
-      std::vector<double> weight(row.size());
-      for (double& w : weight) sum += (w = 0.1 + 0.9 * uniform());
-      for (std::size_t k = 0; k < row.size(); ++k) {
-        mdp.next_state.push_back(row[k]);
-        mdp.probability.push_back(weight[k] / sum);
-      }
-      mdp.row_ptr.push_back(static_cast<std::int64_t>(mdp.next_state.size()));
+      int* next = &mdp.next_state[static_cast<std::size_t>(mdp.row_ptr[static_cast<std::size_t>(mdp.row(s, a))])];
+      // next[0] = s + 1 (mod S); a hub other than it, then s + 2 or s + 3 (mod S), all distinct.
+      do next[1] = static_cast<int>(rng() % static_cast<std::uint64_t>(hubs));
+      while (next[1] == next[0]);
+      next[2] = (s + 2) % states == next[1] ? (s + 3) % states : (s + 2) % states;
     }
   }
-  mdp.reward.resize(static_cast<std::size_t>(states));
-  for (double& r : mdp.reward) r = uniform();
   mdp.validate();
   return mdp;
 }

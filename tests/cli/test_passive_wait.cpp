@@ -20,25 +20,17 @@ std::string runtime_report(const std::string& environment) {
   return r.output;
 }
 
-bool uses_libgomp(const std::string& report) { return report.find("GOMP_SPINCOUNT") != std::string::npos; }
-
-TEST(PassiveWait, IsTheToolsDefault) {
-  const std::string report = runtime_report("");
-  if (uses_libgomp(report)) {
-    EXPECT_NE(report.find("GOMP_SPINCOUNT = '0'"), std::string::npos) << report;
-  } else {
-    EXPECT_NE(report.find("OMP_WAIT_POLICY='PASSIVE'"), std::string::npos) << report;
-  }
+/// The runtime reports the policy `policy` (libomp: its name; libgomp: the spin count it implies).
+void expect_policy(const std::string& environment, const std::string& gomp_spincount, const std::string& policy) {
+  const std::string report = runtime_report(environment);
+  const bool libgomp = report.find("GOMP_SPINCOUNT") != std::string::npos;
+  const std::string expected = libgomp ? "GOMP_SPINCOUNT = '" + gomp_spincount + "'" : "OMP_WAIT_POLICY='" + policy + "'";
+  EXPECT_NE(report.find(expected), std::string::npos) << "expected " << expected << " in:\n" << report;
 }
 
-TEST(PassiveWait, LeavesTheUsersChoiceAlone) {
-  const std::string report = runtime_report("OMP_WAIT_POLICY=active");
-  if (uses_libgomp(report)) {
-    EXPECT_NE(report.find("GOMP_SPINCOUNT = '30000000000'"), std::string::npos) << report;
-  } else {
-    EXPECT_NE(report.find("OMP_WAIT_POLICY='ACTIVE'"), std::string::npos) << report;
-  }
-}
+TEST(PassiveWait, IsTheToolsDefault) { expect_policy("", "0", "PASSIVE"); }
+
+TEST(PassiveWait, LeavesTheUsersChoiceAlone) { expect_policy("OMP_WAIT_POLICY=active", "30000000000", "ACTIVE"); }
 
 }  // namespace
 }  // namespace netrl::test
