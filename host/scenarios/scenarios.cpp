@@ -75,7 +75,8 @@ Problem scenario(const std::string& name) {
     p.maze = Maze::parse(Maze::default_map(), 0.05, "default map");
     p.maze_lambda = name == "maze" ? 0.013 : 0.13;
     // Policy iteration reaches the fixed point in 0.03-0.14 s (13 and 32 prior-loop iterations at
-    // tol = prior_tol = 1e-12) where value iteration takes 0.2-0.5 s (bench_mdp, BM_Maze).
+    // tol = prior_tol = 1e-12) where value iteration takes 0.2-0.5 s (`netrl solve` on this
+    // project's 2-core machine at load 2-3; docs/mdp.md).
     p.solver.method = Method::policy_iteration;
     return p;
   }
