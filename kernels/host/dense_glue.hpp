@@ -59,7 +59,11 @@ inline void dense_factor_solve(const Exec& exec, int N, int batch, double* A, do
       }
     }
     Eigen::Map<Eigen::VectorXd> x(rhs_n + static_cast<Index>(b) * N, N), z(rhs_t + static_cast<Index>(b) * N, N);
-    x = lu.transpose().solve(Eigen::VectorXd(x));
+    // A^T x = b with P A = L U: U^T L^T (P x) = b. Written out because lu.transpose() would copy
+    // the whole factorisation (Transpose<> holds a PartialPivLU by value).
+    lu.matrixLU().triangularView<Eigen::Upper>().transpose().solveInPlace(x);
+    lu.matrixLU().triangularView<Eigen::UnitLower>().transpose().solveInPlace(x);
+    x = lu.permutationP().transpose() * x;
     z = lu.solve(Eigen::VectorXd(z));
   }
 }
