@@ -35,6 +35,23 @@ void record_evaluation(IterationTrack& t, double gain, double mean_reward, doubl
   res.converged = false;
 }
 
+void require_kernels_backend(const SolverOptions& options, const char* solver) {
+  if (options.backend != Backend::host && options.backend != Backend::cuda) {
+    throw InvalidInput("solver.backend", std::string(solver) + " runs on \"host\" or \"cuda\", not \"" +
+                                             to_string(options.backend) + "\"");
+  }
+}
+
+void stamp_result(SolveResult& res, bool cuda, const SolverOptions& options) {
+  res.backend = cuda ? "cuda" : "host";
+  res.precision = to_string(options.precision);
+  res.method = to_string(options.method);
+}
+
+bool degenerate_prior(double p, bool clipped, double prior_eps) {
+  return p <= prior_eps || p >= 1.0 - prior_eps || clipped;
+}
+
 PriorResidual prior_residual(const std::vector<double>& prior, const std::vector<double>& next, double prior_tol,
                              double z_noise) {
   PriorResidual r;

@@ -17,6 +17,7 @@
 //  - the round tolerances of the accelerated prior loop (prior_acceleration.hpp).
 // Each solver's per-problem track derives from IterationTrack; the solver keeps the model
 // specifics (uploads, the prior update, the results).
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -26,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "netrl/core/error.hpp"
 #include "netrl/core/solver_options.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/vector_space.hpp"
@@ -102,6 +104,11 @@ struct IterationTrack {
   SolveResult result;
 };
 
+/// Whether no problem of the mask is set.
+inline bool none(const Mask& mask) {
+  return std::none_of(mask.begin(), mask.end(), [](std::uint8_t m) { return m != 0; });
+}
+
 /// Seconds on a monotonic clock.
 double now_seconds();
 /// "1.5 GiB".
@@ -128,6 +135,57 @@ PriorResidual prior_residual(const std::vector<double>& prior, const std::vector
 /// t when it converged or reached solver.max_outer_iterations.
 void advance_prior(IterationTrack& t, const std::vector<double>& next, const PriorResidual& r, std::int64_t outer,
                    const SolverOptions& options, double eps, const prior_loop::Chart& chart);
+
+/// The result's backend ("cuda" or "host"), precision and method.
+void stamp_result(SolveResult& res, bool cuda, const SolverOptions& options);
+
+/// Whether a prior entry p is degenerate: at the clip (prior_eps or 1 - prior_eps), or its last
+/// plain update hit the clip.
+bool degenerate_prior(double p, bool clipped, double prior_eps);
+
+/// A problem's final bias and stationary distribution, as the engine holds them or (from_track:
+/// policy iteration, dense solves) as the track's last exact solves left them; `mass` is the sum
+/// of mu and `shift` the mu-weighted mean of v (the results report v - shift and mu / mass).
+struct FinalSolution {
+  std::vector<double> v, mu;
+  double mass = 0.0;
+  double shift = 0.0;
+};
+template <class Engine>
+FinalSolution final_solution(Engine& engine, int q, const IterationTrack& t, bool from_track) {
+  FinalSolution f;
+  if (from_track) {
+    f.v = t.v;
+    f.mu = t.mu;
+  } else {
+    engine.download_evaluation(q, &f.v);
+    engine.download_stationary(q, &f.mu);
+  }
+  double weighted = 0.0;
+  for (std::size_t s = 0; s < f.v.size(); ++s) {
+    f.mass += f.mu[s];
+    weighted += f.mu[s] * f.v[s];
+  }
+  f.shift = weighted / f.mass;
+  return f;
+}
+
+/// InvalidInput("solver.backend") unless options.backend is host or cuda, the backends of the
+/// solvers on the kernels (`solver` names the solver in the message).
+void require_kernels_backend(const SolverOptions& options, const char* solver);
+
+/// Runs Batch<float> or Batch<double> (options.precision), constructed from `args` and whether it
+/// runs on CUDA; BackendError for backend cuda where no device answers.
+template <template <class> class Batch, class... Args>
+std::vector<SolveResult> run_batch(const SolverOptions& options, const Args&... args) {
+  const bool cuda = options.backend == Backend::cuda;
+  if (cuda) {
+    std::string reason;
+    if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
+  }
+  if (options.precision == Precision::float32) return Batch<float>(args..., cuda).run();
+  return Batch<double>(args..., cuda).run();
+}
 
 /// Called after every step of an iteration with its phase ("value iteration", "policy
 /// iteration", "stationary", "evaluation") and whether it is an inner iteration (progress).

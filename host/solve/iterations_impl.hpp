@@ -91,9 +91,7 @@ void Iterations<Engine, Track>::value_iteration(const Mask& running) {
   for_each(running, [&](int q) { start_inner(tracks_[static_cast<std::size_t>(q)]); });
   std::vector<SpanStats> stats;
   for (;;) {
-    bool any = false;
-    for (std::size_t q = 0; q < B; ++q) any = any || active[q];
-    if (!any) break;
+    if (none(active)) break;
     engine_.value_step(active, &stats);
     Mask advance(B, 0);
     for (std::size_t q = 0; q < B; ++q) {
@@ -179,9 +177,7 @@ void Iterations<Engine, Track>::evaluate(const Mask& which) {
   std::vector<SpanStats> stats;
   const double target = kEvaluationFactor * opt_.tol;
   for (;;) {
-    bool any = false;
-    for (std::size_t q = 0; q < B; ++q) any = any || active[q];
-    if (!any) break;
+    if (none(active)) break;
     engine_.evaluation_step(active, &stats);
     Mask advance(B, 0);
     for (std::size_t q = 0; q < B; ++q) {

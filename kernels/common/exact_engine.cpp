@@ -16,6 +16,7 @@
 #include "netrl/kernels/exact_engine.hpp"
 
 #include "config.hpp"
+#include "factory.hpp"
 #include "functors.hpp"
 #include "math.hpp"
 #include "transfers.hpp"
@@ -325,13 +326,7 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
 
 }  // namespace
 
-template <class Real>
-std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape) {
-  return std::make_unique<Engine<Real>>(shape);
-}
-
-template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
-template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+NETRL_ENGINE_FACTORY(make_exact_engine, ExactEngine, Engine, EngineShape);
 
 }  // namespace NETRL_KERNELS_NS
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels

@@ -9,8 +9,12 @@
 // Accuracy (host, checked in tests/test_exact_kernels.cpp against std::exp / std::log1p):
 // exp_neg and log1p_unit are within a few ulp in double and float.
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "config.hpp"
+#include "horner.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
@@ -44,117 +48,99 @@ NETRL_KERNEL_INLINE double abs_value(double x) { return std::fabs(x); }
 NETRL_KERNEL_INLINE float abs_value(float x) { return std::fabs(x); }
 #endif
 
+/// The IEEE layout of Real (float or double): integers of its width, mantissa bits, exponent
+/// bias, the mantissa mask and the bits of 1.
+template <class Real>
+struct FloatBits {
+  using Int = std::conditional_t<sizeof(Real) == 8, std::int64_t, std::int32_t>;
+  using UInt = std::make_unsigned_t<Int>;
+  static constexpr int kMantissa = std::numeric_limits<Real>::digits - 1;
+  static constexpr Int kBias = std::numeric_limits<Real>::max_exponent - 1;
+  static constexpr UInt kMantissaMask = (UInt{1} << kMantissa) - 1;
+  static constexpr UInt kOne = static_cast<UInt>(kBias) << kMantissa;
+};
+
+static_assert(FloatBits<double>::kOne == 0x3ff0000000000000ULL && FloatBits<float>::kOne == 0x3f800000u &&
+                  FloatBits<float>::kMantissaMask == 0x007fffffu,
+              "IEEE binary32 and binary64");
+
+/// The per-precision constants and polynomials of the host's exp_neg and log1p_unit.
+template <class Real>
+struct HostMath;
+template <>
+struct HostMath<double> {
+  static constexpr double kExpClip = 300.0;
+  static constexpr double kShifter = 6755399441055744.0;  // 1.5 * 2^52
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01;
+  static constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  /// Taylor polynomial of exp(r), degree 13: truncation error below 4e-18 on |r| <= ln2 / 2.
+  static NETRL_KERNEL_INLINE double exp_poly(double r) {
+    return horner(r, 1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+                  1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0);
+  }
+  /// atanh(s) / s = sum_k s^2k / (2k + 1), 12 terms (|s| <= 0.1716).
+  static NETRL_KERNEL_INLINE double atanh_series(double s2) {
+    return horner(s2, 1.0 / 23.0, 1.0 / 21.0, 1.0 / 19.0, 1.0 / 17.0, 1.0 / 15.0, 1.0 / 13.0, 1.0 / 11.0, 1.0 / 9.0,
+                  1.0 / 7.0, 1.0 / 5.0, 1.0 / 3.0, 1.0);
+  }
+};
+template <>
+struct HostMath<float> {
+  static constexpr float kExpClip = 40.0f;
+  static constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
+  static constexpr float kLn2Hi = 0.693145751953125f;
+  static constexpr float kLn2Lo = 1.428606765330187e-06f;
+  /// Degree 7: truncation error below 6e-9 on |r| <= ln2 / 2.
+  static NETRL_KERNEL_INLINE float exp_poly(float r) {
+    return horner(r, 1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f);
+  }
+  /// 6 terms.
+  static NETRL_KERNEL_INLINE float atanh_series(float s2) {
+    return horner(s2, 1.0f / 11.0f, 1.0f / 9.0f, 1.0f / 7.0f, 1.0f / 5.0f, 1.0f / 3.0f, 1.0f);
+  }
+};
+
+#if defined(__CUDA_ARCH__)
+NETRL_KERNEL_INLINE double exp_neg(double d) { return ::exp(-d); }
+NETRL_KERNEL_INLINE float exp_neg(float d) { return ::expf(-d); }
+NETRL_KERNEL_INLINE double log1p_unit(double e) { return ::log1p(e); }
+NETRL_KERNEL_INLINE float log1p_unit(float e) { return ::log1pf(e); }
+#else
 /// exp(-d) for d >= 0. Results below exp(-300) (double) / exp(-40) (float) are returned as that
 /// bound: they only ever enter log1p(exp(-d)) next to an O(1) term, and the bound keeps every
 /// intermediate normal (no denormal slow paths).
-NETRL_KERNEL_INLINE double exp_neg(double d) {
-#if defined(__CUDA_ARCH__)
-  return ::exp(-d);
-#else
-  d = d > 300.0 ? 300.0 : d;  // NaN stays NaN
-  const double x = -d;
-  // x = k ln2 + r, |r| <= ln2 / 2; k is read from the mantissa of x / ln2 + 1.5 * 2^52.
-  const double shifter = 6755399441055744.0;
-  const double kd = x * 1.4426950408889634 + shifter;
-  const double k = kd - shifter;
-  const double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-  // Taylor polynomial of exp(r), degree 13: truncation error below 4e-18 on |r| <= ln2 / 2.
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  // 2^k from the low bits of kd (k in [-433, 0] here).
-  const std::int64_t bits = bit_cast<std::int64_t>(kd);
-  const double scale =
-      bit_cast<double>(static_cast<std::int64_t>(static_cast<std::uint64_t>(bits) << 52) +
-                       (std::int64_t{1023} << 52));
+template <class Real>
+NETRL_KERNEL_INLINE Real exp_neg(Real d) {
+  using C = HostMath<Real>;
+  using B = FloatBits<Real>;
+  d = d > C::kExpClip ? C::kExpClip : d;  // NaN stays NaN
+  const Real x = -d;
+  // x = k ln2 + r, |r| <= ln2 / 2; k is read from the mantissa of x / ln2 + 1.5 * 2^mantissa.
+  const Real kd = x * static_cast<Real>(1.4426950408889634) + C::kShifter;
+  const Real k = kd - C::kShifter;
+  const Real r = (x - k * C::kLn2Hi) - k * C::kLn2Lo;
+  const Real p = C::exp_poly(r);
+  // 2^k from the low bits of kd (k in [-433, 0] in double).
+  using Int = typename B::Int;
+  using UInt = typename B::UInt;
+  const Int bits = bit_cast<Int>(kd);
+  const Real scale = bit_cast<Real>(static_cast<Int>(static_cast<UInt>(bits) << B::kMantissa) + (B::kBias << B::kMantissa));
   return p * scale;
-#endif
 }
 
-NETRL_KERNEL_INLINE float exp_neg(float d) {
-#if defined(__CUDA_ARCH__)
-  return ::expf(-d);
-#else
-  d = d > 40.0f ? 40.0f : d;
-  const float x = -d;
-  const float shifter = 12582912.0f;  // 1.5 * 2^23
-  const float kd = x * 1.44269504f + shifter;
-  const float k = kd - shifter;
-  const float r = (x - k * 0.693145751953125f) - k * 1.428606765330187e-06f;
-  // Degree 7: truncation error below 6e-9 on |r| <= ln2 / 2.
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const std::int32_t bits = bit_cast<std::int32_t>(kd);
-  const float scale =
-      bit_cast<float>(static_cast<std::int32_t>(static_cast<std::uint32_t>(bits) << 23) +
-                      (std::int32_t{127} << 23));
-  return p * scale;
-#endif
+/// log(1 + e) for e in [0, 1] (absolute accuracy, which is what a log-sum-exp needs):
+/// log(1 + e) = 2 atanh(s), s = e / (2 + e); above sqrt(2) - 1 use log 2 + log((1 + e) / 2),
+/// whose s = (e - 1) / (e + 3). Then |s| <= 0.1716.
+template <class Real>
+NETRL_KERNEL_INLINE Real log1p_unit(Real e) {
+  const bool upper = e > static_cast<Real>(0.41421356237309503);
+  const Real num = e - (upper ? Real(1) : Real(0));
+  const Real den = e + (upper ? Real(3) : Real(2));
+  const Real s = num / den;
+  const Real p = HostMath<Real>::atanh_series(s * s);
+  return (upper ? static_cast<Real>(0.69314718055994531) : Real(0)) + Real(2) * s * p;
 }
-
-/// log(1 + e) for e in [0, 1] (absolute accuracy, which is what a log-sum-exp needs).
-NETRL_KERNEL_INLINE double log1p_unit(double e) {
-#if defined(__CUDA_ARCH__)
-  return ::log1p(e);
-#else
-  // log(1 + e) = 2 atanh(s), s = e / (2 + e); above sqrt(2) - 1 use log 2 + log((1 + e) / 2),
-  // whose s = (e - 1) / (e + 3). Then |s| <= 0.1716 and the odd series needs 12 terms.
-  const bool upper = e > 0.41421356237309503;
-  const double num = e - (upper ? 1.0 : 0.0);
-  const double den = e + (upper ? 3.0 : 2.0);
-  const double s = num / den;
-  const double s2 = s * s;
-  double p = 1.0 / 23.0;
-  p = p * s2 + 1.0 / 21.0;
-  p = p * s2 + 1.0 / 19.0;
-  p = p * s2 + 1.0 / 17.0;
-  p = p * s2 + 1.0 / 15.0;
-  p = p * s2 + 1.0 / 13.0;
-  p = p * s2 + 1.0 / 11.0;
-  p = p * s2 + 1.0 / 9.0;
-  p = p * s2 + 1.0 / 7.0;
-  p = p * s2 + 1.0 / 5.0;
-  p = p * s2 + 1.0 / 3.0;
-  p = p * s2 + 1.0;
-  return (upper ? 0.69314718055994531 : 0.0) + 2.0 * s * p;
 #endif
-}
-
-NETRL_KERNEL_INLINE float log1p_unit(float e) {
-#if defined(__CUDA_ARCH__)
-  return ::log1pf(e);
-#else
-  const bool upper = e > 0.41421356f;
-  const float num = e - (upper ? 1.0f : 0.0f);
-  const float den = e + (upper ? 3.0f : 2.0f);
-  const float s = num / den;
-  const float s2 = s * s;
-  float p = 1.0f / 11.0f;
-  p = p * s2 + 1.0f / 9.0f;
-  p = p * s2 + 1.0f / 7.0f;
-  p = p * s2 + 1.0f / 5.0f;
-  p = p * s2 + 1.0f / 3.0f;
-  p = p * s2 + 1.0f;
-  return (upper ? 0.693147181f : 0.0f) + 2.0f * s * p;
-#endif
-}
 
 /// Stable log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)).
 template <class Real>

@@ -13,6 +13,7 @@
 #include "netrl/kernels/mdp_engine.hpp"
 
 #include "config.hpp"
+#include "factory.hpp"
 #include "layout.hpp"
 #include "mdp_functors.hpp"
 #include "transfers.hpp"
@@ -260,13 +261,7 @@ class Engine final : public EngineSteps<Engine<Real>, MdpEngine<Real>, Real> {
 
 }  // namespace
 
-template <class Real>
-std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape) {
-  return std::make_unique<Engine<Real>>(shape);
-}
-
-template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
-template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
+NETRL_ENGINE_FACTORY(make_mdp_engine, MdpEngine, Engine, MdpShape);
 
 }  // namespace NETRL_KERNELS_NS
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels

@@ -59,26 +59,19 @@ NETRL_KERNEL_INLINE Real row_value(const MdpStructure<Real>& m, index_t row, con
 /// log x for a finite x >= 1 (the sum of a log-sum-exp after its maximum is taken out): on the
 /// host x = 2^k m with m in [1, 2), log x = k log 2 + log1p_unit(m - 1), branch-free like the
 /// exact engine's maths (glibc's log is a scalar call); NaN propagates. On CUDA the device log.
-NETRL_KERNEL_INLINE double log_value(double x) {
 #if defined(__CUDA_ARCH__)
-  return ::log(x);
+NETRL_KERNEL_INLINE double log_value(double x) { return ::log(x); }
+NETRL_KERNEL_INLINE float log_value(float x) { return ::logf(x); }
 #else
-  const std::uint64_t bits = math::bit_cast<std::uint64_t>(x);
-  const auto k = static_cast<double>(static_cast<std::int64_t>(bits >> 52) - 1023);
-  const double m = math::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-  return k * 0.69314718055994531 + math::log1p_unit(m - 1.0) + (x - x);
-#endif
+template <class Real>
+NETRL_KERNEL_INLINE Real log_value(Real x) {
+  using B = math::FloatBits<Real>;
+  const auto bits = math::bit_cast<typename B::UInt>(x);
+  const auto k = static_cast<Real>(static_cast<typename B::Int>(bits >> B::kMantissa) - B::kBias);
+  const Real m = math::bit_cast<Real>((bits & B::kMantissaMask) | B::kOne);
+  return k * static_cast<Real>(0.69314718055994531) + math::log1p_unit(m - Real(1)) + (x - x);
 }
-NETRL_KERNEL_INLINE float log_value(float x) {
-#if defined(__CUDA_ARCH__)
-  return ::logf(x);
-#else
-  const std::uint32_t bits = math::bit_cast<std::uint32_t>(x);
-  const auto k = static_cast<float>(static_cast<std::int32_t>(bits >> 23) - 127);
-  const float m = math::bit_cast<float>((bits & 0x007fffffu) | 0x3f800000u);
-  return k * 0.693147181f + math::log1p_unit(m - 1.0f) + (x - x);
 #endif
-}
 
 /// A running, stable log sum_k exp(z_k) = hi + log(sum): each new term rescales by exp(-|z - hi|)
 /// <= 1, so sum stays in [1, count]. NaN propagates.

@@ -30,6 +30,7 @@
 //   within 2^-32 of T(x'|x).
 #include <cstdint>
 
+#include "horner.hpp"
 #include "netrl/core/hd.hpp"
 #include "netrl/version.hpp"
 
@@ -125,19 +126,8 @@ NETRL_HD_INLINE double exp_nonpositive(double a) {
   const double k = shifted - C::kShift;  // integer in [-1022, 0]
   double r = c - k * C::kLn2Hi;
   r = r - k * C::kLn2Lo;
-  double p = C::kC12;
-  p = p * r + C::kC11;
-  p = p * r + C::kC10;
-  p = p * r + C::kC9;
-  p = p * r + C::kC8;
-  p = p * r + C::kC7;
-  p = p * r + C::kC6;
-  p = p * r + C::kC5;
-  p = p * r + C::kC4;
-  p = p * r + C::kC3;
-  p = p * r + C::kC2;
-  p = p * r + C::kC1;
-  p = p * r + C::kC0;
+  const double p = horner(r, C::kC12, C::kC11, C::kC10, C::kC9, C::kC8, C::kC7, C::kC6, C::kC5, C::kC4, C::kC3,
+                          C::kC2, C::kC1, C::kC0);
   // shifted and kShift lie in one binade, so their representations differ by exactly k.
   const std::uint64_t biased = double_to_bits(shifted) - double_to_bits(C::kShift) + 1023u;  // in [1, 1023]
   const double result = p * bits_to_double(biased << 52);

@@ -2,6 +2,7 @@
 #include <functional>
 #include <string>
 
+#include "../common/factory.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
@@ -30,16 +31,14 @@ std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape&) {
   not_built("cuda backend");
 }
 
-template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
-template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
+NETRL_INSTANTIATE_FACTORY(make_exact_engine, ExactEngine, EngineShape);
 
 template <class Real>
 std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape&) {
   not_built("cuda backend");
 }
 
-template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
-template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
+NETRL_INSTANTIATE_FACTORY(make_mdp_engine, MdpEngine, MdpShape);
 
 std::uint64_t available_memory() { return 0; }
 
@@ -53,8 +52,7 @@ template <class Real>
 std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup&) {
   not_built("cuda parametric solver");
 }
-template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
-template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
+NETRL_INSTANTIATE_FACTORY(make_parametric_engine, ParametricEngine, ParametricSetup);
 
 double lse2_rate(bool) { not_built("cuda backend"); }
 double copy_bandwidth() { not_built("cuda backend"); }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/factory.hpp"
 #include "../common/parametric_step.hpp"
 #include "netrl/kernels/parametric.hpp"
 #include "netrl/version.hpp"
@@ -241,13 +242,7 @@ class HostParametricEngine final : public ParametricEngine<Real> {
 
 }  // namespace
 
-template <class Real>
-std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup) {
-  return std::make_unique<HostParametricEngine<Real>>(setup);
-}
-
-template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
-template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
+NETRL_ENGINE_FACTORY(make_parametric_engine, ParametricEngine, HostParametricEngine, ParametricSetup);
 
 }  // namespace host
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels

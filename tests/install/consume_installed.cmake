@@ -1,6 +1,7 @@
 # CTest: install netrl into a temporary prefix, then build and run examples/consumer against the
 # installed tree with find_package(netrl CONFIG REQUIRED). Run with
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P consume_installed.cmake
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... [-DCONSUMER_CXX=... -DCONSUMER_CXX_FLAGS=...
+#         -DCONSUMER_LINKER_FLAGS=...] -P consume_installed.cmake
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 function(run)
@@ -24,7 +25,8 @@ foreach(f include/solve/reference.hpp include/netrl/json_fields.hpp include/comm
   endif()
 endforeach()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release
-    -DCMAKE_PREFIX_PATH=${prefix})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CONSUMER_CXX} "-DCMAKE_CXX_FLAGS=${CONSUMER_CXX_FLAGS}"
+    "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
 message("${out}")

@@ -159,9 +159,7 @@ void BatchSolver<Real>::finish(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   const NetworkModel& model = *t.model;
   SolveResult& res = t.result;
-  res.backend = cuda_ ? "cuda" : "host";
-  res.precision = to_string(opt_.precision);
-  res.method = to_string(opt_.method);
+  soft::stamp_result(res, cuda_, opt_);
   res.states = shape_.states();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   res.prior.assign(static_cast<std::size_t>(model.n), nan);
@@ -169,25 +167,15 @@ void BatchSolver<Real>::finish(int q) {
   for (std::size_t k = 0; k < free_.size(); ++k) {
     const double p = t.prior[k];
     res.prior[static_cast<std::size_t>(free_[k])] = p;
-    // Degenerate: the prior sits at the clip, or its update (the plain step from it) hit it.
-    const bool clipped = k < t.clipped.size() && t.clipped[k];
-    if (p <= opt_.prior_eps || p >= 1.0 - opt_.prior_eps || clipped) res.degenerate.push_back(free_[k]);
+    if (soft::degenerate_prior(p, k < t.clipped.size() && t.clipped[k], opt_.prior_eps)) {
+      res.degenerate.push_back(free_[k]);
+    }
   }
-  std::vector<double> v, mu;
-  if (policy_) {
-    v = t.v;
-    mu = t.mu;
-    res.krylov_residual = std::max(t.mu_residual, t.v_residual);
-  } else {
-    engine_->download_evaluation(q, &v);
-    engine_->download_stationary(q, &mu);
-  }
-  double mass = 0.0, weighted = 0.0;
-  for (std::size_t s = 0; s < v.size(); ++s) {
-    mass += mu[s];
-    weighted += mu[s] * v[s];
-  }
-  const double shift = weighted / mass;
+  if (policy_) res.krylov_residual = std::max(t.mu_residual, t.v_residual);
+  const soft::FinalSolution f = soft::final_solution(*engine_, q, t, policy_);
+  const std::vector<double>& v = f.v;
+  const std::vector<double>& mu = f.mu;
+  const double mass = f.mass, shift = f.shift;
   const std::uint64_t nb = shape_.network_states();
   const std::uint64_t full_nb = model.num_network_states();
   const int m = shape_.m;
@@ -257,18 +245,9 @@ void validate_batch(const std::vector<NetworkModel>& models, const SolverOptions
 
 std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, const SolverOptions& options,
                                      const SolveHooks& hooks) {
-  if (options.backend != Backend::host && options.backend != Backend::cuda) {
-    throw InvalidInput("solver.backend", std::string("the exact solver runs on \"host\" or \"cuda\", not \"") +
-                                             to_string(options.backend) + "\"");
-  }
+  soft::require_kernels_backend(options, "the exact solver");
   validate_batch(models, options);
-  const bool cuda = options.backend == Backend::cuda;
-  if (cuda) {
-    std::string reason;
-    if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
-  }
-  if (options.precision == Precision::float32) return detail::BatchSolver<float>(models, options, hooks, cuda).run();
-  return detail::BatchSolver<double>(models, options, hooks, cuda).run();
+  return soft::run_batch<detail::BatchSolver>(options, models, options, hooks);
 }
 
 SolveResult solve(const NetworkModel& model, const SolverOptions& options, const SolveHooks& hooks) {

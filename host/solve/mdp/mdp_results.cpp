@@ -55,40 +55,24 @@ template <class Real>
 void MdpBatch<Real>::finish(int q) {
   MdpTrack& t = tracks_[static_cast<std::size_t>(q)];
   SolveResult& res = t.result;
-  res.backend = cuda_ ? "cuda" : "host";
-  res.precision = to_string(opt_.precision);
-  res.method = to_string(opt_.method);
+  soft::stamp_result(res, cuda_, opt_);
   res.states = static_cast<std::uint64_t>(mdp_.num_states);
   res.prior = t.prior;
   res.degenerate.clear();
   for (std::size_t a = 0; a < t.prior.size() && t.prior.size() > 1; ++a) {
-    // Degenerate: the prior sits at the clip, or its update (the plain step from it) hit it.
-    const bool clipped = a < t.clipped.size() && t.clipped[a];
-    if (t.prior[a] <= opt_.prior_eps || t.prior[a] >= 1.0 - opt_.prior_eps || clipped) {
+    if (soft::degenerate_prior(t.prior[a], a < t.clipped.size() && t.clipped[a], opt_.prior_eps)) {
       res.degenerate.push_back(static_cast<int>(a));
     }
   }
-  std::vector<double> v, mu;
-  if (policy_ || iterations_->dense()) {
-    // The last exact solves (Krylov or dense) of the final greedy policy.
-    v = t.v;
-    mu = t.mu;
-    if (res.matvecs > 0) res.krylov_residual = std::max(t.mu_residual, t.v_residual);
-  } else {
-    engine_->download_evaluation(q, &v);
-    engine_->download_stationary(q, &mu);
-  }
-  double mass = 0.0, weighted = 0.0;
-  for (std::size_t s = 0; s < v.size(); ++s) {
-    mass += mu[s];
-    weighted += mu[s] * v[s];
-  }
-  const double shift = weighted / mass;
-  res.values.resize(v.size());
-  res.stationary.resize(v.size());
-  for (std::size_t s = 0; s < v.size(); ++s) {
-    res.values[s] = v[s] - shift;
-    res.stationary[s] = mu[s] / mass;
+  // Policy iteration and dense solves: the last exact solves of the final greedy policy.
+  const bool exact_solves = policy_ || iterations_->dense();
+  if (exact_solves && res.matvecs > 0) res.krylov_residual = std::max(t.mu_residual, t.v_residual);
+  const soft::FinalSolution f = soft::final_solution(*engine_, q, t, exact_solves);
+  res.values.resize(f.v.size());
+  res.stationary.resize(f.v.size());
+  for (std::size_t s = 0; s < f.v.size(); ++s) {
+    res.values[s] = f.v[s] - f.shift;
+    res.stationary[s] = f.mu[s] / f.mass;
   }
 }
 
@@ -105,10 +89,7 @@ NETRL_NAMESPACE_BEGIN namespace mdp {
 
 std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas,
                                      const SolverOptions& options) {
-  if (options.backend != Backend::host && options.backend != Backend::cuda) {
-    throw InvalidInput("solver.backend", std::string("the MDP solver on the kernels runs on \"host\" or \"cuda\", not \"") +
-                                             to_string(options.backend) + "\"");
-  }
+  soft::require_kernels_backend(options, "the MDP solver on the kernels");
   options.validate();
   if (lambdas.empty()) throw InvalidInput("lambdas", "the batch is empty");
   for (std::size_t q = 0; q < lambdas.size(); ++q) {
@@ -130,13 +111,7 @@ std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& 
                                              std::to_string(mdp.num_states * static_cast<std::int64_t>(mdp.num_actions)) +
                                              " exceeds the limit " + std::to_string(kernels::kMaxMdpRows));
   }
-  const bool cuda = options.backend == Backend::cuda;
-  if (cuda) {
-    std::string reason;
-    if (!kernels::cuda::device_available(&reason)) throw BackendError("solver.backend \"cuda\": " + reason);
-  }
-  if (options.precision == Precision::float32) return detail::MdpBatch<float>(mdp, lambdas, options, cuda).run();
-  return detail::MdpBatch<double>(mdp, lambdas, options, cuda).run();
+  return soft::run_batch<detail::MdpBatch>(options, mdp, lambdas, options);
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::mdp
