@@ -84,32 +84,57 @@ void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::
       doc);
 }
 
-/// One keyword argument of an options class's constructor that is also a read-write attribute of
-/// the class: its name, the member it sets, its default and, where given, how signatures show the
-/// default ("'auto'" for an enum) and the attribute's docstring.
+/// One attribute of a class: its Python name, the member it reads (and, read-write, sets) and, where
+/// given, its docstring.
 template <class C, class T>
-struct Keyword {
+struct Field {
   const char* name;
   T C::*member;
+  const char* doc = nullptr;
+};
+
+template <class C, class T>
+Field<C, T> field(const char* name, T C::*member, const char* doc = nullptr) {
+  return Field<C, T>{name, member, doc};
+}
+
+/// One keyword argument of an options class's constructor that is also a read-write attribute of
+/// the class (the Field): its default and, where given, how signatures show the default ("'auto'"
+/// for an enum).
+template <class C, class T>
+struct Keyword : Field<C, T> {
   T value;
   const char* shown = nullptr;
-  const char* doc = nullptr;
 };
 
 template <class C, class T, class V>
 Keyword<C, T> keyword(const char* name, T C::*member, V&& value, const char* shown = nullptr,
                       const char* doc = nullptr) {
-  return Keyword<C, T>{name, member, T(std::forward<V>(value)), shown, doc};
+  return Keyword<C, T>{{name, member, doc}, T(std::forward<V>(value)), shown};
 }
 
-/// The read-write attribute of `k`.
+/// The attribute `f` of `cls`: read-write, or read-only with `readonly`.
 template <class C, class... Extra, class T>
-void def_attribute(py::class_<C, Extra...>& cls, const Keyword<C, T>& k) {
-  if (k.doc != nullptr) {
-    cls.def_readwrite(k.name, k.member, k.doc);
+void def_attribute(py::class_<C, Extra...>& cls, const Field<C, T>& f, bool readonly = false) {
+  if (readonly) {
+    cls.def_readonly(f.name, f.member, f.doc);
   } else {
-    cls.def_readwrite(k.name, k.member);
+    cls.def_readwrite(f.name, f.member, f.doc);
   }
+}
+
+/// The read-only attributes `fields` of `cls`.
+template <class C, class... Extra, class... T>
+py::class_<C, Extra...>& def_readonly(py::class_<C, Extra...>& cls, const Field<C, T>&... fields) {
+  (def_attribute(cls, fields, /*readonly=*/true), ...);
+  return cls;
+}
+
+/// The read-write attributes `fields` of `cls`.
+template <class C, class... Extra, class... T>
+py::class_<C, Extra...>& def_readwrite(py::class_<C, Extra...>& cls, const Field<C, T>&... fields) {
+  (def_attribute(cls, fields), ...);
+  return cls;
 }
 
 /// The keyword-only constructor C(*, name=default, ...) that sets every member of `keywords`, and

@@ -50,23 +50,19 @@ void bind_config(py::module_& m) {
   def_load_parse(m, "problem", &load_problem, &parse_problem, "A `netrl solve` configuration file as a Problem.",
                  "A `netrl solve` configuration as a Problem.");
 
-  py::class_<SampleConfig>(m, "SampleConfig", "A `netrl sample` configuration: the model, policy and options.")
-      .def_readwrite("model", &SampleConfig::model)
-      .def_readwrite("has_reward", &SampleConfig::has_reward)
-      .def_readwrite("policy", &SampleConfig::policy)
-      .def_readwrite("policy_json", &SampleConfig::policy_json)
-      .def_readwrite("options", &SampleConfig::options)
-      .def_readwrite("source", &SampleConfig::source);
+  using S = SampleConfig;
+  py::class_<S> sample(m, "SampleConfig", "A `netrl sample` configuration: the model, policy and options.");
+  def_readwrite(sample, field("model", &S::model), field("has_reward", &S::has_reward), field("policy", &S::policy),
+                field("policy_json", &S::policy_json), field("options", &S::options), field("source", &S::source));
   def_load_parse(m, "sample_config", &load_sample_config, &parse_sample_config,
                  "A `netrl sample` configuration file (the policy's files are read).",
                  "A `netrl sample` configuration.");
 
-  py::class_<InferConfig>(m, "InferConfig", "A `netrl infer` configuration: the settings and where the data are.")
-      .def_readwrite("settings", &InferConfig::settings)
-      .def_readwrite("solution_dir", &InferConfig::solution_dir)
-      .def_readwrite("samples_dir", &InferConfig::samples_dir)
-      .def_readwrite("raster_path", &InferConfig::raster_path)
-      .def_readwrite("inputs_path", &InferConfig::inputs_path);
+  using I = InferConfig;
+  py::class_<I> infer(m, "InferConfig", "A `netrl infer` configuration: the settings and where the data are.");
+  def_readwrite(infer, field("settings", &I::settings), field("solution_dir", &I::solution_dir),
+                field("samples_dir", &I::samples_dir), field("raster_path", &I::raster_path),
+                field("inputs_path", &I::inputs_path));
   def_load_parse(m, "infer_config", &load_infer_config, &parse_infer_config, "A `netrl infer` configuration file.",
                  "A `netrl infer` configuration.");
   m.def("load_infer_data", &load_infer_data, py::arg("config"), py::call_guard<py::gil_scoped_release>(),

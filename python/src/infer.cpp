@@ -17,35 +17,33 @@ void bind_settings(py::module_& m) {
                          {"maze", InferMethod::maze},
                          {"parametric", InferMethod::parametric}});
 
-  py::class_<InferSettings>(m, "InferSettings", "What to infer and how.")
-      .def(py::init([](const Problem& problem, bool has_truth, InferMethod method, inverse::RewardModel reward_model,
-                       const std::optional<inverse::OptimizerOptions>& optimizer,
-                       const std::vector<inverse::PredictionSpec>& predictions,
-                       const std::optional<std::string>& source) {
-             InferSettings s;
-             s.problem = problem;
-             s.has_truth = has_truth;
-             s.method = method;
-             s.reward_model = reward_model;
-             s.optimizer = optimizer.value_or(inverse::OptimizerOptions{});
-             s.predictions = predictions;
-             s.source = source.value_or(problem.source);
-             return s;
-           }),
-           py::arg("problem"), py::kw_only(), py::arg("has_truth") = false,
-           py::arg_v("method", InferMethod::automatic, "'auto'"),
-           py::arg_v("reward_model", inverse::RewardModel::table, "'table'"), py::arg("optimizer") = py::none(),
-           py::arg("predictions") = std::vector<inverse::PredictionSpec>{}, py::arg("source") = py::none(),
-           "`problem`: the system the data come from; with has_truth its reward (networks) or the map's reward "
-           "cells (mazes) is the true reward, compared with the inferred one. The reward of a network is "
-           "otherwise unused.")
-      .def_readwrite("problem", &InferSettings::problem)
-      .def_readwrite("has_truth", &InferSettings::has_truth)
-      .def_readwrite("method", &InferSettings::method)
-      .def_readwrite("reward_model", &InferSettings::reward_model)
-      .def_readwrite("optimizer", &InferSettings::optimizer)
-      .def_readwrite("predictions", &InferSettings::predictions, "The predictions (a copy; assign a new list).")
-      .def_readwrite("source", &InferSettings::source);
+  using S = InferSettings;
+  py::class_<S> settings(m, "InferSettings", "What to infer and how.");
+  settings.def(
+      py::init([](const Problem& problem, bool has_truth, InferMethod method, inverse::RewardModel reward_model,
+                  const std::optional<inverse::OptimizerOptions>& optimizer,
+                  const std::vector<inverse::PredictionSpec>& predictions, const std::optional<std::string>& source) {
+        S s;
+        s.problem = problem;
+        s.has_truth = has_truth;
+        s.method = method;
+        s.reward_model = reward_model;
+        s.optimizer = optimizer.value_or(inverse::OptimizerOptions{});
+        s.predictions = predictions;
+        s.source = source.value_or(problem.source);
+        return s;
+      }),
+      py::arg("problem"), py::kw_only(), py::arg("has_truth") = false,
+      py::arg_v("method", InferMethod::automatic, "'auto'"),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"), py::arg("optimizer") = py::none(),
+      py::arg("predictions") = std::vector<inverse::PredictionSpec>{}, py::arg("source") = py::none(),
+      "`problem`: the system the data come from; with has_truth its reward (networks) or the map's reward "
+      "cells (mazes) is the true reward, compared with the inferred one. The reward of a network is "
+      "otherwise unused.");
+  def_readwrite(settings, field("problem", &S::problem), field("has_truth", &S::has_truth), field("method", &S::method),
+                field("reward_model", &S::reward_model), field("optimizer", &S::optimizer),
+                field("predictions", &S::predictions, "The predictions (a copy; assign a new list)."),
+                field("source", &S::source));
 }
 
 void bind_data(py::module_& m) {
@@ -89,70 +87,57 @@ void bind_data(py::module_& m) {
           },
           py::arg("model"), py::arg("states"), py::arg("inputs") = py::none(), py::arg("description") = "raster",
           "A recording of `model` as arrays: states (T, n) of 0/1 (bool, integer or float), inputs (T,) of "
-          "input indices in 0..m-1 (required iff m > 1). Errors name 'raster' or 'inputs'.")
-      .def_readonly("kind", &InferData::kind)
-      .def_readonly("lambda_", &InferData::lambda)
-      .def_readonly("counts", &InferData::counts)
-      .def_readonly("raster", &InferData::raster)
-      .def_readonly("description", &InferData::description)
-      .def_readonly("notes", &InferData::notes);
+          "input indices in 0..m-1 (required iff m > 1). Errors name 'raster' or 'inputs'.");
+  def_readonly(data, field("kind", &InferData::kind), field("lambda_", &InferData::lambda),
+               field("counts", &InferData::counts), field("raster", &InferData::raster),
+               field("description", &InferData::description), field("notes", &InferData::notes));
   def_view(data, "values", &InferData::values, "solution: the values.");
   def_view(data, "stationary", &InferData::stationary, "solution: the stationary distribution.");
   def_view(data, "prior", &InferData::prior, "solution: the prior.");
 }
 
 void bind_result(py::module_& m) {
-  py::class_<InferPrediction>(m, "InferPrediction", "One prediction of an inference run, or the error that stopped it.")
-      .def_readonly("spec", &InferPrediction::spec)
-      .def_readonly("failed", &InferPrediction::failed)
-      .def_readonly("error", &InferPrediction::error)
-      .def_readonly("result", &InferPrediction::result);
+  using P = InferPrediction;
+  py::class_<P> prediction(m, "InferPrediction", "One prediction of an inference run, or the error that stopped it.");
+  def_readonly(prediction, field("spec", &P::spec), field("failed", &P::failed), field("error", &P::error),
+               field("result", &P::result));
 
-  py::class_<InferResult> r(m, "InferResult",
-                            "The result of netrl.infer (docs/outputs.md, 'netrl infer'); arrays are read-only views "
-                            "into this object.");
-  r.def_readonly("source", &InferResult::source)
-      .def_readonly("model", &InferResult::model)
-      .def_readonly("method", &InferResult::method, "The method that ran.")
-      .def_readonly("lambda_", &InferResult::lambda)
-      .def_readonly("data_kind", &InferResult::data_kind)
-      .def_readonly("data_description", &InferResult::data_description)
-      .def_readonly("samples", &InferResult::samples)
-      .def_readonly("visited_states", &InferResult::visited_states)
-      .def_readonly("multi_flip_steps", &InferResult::multi_flip_steps)
-      .def_readonly("reward_shape", &InferResult::reward_shape, "[m, 2^n] (networks) or [states] (mazes).")
-      .def_readonly("n", &InferResult::n)
-      .def_readonly("m", &InferResult::m)
-      .def_readonly("network", &InferResult::network,
-                    "Networks: the method's output (values, missing states, optimiser statistics, the parametric "
-                    "J, h and target).")
-      .def_readonly("maze_states", &InferResult::maze_states)
-      .def_readonly("maze", &InferResult::maze, "Mazes: the maze inverse's output.")
-      .def_readonly("has_comparison", &InferResult::has_comparison)
+  using R = InferResult;
+  py::class_<R> r(m, "InferResult",
+                  "The result of netrl.infer (docs/outputs.md, 'netrl infer'); arrays are read-only views into this "
+                  "object.");
+  def_readonly(r, field("source", &R::source), field("model", &R::model),
+               field("method", &R::method, "The method that ran."), field("lambda_", &R::lambda),
+               field("data_kind", &R::data_kind), field("data_description", &R::data_description),
+               field("samples", &R::samples), field("visited_states", &R::visited_states),
+               field("multi_flip_steps", &R::multi_flip_steps),
+               field("reward_shape", &R::reward_shape, "[m, 2^n] (networks) or [states] (mazes)."), field("n", &R::n),
+               field("m", &R::m),
+               field("network", &R::network,
+                     "Networks: the method's output (values, missing states, optimiser statistics, the parametric "
+                     "J, h and target)."),
+               field("maze_states", &R::maze_states), field("maze", &R::maze, "Mazes: the maze inverse's output."),
+               field("has_comparison", &R::has_comparison), field("notes", &R::notes),
+               field("converged", &R::converged), field("elapsed_seconds", &R::elapsed_seconds))
       .def_property_readonly(
           "comparison",
           [](const py::object& self) -> py::object {
-            const InferResult& x = self.cast<const InferResult&>();
+            const InferResult& x = self.cast<const R&>();
             if (!x.has_comparison) return py::none();
             return py::cast(&x.comparison, py::return_value_policy::reference_internal, self);
           },
           "The comparison with the true reward (r2, ...), or None without a true reward.")
       .def_property_readonly(
-          "predictions",
-          [](const py::object& self) { return element_list(self, self.cast<const InferResult&>().predictions); },
-          "The predictions, in order.")
-      .def_readonly("notes", &InferResult::notes)
-      .def_readonly("converged", &InferResult::converged)
-      .def_readonly("elapsed_seconds", &InferResult::elapsed_seconds);
-  def_view(r, "reward", &InferResult::reward,
+          "predictions", [](const py::object& self) { return element_list(self, self.cast<const R&>().predictions); },
+          "The predictions, in order.");
+  def_view(r, "reward", &R::reward,
            "The inferred reward (flat; reward_shape gives its shape), per-input weighted mean removed, NaN where "
            "missing.");
   r.def_property_readonly(
-      "values",
-      [](const py::object& self) { return view(self, self.cast<const InferResult&>().values()); },
+      "values", [](const py::object& self) { return view(self, self.cast<const R&>().values()); },
       "The inferred values (flat), network.values or maze.values.");
-  def_view(r, "weights", &InferResult::weights, "The weights of the comparison (stationary distribution or visits).");
-  def_view(r, "prior", &InferResult::prior,
+  def_view(r, "weights", &R::weights, "The weights of the comparison (stationary distribution or visits).");
+  def_view(r, "prior", &R::prior,
            "The prior the data were produced with (networks: per neuron, NaN at clamped neurons; mazes: per "
            "action).");
 }

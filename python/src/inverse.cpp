@@ -30,11 +30,10 @@ void bind_data(py::module_& m) {
   py::class_<NetworkData> cls(m, "NetworkData",
                               "Visit histogram and transition counts over the joint states s = x * 2^n + b "
                               "(doubles, so that an exact solution can be cast as expected counts).");
-  cls.def_readonly("n", &NetworkData::n)
-      .def_readonly("m", &NetworkData::m)
-      .def_readonly("total", &NetworkData::total, "Sum of visits.")
-      .def_readonly("exact", &NetworkData::exact, "Derived from an exact solution.")
-      .def_readonly("multi_flips", &NetworkData::multi_flips, "Transitions that change more than one neuron.")
+  def_readonly(cls, field("n", &NetworkData::n), field("m", &NetworkData::m),
+               field("total", &NetworkData::total, "Sum of visits."),
+               field("exact", &NetworkData::exact, "Derived from an exact solution."),
+               field("multi_flips", &NetworkData::multi_flips, "Transitions that change more than one neuron."))
       .def_property_readonly("num_states", &NetworkData::num_states);
   def_view(cls, "visits", &NetworkData::visits, "Samples (or expected samples) in each state.");
   def_view(
@@ -106,16 +105,13 @@ void bind_network_methods(py::module_& m) {
                                   {"global_", inverse::RewardModel::global},
                                   {"sparse", inverse::RewardModel::sparse}});
 
-  py::class_<NetworkInverse> r(m, "NetworkInverse", "The reward inferred for a network; arrays are views into it.");
-  r.def_readonly("method", &NetworkInverse::method)
-      .def_readonly("lambda_", &NetworkInverse::lambda)
-      .def_readonly("missing", &NetworkInverse::missing, "Consistent states without an inferred reward.")
-      .def_readonly("iterations", &NetworkInverse::iterations)
-      .def_readonly("evaluations", &NetworkInverse::evaluations)
-      .def_readonly("objective", &NetworkInverse::objective)
-      .def_readonly("gradient_norm", &NetworkInverse::gradient_norm)
-      .def_readonly("converged", &NetworkInverse::converged)
-      .def_readonly("notes", &NetworkInverse::notes);
+  using I = NetworkInverse;
+  py::class_<I> r(m, "NetworkInverse", "The reward inferred for a network; arrays are views into it.");
+  def_readonly(r, field("method", &I::method), field("lambda_", &I::lambda),
+               field("missing", &I::missing, "Consistent states without an inferred reward."),
+               field("iterations", &I::iterations), field("evaluations", &I::evaluations),
+               field("objective", &I::objective), field("gradient_norm", &I::gradient_norm),
+               field("converged", &I::converged), field("notes", &I::notes));
   def_view(r, "reward", &NetworkInverse::reward,
            "r over the joint states, per-input weighted mean removed; NaN where missing.");
   def_view(r, "values", &NetworkInverse::values, "v over the joint states.");
@@ -169,15 +165,13 @@ void bind_maze_and_comparison(py::module_& m) {
       py::arg("mdp"), py::arg("values"), py::arg("prior"), py::arg("lambda_"),
       "pi(a|s), shape (states, actions), of the greedy soft policy of v with prior p.");
 
-  py::class_<inverse::MdpInverse> r(m, "MdpInverse", "The reward inferred for a maze or MDP.");
-  r.def_readonly("iterations", &inverse::MdpInverse::iterations)
-      .def_readonly("newton_steps", &inverse::MdpInverse::newton_steps)
-      .def_readonly("objective", &inverse::MdpInverse::objective)
-      .def_readonly("gradient_norm", &inverse::MdpInverse::gradient_norm)
-      .def_readonly("group_inverse_residual", &inverse::MdpInverse::group_inverse_residual)
-      .def_readonly("converged", &inverse::MdpInverse::converged);
-  def_view(r, "reward", &inverse::MdpInverse::reward, "Reward per state, weighted mean removed.");
-  def_view(r, "values", &inverse::MdpInverse::values, "Values per state.");
+  using I = inverse::MdpInverse;
+  py::class_<I> r(m, "MdpInverse", "The reward inferred for a maze or MDP.");
+  def_readonly(r, field("iterations", &I::iterations), field("newton_steps", &I::newton_steps),
+               field("objective", &I::objective), field("gradient_norm", &I::gradient_norm),
+               field("group_inverse_residual", &I::group_inverse_residual), field("converged", &I::converged));
+  def_view(r, "reward", &I::reward, "Reward per state, weighted mean removed.");
+  def_view(r, "values", &I::values, "Values per state.");
   m.def(
       "invert_mdp_policy",
       [](const Mdp& mdp, const DoubleArray& policy, const DoubleArray& prior, double lambda, const DoubleArray& weights,
@@ -189,12 +183,11 @@ void bind_maze_and_comparison(py::module_& m) {
       py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
       "Maze inverse: maximum likelihood of pi(a|s) over the values.");
 
-  py::class_<inverse::RewardComparison>(m, "RewardComparison", "An inferred reward against the true one.")
-      .def_readonly("r2", &inverse::RewardComparison::r2, "Weighted r^2 after an affine fit.")
-      .def_readonly("scale", &inverse::RewardComparison::scale)
-      .def_readonly("max_abs_error", &inverse::RewardComparison::max_abs_error)
-      .def_readonly("rms_error", &inverse::RewardComparison::rms_error)
-      .def_readonly("compared", &inverse::RewardComparison::compared);
+  using C = inverse::RewardComparison;
+  py::class_<C> comparison(m, "RewardComparison", "An inferred reward against the true one.");
+  def_readonly(comparison, field("r2", &C::r2, "Weighted r^2 after an affine fit."), field("scale", &C::scale),
+               field("max_abs_error", &C::max_abs_error), field("rms_error", &C::rms_error),
+               field("compared", &C::compared));
   m.def(
       "compare_rewards",
       [](const DoubleArray& inferred, const DoubleArray& truth, const DoubleArray& weights, std::uint64_t block) {

@@ -64,9 +64,6 @@ void bind_input_reward(py::module_& m) {
                   "r = 1 iff the spike count K(b) equals targets[x] (one target per input value).")
       .def_static("ring_bump", &RewardSpec::ring_bump, py::arg("width"),
                   "r = 1 iff exactly `width` neurons are active and contiguous on the ring.")
-      .def_readonly("kind", &RewardSpec::kind)
-      .def_readonly("targets", &RewardSpec::targets)
-      .def_readonly("width", &RewardSpec::width)
       .def("validate", &RewardSpec::validate, py::arg("n"), py::arg("m"),
            "Raises InvalidInput (field 'reward...') unless the reward fits n neurons and m inputs.")
       .def("evaluate", &RewardSpec::evaluate, py::arg("n"), py::arg("b"), py::arg("x"),
@@ -74,6 +71,8 @@ void bind_input_reward(py::module_& m) {
       .def(
           "tabulate", [](const RewardSpec& r, int n, int mm) { return to_array(r.tabulate(n, mm)); }, py::arg("n"),
           py::arg("m"), "The full table r(s), s = x * 2^n + b, as a new array.");
+  def_readonly(reward, field("kind", &RewardSpec::kind), field("targets", &RewardSpec::targets),
+               field("width", &RewardSpec::width));
   def_view(reward, "values", &RewardSpec::values, "Table values (kind table; read-only view).");
 }
 
@@ -89,10 +88,12 @@ void bind_network(py::module_& m) {
         return "Clamp(neuron=" + std::to_string(c.neuron) + ", state=" + std::to_string(c.state) + ")";
       });
 
-  py::class_<NetworkModel>(m, "NetworkModel",
-                           "A network of n binary neurons with a Markov input (docs/model.md). Checked by "
-                           "validate() and by every call that uses it; errors name the field ('n', 'lambda', "
-                           "'input.T', 'reward.values[3]', 'clamp[0].neuron').")
+  using N = NetworkModel;
+  py::class_<N> network(m, "NetworkModel",
+                        "A network of n binary neurons with a Markov input (docs/model.md). Checked by validate() "
+                        "and by every call that uses it; errors name the field ('n', 'lambda', 'input.T', "
+                        "'reward.values[3]', 'clamp[0].neuron').");
+  network
       .def(py::init([](int n, const RewardSpec& reward, double lambda, const std::optional<InputProcess>& input,
                        PriorMode prior_mode, const std::vector<Clamp>& clamps) {
              NetworkModel model;
@@ -106,12 +107,6 @@ void bind_network(py::module_& m) {
            }),
            py::arg("n"), py::arg("reward"), py::arg("lambda_"), py::arg("input") = py::none(),
            py::arg_v("prior_mode", PriorMode::population, "'population'"), py::arg("clamps") = std::vector<Clamp>{})
-      .def_readwrite("n", &NetworkModel::n)
-      .def_readwrite("input", &NetworkModel::input)
-      .def_readwrite("reward", &NetworkModel::reward)
-      .def_readwrite("lambda_", &NetworkModel::lambda, "The coding-cost weight lambda (> 0).")
-      .def_readwrite("prior_mode", &NetworkModel::prior_mode)
-      .def_readwrite("clamps", &NetworkModel::clamps, "The clamps (a copy; assign a new list to change them).")
       .def("validate", &NetworkModel::validate)
       .def_property_readonly("m", &NetworkModel::m)
       .def_property_readonly("num_states", &NetworkModel::num_states, "m * 2^n")
@@ -119,6 +114,10 @@ void bind_network(py::module_& m) {
       .def_property_readonly("num_consistent_states", &NetworkModel::num_consistent_states, "m * 2^nf")
       .def("free_neurons", &NetworkModel::free_neurons)
       .def("consistent", &NetworkModel::consistent, py::arg("b"), "Whether state b agrees with the clamps.");
+  def_readwrite(network, field("n", &N::n), field("input", &N::input), field("reward", &N::reward),
+                field("lambda_", &N::lambda, "The coding-cost weight lambda (> 0)."),
+                field("prior_mode", &N::prior_mode),
+                field("clamps", &N::clamps, "The clamps (a copy; assign a new list to change them)."));
   m.def("count8_model", &count8_model, "The paper's count8 network (n = 8, binary input, lambda 0.114).");
 }
 
@@ -140,10 +139,9 @@ void bind_maze_mdp(py::module_& m) {
           py::arg("probability"), py::arg("reward"),
           "Row (s, a) = s * num_actions + a holds next_state/probability[row_ptr[row]:row_ptr[row + 1]] "
           "(checked; errors name 'mdp').")
-      .def_readonly("num_states", &Mdp::num_states)
-      .def_readonly("num_actions", &Mdp::num_actions)
       .def("row", &Mdp::row, py::arg("s"), py::arg("a"))
       .def("validate", &Mdp::validate, py::arg("field") = "mdp");
+  def_readonly(mdp, field("num_states", &Mdp::num_states), field("num_actions", &Mdp::num_actions));
   def_view(mdp, "row_ptr", &Mdp::row_ptr, "Row starts (num_states * num_actions + 1).");
   def_view(mdp, "next_state", &Mdp::next_state, "Successor state of each entry.");
   def_view(mdp, "probability", &Mdp::probability, "Probability of each entry.");
@@ -155,14 +153,11 @@ void bind_maze_mdp(py::module_& m) {
   maze.def(py::init([](const std::vector<std::string>& map, double slip) { return Maze::parse(map, slip, "map"); }),
            py::arg("map"), py::arg("slip") = 0.05, "Parses and checks a map (errors name 'map' or 'slip').")
       .def_static("default_map", &Maze::default_map, "The engine's default 15x15 map.")
-      .def_readonly("map", &Maze::map)
-      .def_readonly("slip", &Maze::slip)
-      .def_readonly("rows", &Maze::rows)
-      .def_readonly("cols", &Maze::cols)
-      .def_readonly("start_state", &Maze::start_state)
       .def_property_readonly("num_states", &Maze::num_states)
       .def("mdp", &Maze::mdp, "The MDP of the map.")
       .def_readonly_static("num_actions", &Maze::kNumActions);
+  def_readonly(maze, field("map", &Maze::map), field("slip", &Maze::slip), field("rows", &Maze::rows),
+               field("cols", &Maze::cols), field("start_state", &Maze::start_state));
   def_view(maze, "cell_of_state", &Maze::cell_of_state, "Grid cell (row * cols + col) of every state.");
   def_view(maze, "reward_states", &Maze::reward_states, "States of the reward cells.");
 }
@@ -178,7 +173,8 @@ void bind_options_problem(py::module_& m) {
                keyword("prior_eps", &S::prior_eps, 1e-9), keyword("threads", &S::threads, 0));
   options.def("validate", &S::validate, py::arg("field") = "solver");
 
-  py::class_<Problem>(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.")
+  py::class_<Problem> problem(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.");
+  problem
       .def(py::init(
                [](const NetworkModel& network, const std::optional<SolverOptions>& solver, const std::string& source) {
                  Problem p;
@@ -200,14 +196,13 @@ void bind_options_problem(py::module_& m) {
              return p;
            }),
            py::arg("maze"), py::arg("lambda_"), py::arg("solver") = py::none(), py::arg("source") = "python")
-      .def_readwrite("kind", &Problem::kind)
-      .def_readwrite("network", &Problem::network, "The network (kind network); edits apply in place.")
-      .def_readwrite("maze", &Problem::maze, "The maze (kind maze).")
-      .def_readwrite("maze_lambda", &Problem::maze_lambda)
-      .def_readwrite("solver", &Problem::solver, "Solver options; edits apply in place.")
-      .def_readwrite("source", &Problem::source, "Scenario name or configuration path, for reports.")
       .def_property_readonly("lambda_", &Problem::lambda, "The model's lambda.")
       .def_property_readonly("num_states", &Problem::num_states);
+  def_readwrite(problem, field("kind", &Problem::kind),
+                field("network", &Problem::network, "The network (kind network); edits apply in place."),
+                field("maze", &Problem::maze, "The maze (kind maze)."), field("maze_lambda", &Problem::maze_lambda),
+                field("solver", &Problem::solver, "Solver options; edits apply in place."),
+                field("source", &Problem::source, "Scenario name or configuration path, for reports."));
 }
 
 }  // namespace

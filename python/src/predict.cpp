@@ -11,54 +11,44 @@ using inverse::PredictionResult;
 using inverse::PredictionSpec;
 
 void bind_types(py::module_& m) {
-  py::class_<PredictionSpec>(m, "PredictionSpec", "A changed setting to carry an inferred reward into.")
-      .def(py::init([](const std::string& name, const Problem& setting, bool keep_coding_cost, double lambda_rel_tol,
+  py::class_<PredictionSpec> spec(m, "PredictionSpec", "A changed setting to carry an inferred reward into.");
+  spec.def(py::init([](const std::string& name, const Problem& setting, bool keep_coding_cost, double lambda_rel_tol,
                        const std::string& reference_dir, const std::optional<DoubleArray>& coupling_mask) {
-             PredictionSpec s;
-             s.name = name;
-             s.setting = setting;
-             s.keep_coding_cost = keep_coding_cost;
-             s.lambda_rel_tol = lambda_rel_tol;
-             s.reference_dir = reference_dir;
-             s.coupling_mask = optional_vector(coupling_mask);
-             return s;
+             // Every member, in the struct's order.
+             return PredictionSpec{name, setting, keep_coding_cost, lambda_rel_tol, reference_dir,
+                                   optional_vector(coupling_mask)};
            }),
            py::arg("name"), py::arg("setting"), py::kw_only(), py::arg("keep_coding_cost") = false,
            py::arg("lambda_rel_tol") = 1e-11, py::arg("reference_dir") = "", py::arg("coupling_mask") = py::none(),
            "`setting`: the changed problem (its reward is the true one when known). keep_coding_cost re-tunes "
            "lambda to keep the mean coding cost; reference_dir: a `netrl solve --out` directory used as the "
            "reference; coupling_mask: n x n 0/1 couplings kept (networks without input).")
-      .def_readwrite("name", &PredictionSpec::name)
-      .def_readwrite("setting", &PredictionSpec::setting)
-      .def_readwrite("keep_coding_cost", &PredictionSpec::keep_coding_cost)
-      .def_readwrite("lambda_rel_tol", &PredictionSpec::lambda_rel_tol)
-      .def_readwrite("reference_dir", &PredictionSpec::reference_dir)
       .def_property_readonly("coupling_mask", [](const py::object& self) {
         return view(self, self.cast<const PredictionSpec&>().coupling_mask);
       });
+  def_readwrite(spec, field("name", &PredictionSpec::name), field("setting", &PredictionSpec::setting),
+                field("keep_coding_cost", &PredictionSpec::keep_coding_cost),
+                field("lambda_rel_tol", &PredictionSpec::lambda_rel_tol),
+                field("reference_dir", &PredictionSpec::reference_dir));
 
-  py::class_<ForwardSolve>(m, "ForwardSolve", "A forward solve of a prediction: its lambda and solution.")
-      .def_readonly("lambda_", &ForwardSolve::lambda)
-      .def_readonly("result", &ForwardSolve::result)
-      .def_readonly("solves", &ForwardSolve::solves, "Forward solves it took (lambda search).");
+  py::class_<ForwardSolve> forward(m, "ForwardSolve", "A forward solve of a prediction: its lambda and solution.");
+  def_readonly(forward, field("lambda_", &ForwardSolve::lambda), field("result", &ForwardSolve::result),
+               field("solves", &ForwardSolve::solves, "Forward solves it took (lambda search)."));
 
-  py::class_<inverse::Baseline>(m, "Baseline", "Mean coding costs of the original setting, shared by predictions.")
-      .def(py::init<>())
-      .def_readonly("computed", &inverse::Baseline::computed)
-      .def_readonly("predicted_cost", &inverse::Baseline::predicted_cost)
-      .def_readonly("reference_cost", &inverse::Baseline::reference_cost);
+  using B = inverse::Baseline;
+  py::class_<B> baseline(m, "Baseline", "Mean coding costs of the original setting, shared by predictions.");
+  def_readonly(baseline.def(py::init<>()), field("computed", &B::computed), field("predicted_cost", &B::predicted_cost),
+               field("reference_cost", &B::reference_cost));
 
-  py::class_<PredictionResult>(m, "PredictionResult", "One prediction: the predicted and reference responses.")
-      .def_readonly("name", &PredictionResult::name)
-      .def_readonly("predicted", &PredictionResult::predicted)
-      .def_readonly("has_reference", &PredictionResult::has_reference)
-      .def_readonly("reference", &PredictionResult::reference)
-      .def_readonly("filled", &PredictionResult::filled, "States without an inferred reward, filled.")
-      .def_readonly("target_coding_cost", &PredictionResult::target_coding_cost)
-      .def_readonly("reference_target_coding_cost", &PredictionResult::reference_target_coding_cost)
-      .def_readonly("kl_stationary", &PredictionResult::kl_stationary, "KL(reference || predicted) of mu.")
-      .def_readonly("kl_spike_count", &PredictionResult::kl_spike_count,
-                    "sum_x P_ref(x) KL(P_ref(K|x) || P_pred(K|x)).");
+  using R = PredictionResult;
+  py::class_<R> result(m, "PredictionResult", "One prediction: the predicted and reference responses.");
+  def_readonly(result, field("name", &R::name), field("predicted", &R::predicted),
+               field("has_reference", &R::has_reference), field("reference", &R::reference),
+               field("filled", &R::filled, "States without an inferred reward, filled."),
+               field("target_coding_cost", &R::target_coding_cost),
+               field("reference_target_coding_cost", &R::reference_target_coding_cost),
+               field("kl_stationary", &R::kl_stationary, "KL(reference || predicted) of mu."),
+               field("kl_spike_count", &R::kl_spike_count, "sum_x P_ref(x) KL(P_ref(K|x) || P_pred(K|x))."));
 }
 
 void bind_functions(py::module_& m) {

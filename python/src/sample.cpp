@@ -70,19 +70,18 @@ void bind_policy_options(py::module_& m) {
 
 void bind_raster(py::module_& m) {
   py::class_<Raster> raster(m, "Raster", "A recording: the state of every neuron at consecutive steps, with inputs.");
-  raster
-      .def(py::init([](const NetworkModel& model, const DoubleArray& states, const std::optional<DoubleArray>& inputs) {
-             std::vector<std::uint64_t> shape, input_shape;
-             std::vector<double> values = to_vector<double>(states, &shape), x;
-             if (inputs) x = to_vector<double>(*inputs, &input_shape);
-             return inverse::make_raster(values, shape, x, input_shape, model);
-           }),
-           py::arg("model"), py::arg("states"), py::arg("inputs") = py::none(),
-           "A recording of `model` from arrays: states (T, n) of 0/1 (bool, integer or float), inputs (T,) "
-           "of input indices (required iff m > 1). Errors name 'raster' or 'inputs'.")
-      .def_readonly("chain", &Raster::chain, "The sampler's chain number (0 for a recording).")
-      .def_readonly("steps", &Raster::steps)
-      .def_readonly("n", &Raster::n);
+  raster.def(
+      py::init([](const NetworkModel& model, const DoubleArray& states, const std::optional<DoubleArray>& inputs) {
+        std::vector<std::uint64_t> shape, input_shape;
+        std::vector<double> values = to_vector<double>(states, &shape), x;
+        if (inputs) x = to_vector<double>(*inputs, &input_shape);
+        return inverse::make_raster(values, shape, x, input_shape, model);
+      }),
+      py::arg("model"), py::arg("states"), py::arg("inputs") = py::none(),
+      "A recording of `model` from arrays: states (T, n) of 0/1 (bool, integer or float), inputs (T,) "
+      "of input indices (required iff m > 1). Errors name 'raster' or 'inputs'.");
+  def_readonly(raster, field("chain", &Raster::chain, "The sampler's chain number (0 for a recording)."),
+               field("steps", &Raster::steps), field("n", &Raster::n));
   def_view(
       raster, "states", &Raster::states,
       [](const Raster& r) {
@@ -107,15 +106,14 @@ void bind_result(py::module_& m) {
   stat("flips", &SampleStats::flips, "Steps that changed a neuron's state (burn-in included).");
   r.def_property_readonly(
        "samples", [](const SampleResult& s) { return s.stats.samples(); }, "chains x samples_per_chain.")
-      .def_readonly("backend", &SampleResult::backend)
-      .def_readonly("kernel", &SampleResult::kernel)
-      .def_readonly("seed", &SampleResult::seed)
-      .def_readonly("updates", &SampleResult::updates, "Neuron updates, chains x (burn_in + steps).")
-      .def_readonly("elapsed_seconds", &SampleResult::elapsed_seconds)
       .def_property_readonly(
           "rasters",
           [](const py::object& self) { return element_list(self, self.cast<const SampleResult&>().stats.rasters); },
           "The rasters of SamplingOptions.raster_chains (Raster objects that keep this result alive).");
+  def_readonly(r, field("backend", &SampleResult::backend), field("kernel", &SampleResult::kernel),
+               field("seed", &SampleResult::seed),
+               field("updates", &SampleResult::updates, "Neuron updates, chains x (burn_in + steps)."),
+               field("elapsed_seconds", &SampleResult::elapsed_seconds));
   const auto flat = [](const SampleStats& s) { return Shape{static_cast<py::ssize_t>(s.histogram.size())}; };
   def_stat(r, "histogram", &SampleStats::histogram, flat, "Samples in each joint state s = x * 2^n + b.");
   def_stat(

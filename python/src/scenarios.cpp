@@ -14,37 +14,32 @@ void bind_sample_size(py::module_& m) {
                keyword("backend", &O::backend, Backend::automatic, "'auto'"),
                keyword("progress", &O::progress, false, nullptr, "One line per finished repeat on stderr."));
 
-  py::class_<SampleSizeRow>(m, "SampleSizeRow", "One repeat of one sample size.")
-      .def_readonly("T", &SampleSizeRow::T)
-      .def_readonly("repeat", &SampleSizeRow::repeat)
-      .def_readonly("seed", &SampleSizeRow::seed)
-      .def_readonly("r2", &SampleSizeRow::r2)
-      .def_readonly("missing", &SampleSizeRow::missing)
-      .def_readonly("iterations", &SampleSizeRow::iterations)
-      .def_readonly("converged", &SampleSizeRow::converged)
-      .def_readonly("kl_spike_count", &SampleSizeRow::kl_spike_count, "Per prediction (NaN when it failed).")
-      .def_readonly("kl_stationary", &SampleSizeRow::kl_stationary, "Per prediction (NaN when it failed).");
+  using Row = SampleSizeRow;
+  constexpr const char* kPerPrediction = "Per prediction (NaN when it failed).";
+  py::class_<Row> row(m, "SampleSizeRow", "One repeat of one sample size.");
+  def_readonly(row, field("T", &Row::T), field("repeat", &Row::repeat), field("seed", &Row::seed),
+               field("r2", &Row::r2), field("missing", &Row::missing), field("iterations", &Row::iterations),
+               field("converged", &Row::converged), field("kl_spike_count", &Row::kl_spike_count, kPerPrediction),
+               field("kl_stationary", &Row::kl_stationary, kPerPrediction));
 
-  py::class_<SampleSizeResult>(m, "SampleSizeResult", "All repeats of the sample-size experiment.")
-      .def_readonly("options", &SampleSizeResult::options)
-      .def_readonly("burn_in", &SampleSizeResult::burn_in)
-      .def_readonly("prediction_names", &SampleSizeResult::prediction_names)
+  using Result = SampleSizeResult;
+  py::class_<Result> result(m, "SampleSizeResult", "All repeats of the sample-size experiment.");
+  def_readonly(result, field("options", &Result::options), field("burn_in", &Result::burn_in),
+               field("prediction_names", &Result::prediction_names), field("elapsed_seconds", &Result::elapsed_seconds))
       .def_property_readonly(
-          "rows", [](const py::object& self) { return element_list(self, self.cast<const SampleSizeResult&>().rows); })
-      .def_readonly("elapsed_seconds", &SampleSizeResult::elapsed_seconds);
+          "rows", [](const py::object& self) { return element_list(self, self.cast<const Result&>().rows); });
 
-  py::class_<SampleSizeSummary> summary(m, "SampleSizeSummary", "Mean and s.e.m. over the repeats of one T.");
-  py::class_<SampleSizeSummary::Prediction>(summary, "Prediction")
-      .def_readonly("kl_spike_count_mean", &SampleSizeSummary::Prediction::kl_spike_count_mean)
-      .def_readonly("kl_spike_count_sem", &SampleSizeSummary::Prediction::kl_spike_count_sem)
-      .def_readonly("kl_stationary_mean", &SampleSizeSummary::Prediction::kl_stationary_mean)
-      .def_readonly("kl_stationary_sem", &SampleSizeSummary::Prediction::kl_stationary_sem)
-      .def_readonly("failed", &SampleSizeSummary::Prediction::failed);
-  summary.def_readonly("T", &SampleSizeSummary::T)
-      .def_readonly("repeats", &SampleSizeSummary::repeats)
-      .def_readonly("r2_mean", &SampleSizeSummary::r2_mean)
-      .def_readonly("r2_sem", &SampleSizeSummary::r2_sem)
-      .def_readonly("predictions", &SampleSizeSummary::predictions);
+  using Summary = SampleSizeSummary;
+  using Prediction = SampleSizeSummary::Prediction;
+  py::class_<Summary> summary(m, "SampleSizeSummary", "Mean and s.e.m. over the repeats of one T.");
+  py::class_<Prediction> prediction(summary, "Prediction");
+  def_readonly(prediction, field("kl_spike_count_mean", &Prediction::kl_spike_count_mean),
+               field("kl_spike_count_sem", &Prediction::kl_spike_count_sem),
+               field("kl_stationary_mean", &Prediction::kl_stationary_mean),
+               field("kl_stationary_sem", &Prediction::kl_stationary_sem), field("failed", &Prediction::failed));
+  def_readonly(summary, field("T", &Summary::T), field("repeats", &Summary::repeats),
+               field("r2_mean", &Summary::r2_mean), field("r2_sem", &Summary::r2_sem),
+               field("predictions", &Summary::predictions));
 
   m.def("count8_from_samples", &count8_from_samples, py::arg("options"), py::call_guard<py::gil_scoped_release>(),
         "Each repeat draws a recording of T steps, infers the reward by maximum likelihood, compares it with the "

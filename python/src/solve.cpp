@@ -14,23 +14,19 @@ void bind_result(py::module_& m) {
   py::class_<SolveResult> r(m, "SolveResult",
                             "The solution of the forward problem (docs/outputs.md, 'netrl solve'). Its arrays are "
                             "read-only views into this object (array.base is the result).");
-  r.def_readonly("gain", &SolveResult::gain, "L = sum mu (r - lambda c) of the final greedy policy.")
-      .def_readonly("gain_lo", &SolveResult::gain_lo, "min of T h - h at the last inner iteration.")
-      .def_readonly("gain_hi", &SolveResult::gain_hi, "max of T h - h at the last inner iteration.")
-      .def_readonly("mean_reward", &SolveResult::mean_reward)
-      .def_readonly("mean_coding_cost", &SolveResult::mean_coding_cost)
-      .def_readonly("degenerate", &SolveResult::degenerate, "Neurons or actions whose prior hit the clip.")
-      .def_readonly("outer_iterations", &SolveResult::outer_iterations)
-      .def_readonly("inner_iterations", &SolveResult::inner_iterations)
-      .def_readonly("converged", &SolveResult::converged)
-      .def_readonly("states", &SolveResult::states, "Number of consistent states.")
-      .def_readonly("backend", &SolveResult::backend)
-      .def_readonly("precision", &SolveResult::precision)
-      .def_readonly("method", &SolveResult::method)
-      .def_readonly("elapsed_seconds", &SolveResult::elapsed_seconds)
-      .def_readonly("note", &SolveResult::note, "Why the solve stopped without converging (empty when converged).")
-      .def_readonly("matvecs", &SolveResult::matvecs, "Policy iteration on host/cuda: chain products of GMRES.")
-      .def_readonly("krylov_residual", &SolveResult::krylov_residual)
+  using R = SolveResult;
+  def_readonly(r, field("gain", &R::gain, "L = sum mu (r - lambda c) of the final greedy policy."),
+               field("gain_lo", &R::gain_lo, "min of T h - h at the last inner iteration."),
+               field("gain_hi", &R::gain_hi, "max of T h - h at the last inner iteration."),
+               field("mean_reward", &R::mean_reward), field("mean_coding_cost", &R::mean_coding_cost),
+               field("degenerate", &R::degenerate, "Neurons or actions whose prior hit the clip."),
+               field("outer_iterations", &R::outer_iterations), field("inner_iterations", &R::inner_iterations),
+               field("converged", &R::converged), field("states", &R::states, "Number of consistent states."),
+               field("backend", &R::backend), field("precision", &R::precision), field("method", &R::method),
+               field("elapsed_seconds", &R::elapsed_seconds),
+               field("note", &R::note, "Why the solve stopped without converging (empty when converged)."),
+               field("matvecs", &R::matvecs, "Policy iteration on host/cuda: chain products of GMRES."),
+               field("krylov_residual", &R::krylov_residual))
       .def("__repr__", [](const SolveResult& s) {
         return "SolveResult(gain=" + std::to_string(s.gain) + ", converged=" + (s.converged ? "True" : "False") +
                ", backend='" + s.backend + "', method='" + s.method + "')";

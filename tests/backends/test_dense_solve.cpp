@@ -31,10 +31,7 @@ constexpr linear::DenseBackend kDense = linear::DenseBackend::cuda;
 constexpr linear::DenseBackend kDense = linear::DenseBackend::host;
 #endif
 
-class NETRL_DENSE_SUITE : public ::testing::Test {
- protected:
-  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
-};
+class NETRL_DENSE_SUITE : public test::BackendTest {};
 
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 

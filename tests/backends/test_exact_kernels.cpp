@@ -23,6 +23,7 @@
 #include "solve/exact_solver.hpp"
 #include "solve/linear_solve.hpp"
 #include "solve/reference.hpp"
+#include "engine_support.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "test_support.hpp"
 
@@ -54,10 +55,7 @@ double agreement(Precision p) {
 }
 
 /// Skips (or fails under NETRL_REQUIRE_GPU=1) when the backend cannot run here.
-class NETRL_EXACT_SUITE : public ::testing::Test {
- protected:
-  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
-};
+class NETRL_EXACT_SUITE : public test::BackendTest {};
 
 /// Tight options: both solvers then sit much closer to the fixed point than the tolerance.
 SolverOptions tight(Backend backend, Precision precision = Precision::float64) {
@@ -204,15 +202,9 @@ struct Tiny {
       }
     }
   }
+  /// The arrays as the functors take them (ProblemParams's members, in its order).
   k::ProblemParams<double> params() const {
-    k::ProblemParams<double> p;
-    p.nf = shape.nf;
-    p.lambda = lambda.data();
-    p.inv_temp = inv_temp.data();
-    p.log_p1 = log_p1.data();
-    p.log_p0 = log_p0.data();
-    p.logit = logit.data();
-    return p;
+    return {shape.nf, lambda.data(), inv_temp.data(), log_p1.data(), log_p0.data(), logit.data()};
   }
   double p(int q, int i) const { return prior[static_cast<std::size_t>(q * shape.nf + i)]; }
 };
@@ -241,6 +233,17 @@ void run_plan(const Op& op, const k::SweepShape& shape, const std::vector<k::Til
   }
 }
 
+/// The Bellman operator of the problems of `t` on the values w (one buffer) with reward r, into out.
+k::BellmanOp<double> bellman(const Tiny& t, const std::vector<double>& w, const std::vector<double>& r,
+                             std::vector<double>& out) {
+  k::BellmanOp<double> op;
+  op.w = k::single(const_cast<double*>(w.data()));
+  op.out = out.data();
+  op.reward = r.data();
+  op.params = t.params();
+  return op;
+}
+
 /// Valid plans for nf neurons: one contiguous pass, one pass per neuron (the CUDA plan), and a
 /// blocked plan (contiguous low block, then runs of 2^L states with groups of high bits).
 std::vector<std::vector<k::TilePass>> plans(int nf) {
@@ -267,12 +270,7 @@ TEST(KernelFunctors, BellmanOneNeuronByHand) {
   std::mt19937_64 rng(1);
   Tiny t(1, 1, 1, rng);
   std::vector<double> w{0.3, -0.4}, r{0.25, 1.0}, out(2, -7.0);
-  k::BellmanOp<double> op;
-  op.w = k::single(w.data());
-  op.out = out.data();
-  op.reward = r.data();
-  op.params = t.params();
-  run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
+  run_plan(bellman(t, w, r, out), t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);
   const double term = lam * std::log(p * std::exp(w[1] / lam) + (1.0 - p) * std::exp(w[0] / lam));
   EXPECT_NEAR(out[0], r[0] + term, test::rounding(4.5));
@@ -287,12 +285,7 @@ TEST(KernelFunctors, BellmanTwoNeuronsEveryPlan) {
   const double lam = t.lambda[0];
   for (const auto& plan : plans(2)) {
     std::vector<double> out(4, 0.0);
-    k::BellmanOp<double> op;
-    op.w = k::single(const_cast<double*>(w.data()));
-    op.out = out.data();
-    op.reward = r.data();
-    op.params = t.params();
-    run_plan(op, t.shape, plan);
+    run_plan(bellman(t, w, r, out), t.shape, plan);
     for (unsigned b = 0; b < 4; ++b) {
       double want = r[b];
       for (int i = 0; i < 2; ++i) {
@@ -331,12 +324,7 @@ TEST(KernelFunctors, EveryPlanVisitsEveryPairOnce) {
     const std::vector<std::uint8_t> active{1, 1, 1};
     for (const auto& plan : plans(nf)) {
       std::vector<double> out(total, std::numeric_limits<double>::quiet_NaN());
-      k::BellmanOp<double> op;
-      op.w = k::single(const_cast<double*>(w.data()));
-      op.out = out.data();
-      op.reward = r.data();
-      op.params = t.params();
-      run_plan(op, t.shape, plan, active.data());
+      run_plan(bellman(t, w, r, out), t.shape, plan, active.data());
       for (std::size_t s = 0; s < total; ++s) ASSERT_NEAR(out[s], want[s], test::rounding(450)) << "nf " << nf << " state " << s;
     }
   }
@@ -348,13 +336,8 @@ TEST(KernelFunctors, InactiveProblemsAreUntouched) {
   const std::size_t total = static_cast<std::size_t>(t.shape.states) * 2;
   const auto w = random_vector(total, rng), r = random_vector(total, rng);
   std::vector<double> out(total, 42.0);
-  k::BellmanOp<double> op;
-  op.w = k::single(const_cast<double*>(w.data()));
-  op.out = out.data();
-  op.reward = r.data();
-  op.params = t.params();
   const std::vector<std::uint8_t> active{0, 1};
-  run_plan(op, t.shape, plans(3)[1], active.data());
+  run_plan(bellman(t, w, r, out), t.shape, plans(3)[1], active.data());
   const auto want = naive_bellman(t, w, r);
   for (std::size_t s = 0; s < total; ++s) {
     if (s < t.shape.states) {
@@ -736,8 +719,7 @@ ChainCase chain_case(int n, int m, std::uint64_t seed) {
   kernels::EngineShape shape;
   shape.nf = n;
   shape.m = m;
-  c.engine = kBackend == Backend::cuda ? kernels::cuda::make_exact_engine<double>(shape)
-                                              : kernels::host::make_exact_engine<double>(shape);
+  c.engine = test::exact_engine<double>(shape);
   std::vector<double> reward(c.pb.reward.data(), c.pb.reward.data() + c.pb.num_states);
   c.engine->set_rewards(reward);
   c.engine->set_inputs(c.model.input.T, {1.0});
@@ -812,8 +794,7 @@ TEST_F(NETRL_EXACT_SUITE, KrylovEvaluationMatchesDenseSolve) {
 std::unique_ptr<kernels::ExactEngine<double>> count_engine(int n) {
   kernels::EngineShape shape;
   shape.nf = n;
-  auto engine = kBackend == Backend::cuda ? kernels::cuda::make_exact_engine<double>(shape)
-                                                 : kernels::host::make_exact_engine<double>(shape);
+  auto engine = test::exact_engine<double>(shape);
   std::vector<double> reward(shape.states());
   for (std::uint64_t b = 0; b < reward.size(); ++b) reward[b] = popcount64(b) == n / 4 ? 1.0 : 0.0;
   engine->set_rewards(reward);
@@ -1022,28 +1003,15 @@ TEST_F(NETRL_EXACT_SUITE, RejectsFloat32PolicyIteration) {
   o.backend = kBackend;
   o.method = Method::policy_iteration;
   o.precision = Precision::float32;
-  try {
-    exact::solve(count8_model(), o);
-    FAIL() << "expected InvalidInput";
-  } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "solver.precision");
-  }
+  EXPECT_EQ(test::invalid([&] { exact::solve(count8_model(), o); }).first, "solver.precision");
 }
 
 TEST_F(NETRL_EXACT_SUITE, RefusesStateSpacesBeyondMemoryBeforeAllocating) {
-  NetworkModel model;
-  model.n = 40;
-  model.reward = RewardSpec::count({20});
-  model.lambda = 0.1;
   SolverOptions o;
   o.backend = kBackend;
-  try {
-    exact::solve(model, o);
-    FAIL() << "expected InvalidInput";
-  } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "n");
-    EXPECT_NE(std::string(e.what()).find("n <= "), std::string::npos) << e.what();
-  }
+  const auto [field, message] = test::invalid([&] { exact::solve(test::count_network(40, 20, 0.1), o); });
+  EXPECT_EQ(field, "n");
+  EXPECT_NE(message.find("n <= "), std::string::npos) << message;
 }
 
 TEST_F(NETRL_EXACT_SUITE, RejectsBatchesOfDifferentShapes) {
@@ -1067,12 +1035,7 @@ TEST_F(NETRL_EXACT_SUITE, ValidatesModelAndOptions) {
   EXPECT_THROW(exact::solve(model, o), InvalidInput);
   o = SolverOptions{};
   o.backend = Backend::reference;  // not a backend of the batched kernels
-  try {
-    exact::solve(model, o);
-    FAIL() << "expected InvalidInput";
-  } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "solver.backend");
-  }
+  EXPECT_EQ(test::invalid([&] { exact::solve(model, o); }).first, "solver.backend");
 }
 
 TEST_F(NETRL_EXACT_SUITE, ReportsTheOuterLimit) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "netrl/core/error.hpp"
+#include "engine_support.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "solve/exact_solver.hpp"
@@ -32,16 +33,7 @@ using test::kBackend;
 #define NETRL_SPACE_SUITE KrylovSpace
 #endif
 
-class NETRL_SPACE_SUITE : public ::testing::Test {
- protected:
-  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
-};
-
-template <class Real>
-std::unique_ptr<kernels::ExactEngine<Real>> make_engine(const kernels::EngineShape& shape) {
-  return kBackend == Backend::cuda ? kernels::cuda::make_exact_engine<Real>(shape)
-                                   : kernels::host::make_exact_engine<Real>(shape);
-}
+class NETRL_SPACE_SUITE : public test::BackendTest {};
 
 /// An engine of kBackend with random rewards, input, lambdas, priors and values, its policy
 /// prepared for every problem.
@@ -51,7 +43,7 @@ std::unique_ptr<kernels::ExactEngine<Real>> random_engine(int nf, int m, int bat
   shape.nf = nf;
   shape.m = m;
   shape.batch = batch;
-  auto engine = make_engine<Real>(shape);
+  auto engine = test::exact_engine<Real>(shape);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0), lam(0.2, 0.8), prior(0.1, 0.9);
   const std::size_t total = shape.states() * static_cast<std::size_t>(batch);

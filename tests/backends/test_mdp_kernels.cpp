@@ -16,6 +16,7 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/core/mdp.hpp"
+#include "engine_support.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
 #include "solve/reference.hpp"
 #include "test_support.hpp"
@@ -114,16 +115,7 @@ TEST(MdpFunctors, RaggedChunksCoverEveryStateOnce) {
 // ---------------------------------------------------------------------------------------------
 // Tier 2: the engine against the reference's explicit matrices.
 
-class NETRL_MDP_ENGINE_SUITE : public ::testing::Test {
- protected:
-  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
-};
-
-template <class Real>
-std::unique_ptr<kernels::MdpEngine<Real>> make_engine(const kernels::MdpShape& shape) {
-  return kBackend == Backend::cuda ? kernels::cuda::make_mdp_engine<Real>(shape)
-                                   : kernels::host::make_mdp_engine<Real>(shape);
-}
+class NETRL_MDP_ENGINE_SUITE : public test::BackendTest {};
 
 /// Two problems of one random MDP at different lambdas and priors, with random values h and a
 /// random distribution mu; every engine output is compared with the reference's for each.
@@ -150,7 +142,7 @@ void check_engine_against_reference(int states, int actions, int successors, std
   shape.actions = actions;
   shape.entries = static_cast<std::int64_t>(mdp.next_state.size());
   shape.batch = 2;
-  auto engine = make_engine<Real>(shape);
+  auto engine = test::mdp_engine<Real>(shape);
   engine->set_transitions(mdp.row_ptr, mdp.next_state, mdp.probability);
   std::vector<double> rewards(mdp.reward);
   rewards.insert(rewards.end(), mdp.reward.begin(), mdp.reward.end());
@@ -237,7 +229,7 @@ TEST_F(NETRL_MDP_ENGINE_SUITE, OperationsMatchReferenceMatricesInFloat32) {
 TEST_F(NETRL_MDP_ENGINE_SUITE, InactiveProblemsAreUntouched) {
   const Mdp mdp = random_sparse_mdp(50, 3, 3, 5);
   kernels::MdpShape shape{50, 3, static_cast<std::int64_t>(mdp.next_state.size()), 2};
-  auto engine = make_engine<double>(shape);
+  auto engine = test::mdp_engine<double>(shape);
   engine->set_transitions(mdp.row_ptr, mdp.next_state, mdp.probability);
   std::vector<double> r(mdp.reward);
   r.insert(r.end(), mdp.reward.begin(), mdp.reward.end());
@@ -255,9 +247,9 @@ TEST_F(NETRL_MDP_ENGINE_SUITE, InactiveProblemsAreUntouched) {
 }
 
 TEST_F(NETRL_MDP_ENGINE_SUITE, RejectsBadShapesAndStructures) {
-  EXPECT_THROW(make_engine<double>(kernels::MdpShape{0, 1, 1, 1}), InvalidInput);
-  EXPECT_THROW(make_engine<double>(kernels::MdpShape{2, 2, 3, 1}), InvalidInput);  // fewer entries than rows
-  auto engine = make_engine<double>(kernels::MdpShape{2, 1, 2, 1});
+  EXPECT_THROW(test::mdp_engine<double>(kernels::MdpShape{0, 1, 1, 1}), InvalidInput);
+  EXPECT_THROW(test::mdp_engine<double>(kernels::MdpShape{2, 2, 3, 1}), InvalidInput);  // fewer entries than rows
+  auto engine = test::mdp_engine<double>(kernels::MdpShape{2, 1, 2, 1});
   EXPECT_THROW(engine->set_transitions({0, 1, 2}, {0, 2}, {1.0, 1.0}), InvalidInput);   // next state 2
   EXPECT_THROW(engine->set_transitions({0, 2, 1}, {0, 1}, {1.0, 1.0}), InvalidInput);   // decreasing
   EXPECT_THROW(engine->set_transitions({0, 1}, {0, 1}, {1.0, 1.0}), InvalidInput);      // sizes

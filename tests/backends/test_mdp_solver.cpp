@@ -29,10 +29,7 @@ using test::kBackend;
 #define NETRL_MDP_SUITE MdpSolver
 #endif
 
-class NETRL_MDP_SUITE : public ::testing::Test {
- protected:
-  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
-};
+class NETRL_MDP_SUITE : public test::BackendTest {};
 
 /// Tight tolerances: both solvers then sit much closer to the fixed point than the comparison.
 SolverOptions tight(Backend backend, Method method, Precision precision = Precision::float64) {

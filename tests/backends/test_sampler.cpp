@@ -73,13 +73,15 @@ std::vector<kernels::host::SimdPath> simd_paths() {
   return paths;
 }
 
+/// The count vectors of SampleStats, by name.
+const std::pair<const char*, std::vector<std::uint64_t> SampleStats::*> kCounts[] = {
+    {"histogram", &SampleStats::histogram}, {"transitions", &SampleStats::transitions},
+    {"spike_count", &SampleStats::spike_count}, {"active", &SampleStats::active},
+    {"coactive", &SampleStats::coactive}};
+
 void expect_same_stats(const SampleStats& a, const SampleStats& b) {
   EXPECT_EQ(a.flips, b.flips);
-  EXPECT_EQ(a.histogram, b.histogram);
-  EXPECT_EQ(a.transitions, b.transitions);
-  EXPECT_EQ(a.spike_count, b.spike_count);
-  EXPECT_EQ(a.active, b.active);
-  EXPECT_EQ(a.coactive, b.coactive);
+  for (const auto& [name, counts] : kCounts) EXPECT_EQ(a.*counts, b.*counts) << name;
   ASSERT_EQ(a.rasters.size(), b.rasters.size());
   for (std::size_t r = 0; r < a.rasters.size(); ++r) {
     EXPECT_EQ(a.rasters[r].chain, b.rasters[r].chain);
@@ -474,6 +476,11 @@ TEST(SamplerStatistics, IsingChainsMatchExactEnumeration) {
 struct Fixture {
   NetworkModel model;
   SamplerPolicy exact, ising;
+  /// check(policy, the run of `policy` under `o`) for the exact and the Ising policy.
+  template <class Check>
+  void for_each_policy(const SamplingOptions& o, const Check& check) const {
+    for (const SamplerPolicy* policy : {&exact, &ising}) check(*policy, sample(model, *policy, o));
+  }
 };
 
 Fixture small_fixture() {
@@ -492,38 +499,35 @@ Fixture small_fixture() {
 TEST(SamplerReproducibility, SameSeedSameOutputsDifferentSeedDifferentOutputs) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = recorded_options(300, 500, 50, 123, 3, {7, 0, 299});
-  for (const SamplerPolicy* policy : {&f.exact, &f.ising}) {
-    const SampleResult a = sample(f.model, *policy, o);
-    const SampleResult b = sample(f.model, *policy, o);
-    expect_same_stats(a.stats, b.stats);
+  const SamplingOptions o = recorded_options(300, 500, 50, 123, 3, {7, 0, 299});
+  f.for_each_policy(o, [&](const SamplerPolicy& policy, const SampleResult& a) {
+    expect_same_stats(a.stats, sample(f.model, policy, o).stats);
     SamplingOptions other = o;
     other.seed = 124;
-    EXPECT_NE(sample(f.model, *policy, other).stats.histogram, a.stats.histogram);
-  }
+    EXPECT_NE(sample(f.model, policy, other).stats.histogram, a.stats.histogram);
+  });
 }
 
 TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
   NETRL_REQUIRE_BACKEND(kBackend);
   const Fixture f = small_fixture();
-  SamplingOptions o = recorded_options(257, 300, 20, 9, 2, {3, 100, 256});
-  for (const SamplerPolicy* policy : {&f.exact, &f.ising}) {
-    const SampleResult base = sample(f.model, *policy, o);
+  const SamplingOptions o = recorded_options(257, 300, 20, 9, 2, {3, 100, 256});
+  f.for_each_policy(o, [&](const SamplerPolicy& policy, const SampleResult& base) {
     // Other batches, lockstep blocks and thread counts.
     SamplingOptions b = o;
     b.batch = 7;
     b.host_block = 5;
-    expect_same_stats(sample(f.model, *policy, b).stats, base.stats);
+    expect_same_stats(sample(f.model, policy, b).stats, base.stats);
     const int threads = omp_get_max_threads();
     omp_set_num_threads(1);
-    const SampleResult single = sample(f.model, *policy, o);
+    const SampleResult single = sample(f.model, policy, o);
     omp_set_num_threads(threads);
     expect_same_stats(single.stats, base.stats);
     // Other kernels make the same decisions.
     for (SamplerKernel kernel : {SamplerKernel::table, SamplerKernel::direct}) {
       SamplingOptions k = o;
       k.kernel = kernel;
-      expect_same_stats(sample(f.model, *policy, k).stats, base.stats);
+      expect_same_stats(sample(f.model, policy, k).stats, base.stats);
     }
     // Chains 0..99 and 100..256 run separately add up to the whole run.
     SamplingOptions lo = o, hi = o;
@@ -532,7 +536,7 @@ TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
     hi.first_chain = 100;
     hi.chains = 157;
     hi.raster_chains = {100, 256};
-    const SampleResult a = sample(f.model, *policy, lo), c = sample(f.model, *policy, hi);
+    const SampleResult a = sample(f.model, policy, lo), c = sample(f.model, policy, hi);
     std::vector<std::uint64_t> hist = a.stats.histogram, trans = a.stats.transitions;
     for (std::size_t s = 0; s < hist.size(); ++s) hist[s] += c.stats.histogram[s];
     for (std::size_t s = 0; s < trans.size(); ++s) trans[s] += c.stats.transitions[s];
@@ -540,7 +544,7 @@ TEST(SamplerReproducibility, ChainsDoNotDependOnBatchingThreadsOrKernel) {
     EXPECT_EQ(trans, base.stats.transitions);
     EXPECT_EQ(a.stats.rasters[0].states, base.stats.rasters[0].states);
     EXPECT_EQ(c.stats.rasters[1].states, base.stats.rasters[2].states);
-  }
+  });
 }
 
 TEST(SamplerReproducibility, IsingGemmDirectAndTableKernelsAgreeBitForBit) {
@@ -769,7 +773,7 @@ TEST(SamplerCrossBackend, CudaMatchesHostBitForBit) {
 using test::CliRun;
 
 CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args, fs::temp_directory_path() / ("netrl_sample_cli_" + std::to_string(::getpid()) + ".log"));
+  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_sample_cli_"));
 }
 
 fs::path fresh_dir(const std::string& name) { return test::fresh_dir("netrl_sample_", name, true); }

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using test::CliRun;
 
 CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args, fs::temp_directory_path() / ("netrl_cli_" + std::to_string(::getpid()) + ".log"));
+  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_cli_"));
 }
 
 fs::path fresh_dir(const std::string& name) { return test::fresh_dir("netrl_cli_", name, false); }

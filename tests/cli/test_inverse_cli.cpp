@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <vector>
 
 #include "netrl/inverse.hpp"
 #include "netrl/io/files.hpp"
@@ -34,6 +35,14 @@ class InferCli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun run(const std::string& args) { return test::run_cli_logged(NETRL_CLI, args, dir_ / "cli.log"); }
+  /// `netrl solve` of the network `cfg` with the count reward of `targets` (at tolerances 1e-12 with
+  /// `tight`) into sol/; a fatal failure unless it succeeds (callers: ASSERT_NO_FATAL_FAILURE).
+  void solve_count(json cfg, const std::vector<int>& targets, bool tight = false) {
+    cfg["reward"] = {{"kind", "count"}, {"targets", targets}};
+    if (tight) cfg["solver"] = {{"tol", 1e-12}, {"prior_tol", 1e-12}};
+    const CliRun s = run("solve " + write_json("solve.json", cfg) + " --out " + path("sol"));
+    ASSERT_EQ(s.status, 0) << s.output;
+  }
   std::string write_json(const std::string& name, const json& j) {
     const std::string path = (dir_ / name).string();
     io::write_file_atomic(path, j.dump(2));
@@ -53,11 +62,7 @@ const json kNetwork = json::parse(R"({
 })");
 
 TEST_F(InferCli, NetworkWithInputFromSolutionIsExact) {
-  json solve_cfg = kNetwork;
-  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
-  solve_cfg["solver"] = {{"tol", 1e-12}, {"prior_tol", 1e-12}};
-  const CliRun s = run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol"));
-  ASSERT_EQ(s.status, 0) << s.output;
+  ASSERT_NO_FATAL_FAILURE(solve_count(kNetwork, {1, 3}, /*tight=*/true));
 
   json cfg = kNetwork;
   cfg["data"] = {{"solution", "sol"}};
@@ -116,9 +121,7 @@ TEST_F(InferCli, ParametricSparseFromRaster) {
 
 // The parametric inverse with an input (transition likelihood): h.npy holds m x n fields.
 TEST_F(InferCli, ParametricWithInputFromSolution) {
-  json solve_cfg = kNetwork;
-  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
-  ASSERT_EQ(run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol")).status, 0);
+  ASSERT_NO_FATAL_FAILURE(solve_count(kNetwork, {1, 3}));
   json cfg = kNetwork;
   cfg["data"] = {{"solution", "sol"}};
   cfg["method"] = "parametric";
@@ -185,11 +188,7 @@ const json kCount8 = json::parse(R"({
 // is far above what a wrong reward scores (r^2 ~ 0); the upper bound checks that the answer
 // does come from noisy samples, not from the exact solution.
 TEST_F(InferCli, SolveSampleInferRecoversCount8) {
-  json solve_cfg = kCount8;
-  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {2, 6}}};
-  solve_cfg["solver"] = {{"tol", 1e-12}, {"prior_tol", 1e-12}};
-  const CliRun s = run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol"));
-  ASSERT_EQ(s.status, 0) << s.output;
+  ASSERT_NO_FATAL_FAILURE(solve_count(kCount8, {2, 6}, /*tight=*/true));
 
   json sample_cfg = kCount8;
   sample_cfg["policy"] = {{"kind", "exact"}, {"dir", "sol"}};
@@ -217,9 +216,7 @@ TEST_F(InferCli, SolveSampleInferRecoversCount8) {
 
 // Bad sample directories: each a clear error naming data.samples and what is wrong.
 TEST_F(InferCli, BadSampleDirectoriesAreClearErrors) {
-  json solve_cfg = kNetwork;
-  solve_cfg["reward"] = {{"kind", "count"}, {"targets", {1, 3}}};
-  ASSERT_EQ(run("solve " + write_json("solve.json", solve_cfg) + " --out " + path("sol")).status, 0);
+  ASSERT_NO_FATAL_FAILURE(solve_count(kNetwork, {1, 3}));
   json sample_cfg = kNetwork;
   sample_cfg["policy"] = {{"kind", "exact"}, {"dir", "sol"}};
   sample_cfg["sampling"] = {{"chains", 4}, {"steps", 500}, {"burn_in", 100}};

@@ -19,8 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 test::CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args,
-                              fs::temp_directory_path() / ("netrl_policy_" + std::to_string(::getpid()) + ".log"));
+  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_policy_"));
 }
 
 std::vector<double> load(const fs::path& path, std::vector<std::uint64_t>* shape = nullptr) {

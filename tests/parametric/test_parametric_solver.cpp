@@ -29,8 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 
 test::CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args,
-                              fs::temp_directory_path() / ("netrl_parametric_" + std::to_string(::getpid()) + ".log"));
+  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_parametric_"));
 }
 
 /// The Gibbs distribution of Glauber dynamics of (J, h) at prior p (every neuron), no input, no
@@ -346,21 +345,14 @@ TEST(ParametricConfig, ErrorsNameTheFieldAndTheBound) {
 }
 
 TEST(ParametricConfig, MemoryIsCheckedBeforeAllocating) {
-  NetworkModel m;
-  m.n = 16384;
-  m.reward = RewardSpec::count({100});
-  m.lambda = 0.1;
   SolverOptions o;
   o.method = Method::parametric;
   o.parametric.batch = 1 << 20;
   o.parametric.chains = 1 << 20;
-  try {
-    solve(m, o);
-    FAIL() << "a batch of 2^20 states of 16384 neurons was accepted";
-  } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "n");
-    EXPECT_NE(std::string(e.what()).find("memory"), std::string::npos) << e.what();
-  }
+  // A batch of 2^20 states of 16384 neurons.
+  const auto [field, message] = test::invalid([&] { solve(test::count_network(16384, 100, 0.1), o); });
+  EXPECT_EQ(field, "n");
+  EXPECT_NE(message.find("memory"), std::string::npos) << message;
 }
 
 TEST(ParametricCli, WritesTheValueTheCurveAndTheExactGain) {

@@ -264,15 +264,9 @@ TEST(ReferenceClamp, SilentNeuronEqualsNetworkWithoutIt) {
 // Clamping a neuron active shifts the count reward: count target K in the clamped network equals
 // target K - 1 in the network without the neuron.
 TEST(ReferenceClamp, ActiveNeuronShiftsCountTarget) {
-  NetworkModel big;
-  big.n = 4;
-  big.reward = RewardSpec::count({2});
-  big.lambda = 0.3;
+  NetworkModel big = test::count_network(4, 2, 0.3);
   big.clamps = {{0, 1}};
-  NetworkModel small = big;
-  small.n = 3;
-  small.clamps.clear();
-  small.reward = RewardSpec::count({1});
+  const NetworkModel small = test::count_network(3, 1, 0.3);
   EXPECT_NEAR(reference::solve(big, tight()).gain, reference::solve(small, tight()).gain, 1e-11);
 }
 

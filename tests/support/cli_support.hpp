@@ -25,6 +25,11 @@ inline CliRun run_cli_logged(const std::string& cli, const std::string& args, co
   return r;
 }
 
+/// temp/<prefix><pid>.log: where a test binary's runs of the tool log their output.
+inline std::filesystem::path temp_log(const std::string& prefix) {
+  return std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()) + ".log");
+}
+
 /// An empty directory temp/<prefix><name>_<pid> (created when `create`).
 inline std::filesystem::path fresh_dir(const std::string& prefix, const std::string& name, bool create) {
   const std::filesystem::path d =

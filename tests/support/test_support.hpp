@@ -7,8 +7,12 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "netrl/core/error.hpp"
 #include "netrl/core/network_model.hpp"
 #include "netrl/core/solver_options.hpp"
 #include "netrl/solve.hpp"
@@ -74,6 +78,28 @@ inline NetworkModel random_network(int n, int m, PriorMode mode, std::mt19937_64
   return model;
 }
 
+/// A network of n neurons without input whose reward is 1 when `target` of them are active.
+inline NetworkModel count_network(int n, int target, double lambda) {
+  NetworkModel model;
+  model.n = n;
+  model.reward = RewardSpec::count({target});
+  model.lambda = lambda;
+  return model;
+}
+
+/// The field and the message (without the field) of the InvalidInput that f() throws; a test
+/// failure when it returns.
+template <class F>
+std::pair<std::string, std::string> invalid(F&& f) {
+  try {
+    f();
+  } catch (const InvalidInput& e) {
+    return {e.field(), e.message()};
+  }
+  ADD_FAILURE() << "no InvalidInput";
+  return {};
+}
+
 }  // namespace netrl::test
 
 /// Skips the current test when `backend` cannot run here (a CUDA build without a device), or fails
@@ -88,3 +114,13 @@ inline NetworkModel random_network(int n, int m, PriorMode mode, std::mt19937_64
       GTEST_SKIP() << "backend " << ::netrl::to_string(backend) << " cannot run: " << netrl_reason_; \
     }                                                                                             \
   } while (0)
+
+namespace netrl::test {
+
+/// The fixture of tests that run on kBackend: they are skipped (or fail) where it cannot run.
+class BackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override { NETRL_REQUIRE_BACKEND(kBackend); }
+};
+
+}  // namespace netrl::test

@@ -31,7 +31,7 @@ using nlohmann::json;
 using Table = std::vector<std::map<std::string, std::string>>;
 
 test::CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args, fs::temp_directory_path() / ("netrl_sweep_cli_" + std::to_string(::getpid()) + ".log"));
+  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_sweep_cli_"));
 }
 
 /// A CSV file with quoted fields ("" inside quotes is a quote) as rows of column -> text.

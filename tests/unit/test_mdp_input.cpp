@@ -16,6 +16,7 @@
 #include "netrl/io/npy.hpp"
 #include "netrl/io/solution.hpp"
 #include "netrl/solve.hpp"
+#include "test_support.hpp"
 
 namespace netrl {
 namespace {
@@ -35,17 +36,7 @@ Mdp two_state_mdp() {
   return m;
 }
 
-/// The InvalidInput of f(): its field and message.
-template <class F>
-std::pair<std::string, std::string> invalid(F&& f) {
-  try {
-    f();
-  } catch (const InvalidInput& e) {
-    return {e.field(), e.message()};
-  }
-  ADD_FAILURE() << "no InvalidInput";
-  return {};
-}
+using test::invalid;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
