@@ -194,7 +194,18 @@ EfficientCodingResult efficient_coding(const NetworkModel& model, const SolverOp
   out.reward = initial_reward(model, labels);
   for (int k = 1; k <= model.reward.coding_max_iterations; ++k) {
     work.reward = RewardSpec::table(out.reward);
-    out.solution = solve(work, options);
+    // Each solve after the first starts from the previous one (values, prior, stationary
+    // distribution): the rewards change little between solves, and the fixed point and
+    // tolerances are those of a cold start. The reference backend solves cold.
+    SolveHooks hooks;
+    if (k > 1 && options.backend != Backend::reference) {
+      WarmStart warm;
+      warm.values = out.solution.values;
+      warm.prior = out.solution.prior;
+      warm.stationary = out.solution.stationary;
+      hooks.warm_starts.push_back(std::move(warm));
+    }
+    out.solution = solve(work, options, hooks);
     out.log_posterior = label_log_posterior(model, out.solution.stationary, labels);
     double change = 0.0;
     for (std::uint64_t s = 0; s < out.reward.size(); ++s)
