@@ -8,9 +8,7 @@
 
 NETRL_NAMESPACE_BEGIN
 
-const char* to_string(PriorMode mode) {
-  return mode == PriorMode::population ? "population" : "neuron";
-}
+const char* to_string(PriorMode mode) { return name_of(mode); }
 
 std::uint64_t NetworkModel::clamp_mask() const {
   std::uint64_t mask = 0;

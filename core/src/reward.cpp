@@ -10,16 +10,7 @@
 
 NETRL_NAMESPACE_BEGIN
 
-const char* to_string(RewardKind kind) {
-  switch (kind) {
-    case RewardKind::table: return "table";
-    case RewardKind::count: return "count";
-    case RewardKind::ring_bump: return "ring_bump";
-    case RewardKind::planted: return "planted";
-    case RewardKind::efficient_coding: return "efficient_coding";
-  }
-  return "?";
-}
+const char* to_string(RewardKind kind) { return name_of(kind); }
 
 RewardSpec RewardSpec::table(std::vector<double> values) {
   RewardSpec r;

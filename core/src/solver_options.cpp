@@ -8,28 +8,9 @@
 
 NETRL_NAMESPACE_BEGIN
 
-const char* to_string(Method method) {
-  switch (method) {
-    case Method::value_iteration: return "value_iteration";
-    case Method::policy_iteration: return "policy_iteration";
-    case Method::parametric: return "parametric";
-  }
-  return "?";
-}
-
-const char* to_string(Precision precision) {
-  return precision == Precision::float32 ? "float32" : "float64";
-}
-
-const char* to_string(Backend backend) {
-  switch (backend) {
-    case Backend::automatic: return "auto";
-    case Backend::reference: return "reference";
-    case Backend::host: return "host";
-    case Backend::cuda: return "cuda";
-  }
-  return "?";
-}
+const char* to_string(Method method) { return name_of(method); }
+const char* to_string(Precision precision) { return name_of(precision); }
+const char* to_string(Backend backend) { return name_of(backend); }
 
 namespace {
 void require_positive(const std::string& field, double value) {

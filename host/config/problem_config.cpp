@@ -167,8 +167,8 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, int m, 
     }
     return RewardSpec::table(npy::to_double(a, path));
   }
-  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) +
-                                        " (known: table, count, ring_bump, planted, efficient_coding)");
+  throw InvalidInput("reward.kind", "unknown reward kind " + quote_value(kind) + " (known: " +
+                                        known_names<RewardKind>() + ")");
 }
 
 /// An iteration bound in [1, the limit solver_iterations].
@@ -229,11 +229,7 @@ ParametricOptions parse_parametric(const json& j, const std::string& source, int
 SolverOptions parse_solver(const json& j, const std::string& source, int n) {
   JsonFields f(j, "solver");
   SolverOptions o;
-  const std::string method = f.string_or("method", "value_iteration");
-  if (method == "value_iteration") o.method = Method::value_iteration;
-  else if (method == "policy_iteration") o.method = Method::policy_iteration;
-  else if (method == "parametric") o.method = Method::parametric;
-  else throw InvalidInput("solver.method", "unknown method " + quote_value(method) + " (known: value_iteration, policy_iteration, parametric)");
+  o.method = parse_enum<Method>(f.string_or("method", "value_iteration"), "solver.method", "method");
   if (f.has("parametric")) {
     if (o.method != Method::parametric) {
       throw InvalidInput("solver.parametric", "settings of the parametric solver need \"method\": \"parametric\"");
@@ -242,10 +238,7 @@ SolverOptions parse_solver(const json& j, const std::string& source, int n) {
   }
   o.backend = parse_backend(f.string_or("backend", "auto"), "solver.backend",
                             {Backend::automatic, Backend::reference, Backend::host, Backend::cuda});
-  const std::string precision = f.string_or("precision", "float64");
-  if (precision == "float64") o.precision = Precision::float64;
-  else if (precision == "float32") o.precision = Precision::float32;
-  else throw InvalidInput("solver.precision", "unknown precision " + quote_value(precision) + " (known: float32, float64)");
+  o.precision = parse_enum<Precision>(f.string_or("precision", "float64"), "solver.precision", "precision");
   o.tol = f.number_or("tol", o.tol);
   o.prior_tol = f.number_or("prior_tol", o.prior_tol);
   const std::uint64_t most = limit(LimitId::solver_iterations);
@@ -299,10 +292,7 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     net.input = f.has("input") ? parse_input(f.at("input")) : InputProcess::none();
     net.lambda = f.number("lambda");
     net.reward = parse_reward(f.at("reward"), source, net.n, net.input.m, net.lambda);
-    const std::string prior = f.string_or("prior", "population");
-    if (prior == "population") net.prior_mode = PriorMode::population;
-    else if (prior == "neuron") net.prior_mode = PriorMode::neuron;
-    else throw InvalidInput("prior", "unknown prior mode " + quote_value(prior) + " (known: population, neuron)");
+    net.prior_mode = parse_enum<PriorMode>(f.string_or("prior", "population"), "prior", "prior mode");
     if (f.has("clamp")) {
       const json& c = expect_array(f.at("clamp"), "clamp");
       for (std::size_t k = 0; k < c.size(); ++k) {
@@ -362,7 +352,7 @@ Problem parse_problem(const ObjectView& config, const std::string& source) {
     p.mdp = parse_mdp_model(f, source);
     f.finish({"model", "transitions", "reward", "allow_transient", "lambda", "solver"});
   } else {
-    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: network, maze, mdp)");
+    throw InvalidInput("model", "unknown model " + quote_value(model) + " (known: " + known_names<ModelKind>() + ")");
   }
   return p;
 }

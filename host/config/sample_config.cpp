@@ -115,12 +115,7 @@ SamplingOptions parse_sampling(const json& j) {
   o.thin = f.unsigned_or("thin", 1, 1, std::uint64_t{1} << 62);
   o.seed = f.unsigned_or("seed", 0, 0, std::numeric_limits<std::uint64_t>::max());
   o.backend = parse_backend(f.string_or("backend", "host"), "sampling.backend", {Backend::host, Backend::cuda});
-  const std::string kernel = f.string_or("kernel", "auto");
-  if (kernel == "auto") o.kernel = SamplerKernel::automatic;
-  else if (kernel == "table") o.kernel = SamplerKernel::table;
-  else if (kernel == "direct") o.kernel = SamplerKernel::direct;
-  else if (kernel == "gemm") o.kernel = SamplerKernel::gemm;
-  else throw InvalidInput("sampling.kernel", "unknown kernel " + quote_value(kernel) + " (known: auto, table, direct, gemm)");
+  o.kernel = parse_enum<SamplerKernel>(f.string_or("kernel", "auto"), "sampling.kernel", "kernel");
   o.batch = f.unsigned_or("batch", 0, 0, std::uint64_t{1} << 32);
   o.gemm_block = f.unsigned_or("gemm_block", o.gemm_block, 1, 4096);
   o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));

@@ -11,14 +11,6 @@ NETRL_NAMESPACE_BEGIN
 
 namespace {
 
-struct MethodName {
-  InferMethod method;
-  const char* name;
-};
-constexpr MethodName kMethods[] = {{InferMethod::automatic, "auto"}, {InferMethod::closed_form, "closed_form"},
-                                   {InferMethod::policy, "policy"},  {InferMethod::ml, "ml"},
-                                   {InferMethod::maze, "maze"},      {InferMethod::parametric, "parametric"}};
-
 InferMethod resolve_method(const InferSettings& c, const InferData& d) {
   const bool maze = c.problem.kind == ModelKind::maze;
   const bool solution = d.kind == InferData::Kind::solution;
@@ -104,19 +96,12 @@ void infer_maze(const InferSettings& c, const InferData& d, InferResult& out) {
 
 }  // namespace
 
-const char* to_string(InferMethod method) {
-  for (const auto& m : kMethods)
-    if (m.method == method) return m.name;
-  return "?";
-}
+const char* to_string(InferMethod method) { return name_of(method); }
 
 InferMethod parse_infer_method(const std::string& name) {
-  std::string known;
-  for (const auto& m : kMethods) {
-    if (name == m.name) return m.method;
-    known += (known.empty() ? "" : ", ") + std::string(m.name);
-  }
-  throw InvalidInput("method", "unknown method " + quote_value(name) + " (known: " + known + ")");
+  InferMethod method = InferMethod::automatic;
+  if (parse_name(name, &method)) return method;
+  throw InvalidInput("method", "unknown method " + quote_value(name) + " (known: " + known_names<InferMethod>() + ")");
 }
 
 InferData InferData::from_solution(const Problem& problem, const SolveResult& r) {

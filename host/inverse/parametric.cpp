@@ -23,22 +23,13 @@ using detail::log_sigmoid;
 using detail::logit;
 using detail::sigmoid;
 
-const char* to_string(RewardModel model) {
-  switch (model) {
-    case RewardModel::table: return "table";
-    case RewardModel::pairwise: return "pairwise";
-    case RewardModel::global: return "global";
-    case RewardModel::sparse: return "sparse";
-  }
-  return "?";
-}
+const char* to_string(RewardModel model) { return name_of(model); }
 
 RewardModel parse_reward_model(const std::string& name) {
-  if (name == "table") return RewardModel::table;
-  if (name == "pairwise") return RewardModel::pairwise;
-  if (name == "global") return RewardModel::global;
-  if (name == "sparse") return RewardModel::sparse;
-  throw InvalidInput("reward_model", "unknown reward model " + quote_value(name) + " (known: table, pairwise, global, sparse)");
+  RewardModel model = RewardModel::table;
+  if (parse_name(name, &model)) return model;
+  throw InvalidInput("reward_model", "unknown reward model " + quote_value(name) + " (known: " +
+                                         known_names<RewardModel>() + ")");
 }
 
 namespace {

@@ -22,15 +22,7 @@
 
 NETRL_NAMESPACE_BEGIN
 
-const char* to_string(SamplerKernel kernel) {
-  switch (kernel) {
-    case SamplerKernel::automatic: return "auto";
-    case SamplerKernel::table: return "table";
-    case SamplerKernel::direct: return "direct";
-    case SamplerKernel::gemm: return "gemm";
-  }
-  return "?";
-}
+const char* to_string(SamplerKernel kernel) { return name_of(kernel); }
 
 SamplerPolicy SamplerPolicy::exact(std::vector<double> values, std::vector<double> prior) {
   SamplerPolicy p;

@@ -40,14 +40,7 @@ void require_cold(const SolveHooks& hooks) {
 
 }  // namespace
 
-const char* to_string(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::network: return "network";
-    case ModelKind::maze: return "maze";
-    case ModelKind::mdp: return "mdp";
-  }
-  return "?";
-}
+const char* to_string(ModelKind kind) { return name_of(kind); }
 
 double Problem::lambda() const {
   switch (kind) {

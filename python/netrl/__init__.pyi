@@ -72,13 +72,16 @@ class RewardKind(_NamedEnum):
     """
     __members__: typing.ClassVar[dict[str, RewardKind]]
     count: typing.ClassVar[RewardKind]
+    efficient_coding: typing.ClassVar[RewardKind]
+    planted: typing.ClassVar[RewardKind]
     ring_bump: typing.ClassVar[RewardKind]
     table: typing.ClassVar[RewardKind]
 class Method(_NamedEnum):
     """
-    Inner solver: soft relative value iteration or soft policy iteration.
+    Solver: soft relative value iteration, soft policy iteration (both exact), or the parametric (Ising-value) solver for large networks.
     """
     __members__: typing.ClassVar[dict[str, Method]]
+    parametric: typing.ClassVar[Method]
     policy_iteration: typing.ClassVar[Method]
     value_iteration: typing.ClassVar[Method]
 class Precision(_NamedEnum):
@@ -103,6 +106,7 @@ class ModelKind(_NamedEnum):
     """
     __members__: typing.ClassVar[dict[str, ModelKind]]
     maze: typing.ClassVar[ModelKind]
+    mdp: typing.ClassVar[ModelKind]
     network: typing.ClassVar[ModelKind]
 class InputProcess:
     """

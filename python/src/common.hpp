@@ -160,7 +160,7 @@ py::list element_list(const py::object& owner, const std::vector<T>& items) {
 
 /// The names an enum value may be given by in Python (filled by def_enum).
 template <class E>
-struct EnumNames {
+struct PyEnumNames {
   static inline std::vector<std::pair<std::string, E>> names;
   static inline std::string known;
   static inline std::string field;
@@ -171,21 +171,21 @@ struct EnumNames {
   }
 };
 
-/// An enum whose values can also be given by name: the C++ names (`members`) and the names of
-/// `to_string` ("auto" for Backend::automatic), wherever the enum is expected (the type caster
-/// below); an unknown name is an InvalidInput naming `field`.
+/// An enum whose values can also be given by name: every enumerator of the library's table
+/// (netrl/core/enum_names.hpp) by its C++ name and by its configuration name ("auto" for
+/// Backend::automatic), wherever the enum is expected (the type caster below); an unknown name is
+/// an InvalidInput naming `field`.
 template <class E>
-py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const char* doc,
-                      std::initializer_list<std::pair<const char*, E>> members) {
+py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const char* doc) {
   py::enum_<E> e(m, name, doc);
-  using N = EnumNames<E>;
+  using N = PyEnumNames<E>;
   N::field = field;
-  for (const auto& [member, value] : members) {
-    e.value(member, value);
-    N::names.emplace_back(member, value);
-    N::names.emplace_back(to_string(value), value);
-    N::known += (N::known.empty() ? "" : ", ") + std::string(to_string(value));
+  for (const EnumName<E>& entry : netrl::EnumNames<E>::table) {
+    e.value(entry.member, entry.value);
+    N::names.emplace_back(entry.member, entry.value);
+    N::names.emplace_back(entry.name, entry.value);
   }
+  N::known = known_names<E>();
   e.def(py::init(&N::parse), py::arg("name"));
   // str() gives the configuration's name ("host"), replacing the enum's "Backend.host".
   e.attr("__str__") =
@@ -197,14 +197,14 @@ py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const
 
 namespace pybind11::detail {
 
-/// Enum arguments accept the enum or one of its names (EnumNames); an unknown name raises
+/// Enum arguments accept the enum or one of its names (PyEnumNames); an unknown name raises
 /// netrl.InvalidInput from the call instead of a TypeError about overloads.
 template <class E>
 struct named_enum_caster : type_caster_base<E> {
   E parsed{};
   bool load(handle src, bool convert) {
     if (isinstance<str>(src)) {
-      parsed = netrl::python::EnumNames<E>::parse(src.cast<std::string>());
+      parsed = netrl::python::PyEnumNames<E>::parse(src.cast<std::string>());
       this->value = &parsed;
       return true;
     }

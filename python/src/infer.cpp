@@ -9,13 +9,7 @@ namespace {
 void bind_settings(py::module_& m) {
   def_enum<InferMethod>(m, "InferMethod", "method",
                         "Inverse method; automatic: maze -> maze, m = 1 -> closed_form, a solution -> policy, "
-                        "samples or a raster -> ml.",
-                        {{"automatic", InferMethod::automatic},
-                         {"closed_form", InferMethod::closed_form},
-                         {"policy", InferMethod::policy},
-                         {"ml", InferMethod::ml},
-                         {"maze", InferMethod::maze},
-                         {"parametric", InferMethod::parametric}});
+                        "samples or a raster -> ml.");
 
   using S = InferSettings;
   py::class_<S> settings(m, "InferSettings", "What to infer and how.");

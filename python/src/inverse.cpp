@@ -99,11 +99,7 @@ void bind_network_methods(py::module_& m) {
   def_keywords(optimizer, keyword("max_iterations", &O::max_iterations, 2000), keyword("tolerance", &O::tolerance, 1e-8),
                keyword("ridge", &O::ridge, 0.1), keyword("min_visits", &O::min_visits, 1.0));
 
-  def_enum<inverse::RewardModel>(m, "RewardModel", "reward_model", "Reward model of the parametric inverse.",
-                                 {{"table", inverse::RewardModel::table},
-                                  {"pairwise", inverse::RewardModel::pairwise},
-                                  {"global_", inverse::RewardModel::global},
-                                  {"sparse", inverse::RewardModel::sparse}});
+  def_enum<inverse::RewardModel>(m, "RewardModel", "reward_model", "Reward model of the parametric inverse.");
 
   using I = NetworkInverse;
   py::class_<I> r(m, "NetworkInverse", "The reward inferred for a network; arrays are views into it.");

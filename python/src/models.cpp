@@ -8,25 +8,16 @@ namespace {
 
 void bind_enums(py::module_& m) {
   def_enum<PriorMode>(m, "PriorMode", "prior_mode",
-                      "Firing prior: one shared by all free neurons (population) or one per neuron.",
-                      {{"population", PriorMode::population}, {"neuron", PriorMode::neuron}});
-  def_enum<RewardKind>(
-      m, "RewardKind", "reward.kind", "Kind of a network reward.",
-      {{"table", RewardKind::table}, {"count", RewardKind::count}, {"ring_bump", RewardKind::ring_bump}});
+                      "Firing prior: one shared by all free neurons (population) or one per neuron.");
+  def_enum<RewardKind>(m, "RewardKind", "reward.kind", "Kind of a network reward.");
   def_enum<Method>(m, "Method", "solver.method",
-                   "Inner solver: soft relative value iteration or soft policy iteration.",
-                   {{"value_iteration", Method::value_iteration}, {"policy_iteration", Method::policy_iteration}});
-  def_enum<Precision>(m, "Precision", "solver.precision", "Floating-point precision of the host and cuda kernels.",
-                      {{"float32", Precision::float32}, {"float64", Precision::float64}});
+                   "Solver: soft relative value iteration, soft policy iteration (both exact), or the "
+                   "parametric (Ising-value) solver for large networks.");
+  def_enum<Precision>(m, "Precision", "solver.precision", "Floating-point precision of the host and cuda kernels.");
   def_enum<Backend>(m, "Backend", "backend",
                     "Where a solve or sampling run computes: automatic (the model's default), reference (the "
-                    "float64 oracle), host (OpenMP kernels) or cuda. Strings such as 'host' convert.",
-                    {{"automatic", Backend::automatic},
-                     {"reference", Backend::reference},
-                     {"host", Backend::host},
-                     {"cuda", Backend::cuda}});
-  def_enum<ModelKind>(m, "ModelKind", "model", "Kind of a problem's model.",
-                      {{"network", ModelKind::network}, {"maze", ModelKind::maze}});
+                    "float64 oracle), host (OpenMP kernels) or cuda. Strings such as 'host' convert.");
+  def_enum<ModelKind>(m, "ModelKind", "model", "Kind of a problem's model.");
 }
 
 void bind_input_reward(py::module_& m) {

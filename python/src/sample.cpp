@@ -50,11 +50,7 @@ void bind_policy_options(py::module_& m) {
   def_view(policy, "prior", &SamplerPolicy::prior, "The firing prior.");
 
   def_enum<SamplerKernel>(m, "SamplerKernel", "sampling.kernel",
-                          "How the chains' thresholds are computed (results do not depend on it).",
-                          {{"automatic", SamplerKernel::automatic},
-                           {"table", SamplerKernel::table},
-                           {"direct", SamplerKernel::direct},
-                           {"gemm", SamplerKernel::gemm}});
+                          "How the chains' thresholds are computed (results do not depend on it).");
 
   using O = SamplingOptions;
   py::class_<O> options(m, "SamplingOptions", "Options of a sampling run (docs/config-sample.md, 'sampling').");

@@ -237,6 +237,34 @@ def test_models_and_options():
     assert netrl.backend_unavailable_reason("host") == ""
 
 
+def test_every_configuration_name_of_an_enum_converts():
+    # The names docs/config-solve.md, docs/config-sample.md and docs/config-infer.md list for each
+    # key (solver.method, reward.kind, model, ...): each converts to its member and back, so that
+    # Python reaches every value a configuration can name (Method.parametric, RewardKind.planted and
+    # .efficient_coding and ModelKind.mdp were once missing).
+    import netrl.inverse as inv
+    names = {
+        netrl.Method: ["value_iteration", "policy_iteration", "parametric"],
+        netrl.RewardKind: ["table", "count", "ring_bump", "planted", "efficient_coding"],
+        netrl.ModelKind: ["network", "maze", "mdp"],
+        netrl.PriorMode: ["population", "neuron"],
+        netrl.Precision: ["float32", "float64"],
+        netrl.Backend: ["auto", "reference", "host", "cuda"],
+        netrl.SamplerKernel: ["auto", "table", "direct", "gemm"],
+        netrl.InferMethod: ["auto", "closed_form", "policy", "ml", "maze", "parametric"],
+        inv.RewardModel: ["table", "pairwise", "global", "sparse"],
+    }
+    for enum, known in names.items():
+        assert len(enum.__members__) == len(known), enum
+        for name in known:
+            assert str(enum(name)) == name
+    options = netrl.SolverOptions()
+    options.method = "parametric"
+    assert options.method == netrl.Method.parametric
+    with pytest.raises(netrl.InvalidInput, match="solver.method"):
+        options.method = "gradient_descent"
+
+
 def test_maze_and_mdp():
     maze = netrl.Maze(SMALL_MAP, slip=0.1)
     assert (maze.rows, maze.cols, maze.num_states, maze.start_state, maze.slip) == (3, 4, 10, 0, 0.1)

@@ -252,3 +252,12 @@ void center_per_block(std::vector<double>& values, const std::vector<double>& we
 double kl_divergence(const std::vector<double>& p, const std::vector<double>& q);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::inverse
+
+NETRL_NAMESPACE_BEGIN
+template <>
+struct EnumNames<inverse::RewardModel> {
+  using M = inverse::RewardModel;
+  static constexpr EnumName<M> table[] = {{"table", "table", M::table}, {"pairwise", "pairwise", M::pairwise},
+                                          {"global_", "global", M::global}, {"sparse", "sparse", M::sparse}};
+};
+NETRL_NAMESPACE_END

@@ -14,6 +14,11 @@ NETRL_NAMESPACE_BEGIN
 
 enum class ModelKind { network, maze, mdp };
 /// "network", "maze" or "mdp".
+template <>
+struct EnumNames<ModelKind> {
+  static constexpr EnumName<ModelKind> table[] = {
+      {"network", "network", ModelKind::network}, {"maze", "maze", ModelKind::maze}, {"mdp", "mdp", ModelKind::mdp}};
+};
 const char* to_string(ModelKind kind);
 
 struct Problem {

@@ -43,6 +43,12 @@ struct SamplerPolicy {
 /// steps (sampler_blocked.hpp); `automatic`: table when it fits in 64 MiB, else direct (on CUDA,
 /// Ising chains with n >= 1024 use gemm).
 enum class SamplerKernel { automatic, table, direct, gemm };
+template <>
+struct EnumNames<SamplerKernel> {
+  static constexpr EnumName<SamplerKernel> table[] = {
+      {"automatic", "auto", SamplerKernel::automatic}, {"table", "table", SamplerKernel::table},
+      {"direct", "direct", SamplerKernel::direct},     {"gemm", "gemm", SamplerKernel::gemm}};
+};
 const char* to_string(SamplerKernel kernel);
 
 struct SamplingOptions {

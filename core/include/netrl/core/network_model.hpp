@@ -11,6 +11,11 @@
 NETRL_NAMESPACE_BEGIN
 
 enum class PriorMode { population, neuron };
+template <>
+struct EnumNames<PriorMode> {
+  static constexpr EnumName<PriorMode> table[] = {{"population", "population", PriorMode::population},
+                                                  {"neuron", "neuron", PriorMode::neuron}};
+};
 const char* to_string(PriorMode mode);
 
 /// A neuron forced silent (state -1, "cell death") or active (state +1, "stimulation").

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "netrl/core/enum_names.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -62,6 +63,14 @@ struct RewardSpec {
   static constexpr int kMaxTableNeurons = 30;
 };
 
+template <>
+struct EnumNames<RewardKind> {
+  static constexpr EnumName<RewardKind> table[] = {{"table", "table", RewardKind::table},
+                                                   {"count", "count", RewardKind::count},
+                                                   {"ring_bump", "ring_bump", RewardKind::ring_bump},
+                                                   {"planted", "planted", RewardKind::planted},
+                                                   {"efficient_coding", "efficient_coding", RewardKind::efficient_coding}};
+};
 const char* to_string(RewardKind kind);
 
 /// True iff the set bits of b (n-bit ring) are exactly `width` contiguous positions.

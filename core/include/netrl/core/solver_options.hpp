@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "netrl/core/enum_names.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -18,6 +19,24 @@ enum class Precision { float32, float64 };
 /// reference for mazes; host for sampling). `reference`: the float64 oracle over explicit
 /// matrices; `host`: the batched kernels with OpenMP; `cuda`: the same kernels on a GPU.
 enum class Backend { automatic, reference, host, cuda };
+
+template <>
+struct EnumNames<Method> {
+  static constexpr EnumName<Method> table[] = {{"value_iteration", "value_iteration", Method::value_iteration},
+                                               {"policy_iteration", "policy_iteration", Method::policy_iteration},
+                                               {"parametric", "parametric", Method::parametric}};
+};
+template <>
+struct EnumNames<Precision> {
+  static constexpr EnumName<Precision> table[] = {{"float32", "float32", Precision::float32},
+                                                  {"float64", "float64", Precision::float64}};
+};
+template <>
+struct EnumNames<Backend> {
+  static constexpr EnumName<Backend> table[] = {
+      {"automatic", "auto", Backend::automatic}, {"reference", "reference", Backend::reference},
+      {"host", "host", Backend::host},           {"cuda", "cuda", Backend::cuda}};
+};
 
 const char* to_string(Method method);
 const char* to_string(Precision precision);
