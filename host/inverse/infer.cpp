@@ -99,9 +99,7 @@ void infer_maze(const InferSettings& c, const InferData& d, InferResult& out) {
 const char* to_string(InferMethod method) { return name_of(method); }
 
 InferMethod parse_infer_method(const std::string& name) {
-  InferMethod method = InferMethod::automatic;
-  if (parse_name(name, &method)) return method;
-  throw InvalidInput("method", "unknown method " + quote_value(name) + " (known: " + known_names<InferMethod>() + ")");
+  return parse_enum<InferMethod>(name, "method", "method");
 }
 
 InferData InferData::from_solution(const Problem& problem, const SolveResult& r) {

@@ -26,10 +26,7 @@ using detail::sigmoid;
 const char* to_string(RewardModel model) { return name_of(model); }
 
 RewardModel parse_reward_model(const std::string& name) {
-  RewardModel model = RewardModel::table;
-  if (parse_name(name, &model)) return model;
-  throw InvalidInput("reward_model", "unknown reward model " + quote_value(name) + " (known: " +
-                                         known_names<RewardModel>() + ")");
+  return parse_enum<RewardModel>(name, "reward_model", "reward model");
 }
 
 namespace {

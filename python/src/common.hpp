@@ -158,16 +158,15 @@ py::list element_list(const py::object& owner, const std::vector<T>& items) {
   return out;
 }
 
-/// The names an enum value may be given by in Python (filled by def_enum).
+/// An enum value given by name in Python: an enumerator's C++ name or its configuration name
+/// (netrl::EnumNames); `field` (set by def_enum) names the error.
 template <class E>
 struct PyEnumNames {
-  static inline std::vector<std::pair<std::string, E>> names;
-  static inline std::string known;
   static inline std::string field;
   static E parse(const std::string& s) {
-    for (const auto& [n, v] : names)
-      if (n == s) return v;
-    throw InvalidInput(field, "unknown name \"" + s + "\" (known: " + known + ")");
+    for (const EnumName<E>& e : netrl::EnumNames<E>::table)
+      if (s == e.member || s == e.name) return e.value;
+    throw InvalidInput(field, "unknown name \"" + s + "\" (known: " + known_names<E>() + ")");
   }
 };
 
@@ -180,12 +179,7 @@ py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const
   py::enum_<E> e(m, name, doc);
   using N = PyEnumNames<E>;
   N::field = field;
-  for (const EnumName<E>& entry : netrl::EnumNames<E>::table) {
-    e.value(entry.member, entry.value);
-    N::names.emplace_back(entry.member, entry.value);
-    N::names.emplace_back(entry.name, entry.value);
-  }
-  N::known = known_names<E>();
+  for (const EnumName<E>& entry : netrl::EnumNames<E>::table) e.value(entry.member, entry.value);
   e.def(py::init(&N::parse), py::arg("name"));
   // str() gives the configuration's name ("host"), replacing the enum's "Backend.host".
   e.attr("__str__") =

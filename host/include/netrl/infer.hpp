@@ -17,7 +17,6 @@
 NETRL_NAMESPACE_BEGIN
 
 enum class InferMethod { automatic, closed_form, policy, ml, maze, parametric };
-/// "auto", "closed_form", "policy", "ml", "maze", "parametric".
 template <>
 struct EnumNames<InferMethod> {
   static constexpr EnumName<InferMethod> table[] = {
@@ -25,6 +24,7 @@ struct EnumNames<InferMethod> {
       {"policy", "policy", InferMethod::policy},     {"ml", "ml", InferMethod::ml},
       {"maze", "maze", InferMethod::maze},           {"parametric", "parametric", InferMethod::parametric}};
 };
+/// "auto", "closed_form", "policy", "ml", "maze", "parametric".
 const char* to_string(InferMethod method);
 /// The method named `name`; InvalidInput ("method") lists the known names otherwise.
 InferMethod parse_infer_method(const std::string& name);

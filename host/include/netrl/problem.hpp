@@ -13,12 +13,12 @@
 NETRL_NAMESPACE_BEGIN
 
 enum class ModelKind { network, maze, mdp };
-/// "network", "maze" or "mdp".
 template <>
 struct EnumNames<ModelKind> {
   static constexpr EnumName<ModelKind> table[] = {
       {"network", "network", ModelKind::network}, {"maze", "maze", ModelKind::maze}, {"mdp", "mdp", ModelKind::mdp}};
 };
+/// "network", "maze" or "mdp".
 const char* to_string(ModelKind kind);
 
 struct Problem {

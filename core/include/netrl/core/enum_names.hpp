@@ -1,7 +1,7 @@
 #pragma once
 // The names of the library's enums, one table per enum: each enumerator's C++ name (`member`, as
 // the Python bindings spell it) and the name configurations, results and messages use (`name`;
-// "auto" for `automatic`). to_string, parse_name and the Python bindings read the tables, so an
+// "auto" for `automatic`). to_string, parse_enum and the Python bindings read the tables, so an
 // enumerator added to an enum is named in one place. Each table is a specialisation of EnumNames
 // beside its enum.
 #include <string>
@@ -38,23 +38,11 @@ std::string known_names() {
   return known;
 }
 
-/// The value named `name`; false where no enumerator has that name.
-template <class E>
-bool parse_name(const std::string& name, E* value) {
-  for (const EnumName<E>& e : EnumNames<E>::table) {
-    if (name == e.name) {
-      *value = e.value;
-      return true;
-    }
-  }
-  return false;
-}
-
 /// The value named `name`; InvalidInput(field, "unknown <what> \"name\" (known: ...)") otherwise.
 template <class E>
 E parse_enum(const std::string& name, const std::string& field, const char* what) {
-  E value{};
-  if (parse_name(name, &value)) return value;
+  for (const EnumName<E>& e : EnumNames<E>::table)
+    if (name == e.name) return e.value;
   throw InvalidInput(field, std::string("unknown ") + what + " " + quote_value(name) + " (known: " + known_names<E>() + ")");
 }
 
