@@ -186,6 +186,10 @@ EfficientCodingResult efficient_coding(const NetworkModel& model, const SolverOp
     throw InvalidInput("reward.kind", std::string("the efficient-coding loop needs reward kind efficient_coding, got ") +
                                           to_string(model.reward.kind));
   }
+  if (options.method == Method::parametric) {
+    throw InvalidInput("solver.method", "the efficient-coding loop needs each solve's exact stationary distribution: "
+                                        "use \"value_iteration\" or \"policy_iteration\", not \"parametric\"");
+  }
   const std::vector<int>& labels = model.reward.labels;
   check_labels(model, labels, std::vector<double>(model.num_states()));
   const std::uint64_t nb = model.num_network_states();
@@ -196,7 +200,8 @@ EfficientCodingResult efficient_coding(const NetworkModel& model, const SolverOp
     work.reward = RewardSpec::table(out.reward);
     // Each solve after the first starts from the previous one (values, prior, stationary
     // distribution): the rewards change little between solves, and the fixed point and
-    // tolerances are those of a cold start. The reference backend solves cold.
+    // tolerances are those of a cold start. The reference backend (which refuses warm starts)
+    // solves cold.
     SolveHooks hooks;
     if (k > 1 && options.backend != Backend::reference) {
       WarmStart warm;

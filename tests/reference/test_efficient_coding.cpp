@@ -230,5 +230,16 @@ TEST(EfficientCoding, NeedsItsRewardKind) {
   EXPECT_THROW(bad.reward.tabulate(bad.n, bad.m()), InvalidInput);
 }
 
+// The loop's reward is computed from each solve's exact stationary distribution, which the
+// parametric solver does not give: refused up front, naming the method (it once failed after the
+// first solve with "stationary: expected m * 2^n = ... entries, got 0").
+TEST(EfficientCoding, NeedsAnExactSolver) {
+  SolverOptions parametric;
+  parametric.method = Method::parametric;
+  const auto [field, message] = test::invalid([&] { efficient_coding(effcode_model(), parametric); });
+  EXPECT_EQ(field, "solver.method");
+  EXPECT_NE(message.find("parametric"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace netrl
