@@ -4,8 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <sstream>
-#include <cstdio>
-#include <cstdlib>
 
 #include "netrl/version.hpp"
 
@@ -82,11 +80,6 @@ void advance_prior(IterationTrack& t, const std::vector<double>& next, const Pri
   round.below = r.below;
   round.last_outer = outer >= options.max_outer_iterations;
   round.eps = eps;
-  if (std::getenv("NETRL_DEBUG_PRIOR")) {
-    std::fprintf(stderr, "outer %lld gain %.12f change %.3e tol %.1e extrap %d polish %d p", (long long)outer, res.gain, r.change, t.inner_tol, (int)t.accel.extrapolated, (int)t.accel.polish);
-    for (double x : t.prior) std::fprintf(stderr, " %.6g", x);
-    std::fprintf(stderr, "\n");
-  }
   switch (prior_loop::step(t.accel, t.prior, next, round, chart)) {
     case prior_loop::Verdict::converged:
       res.converged = true;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
-#include <cstdio>
-#include <cstdlib>
 
 #include "netrl/core/error.hpp"
 #include "solve/iterations.hpp"
@@ -301,11 +299,6 @@ void Iterations<Engine, Track>::dense_solve(int q) {
   std::vector<double> P(states_ * states_), g(states_);
   dense_chain(q, &P);
   read_block(q, g, [&](double* out) { engine_.policy_reward(only(q), out); });
-  if (std::getenv("NETRL_DEBUG_DENSE")) {
-    double gm = 0; for (double x : g) gm = std::max(gm, std::abs(x));
-    double pmin = 1; for (double x : P) if (x > 0) pmin = std::min(pmin, x);
-    std::fprintf(stderr, "dense q=%d outer=%lld sweeps=%lld span=%g |g|=%g pmin=%g prior=%g %g %g %g\n", q, (long long)outer_, (long long)t.sweeps, t.span.hi - t.span.lo, gm, pmin, t.prior[0], t.prior[1], t.prior[2], t.prior[3]);
-  }
   linear::DenseSolution d = linear::solve_dense(P.data(), g.data(), static_cast<std::int64_t>(states_));
   t.mu = std::move(d.stationary);
   t.v = std::move(d.values);
