@@ -24,6 +24,15 @@ inline double softplus(double z) { return z > 0.0 ? z + std::log1p(std::exp(-z))
 /// log sigmoid(z) = -softplus(-z).
 inline double log_sigmoid(double z) { return -softplus(-z); }
 inline double logit(double p) { return std::log(p) - std::log1p(-p); }
+/// sigmoid(z), log sigmoid(z) and log sigmoid(-z) from one exp and one log1p.
+struct Sigmoids {
+  double rho, log_rho, log_one_minus_rho;
+};
+inline Sigmoids sigmoids(double z) {
+  const double e = std::exp(-std::abs(z)), l = std::log1p(e);
+  const double log_rho = z >= 0.0 ? -l : z - l;
+  return {z >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e), log_rho, log_rho - z};
+}
 /// log(e^a + e^b).
 inline double log_add_exp(double a, double b) {
   const double hi = a > b ? a : b, lo = a > b ? b : a;

@@ -9,7 +9,8 @@
 //   dL/dphi_k = Cov_mu(F_k, r - l c) / (nf l) - l sum_s mu(s) sum_i (z_i - logit p_i) rho_i (1 - rho_i) dz_i/dphi_k
 // (F_k the feature of phi_k in v_phi; dKL(rho||p)/dz = (z - logit p) rho (1 - rho)). LBFGS++
 // maximises L at a fixed prior, then the prior loop sets p_i = sum_s mu(s) rho_i(s) (population:
-// the mean over free neurons) until it moves less than solver.prior_tol.
+// the mean over free neurons), accelerated like the exact solvers' (solve/prior_acceleration.hpp),
+// until it moves less than solver.prior_tol.
 #include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
@@ -21,12 +22,13 @@
 #include "inverse/detail.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/version.hpp"
+#include "solve/prior_acceleration.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace inverse {
 
-using detail::log_sigmoid;
 using detail::logit;
-using detail::sigmoid;
+using detail::Sigmoids;
+using detail::sigmoids;
 
 namespace {
 constexpr int kMaxIsingNeurons = 20;
@@ -95,16 +97,23 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
     for (int a = 0; a < nf; ++a) sg[k * nf + a] = spin(states[k], free[a]);
 
   std::vector<double> p(nf, options.p0);
-  std::vector<double> mu(S), z(S * nf), cost(S);
-  // Evaluates mu, z, c at theta; returns the gain.
+  // log p, log(1 - p) and logit p of the current prior (set by `evaluate`, used by the gradient).
+  std::vector<double> log_p(nf), log_q(nf), logit_p(nf);
+  std::vector<double> mu(S), z(S * nf), rho_of(S * nf), cost(S);
+  // Evaluates mu, z, rho, c at theta; returns the gain.
   auto evaluate = [&](const Eigen::VectorXd& th) {
+    for (int a = 0; a < nf; ++a) {
+      log_p[a] = std::log(p[a]);
+      log_q[a] = std::log1p(-p[a]);
+      logit_p[a] = logit(p[a]);
+    }
     double lmax = -std::numeric_limits<double>::infinity();
     for (std::size_t k = 0; k < S; ++k) {
       const double* s = &sg[k * nf];
       double v = 0.0, lp = 0.0;
       for (int a = 0; a < nf; ++a) {
         v += th(a) * s[a];
-        lp += s[a] > 0.0 ? std::log(p[a]) : std::log1p(-p[a]);
+        lp += s[a] > 0.0 ? log_p[a] : log_q[a];
       }
       for (std::size_t q = 0; q < pairs.size(); ++q) v += th(nf + static_cast<Eigen::Index>(q)) * s[pairs[q].first] * s[pairs[q].second];
       mu[k] = v / temperature + lp;
@@ -116,10 +125,11 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
           const auto& pr = pairs[static_cast<std::size_t>(idx - nf)];
           field += th(idx) * s[pr.first == a ? pr.second : pr.first];
         }
-        const double za = coupling * field + logit(p[a]);
+        const double za = coupling * field + logit_p[a];
         z[k * nf + a] = za;
-        const double rho = sigmoid(za);
-        c += rho * (log_sigmoid(za) - std::log(p[a])) + (1.0 - rho) * (log_sigmoid(-za) - std::log1p(-p[a]));
+        const Sigmoids sz = sigmoids(za);
+        rho_of[k * nf + a] = sz.rho;
+        c += sz.rho * (sz.log_rho - log_p[a]) + (1.0 - sz.rho) * (sz.log_one_minus_rho - log_q[a]);
       }
       cost[k] = c;
     }
@@ -144,8 +154,8 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
       // Cost part.
       for (int a = 0; a < nf; ++a) {
         const double za = z[k * nf + a];
-        const double rho = sigmoid(za);
-        const double dc = -lambda * mu[k] * (za - logit(p[a])) * rho * (1.0 - rho) * coupling;
+        const double rho = rho_of[k * nf + a];
+        const double dc = -lambda * mu[k] * (za - logit_p[a]) * rho * (1.0 - rho) * coupling;
         grad(a) += dc;
         for (int idx : pairs_of[a]) {
           const auto& pr = pairs[static_cast<std::size_t>(idx - nf)];
@@ -168,6 +178,14 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
     for (std::size_t q = 0; q < pairs.size(); ++q)
       theta(nf + static_cast<Eigen::Index>(q)) = (*J_out)[static_cast<std::size_t>(free[pairs[q].first]) * n + free[pairs[q].second]];
   }
+  prior_loop::Acceleration acceleration;
+  prior_loop::Chart chart;
+  chart.to = [](const std::vector<double>& q) { return q; };
+  chart.from = [&options](const std::vector<double>& point) {
+    std::vector<double> q(point.size());
+    for (std::size_t k = 0; k < q.size(); ++k) q[k] = std::clamp(point[k], options.prior_eps, 1.0 - options.prior_eps);
+    return q;
+  };
   for (std::int64_t outer = 1; outer <= options.max_outer_iterations; ++outer) {
     const auto rep = detail::minimize(objective, theta, static_cast<int>(std::min<std::int64_t>(options.max_iterations, 100000)), 1e-10);
     res.inner_iterations += rep.evaluations;
@@ -177,7 +195,7 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
     // Prior update p_a = sum mu rho_a.
     std::vector<double> next(nf, 0.0);
     for (std::size_t k = 0; k < S; ++k)
-      for (int a = 0; a < nf; ++a) next[a] += mu[k] * sigmoid(z[k * nf + a]);
+      for (int a = 0; a < nf; ++a) next[a] += mu[k] * rho_of[k * nf + a];
     if (model.prior_mode == PriorMode::population) {
       double mean = 0.0;
       for (double v : next) mean += v;
@@ -215,11 +233,17 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
       mean_v += mu[k] * v;
     }
     for (std::size_t k = 0; k < S; ++k) res.values[states[k]] -= mean_v;
-    if (change < options.prior_tol) {
-      res.converged = true;
-      break;
-    }
-    p = next;
+    // The next prior: the plain step, or an extrapolation of the plain loop's geometric tail (the
+    // acceleration the exact solvers share; the loop contracts slowly where the couplings are weak).
+    prior_loop::Round round;
+    round.gain = gain;
+    round.final_tolerances = true;  // every LBFGS run goes to its final tolerance
+    round.below = change < options.prior_tol;
+    round.last_outer = outer >= options.max_outer_iterations;
+    round.eps = std::numeric_limits<double>::epsilon();
+    const prior_loop::Verdict verdict = prior_loop::step(acceleration, p, next, round, chart);
+    if (verdict == prior_loop::Verdict::converged) res.converged = true;
+    if (verdict != prior_loop::Verdict::evaluate) break;
   }
   res.spike_count_rows = n + 1;
   res.spike_count_cols = 1;
