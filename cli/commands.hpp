@@ -39,6 +39,8 @@ struct InferArgs {
   int repeats = 20;
   std::uint64_t seed = 1;
   bool predictions = true;
+  /// The ring12 scenario: ring12_quick_options().
+  bool quick = false;
   /// Forward solver backend of the count8 scenarios ("" = default).
   std::string backend;
 };

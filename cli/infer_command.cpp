@@ -63,13 +63,13 @@ int run_sample_size(const InferArgs& args, Backend backend) {
 }
 
 int run_ring12(const InferArgs& args, Backend backend) {
-  Ring12Options o;
+  Ring12Options o = args.quick ? ring12_quick_options() : Ring12Options{};
   o.seed = args.seed;
   o.backend = backend == Backend::reference ? Backend::host : backend;
   o.predict = args.predictions;
   o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
   const Ring12Result r = ring12_experiment(o);
-  std::cout << "netrl infer: scenario ring12 (figs. 5 and 6), " << fmt(r.elapsed_seconds, "%.1f") << " s\n";
+  std::cout << "netrl infer: scenario ring12 (figs. 5 and 6)" << (args.quick ? " quick" : "") << ", " << fmt(r.elapsed_seconds, "%.1f") << " s\n";
   bool converged = true;
   for (const auto& s : r.settings) {
     const ParametricSolution& p = *s.result.parametric;

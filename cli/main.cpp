@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--seed", infer.seed, "count8-samples, ring12: seed (default 1)");
   infer_cmd->add_flag("--no-predict", [&infer](std::int64_t) { infer.predictions = false; },
                       "count8-samples, ring12: skip the predictions");
+  infer_cmd->add_flag("--quick", infer.quick, "ring12: smaller settings, about a minute (docs/parametric.md)");
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
   config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
@@ -171,12 +172,19 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (!sizes.empty()) infer.sizes = parse_sizes(sizes, "--sizes");
     if (!bench_samples.empty()) bench.samples = parse_sizes(bench_samples, "--samples");
-    if (infer_cmd->parsed() && infer.scenario != "count8-samples") {
-      for (const char* option : {"--sizes", "--repeats", "--seed", "--no-predict"}) {
-        if (infer_cmd->count(option) > 0) {
+    if (infer_cmd->parsed()) {
+      const bool samples = infer.scenario == "count8-samples", ring = infer.scenario == "ring12";
+      for (const char* option : {"--sizes", "--repeats"}) {
+        if (infer_cmd->count(option) > 0 && !samples) {
           throw CLI::ValidationError(option, "belongs to --scenario count8-samples");
         }
       }
+      for (const char* option : {"--seed", "--no-predict"}) {
+        if (infer_cmd->count(option) > 0 && !samples && !ring) {
+          throw CLI::ValidationError(option, "belongs to --scenario count8-samples or ring12");
+        }
+      }
+      if (infer_cmd->count("--quick") > 0 && !ring) throw CLI::ValidationError("--quick", "belongs to --scenario ring12");
       if (infer_cmd->count("--backend") > 0 && infer.scenario != "count8") {
         throw CLI::ValidationError("--backend", "belongs to the count8 scenarios (the configuration's "
                                                 "\"solver\": {\"backend\"} otherwise)");

@@ -85,6 +85,11 @@ json ring12_json(const Ring12Result& r) {
   json j;
   j["experiment"] = "ring12";
   j["seed"] = r.options.seed;
+  const Ring12Options& o = r.options;
+  j["options"] = {{"max_batches", o.max_batches},   {"drift_chains", o.drift_chains},
+                  {"drift_sweeps", o.drift_sweeps}, {"max_lag", o.max_lag},
+                  {"inverse_chains", o.inverse_chains}, {"inverse_sweeps", o.inverse_sweeps},
+                  {"predict", o.predict}};
   j["elapsed_seconds"] = r.elapsed_seconds;
   json settings = json::array();
   for (const auto& s : r.settings) {

@@ -182,13 +182,32 @@ SampleResult sample_learned(const Problem& p, const SolveResult& r, std::uint64_
 
 }  // namespace
 
+Ring12Options ring12_quick_options() {
+  Ring12Options o;
+  o.max_batches = 25000;
+  o.drift_chains = 4;
+  o.drift_sweeps = 4000;
+  o.max_lag = 400;
+  o.inverse_chains = 20;
+  o.inverse_sweeps = 5000;
+  return o;
+}
+
 Ring12Result ring12_experiment(const Ring12Options& opt) {
   const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::string> all = ring12_scenario_names();
+  const std::vector<std::string> names = opt.settings.empty() ? all : opt.settings;
+  for (const std::string& name : names)
+    if (std::find(all.begin(), all.end(), name) == all.end())
+      throw InvalidInput("settings", "unknown ring12 setting \"" + name + "\"");
+  if (opt.inverse && names.front() != all.front())
+    throw InvalidInput("settings", "the inverse (fig. 6) learns from the \"ring12\" setting: list it first");
+  if (opt.drift_chains == 0) throw InvalidInput("drift_chains", "must be at least 1");
   Ring12Result out;
   out.options = opt;
   SolverOptions exact_options;
   exact_options.method = Method::policy_iteration;
-  for (const std::string& name : ring12_scenario_names()) {
+  for (const std::string& name : names) {
     Ring12Setting s;
     s.name = name;
     s.problem = ring12_scenario(name);
@@ -201,8 +220,13 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     s.profile = coupling_profile(s.result.parametric->J, s.problem.network, mask);
     const SampleResult drift = sample_learned(s.problem, s.result, opt.drift_chains, opt.drift_sweeps, opt.seed, true);
     s.drift = bump_drift(drift.stats.rasters, opt.max_lag);
+    s.raster = drift.stats.rasters.front();
+    s.raster.steps = std::min<std::uint64_t>(s.raster.steps, opt.raster_sweeps);
+    s.raster.states.resize(s.raster.steps * static_cast<std::uint64_t>(s.raster.n));
+    if (!s.raster.inputs.empty()) s.raster.inputs.resize(s.raster.steps);
     // The best policy of the pairwise family (exact gain, maximised over (J, h) within the prior
     // loop) and the exact optimum, for the approximation gap.
+    if (opt.progress) opt.progress("the best pairwise policy and the optimum of " + name + " (exact)");
     Problem exact = s.problem;
     exact.solver = exact_options;
     std::vector<double> J, h;
@@ -211,6 +235,21 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     s.best_quadratic_gain = best.gain;
     s.optimum_gain = solve(exact).gain;
     out.settings.push_back(std::move(s));
+  }
+  // The predictions of fig. 6: the three changes of ring12, solved exactly (the local one within
+  // its masked pairwise family).
+  for (std::size_t k = 1; k < all.size(); ++k) {
+    inverse::PredictionSpec spec;
+    spec.name = all[k];
+    spec.setting = ring12_scenario(all[k]);
+    spec.coupling_mask = spec.setting.solver.parametric.coupling_mask;
+    spec.setting.solver = exact_options;
+    out.prediction_names.push_back(spec.name);
+    out.predictions.push_back(spec);
+  }
+  if (!opt.inverse) {
+    out.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
   }
 
   // Inverse RL from the ring12 dynamics, with each reward model, and its predictions.
@@ -223,15 +262,6 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
   d.counts = inverse::sampled_counts(base.problem.network,
                                      std::vector<double>(data.stats.histogram.begin(), data.stats.histogram.end()), {});
   d.description = "samples of the learned ring12 policy";
-  for (std::size_t k = 1; k < out.settings.size(); ++k) {
-    inverse::PredictionSpec spec;
-    spec.name = out.settings[k].name;
-    spec.setting = out.settings[k].problem;
-    spec.setting.solver = exact_options;
-    spec.coupling_mask = out.settings[k].problem.solver.parametric.coupling_mask;
-    out.prediction_names.push_back(spec.name);
-    out.predictions.push_back(spec);
-  }
   for (inverse::RewardModel model : {inverse::RewardModel::sparse, inverse::RewardModel::pairwise,
                                      inverse::RewardModel::global}) {
     if (opt.progress) opt.progress(std::string("inverse with the ") + inverse::to_string(model) + " reward model");

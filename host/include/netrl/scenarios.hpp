@@ -86,9 +86,20 @@ struct Ring12Options {
   std::uint64_t inverse_chains = 100;
   std::uint64_t inverse_sweeps = 10000;
   bool predict = true;
+  /// The settings solved, from ring12_scenario_names(); empty: all four. The inverse needs "ring12".
+  std::vector<std::string> settings;
+  /// The inverse with the three reward models and their predictions (fig. 6).
+  bool inverse = true;
+  /// Samples (sweeps) of the first drift chain kept per setting as a raster excerpt (fig. 5).
+  std::uint64_t raster_sweeps = 300;
   /// Called with a line at every stage, when set.
   std::function<void(const std::string&)> progress;
 };
+
+/// The smaller settings of `netrl infer --scenario ring12 --quick` and `netrl figure 5|6 --quick`
+/// (docs/parametric.md): 25000 batches per solve (the ring12 bump is learned by about 20000), 4
+/// drift chains of 4000 sweeps with lags up to 400, and 20 inverse chains of 5000 sweeps.
+Ring12Options ring12_quick_options();
 
 /// One setting of fig. 5: the parametric solve, its coupling profile and drift, and beside it the
 /// best policy of the pairwise family (inverse::solve_ising: exact gain maximised over (J, h)) and
@@ -99,6 +110,8 @@ struct Ring12Setting {
   SolveResult result;
   RingProfile profile;
   BumpDrift drift;
+  /// The first drift chain's first Ring12Options::raster_sweeps samples (one per sweep of n steps).
+  Raster raster;
   double best_quadratic_gain = 0.0;
   double optimum_gain = 0.0;
 };
