@@ -13,19 +13,7 @@
 
 NETRL_NAMESPACE_BEGIN namespace figures {
 
-namespace {
-
-/// P(K | x) of a network solution as rows (setting, x, K, p).
-void add_spike_counts(Table& table, std::vector<double> lead, const SolveResult& r) {
-  for (int x = 0; x < r.spike_count_cols; ++x)
-    for (int K = 0; K < r.spike_count_rows; ++K) {
-      std::vector<double> row = lead;
-      row.insert(row.end(), {double(x), double(K), r.spike_count[static_cast<std::size_t>(K) * r.spike_count_cols + x]});
-      table.add(std::move(row));
-    }
-}
-
-}  // namespace
+using detail::add_spike_counts;
 
 FigureData count8_figure(const FigureOptions& opt) {
   FigureData fig;

@@ -17,6 +17,12 @@ NETRL_NAMESPACE_BEGIN namespace figures::detail {
 std::vector<double> align_reward(const std::vector<double>& inferred, const std::vector<double>& target,
                                  const std::vector<double>& weights, std::uint64_t block, double scale);
 
+/// P(K | x) of a network solution as rows (lead..., x, K, p).
+void add_spike_counts(Table& table, std::vector<double> lead, const SolveResult& r);
+
+/// The ring12 experiment's options as figure.json settings (figures 5 and 6).
+void ring12_settings(const Ring12Options& options, FigureData& fig);
+
 /// One progress line on stderr when options.progress.
 inline void progress(const FigureOptions& options, const std::string& figure, const std::string& line) {
   if (options.progress) std::cerr << "figure " << figure << ": " << line << "\n";

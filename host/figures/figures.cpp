@@ -1,4 +1,4 @@
-// The figure registry: names, availability, dispatch, and the table helpers (netrl/figures.hpp).
+// The figure registry: names, dispatch, and the table helpers (netrl/figures.hpp).
 #include "netrl/figures.hpp"
 
 #include <algorithm>
@@ -38,26 +38,14 @@ double FigureData::number(const std::string& key) const {
 
 std::vector<std::string> figure_names() { return {"1", "2", "3", "4", "5", "6"}; }
 
-std::string figure_unavailable(const std::string& name) {
-  if (name == "1" || name == "2" || name == "3" || name == "4") return "";
-  if (name == "5") {
-    return "figure 5 (ring attractor) needs the parametric solver and the ring12 scenario, which this build of "
-           "netrl does not have yet";
-  }
-  if (name == "6") {
-    return "figure 6 (reward models) needs the parametric solver and the ring12 scenario, which this build of "
-           "netrl does not have yet";
-  }
-  throw InvalidInput("figure", "unknown figure \"" + name + "\" (known: 1, 2, 3, 4, 5, 6)");
-}
-
 FigureData figure_data(const std::string& name, const FigureOptions& options) {
-  const std::string why = figure_unavailable(name);
-  if (!why.empty()) throw InvalidInput("figure", why);
   if (name == "1") return maze_figure(options);
   if (name == "2") return count8_figure(options);
   if (name == "3") return sample_size_figure(options);
-  return efficient_coding_figure(options);
+  if (name == "4") return efficient_coding_figure(options);
+  if (name == "5") return ring_figure(options);
+  if (name == "6") return reward_models_figure(options);
+  throw InvalidInput("figure", "unknown figure \"" + name + "\" (known: 1, 2, 3, 4, 5, 6)");
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::figures
@@ -80,6 +68,15 @@ std::vector<double> align_reward(const std::vector<double>& inferred, const std:
     for (std::uint64_t s = start; s < end; ++s) out[s] = scale * inferred[s] + offset;
   }
   return out;
+}
+
+void add_spike_counts(Table& table, std::vector<double> lead, const SolveResult& r) {
+  for (int x = 0; x < r.spike_count_cols; ++x)
+    for (int K = 0; K < r.spike_count_rows; ++K) {
+      std::vector<double> row = lead;
+      row.insert(row.end(), {double(x), double(K), r.spike_count[static_cast<std::size_t>(K) * r.spike_count_cols + x]});
+      table.add(std::move(row));
+    }
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::figures::detail

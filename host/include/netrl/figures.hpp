@@ -62,10 +62,7 @@ struct FigureOptions {
 
 /// "1" ... "6".
 std::vector<std::string> figure_names();
-/// Empty when figure `name` can be made by this build; otherwise why not. InvalidInput ("figure") for
-/// a name that is not a figure.
-std::string figure_unavailable(const std::string& name);
-/// The data of figure `name`. InvalidInput ("figure") for an unknown or unavailable figure.
+/// The data of figure `name`. InvalidInput ("figure") for a name that is not a figure.
 FigureData figure_data(const std::string& name, const FigureOptions& options);
 
 // The figures one by one (host/figures/figN.cpp).
@@ -73,9 +70,14 @@ FigureData maze_figure(const FigureOptions& options);              // 1
 FigureData count8_figure(const FigureOptions& options);            // 2
 FigureData sample_size_figure(const FigureOptions& options);       // 3
 FigureData efficient_coding_figure(const FigureOptions& options);  // 4
+FigureData ring_figure(const FigureOptions& options);              // 5
+FigureData reward_models_figure(const FigureOptions& options);     // 6
 /// The experiment of figure 3: sizes 1e3, 1e4, 1e5, 1e6 with 20 repeats (quick: 1e3 and 1e4, 3 repeats).
 SampleSizeOptions sample_size_options(const FigureOptions& options);
 
+/// The ring12 experiment of figure 5 (inverse false: the four settings, no inverse) or 6 (inverse
+/// true: the ring12 setting, the three reward models and their predictions); quick: ring12_quick_options().
+Ring12Options ring12_options(const FigureOptions& options, bool inverse);
 /// Where the plotting scripts are: $NETRL_FIGURE_SCRIPTS if set, else the source tree's figures/
 /// (a build tree), else the installed share/netrl/figures.
 std::string scripts_dir();
