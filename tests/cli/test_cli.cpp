@@ -134,6 +134,12 @@ TEST(Cli, HelpVersionAndScenarioOptions) {
   EXPECT_NE(r.output.find("--repeats: belongs to --scenario count8-samples"), std::string::npos) << r.output;
   r = run_cli("infer --scenario maze --backend host");
   EXPECT_EQ(r.status, 2) << r.output;
+  r = run_cli("infer --scenario count8 --quick");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--quick: belongs to --scenario ring12"), std::string::npos) << r.output;
+  r = run_cli("infer --scenario maze --seed 3");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--seed: belongs to --scenario count8-samples or ring12"), std::string::npos) << r.output;
   r = run_cli("--threads 0 solve --scenario count8");
   EXPECT_EQ(r.status, 2) << r.output;
 }
