@@ -158,25 +158,25 @@ std::vector<double> all_couplings(int n) {
   return mask;
 }
 
-/// Samples of the learned policy: `chains` chains, `sweeps` recorded sweeps each (one sample per
-/// sweep of n steps) after 100 sweeps of burn-in; rasters of every chain when asked.
-SampleResult sample_learned(const Problem& p, const SolveResult& r, std::uint64_t chains, std::uint64_t sweeps,
-                            std::uint64_t seed, bool rasters) {
+/// Samples of the learned policy (`how`: chains and recorded sweeps each, one sample per sweep of
+/// n steps) after 100 sweeps of burn-in; rasters of every chain when asked.
+SampleResult sample_learned(const Problem& p, const SolveResult& r, const LearnedSampling& how, std::uint64_t seed,
+                            bool rasters) {
   const ParametricSolution& s = *r.parametric;
   std::vector<double> prior = r.prior;
   for (double& v : prior)
     if (std::isnan(v)) v = 0.5;  // clamped neurons: ignored by the sampler
   const SamplerPolicy policy = SamplerPolicy::ising(s.J, s.h_policy, prior);
   SamplingOptions o;
-  o.chains = chains;
+  o.chains = how.chains;
   const auto n = static_cast<std::uint64_t>(p.network.n);
   o.burn_in = 100 * n;
-  o.steps = sweeps * n;
+  o.steps = how.sweeps * n;
   o.thin = n;
   o.seed = seed;
   o.histogram = true;
   if (rasters)
-    for (std::uint64_t c = 0; c < chains; ++c) o.raster_chains.push_back(c);
+    for (std::uint64_t c = 0; c < how.chains; ++c) o.raster_chains.push_back(c);
   return sample(p.network, policy, o);
 }
 
@@ -199,7 +199,7 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     s.result = solve(s.problem);
     const std::vector<double>& mask = s.problem.solver.parametric.coupling_mask;
     s.profile = coupling_profile(s.result.parametric->J, s.problem.network, mask);
-    const SampleResult drift = sample_learned(s.problem, s.result, opt.drift_chains, opt.drift_sweeps, opt.seed, true);
+    const SampleResult drift = sample_learned(s.problem, s.result, opt.drift, opt.seed, true);
     s.drift = bump_drift(drift.stats.rasters, opt.max_lag);
     // The best policy of the pairwise family (exact gain, maximised over (J, h) within the prior
     // loop) and the exact optimum, for the approximation gap.
@@ -216,8 +216,7 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
   // Inverse RL from the ring12 dynamics, with each reward model, and its predictions.
   const Ring12Setting& base = out.settings.front();
   if (opt.progress) opt.progress("sampling the ring12 dynamics for the inverse");
-  const SampleResult data = sample_learned(base.problem, base.result, opt.inverse_chains, opt.inverse_sweeps,
-                                           opt.seed + 1, false);
+  const SampleResult data = sample_learned(base.problem, base.result, opt.inverse, opt.seed + 1, false);
   InferData d;
   d.kind = InferData::Kind::samples;
   d.counts = inverse::sampled_counts(base.problem.network,
