@@ -39,19 +39,18 @@ void require_cold(const SolveHooks& hooks) {
 }
 
 /// The batch entry points' path: the options checked (automatic means host) and the parametric
-/// method refused (`no_parametric` says why), the run's threads, then the problems solved one by
-/// one by the reference backend (float64 only; `before_reference` checks what else it needs) or
-/// together on the kernels.
-template <class BeforeReference, class Reference, class Kernels>
-std::vector<SolveResult> solve_batch_on(const SolverOptions& options, const char* no_parametric, std::size_t count,
-                                        const BeforeReference& before_reference, const Reference& reference,
+/// method refused (`no_parametric` says why), the run's threads, then the `count` problems solved
+/// one by one by the reference backend (float64, cold starts only) or together on the kernels.
+template <class Reference, class Kernels>
+std::vector<SolveResult> solve_batch_on(const SolverOptions& options, const char* no_parametric,
+                                        const SolveHooks& hooks, std::size_t count, const Reference& reference,
                                         const Kernels& kernels) {
   const SolverOptions o = kernel_options(options);
   if (o.method == Method::parametric) throw InvalidInput("solver.method", no_parametric);
   const ThreadScope thread_scope(o.threads);
   if (o.backend != Backend::reference) return kernels(o);
   require_float64(o);
-  before_reference();
+  require_cold(hooks);
   std::vector<SolveResult> out;
   for (std::size_t k = 0; k < count; ++k) out.push_back(reference(k, o));
   return out;
@@ -111,7 +110,7 @@ SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
 
 std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas, const SolverOptions& options) {
   return solve_batch_on(
-      options, "the parametric solver is for networks, not mazes or general MDPs", lambdas.size(), [] {},
+      options, "the parametric solver is for networks, not mazes or general MDPs", SolveHooks{}, lambdas.size(),
       [&](std::size_t k, const SolverOptions& o) { return reference::solve(mdp, lambdas[k], o); },
       [&](const SolverOptions& o) { return mdp::solve_batch(mdp, lambdas, o); });
 }
@@ -146,8 +145,8 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
                          "solve_batch needs rewards known in advance; solve an efficient_coding model with solve()");
     }
   return solve_batch_on(
-      options, "solve_batch runs the exact solvers; solve parametric problems one by one", models.size(),
-      [&] { require_cold(hooks); }, [&](std::size_t k, const SolverOptions& o) { return reference::solve(models[k], o); },
+      options, "solve_batch runs the exact solvers; solve parametric problems one by one", hooks, models.size(),
+      [&](std::size_t k, const SolverOptions& o) { return reference::solve(models[k], o); },
       [&](const SolverOptions& o) { return exact::solve_batch(models, o, hooks); });
 }
 
