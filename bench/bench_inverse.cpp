@@ -170,29 +170,42 @@ void report(benchmark::State& state, double seconds, double floor_s, const netrl
   state.counters["missing"] = static_cast<double>(inv.missing);
 }
 
-void BM_ClosedForm(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  const Case c = synthetic_case(n, 1, 100.0, 11 + static_cast<std::uint64_t>(n));
+/// A method timed on a synthetic case (run_synthetic).
+struct SyntheticRun {
+  int n = 0;
+  Case c;
   netrl::inverse::NetworkInverse inv;
-  const double best =
-      fastest(state, inv, [&] { return netrl::inverse::closed_form(c.model, c.data, c.prior, c.model.lambda); });
-  const double N = static_cast<double>(c.data.visits.size());
-  const double compute = N * n * log_seconds() / threads();
+  double seconds = 0.0;
+};
+
+/// The benchmark's iterations of method(model, data, prior, lambda) (closed_form or
+/// maximum_likelihood) on the synthetic case of state.range(0) neurons and m input values (seed:
+/// `seed` + n, 100 samples per state): the case, the result and the fastest iteration's seconds.
+template <class Method>
+SyntheticRun run_synthetic(benchmark::State& state, int m, std::uint64_t seed, Method method) {
+  SyntheticRun r;
+  r.n = static_cast<int>(state.range(0));
+  r.c = synthetic_case(r.n, m, 100.0, seed + static_cast<std::uint64_t>(r.n));
+  const Case& c = r.c;
+  r.seconds = fastest(state, r.inv, [&] { return method(c.model, c.data, c.prior, c.model.lambda, {}); });
+  return r;
+}
+
+void BM_ClosedForm(benchmark::State& state) {
+  const SyntheticRun r = run_synthetic(state, 1, 11, netrl::inverse::closed_form);
+  const double N = static_cast<double>(r.c.data.visits.size());
+  const double compute = N * r.n * log_seconds() / threads();
   const double memory = N * 8.0 / read_bandwidth();
-  report(state, best, std::max(compute, memory), inv);
+  report(state, r.seconds, std::max(compute, memory), r.inv);
   state.counters["states"] = N;
 }
 
 void BM_MaximumLikelihood(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  const Case c = synthetic_case(n, 2, 100.0, 17 + static_cast<std::uint64_t>(n));
-  netrl::inverse::NetworkInverse inv;
-  const double best =
-      fastest(state, inv, [&] { return netrl::inverse::maximum_likelihood(c.model, c.data, c.prior, c.model.lambda); });
-  report(state, best, likelihood_floor(c.data, n, inv.evaluations), inv);
-  state.counters["states"] = static_cast<double>(c.data.visits.size());
-  state.counters["iterations"] = inv.iterations;
-  state.counters["converged"] = inv.converged ? 1.0 : 0.0;
+  const SyntheticRun r = run_synthetic(state, 2, 17, netrl::inverse::maximum_likelihood);
+  report(state, r.seconds, likelihood_floor(r.c.data, r.n, r.inv.evaluations), r.inv);
+  state.counters["states"] = static_cast<double>(r.c.data.visits.size());
+  state.counters["iterations"] = r.inv.iterations;
+  state.counters["converged"] = r.inv.converged ? 1.0 : 0.0;
 }
 
 /// count8's exact solution, solved once.

@@ -12,10 +12,19 @@
 
 namespace netrl::cli {
 
-struct SolveArgs {
+/// What the commands that run one configuration (solve, sample, infer) share: the configuration
+/// file and the output directory (--out; empty: a summary only).
+struct RunArgs {
   std::string config;
-  std::string scenario;
   std::string out;
+};
+
+/// Solve and infer run a configuration file or a built-in scenario (--scenario), one of the two.
+struct ConfigOrScenarioArgs : RunArgs {
+  std::string scenario;
+};
+
+struct SolveArgs : ConfigOrScenarioArgs {
   /// Also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes).
   bool write_policy = false;
   /// Progress lines on stderr, every `progress_interval` seconds.
@@ -24,16 +33,10 @@ struct SolveArgs {
 };
 int run_solve(const SolveArgs& args);
 
-struct SampleArgs {
-  std::string config;
-  std::string out;
-};
+struct SampleArgs : RunArgs {};
 int run_sample(const SampleArgs& args);
 
-struct InferArgs {
-  std::string config;
-  std::string scenario;
-  std::string out;
+struct InferArgs : ConfigOrScenarioArgs {
   /// The count8-samples scenario.
   std::vector<std::uint64_t> sizes;
   int repeats = 20;

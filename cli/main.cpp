@@ -49,8 +49,13 @@ CLI::Option* out_option(CLI::App* cmd, std::string* out, const std::string& what
       "DIR");
 }
 
-/// A configuration file or a scenario, not both.
-void config_or_scenario(CLI::App* cmd, CLI::Option* config, CLI::Option* scenario) {
+/// CONFIG.json or --scenario NAME (`scenarios`: the names), one of the two, and --out DIR
+/// (`writes`: what is written there).
+void config_or_scenario(CLI::App* cmd, netrl::cli::ConfigOrScenarioArgs& args, const std::string& scenarios,
+                        const std::string& writes) {
+  CLI::Option* config = cmd->add_option("config", args.config, "configuration file (JSON)");
+  CLI::Option* scenario = cmd->add_option("--scenario", args.scenario, "built-in scenario: " + scenarios);
+  out_option(cmd, &args.out, writes);
   config->excludes(scenario);
   cmd->callback([cmd, config, scenario] {
     if (config->count() == 0 && scenario->count() == 0) {
@@ -79,16 +84,15 @@ int main(int argc, char** argv) {
 
   SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand("solve", "forward problem of a network or maze (docs/config-solve.md)");
-  auto* solve_config = solve_cmd->add_option("config", solve.config, "configuration file (JSON)");
-  auto* solve_scenario = solve_cmd->add_option("--scenario", solve.scenario, "built-in scenario: count8, maze, maze-high, effcode, ring12, ring12-lambda0.1, ring12-local, ring12-clamped");
-  out_option(solve_cmd, &solve.out, "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
+  config_or_scenario(solve_cmd, solve,
+                     "count8, maze, maze-high, effcode, ring12, ring12-lambda0.1, ring12-local, ring12-clamped",
+                     "write result.json, values.npy, stationary.npy, spike_count.csv into DIR");
   solve_cmd->add_flag("--write-policy", solve.write_policy,
                       "with --out: also write policy.npy and tuning.csv (networks) or action_prior.npy (mazes)");
   solve_cmd->add_flag("--progress", solve.progress,
                       "report outer/inner iterations and the span on stderr while solving (host and cuda)");
   solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
       ->check(CLI::Range(0.01, 3600.0));
-  config_or_scenario(solve_cmd, solve_config, solve_scenario);
 
   SampleArgs sample;
   CLI::App* sample_cmd =
@@ -99,10 +103,8 @@ int main(int argc, char** argv) {
   InferArgs infer;
   std::string sizes;
   CLI::App* infer_cmd = app.add_subcommand("infer", "inverse RL: the reward from dynamics (docs/config-infer.md)");
-  auto* infer_config = infer_cmd->add_option("config", infer.config, "configuration file (JSON)");
-  auto* infer_scenario =
-      infer_cmd->add_option("--scenario", infer.scenario, "built-in scenario: count8, count8-samples, maze, ring12 (figs. 5-6)");
-  out_option(infer_cmd, &infer.out, "write reward.npy, values.npy, result.json into DIR");
+  config_or_scenario(infer_cmd, infer, "count8, count8-samples, maze, ring12 (figs. 5-6)",
+                     "write reward.npy, values.npy, result.json into DIR");
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
@@ -111,7 +113,6 @@ int main(int argc, char** argv) {
                       "count8-samples, ring12: skip the predictions");
   infer_cmd->add_flag("--quick", infer.quick, "ring12: smaller settings, about a minute (docs/parametric.md)");
   infer_cmd->add_option("--backend", infer.backend, "count8 scenarios: forward solver backend (host, cuda, reference)");
-  config_or_scenario(infer_cmd, infer_config, infer_scenario);
 
   FigureArgs figure;
   CLI::App* figure_cmd =

@@ -13,7 +13,7 @@ Ring12Options ring12_options(const FigureOptions& opt, bool inverse) {
   Ring12Options o = opt.quick ? ring12_quick_options() : Ring12Options{};
   o.seed = opt.seed;
   o.backend = opt.backend == Backend::reference ? Backend::host : opt.backend;
-  o.inverse = inverse;
+  o.with_inverse = inverse;
   // Figure 5 needs no predictions, figure 6 only the ring12 solve.
   o.predict = inverse;
   if (inverse) o.settings = {ring12_scenario_names().front()};
@@ -28,10 +28,10 @@ namespace detail {
 void ring12_settings(const Ring12Options& o, FigureData& fig) {
   fig.settings.push_back({"seed", std::to_string(o.seed)});
   fig.settings.push_back({"max_batches", std::to_string(o.max_batches)});
-  fig.settings.push_back({"drift_chains", std::to_string(o.drift_chains)});
-  fig.settings.push_back({"drift_sweeps", std::to_string(o.drift_sweeps)});
-  fig.settings.push_back({"inverse_chains", std::to_string(o.inverse_chains)});
-  fig.settings.push_back({"inverse_sweeps", std::to_string(o.inverse_sweeps)});
+  fig.settings.push_back({"drift_chains", std::to_string(o.drift.chains)});
+  fig.settings.push_back({"drift_sweeps", std::to_string(o.drift.sweeps)});
+  fig.settings.push_back({"inverse_chains", std::to_string(o.inverse.chains)});
+  fig.settings.push_back({"inverse_sweeps", std::to_string(o.inverse.sweeps)});
 }
 
 }  // namespace detail

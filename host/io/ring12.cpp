@@ -86,9 +86,9 @@ json ring12_json(const Ring12Result& r) {
   j["experiment"] = "ring12";
   j["seed"] = r.options.seed;
   const Ring12Options& o = r.options;
-  j["options"] = {{"max_batches", o.max_batches},   {"drift_chains", o.drift_chains},
-                  {"drift_sweeps", o.drift_sweeps}, {"max_lag", o.max_lag},
-                  {"inverse_chains", o.inverse_chains}, {"inverse_sweeps", o.inverse_sweeps},
+  j["options"] = {{"max_batches", o.max_batches},     {"drift_chains", o.drift.chains},
+                  {"drift_sweeps", o.drift.sweeps},     {"max_lag", o.max_lag},
+                  {"inverse_chains", o.inverse.chains}, {"inverse_sweeps", o.inverse.sweeps},
                   {"predict", o.predict}};
   j["elapsed_seconds"] = r.elapsed_seconds;
   json settings = json::array();

@@ -158,25 +158,25 @@ std::vector<double> all_couplings(int n) {
   return mask;
 }
 
-/// Samples of the learned policy: `chains` chains, `sweeps` recorded sweeps each (one sample per
-/// sweep of n steps) after 100 sweeps of burn-in; rasters of every chain when asked.
-SampleResult sample_learned(const Problem& p, const SolveResult& r, std::uint64_t chains, std::uint64_t sweeps,
-                            std::uint64_t seed, bool rasters) {
+/// Samples of the learned policy (`how`: chains and recorded sweeps each, one sample per sweep of
+/// n steps) after 100 sweeps of burn-in; rasters of every chain when asked.
+SampleResult sample_learned(const Problem& p, const SolveResult& r, const LearnedSampling& how, std::uint64_t seed,
+                            bool rasters) {
   const ParametricSolution& s = *r.parametric;
   std::vector<double> prior = r.prior;
   for (double& v : prior)
     if (std::isnan(v)) v = 0.5;  // clamped neurons: ignored by the sampler
   const SamplerPolicy policy = SamplerPolicy::ising(s.J, s.h_policy, prior);
   SamplingOptions o;
-  o.chains = chains;
+  o.chains = how.chains;
   const auto n = static_cast<std::uint64_t>(p.network.n);
   o.burn_in = 100 * n;
-  o.steps = sweeps * n;
+  o.steps = how.sweeps * n;
   o.thin = n;
   o.seed = seed;
   o.histogram = true;
   if (rasters)
-    for (std::uint64_t c = 0; c < chains; ++c) o.raster_chains.push_back(c);
+    for (std::uint64_t c = 0; c < how.chains; ++c) o.raster_chains.push_back(c);
   return sample(p.network, policy, o);
 }
 
@@ -185,11 +185,9 @@ SampleResult sample_learned(const Problem& p, const SolveResult& r, std::uint64_
 Ring12Options ring12_quick_options() {
   Ring12Options o;
   o.max_batches = 25000;
-  o.drift_chains = 4;
-  o.drift_sweeps = 4000;
+  o.drift = {4, 4000};
   o.max_lag = 400;
-  o.inverse_chains = 20;
-  o.inverse_sweeps = 5000;
+  o.inverse = {20, 5000};
   return o;
 }
 
@@ -200,9 +198,9 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
   for (const std::string& name : names)
     if (std::find(all.begin(), all.end(), name) == all.end())
       throw InvalidInput("settings", "unknown ring12 setting \"" + name + "\"");
-  if (opt.inverse && names.front() != all.front())
+  if (opt.with_inverse && names.front() != all.front())
     throw InvalidInput("settings", "the inverse (fig. 6) learns from the \"ring12\" setting: list it first");
-  if (opt.drift_chains == 0) throw InvalidInput("drift_chains", "must be at least 1");
+  if (opt.drift.chains == 0) throw InvalidInput("drift.chains", "must be at least 1");
   Ring12Result out;
   out.options = opt;
   SolverOptions exact_options;
@@ -218,7 +216,7 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     s.result = solve(s.problem);
     const std::vector<double>& mask = s.problem.solver.parametric.coupling_mask;
     s.profile = coupling_profile(s.result.parametric->J, s.problem.network, mask);
-    const SampleResult drift = sample_learned(s.problem, s.result, opt.drift_chains, opt.drift_sweeps, opt.seed, true);
+    const SampleResult drift = sample_learned(s.problem, s.result, opt.drift, opt.seed, true);
     s.drift = bump_drift(drift.stats.rasters, opt.max_lag);
     s.raster = drift.stats.rasters.front();
     s.raster.steps = std::min<std::uint64_t>(s.raster.steps, opt.raster_sweeps);
@@ -247,7 +245,7 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     out.prediction_names.push_back(spec.name);
     out.predictions.push_back(spec);
   }
-  if (!opt.inverse) {
+  if (!opt.with_inverse) {
     out.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   }
@@ -255,8 +253,7 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
   // Inverse RL from the ring12 dynamics, with each reward model, and its predictions.
   const Ring12Setting& base = out.settings.front();
   if (opt.progress) opt.progress("sampling the ring12 dynamics for the inverse");
-  const SampleResult data = sample_learned(base.problem, base.result, opt.inverse_chains, opt.inverse_sweeps,
-                                           opt.seed + 1, false);
+  const SampleResult data = sample_learned(base.problem, base.result, opt.inverse, opt.seed + 1, false);
   InferData d;
   d.kind = InferData::Kind::samples;
   d.counts = inverse::sampled_counts(base.problem.network,

@@ -276,14 +276,19 @@ class Iterations {
   /// Power iteration of mu (warm-started), stopped when the error estimated from the observed
   /// contraction, change * rate / (1 - rate), is below the round's tolerance.
   void stationary(const Mask& running);
-  /// mu of problem q's fixed policy by GMRES on the deflated system (warm-started), into the
-  /// engine (normalised).
-  void stationary_krylov(int q);
+  /// GMRES on problem q's fixed policy (warm-started): its mu, by the deflated system, into the
+  /// engine (normalised); or (`values`) its bias v (sum mu v = 0), given t.mu. On the engine's
+  /// chain space where it has one (kSpace), else on host copies of the vectors.
+  void krylov(int q, bool values) {
+    if constexpr (kSpace) {
+      values ? evaluate_space(q) : stationary_space(q);
+    } else {
+      values ? evaluate_host(q) : stationary_host(q);
+    }
+  }
   /// mu and the bias v of problem q's fixed policy by one dense LU (dense_chain), mu into the
   /// engine (normalised).
   void dense_solve(int q);
-  /// The bias v (sum mu v = 0) of problem q's fixed policy by GMRES, given t.mu (warm-started).
-  void evaluate_krylov(int q);
   /// Refines the values of every problem's final greedy policy by relative iteration of the
   /// policy-evaluation sweep, to the rounding floor or kEvaluationFactor * tol.
   void evaluate(const Mask& which);
@@ -314,6 +319,21 @@ class Iterations {
     if (on_step) on_step(phase, inner);
   }
 
+  /// What one sweep did to a problem: its result kept (advance), kept and the problem done, or
+  /// the problem done without it.
+  enum class Sweep { advance, advance_and_stop, stop };
+  /// The sweeps of an iterative solve over the batch: while a problem of `active` is left,
+  /// step(active) sweeps them all, judge(q) says what the sweep did to each active q,
+  /// accept(advance) keeps the results of those that advance, and step_done(phase, inner).
+  template <class Step, class Judge, class Accept>
+  void sweep_until_done(Mask active, const char* phase, bool inner, const Step& step, const Judge& judge,
+                        const Accept& accept);
+
+  /// With the policies of `which` prepared: their stationary distributions, or (`values`) their
+  /// values, by dense LU (both at once), GMRES (policy iteration) or the power iteration and the
+  /// evaluation sweeps.
+  void solve_chains(const Mask& which, bool policy, bool values);
+
   std::int64_t aux_bound(const Track& t) const { return kAuxFactor * t.max_sweeps + kAuxSlack; }
 
   Mask only(int q) const {
@@ -341,9 +361,11 @@ class Iterations {
   /// Problem q's mu and v in the space: uploaded from t.mu and t.v (uniform and zero when empty)
   /// unless the space holds the latest ones.
   void space_start(int q);
-  /// The Krylov solves on the chain space (kSpace).
+  /// The Krylov solves (krylov) on the chain space (kSpace) and on host copies.
   void stationary_space(int q);
   void evaluate_space(int q);
+  void stationary_host(int q);
+  void evaluate_host(int q);
 
   /// Problem q's block of a batch-sized vector: `x` itself for a batch of one, else staged.
   const double* batch_block(int q, const std::vector<double>& x);

@@ -33,13 +33,7 @@ void Iterations<Engine, Track>::prior_loop(bool policy, const UploadPriors& uplo
     for (Track& t : tracks_)
       if (t.running && !t.inner_converged) t.mu_tol = final_mu_tol();
     engine_.prepare_policy(running);
-    if (dense()) {
-      for_each(running, [&](int q) { dense_solve(q); });
-    } else if (policy) {
-      for_each(running, [&](int q) { stationary_krylov(q); });
-    } else {
-      stationary(running);
-    }
+    solve_chains(running, policy, false);
     update(running, outer_);
   }
 }
@@ -50,12 +44,38 @@ void Iterations<Engine, Track>::final_evaluation(bool policy, const UploadPriors
   const Mask all(tracks_.size(), 1);
   upload_priors();  // the finished problems' priors (unchanged since their last evaluation)
   engine_.prepare_policy(all);
+  solve_chains(all, policy, true);
+}
+
+template <class Engine, class Track>
+void Iterations<Engine, Track>::solve_chains(const Mask& which, bool policy, bool values) {
   if (dense()) {
-    for_each(all, [&](int q) { dense_solve(q); });
+    for_each(which, [&](int q) { dense_solve(q); });
   } else if (policy) {
-    for_each(all, [&](int q) { evaluate_krylov(q); });
+    for_each(which, [&](int q) { krylov(q, values); });
+  } else if (values) {
+    evaluate(which);
   } else {
-    evaluate(all);
+    stationary(which);
+  }
+}
+
+template <class Engine, class Track>
+template <class Step, class Judge, class Accept>
+void Iterations<Engine, Track>::sweep_until_done(Mask active, const char* phase, bool inner, const Step& step,
+                                                 const Judge& judge, const Accept& accept) {
+  const std::size_t B = tracks_.size();
+  while (!none(active)) {
+    step(active);
+    Mask advance(B, 0);
+    for (std::size_t q = 0; q < B; ++q) {
+      if (!active[q]) continue;
+      const Sweep sweep = judge(q);
+      advance[q] = sweep != Sweep::stop ? 1 : 0;
+      if (sweep != Sweep::advance) active[q] = 0;
+    }
+    accept(advance);
+    step_done(phase, inner);
   }
 }
 
@@ -84,126 +104,98 @@ typename Iterations<Engine, Track>::InnerState Iterations<Engine, Track>::inner_
 
 template <class Engine, class Track>
 void Iterations<Engine, Track>::value_iteration(const Mask& running) {
-  const std::size_t B = tracks_.size();
-  Mask active = running;
   for_each(running, [&](int q) { start_inner(tracks_[static_cast<std::size_t>(q)]); });
   std::vector<SpanStats> stats;
-  for (;;) {
-    if (none(active)) break;
-    engine_.value_step(active, &stats);
-    Mask advance(B, 0);
-    for (std::size_t q = 0; q < B; ++q) {
-      if (!active[q]) continue;
-      Track& t = tracks_[q];
-      const SpanStats& s = stats[q];
-      ++t.sweeps;
-      if (s.nonfinite > 0) {
-        throw NumericalError("value iteration: the values became non-finite (problem " + std::to_string(q) +
-                             ", sweep " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
-      }
-      // Converged: keep h, the bounds and the policy belong to it.
-      if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) {
-        active[q] = 0;
-        continue;
-      }
-      advance[q] = 1;
-      if (t.sweeps >= opt_.max_iterations) {
+  sweep_until_done(
+      running, "value iteration", true, [&](const Mask& active) { engine_.value_step(active, &stats); },
+      [&](std::size_t q) {
+        Track& t = tracks_[q];
+        const SpanStats& s = stats[q];
+        ++t.sweeps;
+        if (s.nonfinite > 0) {
+          throw NumericalError("value iteration: the values became non-finite (problem " + std::to_string(q) +
+                               ", sweep " + std::to_string(t.sweeps) + ")" + kNonFiniteHint);
+        }
+        // Converged: keep h, the bounds and the policy belong to it.
+        if (inner_test(t, s, kStallSweeps, "value iteration", "sweeps") != InnerState::go_on) return Sweep::stop;
+        if (t.sweeps < opt_.max_iterations) return Sweep::advance;
         t.inner_note = "inner solve reached solver.max_iterations";
-        active[q] = 0;
-      }
-    }
-    engine_.accept_values(advance);
-    step_done("value iteration", true);
-  }
+        return Sweep::advance_and_stop;
+      },
+      [&](const Mask& advance) { engine_.accept_values(advance); });
   for_each(running, [&](int q) { end_inner(tracks_[static_cast<std::size_t>(q)]); });
 }
 
 template <class Engine, class Track>
 void Iterations<Engine, Track>::stationary(const Mask& running) {
   const std::size_t B = tracks_.size();
-  Mask active = running;
   std::vector<double> previous(B, std::numeric_limits<double>::infinity());
   std::vector<std::int64_t> steps(B, 0);
   std::vector<double> scale(B, 1.0);
   std::vector<MuStats> stats;
-  for (;;) {
-    bool any = false;
-    for (std::size_t q = 0; q < B; ++q) {
-      any = any || active[q];
-      scale[q] = 1.0 / tracks_[q].mass;
-    }
-    if (!any) break;
+  const auto step = [&](const Mask& active) {
+    for (std::size_t q = 0; q < B; ++q) scale[q] = 1.0 / tracks_[q].mass;
     engine_.stationary_step(active, scale, &stats);
-    Mask advance(B, 0);
-    for (std::size_t q = 0; q < B; ++q) {
-      if (!active[q]) continue;
-      Track& t = tracks_[q];
-      const MuStats& s = stats[q];
-      ++steps[q];
-      if (s.nonfinite > 0 || !(s.mass > 0.0)) {
-        throw NumericalError("stationary distribution: the power iteration became non-finite (problem " +
-                             std::to_string(q) + ")");
-      }
-      advance[q] = 1;
-      t.mass = s.mass;
-      const double change = s.change / s.mass;
-      const double rate = std::isfinite(previous[q]) && previous[q] > 0.0 ? change / previous[q] : 1.0;
-      previous[q] = change;
-      const double remaining = rate < 1.0 ? change * rate / (1.0 - rate) : std::numeric_limits<double>::infinity();
-      if (change < noise_ || (steps[q] >= 2 && remaining < t.mu_tol)) {
-        active[q] = 0;
-      } else if (steps[q] >= aux_bound(t)) {
-        std::ostringstream os;
-        os << "stationary distribution: the power iteration did not converge in " << steps[q] << " steps (problem "
-           << q << ", change " << change << ", contraction " << rate << ", tolerance " << t.mu_tol
-           << "); the chain under the policy mixes too slowly or is not unichain";
-        throw NumericalError(os.str());
-      }
+  };
+  const auto judge = [&](std::size_t q) {
+    Track& t = tracks_[q];
+    const MuStats& s = stats[q];
+    ++steps[q];
+    if (s.nonfinite > 0 || !(s.mass > 0.0)) {
+      throw NumericalError("stationary distribution: the power iteration became non-finite (problem " +
+                           std::to_string(q) + ")");
     }
-    engine_.accept_stationary(advance);
-    step_done("stationary", false);
-  }
+    t.mass = s.mass;
+    const double change = s.change / s.mass;
+    const double rate = std::isfinite(previous[q]) && previous[q] > 0.0 ? change / previous[q] : 1.0;
+    previous[q] = change;
+    const double remaining = rate < 1.0 ? change * rate / (1.0 - rate) : std::numeric_limits<double>::infinity();
+    if (change < noise_ || (steps[q] >= 2 && remaining < t.mu_tol)) return Sweep::advance_and_stop;
+    if (steps[q] >= aux_bound(t)) {
+      std::ostringstream os;
+      os << "stationary distribution: the power iteration did not converge in " << steps[q] << " steps (problem "
+         << q << ", change " << change << ", contraction " << rate << ", tolerance " << t.mu_tol
+         << "); the chain under the policy mixes too slowly or is not unichain";
+      throw NumericalError(os.str());
+    }
+    return Sweep::advance;
+  };
+  sweep_until_done(running, "stationary", false, step, judge,
+                   [&](const Mask& advance) { engine_.accept_stationary(advance); });
 }
 
 template <class Engine, class Track>
 void Iterations<Engine, Track>::evaluate(const Mask& which) {
   const std::size_t B = tracks_.size();
   engine_.start_evaluation(which);
-  Mask active = which;
   std::vector<double> previous(B, std::numeric_limits<double>::infinity());
   std::vector<std::int64_t> steps(B, 0);
   std::vector<SpanStats> stats;
   const double target = kEvaluationFactor * opt_.tol;
-  for (;;) {
-    if (none(active)) break;
-    engine_.evaluation_step(active, &stats);
-    Mask advance(B, 0);
-    for (std::size_t q = 0; q < B; ++q) {
-      if (!active[q]) continue;
-      const SpanStats& s = stats[q];
-      ++steps[q];
-      if (s.nonfinite > 0) {
-        throw NumericalError("policy evaluation: the values became non-finite (problem " + std::to_string(q) + ")" +
-                             kNonFiniteHint);
-      }
-      advance[q] = 1;
-      const double span = s.hi - s.lo;
-      const double floor = noise_ * std::max(1.0, s.max_abs);
-      const double rate = std::isfinite(previous[q]) && previous[q] > 0.0 ? span / previous[q] : 1.0;
-      previous[q] = span;
-      const double remaining = rate < 1.0 ? span / (1.0 - rate) : std::numeric_limits<double>::infinity();
-      if (span < floor || (steps[q] >= 2 && remaining < std::max(target, floor))) {
-        active[q] = 0;
-      } else if (steps[q] >= aux_bound(tracks_[q])) {
-        std::ostringstream os;
-        os << "policy evaluation: the values did not converge in " << steps[q] << " sweeps (problem " << q
-           << ", span " << span << ", contraction " << rate << ")";
-        throw NumericalError(os.str());
-      }
+  const auto judge = [&](std::size_t q) {
+    const SpanStats& s = stats[q];
+    ++steps[q];
+    if (s.nonfinite > 0) {
+      throw NumericalError("policy evaluation: the values became non-finite (problem " + std::to_string(q) + ")" +
+                           kNonFiniteHint);
     }
-    engine_.accept_evaluation(advance);
-    step_done("evaluation", false);
-  }
+    const double span = s.hi - s.lo;
+    const double floor = noise_ * std::max(1.0, s.max_abs);
+    const double rate = std::isfinite(previous[q]) && previous[q] > 0.0 ? span / previous[q] : 1.0;
+    previous[q] = span;
+    const double remaining = rate < 1.0 ? span / (1.0 - rate) : std::numeric_limits<double>::infinity();
+    if (span < floor || (steps[q] >= 2 && remaining < std::max(target, floor))) return Sweep::advance_and_stop;
+    if (steps[q] >= aux_bound(tracks_[q])) {
+      std::ostringstream os;
+      os << "policy evaluation: the values did not converge in " << steps[q] << " sweeps (problem " << q
+         << ", span " << span << ", contraction " << rate << ")";
+      throw NumericalError(os.str());
+    }
+    return Sweep::advance;
+  };
+  sweep_until_done(
+      which, "evaluation", false, [&](const Mask& active) { engine_.evaluation_step(active, &stats); }, judge,
+      [&](const Mask& advance) { engine_.accept_evaluation(advance); });
 }
 
 template <class Engine, class Track>
@@ -226,8 +218,8 @@ void Iterations<Engine, Track>::policy_iteration(const Mask& running) {
       if (dense()) {
         dense_solve(q);
       } else {
-        stationary_krylov(q);
-        evaluate_krylov(q);
+        krylov(q, false);
+        krylov(q, true);
       }
       if constexpr (kSpace) {
         if (dense()) {
@@ -279,11 +271,7 @@ linear::LinearOperator Iterations<Engine, Track>::chain_operator(int q, bool adj
 }
 
 template <class Engine, class Track>
-void Iterations<Engine, Track>::stationary_krylov(int q) {
-  if constexpr (kSpace) {
-    stationary_space(q);
-    return;
-  }
+void Iterations<Engine, Track>::stationary_host(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   if (t.mu.size() != states_) t.mu.assign(states_, 1.0 / static_cast<double>(states_));
   const linear::KrylovReport rep = linear::stationary_krylov(chain_operator(q, true), t.mu, krylov_options(t));
@@ -309,11 +297,7 @@ void Iterations<Engine, Track>::dense_solve(int q) {
 }
 
 template <class Engine, class Track>
-void Iterations<Engine, Track>::evaluate_krylov(int q) {
-  if constexpr (kSpace) {
-    evaluate_space(q);
-    return;
-  }
+void Iterations<Engine, Track>::evaluate_host(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   std::vector<double> g(states_);
   read_block(q, g, [&](double* out) { engine_.policy_reward(only(q), out); });

@@ -38,6 +38,24 @@ void require_cold(const SolveHooks& hooks) {
     }
 }
 
+/// The batch entry points' path: the options checked (automatic means host) and the parametric
+/// method refused (`no_parametric` says why), the run's threads, then the `count` problems solved
+/// one by one by the reference backend (float64, cold starts only) or together on the kernels.
+template <class Reference, class Kernels>
+std::vector<SolveResult> solve_batch_on(const SolverOptions& options, const char* no_parametric,
+                                        const SolveHooks& hooks, std::size_t count, const Reference& reference,
+                                        const Kernels& kernels) {
+  const SolverOptions o = kernel_options(options);
+  if (o.method == Method::parametric) throw InvalidInput("solver.method", no_parametric);
+  const ThreadScope thread_scope(o.threads);
+  if (o.backend != Backend::reference) return kernels(o);
+  require_float64(o);
+  require_cold(hooks);
+  std::vector<SolveResult> out;
+  for (std::size_t k = 0; k < count; ++k) out.push_back(reference(k, o));
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(ModelKind kind) { return name_of(kind); }
@@ -91,18 +109,10 @@ SolveResult solve(const Mdp& mdp, double lambda, const SolverOptions& options) {
 }
 
 std::vector<SolveResult> solve_batch(const Mdp& mdp, const std::vector<double>& lambdas, const SolverOptions& options) {
-  const SolverOptions o = kernel_options(options);
-  if (o.method == Method::parametric) {
-    throw InvalidInput("solver.method", "the parametric solver is for networks, not mazes or general MDPs");
-  }
-  const ThreadScope thread_scope(o.threads);
-  if (o.backend == Backend::reference) {
-    require_float64(o);
-    std::vector<SolveResult> out;
-    for (double lambda : lambdas) out.push_back(reference::solve(mdp, lambda, o));
-    return out;
-  }
-  return mdp::solve_batch(mdp, lambdas, o);
+  return solve_batch_on(
+      options, "the parametric solver is for networks, not mazes or general MDPs", SolveHooks{}, lambdas.size(),
+      [&](std::size_t k, const SolverOptions& o) { return reference::solve(mdp, lambdas[k], o); },
+      [&](const SolverOptions& o) { return mdp::solve_batch(mdp, lambdas, o); });
 }
 
 SolveResult solve(const Maze& maze, double lambda, const SolverOptions& options) {
@@ -134,19 +144,10 @@ std::vector<SolveResult> solve_batch(const std::vector<NetworkModel>& models, co
       throw InvalidInput("models[" + std::to_string(q) + "].reward.kind",
                          "solve_batch needs rewards known in advance; solve an efficient_coding model with solve()");
     }
-  const SolverOptions o = kernel_options(options);
-  if (o.method == Method::parametric) {
-    throw InvalidInput("solver.method", "solve_batch runs the exact solvers; solve parametric problems one by one");
-  }
-  const ThreadScope thread_scope(o.threads);
-  if (o.backend == Backend::reference) {
-    require_float64(o);
-    require_cold(hooks);
-    std::vector<SolveResult> out;
-    for (const auto& m : models) out.push_back(reference::solve(m, o));
-    return out;
-  }
-  return exact::solve_batch(models, o, hooks);
+  return solve_batch_on(
+      options, "solve_batch runs the exact solvers; solve parametric problems one by one", hooks, models.size(),
+      [&](std::size_t k, const SolverOptions& o) { return reference::solve(models[k], o); },
+      [&](const SolverOptions& o) { return exact::solve_batch(models, o, hooks); });
 }
 
 NETRL_NAMESPACE_END  // namespace netrl

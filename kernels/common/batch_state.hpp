@@ -162,13 +162,7 @@ class BatchState {
     f.h = x;
     f.theta = theta_.data();
     const std::vector<SpanValue> values = reduce(f);
-    stats->resize(values.size());
-    for (std::size_t q = 0; q < values.size(); ++q) {
-      (*stats)[q].lo = values[q].lo;
-      (*stats)[q].hi = values[q].hi;
-      (*stats)[q].max_abs = values[q].max_abs;
-      (*stats)[q].nonfinite = values[q].nonfinite;
-    }
+    stats->assign(values.begin(), values.end());
   }
 
   /// With th_ = mu P: mu_next = scale (theta mu P + (1 - theta) mu) and its statistics.
@@ -181,12 +175,7 @@ class BatchState {
     f.theta = theta_.data();
     f.scale = scale_.data();
     const std::vector<MuValue> values = reduce(f);
-    stats->resize(values.size());
-    for (std::size_t q = 0; q < values.size(); ++q) {
-      (*stats)[q].change = values[q].change;
-      (*stats)[q].mass = values[q].mass;
-      (*stats)[q].nonfinite = values[q].nonfinite;
-    }
+    stats->assign(values.begin(), values.end());
   }
 
   /// sum mu x and sum mu per active problem.

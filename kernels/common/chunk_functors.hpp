@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "layout.hpp"
 #include "math.hpp"
+#include "netrl/kernels/batch_engine.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
@@ -17,15 +18,13 @@ NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
 // Reductions. A reduction functor has a value_type with identity() and combine(); the launcher
 // combines the values of one problem's items (items are problem-major).
 
-struct SpanValue {
-  double lo, hi, max_abs;
-  std::uint64_t nonfinite;
+/// The engine's SpanStats (netrl/kernels/batch_engine.hpp) as a reduction value: the launcher's
+/// result is the statistics themselves.
+struct SpanValue : SpanStats {
   NETRL_KERNEL_INLINE static SpanValue identity() {
-    SpanValue v;
+    SpanValue v;  // max_abs and nonfinite start at 0
     v.lo = math::infinity<double>();
     v.hi = -math::infinity<double>();
-    v.max_abs = 0.0;
-    v.nonfinite = 0;
     return v;
   }
   NETRL_KERNEL_INLINE void combine(const SpanValue& o) {
@@ -92,15 +91,9 @@ struct RelativeStep : ChunkReduction<RelativeStep<Real>, SpanValue> {
   }
 };
 
-struct MuValue {
-  double change, mass;
-  std::uint64_t nonfinite;
-  NETRL_KERNEL_INLINE static MuValue identity() {
-    MuValue v;
-    v.change = v.mass = 0.0;
-    v.nonfinite = 0;
-    return v;
-  }
+/// The engine's MuStats as a reduction value (all sums, starting at 0).
+struct MuValue : MuStats {
+  NETRL_KERNEL_INLINE static MuValue identity() { return MuValue(); }
   NETRL_KERNEL_INLINE void combine(const MuValue& o) {
     change += o.change;
     mass += o.mass;

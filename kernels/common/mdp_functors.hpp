@@ -129,6 +129,15 @@ struct Item {
   }
 };
 
+/// f(it, s, o) for each state of item k of a sweep over `values` whose problem is active: it the
+/// item (its constants), s the problem's state, o its index in the batch's arrays.
+template <class Real, class F>
+NETRL_KERNEL_INLINE void for_each_state(const MdpSweep<Real>& sweep, const Buf<Real>& values, index_t k, const F& f) {
+  Item<Real> it;
+  if (!it.start(sweep, values, k)) return;
+  for (index_t j = 0; j < it.c.count; ++j) f(it, it.c.base - it.c.block + j, it.c.base + j);
+}
+
 }  // namespace mdp
 
 /// The soft Bellman sweep: out = T h (the exponents z(s, a) recomputed from h).
@@ -202,12 +211,9 @@ struct MdpPolicy {
   Real* cost = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    mdp::Item<Real> it;
-    if (!it.start(sweep, h, k)) return;
     const int A = sweep.m.actions;
-    for (index_t j = 0; j < it.c.count; ++j) {
-      const index_t s = it.c.base - it.c.block + j;
-      Real* p = pi + (it.c.base + j) * static_cast<index_t>(A);
+    mdp::for_each_state(sweep, h, k, [&](const mdp::Item<Real>& it, index_t s, index_t o) {
+      Real* p = pi + o * static_cast<index_t>(A);
       mdp::Lse<Real> lse;
       for (int a = 0; a < A; ++a) {
         p[a] = it.exponent(sweep.m, s, a);
@@ -221,8 +227,8 @@ struct MdpPolicy {
         // log(pi / p(a)) = z - total - log p(a), finite even where pi underflows.
         kl += p[a] * (z - total - it.log_p[a]);
       }
-      cost[it.c.base + j] = kl;
-    }
+      cost[o] = kl;
+    });
   }
 };
 
@@ -239,20 +245,17 @@ struct MdpFixedPolicy {
   Real* out = nullptr;
 
   NETRL_HD void operator()(index_t k) const {
-    mdp::Item<Real> it;
-    if (!it.start(sweep, v, k)) return;
     const int A = sweep.m.actions;
-    for (index_t j = 0; j < it.c.count; ++j) {
-      const index_t s = it.c.base - it.c.block + j;
+    mdp::for_each_state(sweep, v, k, [&](const mdp::Item<Real>& it, index_t s, index_t o) {
       Real acc = Real(0);
-      if ((kTerms & kRewardTerm) != 0) acc += reward[it.c.base + j];
-      if ((kTerms & kCostTerm) != 0) acc -= it.lambda * cost[it.c.base + j];
+      if ((kTerms & kRewardTerm) != 0) acc += reward[o];
+      if ((kTerms & kCostTerm) != 0) acc -= it.lambda * cost[o];
       if ((kTerms & kNextTerm) != 0) {
-        const Real* p = pi + (it.c.base + j) * static_cast<index_t>(A);
+        const Real* p = pi + o * static_cast<index_t>(A);
         for (int a = 0; a < A; ++a) acc += p[a] * mdp::row_value(sweep.m, s * static_cast<index_t>(A) + a, it.v);
       }
-      out[it.c.base + j] = acc;
-    }
+      out[o] = acc;
+    });
   }
 };
 

@@ -166,20 +166,30 @@ __device__ ull ising_steps(const Recorder& rec, std::uint64_t k, std::uint64_t t
   return changed;
 }
 
+/// The Ising kernels' body: this thread's chain k (if k < count) with its scalars s loaded, run by
+/// run(k, chain, s) (which returns its flips, and may change s), s stored back, and the block's
+/// flips counted.
+template <class Run>
+__device__ void ising_chain(const Recorder& rec, IsingScalars* scalars, std::uint64_t first, std::uint64_t count,
+                            const Run& run) {
+  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  ull changed = 0;
+  if (k < count) {  // no early return: the whole block takes part in add_block_flips
+    IsingScalars s = scalars[k];
+    changed = run(k, first + k, s);
+    scalars[k] = s;
+  }
+  add_block_flips(rec.flips, changed);
+}
+
 __global__ void __launch_bounds__(kThreads) ising_run(IsingStepper step, IsingScalars* scalars, std::uint8_t* sigma,
                                                      double* field, std::uint64_t first, std::uint64_t count,
                                                      std::uint64_t stride, std::uint64_t t0, std::uint64_t t1,
                                                      Recorder rec) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  ull changed = 0;
-  if (k < count) {  // no early return: the whole block takes part in add_block_flips
-    const std::uint64_t chain = first + k;
-    IsingScalars s = scalars[k];
-    changed = ising_steps(rec, k, t0, t1, s, sigma + k, stride,
-                          [&](std::uint64_t t) { return step(chain, t, s, sigma + k, field + k, stride); });
-    scalars[k] = s;
-  }
-  add_block_flips(rec.flips, changed);
+  ising_chain(rec, scalars, first, count, [&](std::uint64_t k, std::uint64_t chain, IsingScalars& s) {
+    return ising_steps(rec, k, t0, t1, s, sigma + k, stride,
+                       [&](std::uint64_t t) { return step(chain, t, s, sigma + k, field + k, stride); });
+  });
 }
 
 __global__ void __launch_bounds__(kThreads) ising_blocked_run(IsingBlockedStepper step, IsingScalars* scalars,
@@ -188,19 +198,14 @@ __global__ void __launch_bounds__(kThreads) ising_blocked_run(IsingBlockedSteppe
                                                              std::uint64_t first, std::uint64_t count,
                                                              std::uint64_t stride, std::uint64_t t0, std::uint64_t t1,
                                                              Recorder rec) {
-  const std::uint64_t k = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
-  ull changed = 0;
-  if (k < count) {  // no early return: the whole block takes part in add_block_flips
-    const std::uint64_t chain = first + k;
-    IsingScalars s = scalars[k];
+  ising_chain(rec, scalars, first, count, [&](std::uint64_t k, std::uint64_t chain, IsingScalars& s) {
     std::int32_t nflips = flip_count[k];
-    changed = ising_steps(rec, k, t0, t1, s, sigma + k, stride, [&](std::uint64_t t) {
+    const ull changed = ising_steps(rec, k, t0, t1, s, sigma + k, stride, [&](std::uint64_t t) {
       return step(chain, t, s, sigma + k, stale_field + k, flips + k, nflips, delta + k, stride);
     });
-    scalars[k] = s;
     flip_count[k] = nflips;
-  }
-  add_block_flips(rec.flips, changed);
+    return changed;
+  });
 }
 
 /// The 0/1 state matrix (batch x n, column-major) of the current states, for the pair counts.

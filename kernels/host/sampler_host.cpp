@@ -19,7 +19,7 @@ template <class Policy>
 void run_word_chains(const SampleRequest& rq, const SmallStepper<Policy>& shared_step, const Schedule& sch,
                      std::vector<Accum>& acc, RasterSink& raster) {
   constexpr bool kOnTheFly = std::is_same_v<Policy, ExactPolicy>;
-  const std::uint64_t burn_in = rq.burn_in, thin = rq.thin, total_steps = rq.burn_in + rq.steps;
+  const std::uint64_t total_steps = rq.burn_in + rq.steps;
   const auto nblocks = static_cast<std::int64_t>(sch.blocks());
 #pragma omp parallel
   {
@@ -46,12 +46,10 @@ void run_word_chains(const SampleRequest& rq, const SmallStepper<Policy>& shared
         any_raster = any_raster || scratch.slots[k] >= 0;
       }
       SmallChain* const state = st.data();
-      int* const neuron = scratch.neuron.data();
-      double* const z = scratch.argument.data();
-      std::uint32_t* const thr = scratch.threshold.data();
-      std::uint64_t next_record = burn_in;
+      const auto [neuron, z, thr] = scratch.lanes();
+      RecordClock clock(rq);
       for (std::uint64_t t = 0; t < total_steps; ++t) {
-        const bool record = t == next_record;
+        const bool record = clock.due(t);
         scratch.draw_step(path, c0, cnt, t, step.k);
         if (kOnTheFly || large_table) {
           for (std::uint64_t k = 0; k < cnt; ++k) {
@@ -78,7 +76,7 @@ void run_word_chains(const SampleRequest& rq, const SmallStepper<Policy>& shared
               flips += state[k].b != now.b ? 1u : 0u;
             }
           } else {
-            next_record += thin;
+            clock.take(t);
             for (std::uint64_t k = 0; k < cnt; ++k) {
               const SmallChain now = state[k];
               state[k] = step.apply(scratch.draw(k), now);
@@ -102,8 +100,7 @@ void run_word_chains(const SampleRequest& rq, const SmallStepper<Policy>& shared
           }
           continue;
         }
-        const std::uint64_t sample = (t - burn_in) / thin;
-        next_record += thin;
+        const std::uint64_t sample = clock.take(t);
         if (plain_histogram && !any_raster) {
           // The common case, kept free of aliasing: one count per chain.
           for (std::uint64_t k = 0; k < cnt; ++k) {

@@ -83,6 +83,23 @@ struct Schedule {
   std::uint64_t blocks() const { return (count + block - 1) / block; }
 };
 
+/// The recorded steps of a chain: the state before step t is recorded, as sample (t - burn_in) /
+/// thin, when t = burn_in + j thin (and t < burn_in + steps: the runners stop there).
+class RecordClock {
+ public:
+  explicit RecordClock(const SampleRequest& rq) : burn_in_(rq.burn_in), thin_(rq.thin), next_(rq.burn_in) {}
+  /// Whether step t records (a chain's steps come in order, from 0).
+  bool due(std::uint64_t t) const { return t == next_; }
+  /// For a due step t: its sample; the clock moves on to the next recorded step.
+  std::uint64_t take(std::uint64_t t) {
+    next_ += thin_;
+    return (t - burn_in_) / thin_;
+  }
+
+ private:
+  std::uint64_t burn_in_, thin_, next_;
+};
+
 /// Writes the recorded states of the raster chains into the output's raster arrays.
 class RasterSink {
  public:
@@ -125,6 +142,14 @@ struct BlockScratch {
   }
   BlockScratch(const BlockScratch&) = delete;  // draws points into words
   BlockScratch& operator=(const BlockScratch&) = delete;
+  /// The per-chain arrays as plain pointers for the step loops: picked neurons, threshold
+  /// arguments, thresholds.
+  struct Lanes {
+    int* neuron;
+    double* argument;
+    std::uint32_t* threshold;
+  };
+  Lanes lanes() { return Lanes{neuron.data(), argument.data(), threshold.data()}; }
   Philox4 draw(std::uint64_t k) const { return Philox4{{draws.w[0][k], draws.w[1][k], draws.w[2][k], draws.w[3][k]}}; }
   /// The draws of step t of chains [c0, c0 + count), keyed by `k`, into draws.
   void draw_step(SimdPath path, std::uint64_t c0, std::uint64_t count, std::uint64_t t, const ChainConstants& k) {

@@ -18,7 +18,7 @@ void run_ising_chains(const SampleRequest& rq, const Schedule& sch, std::vector<
                       bool gemm) {
   const IsingStepper shared_direct{chain_constants(rq), ising_policy(rq)};
   const IsingBlockedStepper blocked{chain_constants(rq), ising_policy(rq)};
-  const std::uint64_t burn_in = rq.burn_in, thin = rq.thin, total_steps = rq.burn_in + rq.steps;
+  const std::uint64_t total_steps = rq.burn_in + rq.steps;
   const std::uint64_t gemm_block = rq.gemm_block;
   const auto nblocks = static_cast<std::int64_t>(sch.blocks());
   const auto n = static_cast<std::uint64_t>(rq.n);
@@ -55,14 +55,11 @@ void run_ising_chains(const SampleRequest& rq, const Schedule& sch, std::vector<
             S(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = sigma[k * n + j] ? 1.0 : -1.0;
         Eigen::Map<RowMatrix>(field.data(), static_cast<Eigen::Index>(cnt), rq.n).noalias() = S * J;
       }
-      int* const neuron = scratch.neuron.data();
-      double* const z = scratch.argument.data();
-      std::uint32_t* const thr = scratch.threshold.data();
-      std::uint64_t next_record = burn_in;
+      const auto [neuron, z, thr] = scratch.lanes();
+      RecordClock clock(rq);
       for (std::uint64_t t = 0; t < total_steps; ++t) {
-        const bool record = t == next_record;
-        const std::uint64_t sample = record ? (t - burn_in) / thin : 0;
-        if (record) next_record += thin;
+        const bool record = clock.due(t);
+        const std::uint64_t sample = record ? clock.take(t) : 0;
         if (record && !rq.histogram) {
           // Counts of the states before step t.
           for (std::uint64_t k = 0; k < cnt; ++k) {

@@ -8,6 +8,7 @@
 // tests/test_sampler.cpp checks every path against the scalar functions (and Philox against
 // librandom123): this only changes how fast the host computes them.
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -42,6 +43,16 @@ inline void threshold_block_scalar(const double* z, std::uint32_t* thr, std::uin
 
 namespace detail {
 
+/// out.w[j][lane ..] = the lanes of xj, for one group of chains (V: __m128i or __m256i).
+template <class V>
+__attribute__((always_inline)) inline void store_words(const DrawBlock& out, std::uint32_t lane, const V& x0,
+                                                       const V& x1, const V& x2, const V& x3) {
+  std::memcpy(out.w[0] + lane, &x0, sizeof(V));
+  std::memcpy(out.w[1] + lane, &x1, sizeof(V));
+  std::memcpy(out.w[2] + lane, &x2, sizeof(V));
+  std::memcpy(out.w[3] + lane, &x3, sizeof(V));
+}
+
 /// 32 x 32 -> 64-bit products of the four lanes: high and low halves.
 inline void mulhilo_sse2(__m128i a, __m128i m, __m128i* hi, __m128i* lo) {
   const __m128i mask = _mm_set_epi32(0, -1, 0, -1);
@@ -75,10 +86,7 @@ inline void philox_block_sse2(std::uint32_t c0, std::uint32_t count, std::uint32
       key0 += 0x9E3779B9u;
       key1 += 0xBB67AE85u;
     }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.w[0] + lane), x0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.w[1] + lane), x1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.w[2] + lane), x2);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.w[3] + lane), x3);
+    detail::store_words(out, lane, x0, x1, x2, x3);
   }
   philox_block_scalar(c0, count, c1, c2, c3, k0, k1, out, lane);
 }
@@ -130,98 +138,78 @@ __attribute__((target("avx2"))) inline void philox_block_avx2(std::uint32_t c0, 
       detail::round_avx2(a0, a1, a2, a3, m0, m1, key0[round], key1[round]);
       detail::round_avx2(b0, b1, b2, b3, m0, m1, key0[round], key1[round]);
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[0] + lane), a0);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[1] + lane), a1);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[2] + lane), a2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[3] + lane), a3);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[0] + lane + 8), b0);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[1] + lane + 8), b1);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[2] + lane + 8), b2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[3] + lane + 8), b3);
+    detail::store_words(out, lane, a0, a1, a2, a3);
+    detail::store_words(out, lane + 8, b0, b1, b2, b3);
   }
   for (; lane + 8 <= count; lane += 8) {
     __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c0 + lane)), lanes);
     __m256i x1 = x1_init, x2 = x2_init, x3 = x3_init;
     for (int round = 0; round < 10; ++round) detail::round_avx2(x0, x1, x2, x3, m0, m1, key0[round], key1[round]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[0] + lane), x0);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[1] + lane), x1);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[2] + lane), x2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.w[3] + lane), x3);
+    detail::store_words(out, lane, x0, x1, x2, x3);
   }
   philox_block_scalar(c0, count, c1, c2, c3, k0, k1, out, lane);
 }
 
 namespace detail {
 
-/// sigmoid_threshold in four lanes: the scalar definition's operations, selects as blends.
-__attribute__((target("avx2"))) inline __m128i threshold4_avx2(__m256d z) {
-  using C = ExpConstants;
-  const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
-  const __m256d not_nan = _mm256_cmp_pd(z, z, _CMP_EQ_OQ);
-  const __m256d positive = _mm256_cmp_pd(z, zero, _CMP_GE_OQ);
-  const __m256d negated = _mm256_xor_pd(z, _mm256_set1_pd(-0.0));
-  const __m256d a = _mm256_blendv_pd(z, negated, positive);  // z >= 0 ? -z : z
-  // exp_nonpositive(a)
-  const __m256d in_range = _mm256_cmp_pd(a, _mm256_set1_pd(C::kLowest), _CMP_GE_OQ);
-  const __m256d c = _mm256_and_pd(a, in_range);
-  const __m256d shift = _mm256_set1_pd(C::kShift);
-  const __m256d shifted = _mm256_add_pd(_mm256_mul_pd(c, _mm256_set1_pd(C::kLog2e)), shift);
-  const __m256d k = _mm256_sub_pd(shifted, shift);
-  __m256d r = _mm256_sub_pd(c, _mm256_mul_pd(k, _mm256_set1_pd(C::kLn2Hi)));
-  r = _mm256_sub_pd(r, _mm256_mul_pd(k, _mm256_set1_pd(C::kLn2Lo)));
-  __m256d p = _mm256_set1_pd(C::kC12);
-  for (const double coefficient : {C::kC11, C::kC10, C::kC9, C::kC8, C::kC7, C::kC6, C::kC5, C::kC4, C::kC3, C::kC2,
-                                   C::kC1, C::kC0}) {
-    p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(coefficient));
-  }
-  const __m256i biased = _mm256_add_epi64(_mm256_sub_epi64(_mm256_castpd_si256(shifted), _mm256_castpd_si256(shift)),
-                                          _mm256_set1_epi64x(1023));
-  const __m256d e = _mm256_and_pd(_mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52))), in_range);
-  // sigmoid
-  const __m256d numerator = _mm256_blendv_pd(e, one, positive);
-  const __m256d rho = _mm256_and_pd(_mm256_div_pd(numerator, _mm256_add_pd(one, e)), not_nan);
-  // floor(rho 2^32), saturated, read from the mantissa of f + 2^52
-  const __m256d two52 = _mm256_set1_pd(C::kTwo52);
-  const __m256d v = _mm256_mul_pd(rho, _mm256_set1_pd(C::kTwo32));
-  __m256d f = _mm256_sub_pd(_mm256_add_pd(v, two52), two52);
-  f = _mm256_sub_pd(f, _mm256_and_pd(_mm256_cmp_pd(f, v, _CMP_GT_OQ), one));
-  f = _mm256_min_pd(f, _mm256_set1_pd(C::kMaxThreshold));  // f < max ? f : max
-  const __m256i bits = _mm256_castpd_si256(_mm256_add_pd(f, two52));
-  return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(bits, _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0)));
-}
+/// GCC vector types of two (SSE2) and four (AVX2) float64 lanes; kLowWords picks the low 32-bit
+/// word of each 64-bit lane (to the front).
+struct Lanes2 {
+  static constexpr int kLanes = 2;
+  typedef double Double __attribute__((vector_size(16)));
+  typedef std::int64_t Int __attribute__((vector_size(16)));
+  typedef std::uint32_t Words __attribute__((vector_size(16)));
+  static constexpr Words kLowWords = {0, 2, 1, 3};
+};
+struct Lanes4 {
+  static constexpr int kLanes = 4;
+  typedef double Double __attribute__((vector_size(32)));
+  typedef std::int64_t Int __attribute__((vector_size(32)));
+  typedef std::uint32_t Words __attribute__((vector_size(32)));
+  static constexpr Words kLowWords = {0, 2, 4, 6, 1, 3, 5, 7};
+};
 
-/// sigmoid_threshold in two lanes (SSE2: selects as and/andnot/or).
-inline __m128i threshold2_sse2(__m128d z) {
+/// sigmoid_threshold of the lanes of L at once: the scalar definition's operations in the same
+/// order (selects lane by lane), so the same bits in every lane. Written once for both
+/// instruction sets: inlined into threshold_block_avx2 (Lanes4) it compiles to AVX2, into
+/// threshold_block_sse2 (Lanes2) to SSE2. No function here takes or returns the vector types
+/// (their ABI would need AVX): constants are broadcast by adding them to a zero vector.
+template <class L>
+__attribute__((always_inline)) inline void threshold_lanes(const double* zs, std::uint32_t* thr) {
+  using D = typename L::Double;
+  using W = typename L::Words;
   using C = ExpConstants;
-  const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
-  auto select = [](__m128d mask, __m128d if_true, __m128d if_false) {
-    return _mm_or_pd(_mm_and_pd(mask, if_true), _mm_andnot_pd(mask, if_false));
-  };
-  const __m128d not_nan = _mm_cmpeq_pd(z, z);
-  const __m128d positive = _mm_cmpge_pd(z, zero);
-  const __m128d a = select(positive, _mm_xor_pd(z, _mm_set1_pd(-0.0)), z);
-  const __m128d in_range = _mm_cmpge_pd(a, _mm_set1_pd(C::kLowest));
-  const __m128d c = _mm_and_pd(a, in_range);
-  const __m128d shift = _mm_set1_pd(C::kShift);
-  const __m128d shifted = _mm_add_pd(_mm_mul_pd(c, _mm_set1_pd(C::kLog2e)), shift);
-  const __m128d k = _mm_sub_pd(shifted, shift);
-  __m128d r = _mm_sub_pd(c, _mm_mul_pd(k, _mm_set1_pd(C::kLn2Hi)));
-  r = _mm_sub_pd(r, _mm_mul_pd(k, _mm_set1_pd(C::kLn2Lo)));
-  __m128d p = _mm_set1_pd(C::kC12);
+  const D zero{}, one = zero + 1.0, largest = zero + C::kMaxThreshold;
+  D z;
+  std::memcpy(&z, zs, sizeof z);
+  const auto positive = z >= 0.0;
+  const D a = positive ? -z : z;
+  // exp_nonpositive(a)
+  const auto in_range = a >= C::kLowest;
+  const D c = in_range ? a : zero;
+  const D shift = zero + C::kShift;
+  const D shifted = c * C::kLog2e + shift;
+  const D k = shifted - shift;
+  D r = c - k * C::kLn2Hi;
+  r = r - k * C::kLn2Lo;
+  D p = zero + C::kC12;
   for (const double coefficient : {C::kC11, C::kC10, C::kC9, C::kC8, C::kC7, C::kC6, C::kC5, C::kC4, C::kC3, C::kC2,
                                    C::kC1, C::kC0}) {
-    p = _mm_add_pd(_mm_mul_pd(p, r), _mm_set1_pd(coefficient));
+    p = p * r + coefficient;
   }
-  const __m128i biased =
-      _mm_add_epi64(_mm_sub_epi64(_mm_castpd_si128(shifted), _mm_castpd_si128(shift)), _mm_set1_epi64x(1023));
-  const __m128d e = _mm_and_pd(_mm_mul_pd(p, _mm_castsi128_pd(_mm_slli_epi64(biased, 52))), in_range);
-  const __m128d rho = _mm_and_pd(_mm_div_pd(select(positive, one, e), _mm_add_pd(one, e)), not_nan);
-  const __m128d two52 = _mm_set1_pd(C::kTwo52);
-  const __m128d v = _mm_mul_pd(rho, _mm_set1_pd(C::kTwo32));
-  __m128d f = _mm_sub_pd(_mm_add_pd(v, two52), two52);
-  f = _mm_sub_pd(f, _mm_and_pd(_mm_cmpgt_pd(f, v), one));
-  f = _mm_min_pd(f, _mm_set1_pd(C::kMaxThreshold));
-  return _mm_shuffle_epi32(_mm_castpd_si128(_mm_add_pd(f, two52)), _MM_SHUFFLE(3, 1, 2, 0));
+  using I = typename L::Int;
+  const I biased = ((I)shifted - (I)shift) + 1023;
+  const D e = in_range ? p * (D)(biased << 52) : zero;
+  // sigmoid
+  const D rho = z == z ? (positive ? one : e) / (one + e) : zero;
+  // floor(rho 2^32), saturated, read from the mantissa of f + 2^52
+  const D two52 = zero + C::kTwo52;
+  const D v = rho * C::kTwo32;
+  D f = (v + two52) - two52;
+  f = f - (f > v ? one : zero);
+  f = f < largest ? f : largest;
+  const W words = __builtin_shuffle((W)(f + two52), L::kLowWords);
+  std::memcpy(thr, &words, sizeof(std::uint32_t) * L::kLanes);
 }
 
 }  // namespace detail
@@ -229,20 +217,16 @@ inline __m128i threshold2_sse2(__m128d z) {
 __attribute__((target("avx2"))) inline void threshold_block_avx2(const double* z, std::uint32_t* thr, std::uint64_t count) {
   std::uint64_t k = 0;
   for (; k + 8 <= count; k += 8) {  // two independent groups per iteration
-    const __m128i lo = detail::threshold4_avx2(_mm256_loadu_pd(z + k));
-    const __m128i hi = detail::threshold4_avx2(_mm256_loadu_pd(z + k + 4));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(thr + k), lo);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(thr + k + 4), hi);
+    detail::threshold_lanes<detail::Lanes4>(z + k, thr + k);
+    detail::threshold_lanes<detail::Lanes4>(z + k + 4, thr + k + 4);
   }
-  for (; k + 4 <= count; k += 4) _mm_storeu_si128(reinterpret_cast<__m128i*>(thr + k), detail::threshold4_avx2(_mm256_loadu_pd(z + k)));
+  for (; k + 4 <= count; k += 4) detail::threshold_lanes<detail::Lanes4>(z + k, thr + k);
   threshold_block_scalar(z, thr, count, k);
 }
 
 inline void threshold_block_sse2(const double* z, std::uint32_t* thr, std::uint64_t count) {
   std::uint64_t k = 0;
-  for (; k + 2 <= count; k += 2) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(thr + k), detail::threshold2_sse2(_mm_loadu_pd(z + k)));
-  }
+  for (; k + 2 <= count; k += 2) detail::threshold_lanes<detail::Lanes2>(z + k, thr + k);
   threshold_block_scalar(z, thr, count, k);
 }
 

@@ -73,23 +73,28 @@ struct BumpDrift {
 };
 BumpDrift bump_drift(const std::vector<Raster>& rasters, std::uint64_t max_lag);
 
+/// Samples of a learned ring12 policy: `chains` chains, `sweeps` recorded sweeps (samples, one per
+/// n steps) each.
+struct LearnedSampling {
+  std::uint64_t chains = 0;
+  std::uint64_t sweeps = 0;
+};
+
 struct Ring12Options {
   std::uint64_t seed = 1;
   Backend backend = Backend::automatic;
   /// Bound on the parametric solves' batches.
   std::uint64_t max_batches = 1000000;
-  /// The drift: chains of the learned policy, recorded sweeps (samples, one per n steps) each, lags up to.
-  std::uint64_t drift_chains = 8;
-  std::uint64_t drift_sweeps = 20000;
+  /// The drift: samples of each learned policy, and the lags up to.
+  LearnedSampling drift{8, 20000};
   std::uint64_t max_lag = 2000;
-  /// The inverse: chains of the learned ring12 policy and recorded sweeps each.
-  std::uint64_t inverse_chains = 100;
-  std::uint64_t inverse_sweeps = 10000;
+  /// The inverse: samples of the learned ring12 policy.
+  LearnedSampling inverse{100, 10000};
   bool predict = true;
   /// The settings solved, from ring12_scenario_names(); empty: all four. The inverse needs "ring12".
   std::vector<std::string> settings;
-  /// The inverse with the three reward models and their predictions (fig. 6).
-  bool inverse = true;
+  /// Run the inverse with the three reward models and their predictions (fig. 6).
+  bool with_inverse = true;
   /// Samples (sweeps) of the first drift chain kept per setting as a raster excerpt (fig. 5).
   std::uint64_t raster_sweeps = 300;
   /// Called with a line at every stage, when set.

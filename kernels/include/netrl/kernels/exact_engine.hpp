@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "netrl/kernels/batch_engine.hpp"
+#include "netrl/kernels/engine_factory.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
@@ -78,9 +79,10 @@ class ExactEngine : public BatchEngine {
   virtual std::unique_ptr<ChainSpace> chain_space(int slots) = 0;
 };
 
+/// host::make_exact_engine<Real>(shape), cuda::make_exact_engine<Real>(shape).
+NETRL_DECLARE_ENGINE_FACTORY(make_exact_engine, ExactEngine, EngineShape)
+
 namespace host {
-template <class Real>
-std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Bytes of memory the host backend may use (MemAvailable), for the caller's size check.
 std::uint64_t available_memory();
 }  // namespace host
@@ -90,8 +92,6 @@ namespace cuda {
 /// and a device answers; otherwise `reason` says why. The one device check of every CUDA path
 /// (exact engine, dense LU, sampler).
 bool device_available(std::string* reason);
-template <class Real>
-std::unique_ptr<ExactEngine<Real>> make_exact_engine(const EngineShape& shape);
 /// Free device memory in bytes (0 without a device, or where the CUDA module cannot be loaded).
 std::uint64_t available_memory();
 }  // namespace cuda

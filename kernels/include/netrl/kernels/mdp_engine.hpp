@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "netrl/kernels/batch_engine.hpp"
+#include "netrl/kernels/engine_factory.hpp"
 #include "netrl/kernels/exact_engine.hpp"  // device_available
 #include "netrl/version.hpp"
 
@@ -81,16 +82,7 @@ class MdpEngine : public BatchEngine {
   virtual void download_policy(int problem, std::vector<double>* pi) const = 0;
 };
 
-namespace host {
-template <class Real>
-std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape);
-}  // namespace host
-
-namespace cuda {
-/// The CUDA engine (in the CUDA module; BackendError where it cannot be loaded or no device
-/// answers, see device_available).
-template <class Real>
-std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape);
-}  // namespace cuda
+/// host::make_mdp_engine<Real>(shape), cuda::make_mdp_engine<Real>(shape).
+NETRL_DECLARE_ENGINE_FACTORY(make_mdp_engine, MdpEngine, MdpShape)
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "netrl/kernels/engine_factory.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -91,15 +92,7 @@ class ParametricEngine {
   virtual void download_chains(std::vector<std::uint8_t>* sigma, std::vector<std::uint32_t>* x) const = 0;
 };
 
-namespace host {
-template <class Real>
-std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup);
-}  // namespace host
-
-namespace cuda {
-/// Throws BackendError without the CUDA module or a device.
-template <class Real>
-std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup);
-}  // namespace cuda
+/// host::make_parametric_engine<Real>(setup), cuda::make_parametric_engine<Real>(setup).
+NETRL_DECLARE_ENGINE_FACTORY(make_parametric_engine, ParametricEngine, ParametricSetup)
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels
