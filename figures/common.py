@@ -40,6 +40,18 @@ def table(numpy, directory, name):
     return numpy.genfromtxt(os.path.join(directory, name), delimiter=",", names=True)
 
 
+def open_figure():
+    """(numpy, pyplot, the data directory, figure.json) for a script run as figNAME.py DATA_DIR."""
+    numpy, pyplot = start()
+    directory = data_dir()
+    return numpy, pyplot, directory, figure_json(directory)
+
+
+def tables(numpy, directory, *names):
+    """The CSVs `names` as structured arrays, in order."""
+    return [table(numpy, directory, name) for name in names]
+
+
 def save(fig, directory, name):
     """Writes DIR/figNAME.png atomically (a temporary name, then a rename)."""
     path = os.path.join(directory, "fig%s.png" % name)

@@ -2,9 +2,7 @@
 direction, and the reward inferred from the policy (docs/figures.md)."""
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 num = meta["numbers"]
 t = common.table(np, d, "states.csv")
 rows, cols = int(num["rows"]), int(num["cols"])

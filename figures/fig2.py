@@ -2,9 +2,7 @@
 changed input statistics and a removed cell (docs/figures.md)."""
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 num, settings = meta["numbers"], meta["settings"]
 xname = {0: "x = -1", 1: "x = +1"}
 colours = {0: "tab:blue", 1: "tab:red"}

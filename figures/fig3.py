@@ -2,13 +2,9 @@
 divergences of the predictions against T (mean and s.e.m. over the repeats; docs/figures.md)."""
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 settings = meta["settings"]
-s = common.table(np, d, "samples.csv")
-p = common.table(np, d, "predictions.csv")
-raw = common.table(np, d, "samples_raw.csv")
+s, p, raw = common.tables(np, d, "samples.csv", "predictions.csv", "samples_raw.csv")
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
 ax = axes[0]

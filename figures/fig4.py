@@ -4,9 +4,7 @@ convergence, the inferred reward against log p(y | sigma), and the cell types at
 (docs/figures.md)."""
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 num = meta["numbers"]
 
 fig, axes = plt.subplots(2, 4, figsize=(17, 8))

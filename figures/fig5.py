@@ -6,13 +6,9 @@ import os
 
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 settings = meta["settings"]
-gains = common.table(np, d, "gains.csv")
-profile = common.table(np, d, "profile.csv")
-drift = common.table(np, d, "drift.csv")
+gains, profile, drift = common.tables(np, d, "gains.csv", "profile.csv", "drift.csv")
 count = int(gains["setting"].max()) + 1
 names = [settings["setting_%d" % k] for k in range(count)]
 

@@ -5,14 +5,9 @@ each of ring12's three changes; D: P(K) under the changes, true against each mod
 (docs/figures.md)."""
 import common
 
-np, plt = common.start()
-d = common.data_dir()
-meta = common.figure_json(d)
+np, plt, d, meta = common.open_figure()
 settings = meta["settings"]
-models = common.table(np, d, "models.csv")
-reward = common.table(np, d, "reward.csv")
-kls = common.table(np, d, "predictions.csv")
-counts = common.table(np, d, "spike_count.csv")
+models, reward, kls, counts = common.tables(np, d, "models.csv", "reward.csv", "predictions.csv", "spike_count.csv")
 M = len(models["model"])
 names = [settings["model_%d" % k] for k in range(M)]
 P = int(kls["prediction"].max()) + 1
