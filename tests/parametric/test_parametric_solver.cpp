@@ -294,6 +294,26 @@ TEST(Ring12, LearnsABumpAttractorWithin2PercentOfTheBestPairwisePolicy) {
   EXPECT_LE(r.parametric->exact_gain, best.gain + 1e-9);
 }
 
+// The experiment refuses settings it cannot run before solving anything.
+TEST(Ring12, ExperimentOptionsAreCheckedFirst) {
+  auto field_of = [](const Ring12Options& o) {
+    try {
+      ring12_experiment(o);
+    } catch (const InvalidInput& e) {
+      return e.field();
+    }
+    return std::string("(accepted)");
+  };
+  Ring12Options o = ring12_quick_options();
+  o.settings = {"ring13"};
+  EXPECT_EQ(field_of(o), "settings");
+  o.settings = {"ring12-local", "ring12"};  // the inverse learns from ring12: it must come first
+  EXPECT_EQ(field_of(o), "settings");
+  o.settings = {"ring12"};
+  o.drift.chains = 0;
+  EXPECT_EQ(field_of(o), "drift.chains");
+}
+
 // ---- configuration ----------------------------------------------------------------------------
 
 nlohmann::json ring_config(int n) {
