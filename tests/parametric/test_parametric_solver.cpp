@@ -296,14 +296,7 @@ TEST(Ring12, LearnsABumpAttractorWithin2PercentOfTheBestPairwisePolicy) {
 
 // The experiment refuses settings it cannot run before solving anything.
 TEST(Ring12, ExperimentOptionsAreCheckedFirst) {
-  auto field_of = [](const Ring12Options& o) {
-    try {
-      ring12_experiment(o);
-    } catch (const InvalidInput& e) {
-      return e.field();
-    }
-    return std::string("(accepted)");
-  };
+  const auto field_of = [](const Ring12Options& o) { return test::invalid([&] { ring12_experiment(o); }).first; };
   Ring12Options o = ring12_quick_options();
   o.settings = {"ring13"};
   EXPECT_EQ(field_of(o), "settings");
