@@ -152,21 +152,18 @@ __attribute__((target("avx2"))) inline void philox_block_avx2(std::uint32_t c0, 
 
 namespace detail {
 
-/// GCC vector types of two (SSE2) and four (AVX2) float64 lanes; kLowWords picks the low 32-bit
-/// word of each 64-bit lane (to the front).
+/// GCC/Clang vector types of two (SSE2) and four (AVX2) float64 lanes.
 struct Lanes2 {
   static constexpr int kLanes = 2;
   typedef double Double __attribute__((vector_size(16)));
   typedef std::int64_t Int __attribute__((vector_size(16)));
   typedef std::uint32_t Words __attribute__((vector_size(16)));
-  static constexpr Words kLowWords = {0, 2, 1, 3};
 };
 struct Lanes4 {
   static constexpr int kLanes = 4;
   typedef double Double __attribute__((vector_size(32)));
   typedef std::int64_t Int __attribute__((vector_size(32)));
   typedef std::uint32_t Words __attribute__((vector_size(32)));
-  static constexpr Words kLowWords = {0, 2, 4, 6, 1, 3, 5, 7};
 };
 
 /// sigmoid_threshold of the lanes of L at once: the scalar definition's operations in the same
@@ -208,7 +205,15 @@ __attribute__((always_inline)) inline void threshold_lanes(const double* zs, std
   D f = (v + two52) - two52;
   f = f - (f > v ? one : zero);
   f = f < largest ? f : largest;
-  const W words = __builtin_shuffle((W)(f + two52), L::kLowWords);
+  // The low 32-bit word of each 64-bit lane, moved to the front (__builtin_shufflevector: GCC >= 12
+  // and Clang alike).
+  const W all = (W)(f + two52);
+  W words;
+  if constexpr (L::kLanes == 4) {
+    words = __builtin_shufflevector(all, all, 0, 2, 4, 6, 1, 3, 5, 7);
+  } else {
+    words = __builtin_shufflevector(all, all, 0, 2, 1, 3);
+  }
   std::memcpy(thr, &words, sizeof(std::uint32_t) * L::kLanes);
 }
 
