@@ -179,13 +179,7 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
       theta(nf + static_cast<Eigen::Index>(q)) = (*J_out)[static_cast<std::size_t>(free[pairs[q].first]) * n + free[pairs[q].second]];
   }
   prior_loop::Acceleration acceleration;
-  prior_loop::Chart chart;
-  chart.to = [](const std::vector<double>& q) { return q; };
-  chart.from = [&options](const std::vector<double>& point) {
-    std::vector<double> q(point.size());
-    for (std::size_t k = 0; k < q.size(); ++k) q[k] = std::clamp(point[k], options.prior_eps, 1.0 - options.prior_eps);
-    return q;
-  };
+  const prior_loop::Chart chart = prior_loop::clipped_chart(options.prior_eps, 1.0 - options.prior_eps);
   for (std::int64_t outer = 1; outer <= options.max_outer_iterations; ++outer) {
     const auto rep = detail::minimize(objective, theta, static_cast<int>(std::min<std::int64_t>(options.max_iterations, 100000)), 1e-10);
     res.inner_iterations += rep.evaluations;

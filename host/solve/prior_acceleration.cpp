@@ -92,6 +92,17 @@ void anderson(Acceleration& acc, const std::vector<double>& y, const std::vector
 }
 }  // namespace
 
+Chart clipped_chart(double lo, double hi) {
+  Chart chart;
+  chart.to = [](const std::vector<double>& p) { return p; };
+  chart.from = [lo, hi](const std::vector<double>& point) {
+    std::vector<double> p(point.size());
+    for (std::size_t k = 0; k < p.size(); ++k) p[k] = std::clamp(point[k], lo, hi);
+    return p;
+  };
+  return chart;
+}
+
 Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<double>& next, const Round& round,
              const Chart& chart) {
   // Safeguard first: an extrapolated prior must not lower the gain, since a plain step never

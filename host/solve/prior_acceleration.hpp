@@ -76,6 +76,10 @@ struct Chart {
   double max_jump = 0.0;
 };
 
+/// The chart of the network priors: the priors themselves, a point mapped back by clipping every
+/// coordinate to [lo, hi].
+Chart clipped_chart(double lo, double hi);
+
 /// Decides after the evaluation of `prior`, whose plain step is `next` (already admissible), and
 /// sets `prior` to the prior to evaluate next.
 Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<double>& next, const Round& round,

@@ -38,14 +38,8 @@ void BatchSolver<Real>::update(Track& t, const PairTotals& totals, std::int64_t 
   // error of rho from rounding in z = d / (nf lambda) + logit p, times min(p, 1 - p).
   const double z_noise = noise_ + 4.0 * eps() * std::max(1.0, t.span.max_abs) / (static_cast<double>(nf) * t.lambda);
   // The extrapolation runs on the priors themselves, clipped back.
-  prior_loop::Chart chart;
-  chart.to = [](const std::vector<double>& p) { return p; };
-  chart.from = [&](const std::vector<double>& point) {
-    std::vector<double> p(point.size());
-    for (std::size_t k = 0; k < p.size(); ++k) p[k] = std::clamp(point[k], lo_clip, hi_clip);
-    return p;
-  };
-  soft::advance_prior(t, next, soft::prior_residual(t.prior, next, opt_.prior_tol, z_noise), outer, opt_, eps(), chart);
+  soft::advance_prior(t, next, soft::prior_residual(t.prior, next, opt_.prior_tol, z_noise), outer, opt_, eps(),
+                      prior_loop::clipped_chart(lo_clip, hi_clip));
 }
 
 template void BatchSolver<double>::update(Track& t, const PairTotals& totals, std::int64_t outer);
