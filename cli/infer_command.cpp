@@ -65,7 +65,7 @@ int run_sample_size(const InferArgs& args, Backend backend) {
 int run_ring12(const InferArgs& args, Backend backend) {
   Ring12Options o = args.quick ? ring12_quick_options() : Ring12Options{};
   o.seed = args.seed;
-  o.backend = backend == Backend::reference ? Backend::host : backend;
+  o.backend = backend;
   o.predict = args.predictions;
   o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
   const Ring12Result r = ring12_experiment(o);

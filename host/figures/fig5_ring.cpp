@@ -12,7 +12,7 @@ NETRL_NAMESPACE_BEGIN namespace figures {
 Ring12Options ring12_options(const FigureOptions& opt, bool inverse) {
   Ring12Options o = opt.quick ? ring12_quick_options() : Ring12Options{};
   o.seed = opt.seed;
-  o.backend = opt.backend == Backend::reference ? Backend::host : opt.backend;
+  o.backend = opt.backend;
   o.with_inverse = inverse;
   // Figure 5 needs no predictions, figure 6 only the ring12 solve.
   o.predict = inverse;

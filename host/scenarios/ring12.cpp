@@ -211,7 +211,8 @@ Ring12Result ring12_experiment(const Ring12Options& opt) {
     s.problem = ring12_scenario(name);
     s.problem.solver.parametric.seed = opt.seed;
     s.problem.solver.parametric.max_batches = opt.max_batches;
-    s.problem.solver.backend = opt.backend;
+    // The parametric solver refuses the reference backend: the host backend runs instead.
+    s.problem.solver.backend = opt.backend == Backend::reference ? Backend::host : opt.backend;
     if (opt.progress) opt.progress("solving " + name + " (parametric)");
     s.result = solve(s.problem);
     const std::vector<double>& mask = s.problem.solver.parametric.coupling_mask;

@@ -82,6 +82,7 @@ struct LearnedSampling {
 
 struct Ring12Options {
   std::uint64_t seed = 1;
+  /// Backend of the parametric solves (reference: host, which the parametric solver uses instead).
   Backend backend = Backend::automatic;
   /// Bound on the parametric solves' batches.
   std::uint64_t max_batches = 1000000;
