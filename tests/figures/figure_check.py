@@ -181,8 +181,11 @@ def figure6(netrl, d, work, meta):
     # r^2 comes from iterative fits (pseudo-likelihood, CLP) run twice: compared to 1e-9.
     close(column(models, "r2"), [float(r["r2"]) for r in theirs], 1e-9, "fig6 r^2 per model = netrl infer ring12")
     kls = os.path.join(d, "predictions.csv")
+    predictions = sum(1 for key in meta["settings"] if key.startswith("prediction_"))
+    if predictions == 0:
+        sys.exit("fig6: figure.json lists no predictions")
     for k, r in enumerate(theirs):
-        for q in range(3):
+        for q in range(predictions):
             name = meta["settings"]["prediction_%d" % q]
             mine = column(kls, "kl_spike_count", lambda x: int(float(x["model"])) == k and int(float(x["prediction"])) == q)
             ref = float(r["kl_spike_count_" + name.replace(" ", "_")])
