@@ -14,6 +14,7 @@
 #include "netrl/problem.hpp"
 #include "netrl/solve.hpp"
 #include "solve/reference.hpp"
+#include "cli_support.hpp"
 
 namespace netrl {
 namespace {
@@ -50,10 +51,9 @@ void expect_config_error(const json& j, std::initializer_list<const char*> fragm
 
 class TempDir {
  public:
-  TempDir() : path_(fs::temp_directory_path() / ("netrl_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + std::to_string(counter_++))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
+  // Named by the process id: gtest's random seed, used before, is the same for test processes
+  // started in the same millisecond, and two of them then shared (and removed) one directory.
+  TempDir() : path_(test::fresh_dir("netrl_test_", std::to_string(counter_++), true)) {}
   ~TempDir() { fs::remove_all(path_); }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
 
