@@ -24,6 +24,7 @@ set(NETRL_CUDA_ARCHITECTURES "80;90" CACHE STRING "CUDA architectures of the CUD
 option(NETRL_BUILD_TESTS "Build the GoogleTest suite" ON)
 option(NETRL_BUILD_BENCH "Build the benchmarks" ON)
 option(NETRL_WERROR "Treat warnings as errors in project code" ON)
+option(NETRL_BLAS "Run the parametric inverse's dense products on OpenBLAS when it is installed (Eigen otherwise)" ON)
 option(NETRL_CUDA_SYNC_CHECK "Synchronise after every CUDA launch (debugging)" OFF)
 
 find_program(NETRL_CCACHE ccache)

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev     # configuration files and result.json
   librandom123-dev       # Philox counter-based random numbers (same streams on CPU and GPU)
   liblbfgspp-dev coinor-libclp-dev  # inverse RL: L-BFGS likelihoods, the sparse reward LP
+  libopenblas-openmp-dev # the parametric inverse's dense products (optional: NETRL_BLAS)
   libcli11-dev           # the command line of the netrl tool
   libgtest-dev googletest
   libbenchmark-dev

@@ -34,7 +34,8 @@ std::string join_list(const std::vector<std::string>& items) {
   return s;
 }
 
-const std::vector<std::string> kInferKeys = {"data", "method", "reward_model", "true_reward", "predict", "optimizer"};
+const std::vector<std::string> kInferKeys = {"data",    "method",  "reward_model", "states",
+                                             "true_reward", "predict", "optimizer"};
 const std::vector<std::string> kNetworkKeys = {"model", "n", "input", "lambda", "prior", "clamp", "solver"};
 const std::vector<std::string> kMazeKeys = {"model", "map", "map_file", "slip", "lambda", "solver"};
 
@@ -130,6 +131,16 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     placeholder = {{"kind", "count"}, {"targets", std::vector<int>(std::min<std::size_t>(m, 1u << 20), 0)}};
     model.replace("reward", &placeholder);
   }
+  // A network beyond the exact state space (n > 40) is inferred by the parametric method on its
+  // visited states; its model is then checked as a parametric one (n <= 16384), as if its
+  // "solver" said "parametric".
+  json parametric_solver;
+  if (!maze && !model.contains("solver") && config.contains("method") && config.at("method") == "parametric" &&
+      config.contains("n") && config.at("n").is_number_integer() &&
+      config.at("n").get<std::int64_t>() > NetworkModel::kMaxNeurons) {
+    parametric_solver = {{"method", "parametric"}};
+    model.replace("solver", &parametric_solver);
+  }
   try {
     c.problem = parse_model(model, source, true);
   } catch (const InvalidInput& e) {
@@ -200,6 +211,14 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
     }
     c.reward_model = inverse::parse_reward_model(v.get<std::string>());
   }
+  if (config.contains("states")) {
+    const json& v = config.at("states");
+    if (!v.is_string()) throw InvalidInput("states", "expected a string, got " + describe_json(v));
+    if (c.method != InferMethod::parametric) {
+      throw InvalidInput("states", "\"states\" belongs to the parametric method (\"method\": \"parametric\")");
+    }
+    c.states = parse_enum<StateReport>(v.get<std::string>(), "states", "state report");
+  }
   if (config.contains("optimizer")) {
     JsonFields o(config.at("optimizer"), "optimizer");
     if (o.has("max_iterations")) {
@@ -215,7 +234,13 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       c.optimizer.ridge = o.number("ridge");
       if (!(c.optimizer.ridge >= 0.0)) throw InvalidInput("optimizer.ridge", "must be >= 0");
     }
-    o.finish({"max_iterations", "tolerance", "ridge"});
+    if (o.has("noise_fraction")) {
+      c.optimizer.noise_fraction = o.number("noise_fraction");
+      if (!(c.optimizer.noise_fraction >= 0.0 && c.optimizer.noise_fraction <= 1.0)) {
+        throw InvalidInput("optimizer.noise_fraction", "must lie in [0, 1]");
+      }
+    }
+    o.finish({"max_iterations", "tolerance", "ridge", "noise_fraction"});
   }
 
   // Predictions: each entry patches the model keys it names.

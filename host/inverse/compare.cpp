@@ -16,30 +16,39 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
-void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block) {
-  for (std::uint64_t start = 0; start < values.size(); start += block) {
-    double sw = 0.0, swv = 0.0;
-    for (std::uint64_t s = start; s < start + block && s < values.size(); ++s) {
-      if (!std::isfinite(values[s]) || !(weights[s] > 0.0)) continue;
-      sw += weights[s];
-      swv += weights[s] * values[s];
-    }
-    if (!(sw > 0.0)) {
-      // No weight on this block: centre by the plain mean of its finite entries.
-      double count = 0.0, sum = 0.0;
-      for (std::uint64_t s = start; s < start + block && s < values.size(); ++s)
-        if (std::isfinite(values[s])) {
-          count += 1.0;
-          sum += values[s];
-        }
-      sw = count;
-      swv = sum;
-    }
-    if (!(sw > 0.0)) continue;
-    const double mean = swv / sw;
-    for (std::uint64_t s = start; s < start + block && s < values.size(); ++s)
-      if (std::isfinite(values[s])) values[s] -= mean;
+namespace {
+
+/// Removes from each group's finite values their mean weighted by `weights` (the plain mean of
+/// the finite entries where the group has no weight); group(s) < groups.
+template <class Group>
+void center_groups(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t groups,
+                   Group group) {
+  std::vector<double> sw(groups, 0.0), swv(groups, 0.0), count(groups, 0.0), sum(groups, 0.0);
+  for (std::uint64_t s = 0; s < values.size(); ++s) {
+    if (!std::isfinite(values[s])) continue;
+    const std::uint64_t g = group(s);
+    count[g] += 1.0;
+    sum[g] += values[s];
+    if (!(weights[s] > 0.0)) continue;
+    sw[g] += weights[s];
+    swv[g] += weights[s] * values[s];
   }
+  for (std::uint64_t s = 0; s < values.size(); ++s) {
+    if (!std::isfinite(values[s])) continue;
+    const std::uint64_t g = group(s);
+    values[s] -= sw[g] > 0.0 ? swv[g] / sw[g] : sum[g] / count[g];
+  }
+}
+
+}  // namespace
+
+void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block) {
+  center_groups(values, weights, (values.size() + block - 1) / block, [block](std::uint64_t s) { return s / block; });
+}
+
+void center_per_input(std::vector<double>& values, const std::vector<double>& weights,
+                      const std::vector<std::uint32_t>& inputs, int m) {
+  center_groups(values, weights, static_cast<std::uint64_t>(m), [&inputs](std::uint64_t s) { return inputs[s]; });
 }
 
 std::vector<double> without_input_kernel(const NetworkModel& model, const std::vector<double>& r) {
@@ -69,8 +78,11 @@ std::vector<double> without_input_kernel(const NetworkModel& model, const std::v
   return out;
 }
 
-RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
-                                 const std::vector<double>& weights, std::uint64_t block) {
+namespace {
+
+template <class Center>
+RewardComparison compare_centered(const std::vector<double>& inferred, const std::vector<double>& truth,
+                                  const std::vector<double>& weights, Center center) {
   if (inferred.size() != truth.size() || weights.size() != truth.size()) {
     throw InvalidInput("true_reward", "the true reward has " + std::to_string(truth.size()) +
                                           " entries; the inferred one has " + std::to_string(inferred.size()));
@@ -81,8 +93,8 @@ RewardComparison compare_rewards(const std::vector<double>& inferred, const std:
   std::vector<double> a(inferred), t(truth);
   for (std::size_t s = 0; s < w.size(); ++s)
     if (w[s] == 0.0) a[s] = t[s] = kNaN;
-  center_per_block(a, w, block);
-  center_per_block(t, w, block);
+  center(a, w);
+  center(t, w);
   RewardComparison c;
   double sw = 0.0, ma = 0.0, mt = 0.0;
   for (std::size_t s = 0; s < w.size(); ++s) {
@@ -112,6 +124,22 @@ RewardComparison compare_rewards(const std::vector<double>& inferred, const std:
   // Weighted r^2 of the affine fit t ~ scale * a + offset = squared weighted correlation.
   c.r2 = (saa > 0.0 && stt > 0.0) ? sat * sat / (saa * stt) : (stt == 0.0 && saa == 0.0 ? 1.0 : 0.0);
   return c;
+}
+
+}  // namespace
+
+RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
+                                 const std::vector<double>& weights, std::uint64_t block) {
+  return compare_centered(inferred, truth, weights,
+                          [block](std::vector<double>& v, const std::vector<double>& w) { center_per_block(v, w, block); });
+}
+
+RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
+                                 const std::vector<double>& weights, const std::vector<std::uint32_t>& inputs, int m) {
+  if (inputs.size() != truth.size()) throw InvalidInput("inputs", "one input value per compared state is needed");
+  return compare_centered(inferred, truth, weights, [&](std::vector<double>& v, const std::vector<double>& w) {
+    center_per_input(v, w, inputs, m);
+  });
 }
 
 double kl_divergence(const std::vector<double>& p, const std::vector<double>& q) {

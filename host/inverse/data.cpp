@@ -78,8 +78,18 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
   return r;
 }
 
-NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips) {
-  check_tabular_size(model, "n");
+void detail::check_clamps(const std::uint8_t* row, std::uint64_t t, const NetworkModel& model) {
+  for (const auto& c : model.clamps) {
+    const int bit = row[c.neuron] ? 1 : 0;
+    if (bit != (c.state > 0 ? 1 : 0)) {
+      throw InvalidInput("raster", "row " + std::to_string(t) + ": neuron " + std::to_string(c.neuron) + " is " +
+                                       (bit ? "active" : "silent") + " but the model clamps it " +
+                                       (c.state > 0 ? "active" : "silent"));
+    }
+  }
+}
+
+void detail::check_raster(const Raster& raster, const NetworkModel& model) {
   const int n = model.n, m = model.m();
   if (raster.n != n) {
     throw InvalidInput("raster", "the raster has " + std::to_string(raster.n) + " columns; the model has n = " +
@@ -105,6 +115,12 @@ NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool r
                                                 std::to_string(m - 1) + "]");
     }
   }
+}
+
+NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool require_single_flips) {
+  check_tabular_size(model, "n");
+  detail::check_raster(raster, model);
+  const int n = model.n, m = model.m();
   const std::uint64_t nb = model.num_network_states();
   NetworkData d;
   d.n = n;
@@ -117,16 +133,7 @@ NetworkData count_raster(const Raster& raster, const NetworkModel& model, bool r
     const std::uint8_t* row = raster.states.data() + t * n;
     for (int i = 0; i < n; ++i)
       if (row[i]) b |= std::uint64_t{1} << i;
-    if (!model.consistent(b)) {
-      for (const auto& c : model.clamps) {
-        const int bit = static_cast<int>((b >> c.neuron) & 1);
-        if (bit != (c.state > 0 ? 1 : 0)) {
-          throw InvalidInput("raster", "row " + std::to_string(t) + ": neuron " + std::to_string(c.neuron) +
-                                                    " is " + (bit ? "active" : "silent") + " but the model clamps it " +
-                                                    (c.state > 0 ? "active" : "silent"));
-        }
-      }
-    }
+    if (!model.consistent(b)) detail::check_clamps(row, t, model);
     const int x = raster.inputs.empty() ? 0 : static_cast<int>(raster.inputs[t]);
     const std::uint64_t s = static_cast<std::uint64_t>(x) * nb + b;
     d.visits[s] += 1.0;
@@ -190,6 +197,29 @@ NetworkData expected_data(const NetworkModel& model, const std::vector<double>& 
   return d;
 }
 
+namespace {
+
+/// The prior from the spikes counted per neuron over `total` samples.
+std::vector<double> prior_from_counts(const NetworkModel& model, const std::vector<double>& active, double total,
+                                      double eps) {
+  if (!(total > 0.0)) throw InvalidInput("data", "no observations");
+  const auto free = model.free_neurons();
+  std::vector<double> p(model.n, std::numeric_limits<double>::quiet_NaN());
+  double mean = 0.0;
+  for (int i : free) {
+    p[i] = active[i] / total;
+    mean += p[i];
+  }
+  mean /= static_cast<double>(free.size());
+  for (int i : free) {
+    if (model.prior_mode == PriorMode::population) p[i] = mean;
+    p[i] = std::clamp(p[i], eps, 1.0 - eps);
+  }
+  return p;
+}
+
+}  // namespace
+
 std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& data, double eps) {
   const std::uint64_t nb = model.num_network_states();
   const auto free = model.free_neurons();
@@ -203,19 +233,21 @@ std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& d
     for (int i : free)
       if ((b >> i) & 1) active[i] += c;
   }
-  if (!(total > 0.0)) throw InvalidInput("data", "no observations");
-  std::vector<double> p(model.n, std::numeric_limits<double>::quiet_NaN());
-  double mean = 0.0;
-  for (int i : free) {
-    p[i] = active[i] / total;
-    mean += p[i];
+  return prior_from_counts(model, active, total, eps);
+}
+
+std::vector<double> firing_prior(const NetworkModel& model, const VisitedStates& data, double eps) {
+  std::vector<double> active(model.n, 0.0);
+  double total = 0.0;
+  for (std::uint64_t k = 0; k < data.size(); ++k) {
+    const double c = data.visits[k];
+    if (c == 0.0) continue;
+    total += c;
+    const std::uint8_t* row = data.state(k);
+    for (int i = 0; i < model.n; ++i)
+      if (row[i]) active[i] += c;
   }
-  mean /= static_cast<double>(free.size());
-  for (int i : free) {
-    if (model.prior_mode == PriorMode::population) p[i] = mean;
-    p[i] = std::clamp(p[i], eps, 1.0 - eps);
-  }
-  return p;
+  return prior_from_counts(model, active, total, eps);
 }
 
 std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,

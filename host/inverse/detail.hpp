@@ -39,32 +39,43 @@ inline double log_add_exp(double a, double b) {
   return hi + std::log1p(std::exp(lo - hi));
 }
 
-/// Negative log-likelihood of the transitions out of network state b (MODEL.md sec. 4): c[i]
-/// changes of free neuron i (probability q_i / nf) and c[n] steps without a change (probability
-/// sum_i (1 - q_i) / nf), where q_i = sigmoid(sign_i z_i) is the probability that neuron i changes
-/// when it is chosen, z_i the logit of its spiking and sign_i = -1 if bit i of b is set, else +1.
-/// Writes dNLL/dz_i to gz[i] for the free i.
-inline double transition_nll(const double* c, std::uint64_t b, const std::vector<int>& free, int n, const double* z,
+/// Negative log-likelihood of the transitions out of one state (MODEL.md sec. 4), over its nf free
+/// neurons in compact order: c[a] changes of free neuron a (probability q_a / nf) and c_stay steps
+/// without a change (probability sum_a (1 - q_a) / nf), where q_a = sigmoid(sg[a] z[a]) is the
+/// probability that neuron a changes when it is chosen, z[a] the logit of its spiking and
+/// sg[a] = -1 if it is active, +1 if silent. Writes dNLL/dz_a to gz[a].
+inline double transition_nll(const double* c, double c_stay, const double* sg, const double* z, int nf,
                              double log_nf, double* gz) {
   double log_stay = -std::numeric_limits<double>::infinity();
-  for (int i : free) {
-    const double sg = ((b >> i) & 1) ? -1.0 : 1.0;
-    log_stay = log_add_exp(log_stay, log_sigmoid(-sg * z[i]));
-  }
+  for (int a = 0; a < nf; ++a) log_stay = log_add_exp(log_stay, log_sigmoid(-sg[a] * z[a]));
   double nll = 0.0;
-  const double c_stay = c[n];
   if (c_stay > 0.0) nll -= c_stay * (log_stay - log_nf);
-  for (int i : free) {
-    const double sg = ((b >> i) & 1) ? -1.0 : 1.0;
-    const double log_q = log_sigmoid(sg * z[i]), log_1mq = log_sigmoid(-sg * z[i]);
+  for (int a = 0; a < nf; ++a) {
+    const double log_q = log_sigmoid(sg[a] * z[a]), log_1mq = log_sigmoid(-sg[a] * z[a]);
     double g = 0.0;
-    if (c[i] > 0.0) {
-      nll -= c[i] * (log_q - log_nf);
-      g -= c[i] * sg * std::exp(log_1mq);
+    if (c[a] > 0.0) {
+      nll -= c[a] * (log_q - log_nf);
+      g -= c[a] * sg[a] * std::exp(log_1mq);
     }
-    if (c_stay > 0.0) g += c_stay * sg * std::exp(log_q + log_1mq - log_stay);
-    gz[i] = g;
+    if (c_stay > 0.0) g += c_stay * sg[a] * std::exp(log_q + log_1mq - log_stay);
+    gz[a] = g;
   }
+  return nll;
+}
+
+/// The same for network state b in the layout of NetworkData: c[i] (i < n) changes of neuron i,
+/// c[n] steps without a change, z[i] and gz[i] indexed by neuron (free ones only).
+inline double transition_nll(const double* c, std::uint64_t b, const std::vector<int>& free, int n, const double* z,
+                             double log_nf, double* gz) {
+  const int nf = static_cast<int>(free.size());  // <= kMaxTabularNeurons
+  double cf[64], sg[64], zf[64], gf[64];
+  for (int a = 0; a < nf; ++a) {
+    cf[a] = c[free[a]];
+    sg[a] = ((b >> free[a]) & 1) ? -1.0 : 1.0;
+    zf[a] = z[free[a]];
+  }
+  const double nll = transition_nll(cf, c[n], sg, zf, nf, log_nf, gf);
+  for (int a = 0; a < nf; ++a) gz[free[a]] = gf[a];
   return nll;
 }
 
@@ -75,11 +86,16 @@ inline double transition_nll(const double* c, std::uint64_t b, const std::vector
 void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
                     double lambda, const std::vector<char>& report, NetworkInverse& out);
 
+/// The checks of a raster against the model (columns, size, input sequence), InvalidInput naming
+/// "raster" or "inputs"; and of row t against the clamps.
+void check_raster(const Raster& raster, const NetworkModel& model);
+void check_clamps(const std::uint8_t* row, std::uint64_t t, const NetworkModel& model);
+
 /// f(x, grad) returns the objective to minimise and writes its gradient.
 using Objective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;
 
 struct MinimizeReport {
-  int iterations = 0;   // LBFGS iterations (0 when a stall or line-search failure stopped the run)
+  int iterations = 0;   // LBFGS iterations (counted from the evaluation points when a stall stopped the run)
   int evaluations = 0;  // objective evaluations
   double value = 0.0;
   double gradient_norm = 0.0;
@@ -90,7 +106,9 @@ struct MinimizeReport {
 /// Minimises with LBFGS++ (strong Wolfe line search of Nocedal and Wright) from `x`, stopping when
 /// ||grad|| <= tolerance or after max_iterations. A line search that cannot make progress near the
 /// optimum (rounding) ends the run: it is converged when the gradient norm is within
-/// 1e3 * tolerance, otherwise not.
-MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance);
+/// converged_slack * tolerance, otherwise not (the parametric fit, whose tolerance is scaled to
+/// the data, passes 1: converged means the gradient met the tolerance).
+MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance,
+                        double converged_slack = 1e3);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::inverse::detail

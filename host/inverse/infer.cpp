@@ -28,10 +28,61 @@ InferMethod resolve_method(const InferSettings& c, const InferData& d) {
   return m;
 }
 
+/// Whether the parametric inverse reports on visited states (checked against the data and n).
+bool report_on_visited(const InferSettings& c, InferMethod method) {
+  const int n = c.problem.network.n;
+  if (method != InferMethod::parametric) {
+    if (c.states == StateReport::visited) {
+      throw InvalidInput("states", "\"visited\" belongs to the parametric method (\"method\": \"parametric\")");
+    }
+    return false;
+  }
+  if (c.states == StateReport::all && n > inverse::kMaxTabularNeurons) {
+    throw InvalidInput("states", "\"all\" reports over the m * 2^n states, for n <= " +
+                                     std::to_string(inverse::kMaxTabularNeurons) + " (n = " + std::to_string(n) +
+                                     "); use \"visited\"");
+  }
+  return c.states == StateReport::visited || (c.states == StateReport::automatic && n > kAllStatesNeurons);
+}
+
+/// The parametric inverse on visited states, into `out`.
+void infer_visited(const InferSettings& c, const InferData& d, InferResult& out) {
+  const NetworkModel& model = c.problem.network;
+  const bool transitions = model.m() > 1;
+  if (d.kind == InferData::Kind::raster) {
+    out.visited = with_prefix("data", [&] { return inverse::visited_states(d.raster, model, transitions, transitions); });
+    out.samples = d.raster.steps;
+  } else {
+    const inverse::NetworkData data = d.kind == InferData::Kind::solution
+                                          ? inverse::expected_data(model, d.values, d.stationary, d.prior)
+                                          : d.counts;
+    out.visited = inverse::visited_states(data, model, false);
+    if (d.kind == InferData::Kind::samples) out.samples = static_cast<std::uint64_t>(data.total);
+  }
+  out.on_visited = true;
+  out.multi_flip_steps = out.visited.multi_flips;
+  out.visited_states = out.visited.size();
+  const std::vector<double> prior =
+      d.kind == InferData::Kind::solution ? d.prior : inverse::firing_prior(model, out.visited);
+  out.network = inverse::parametric(model, out.visited, prior, out.lambda, c.reward_model, c.optimizer);
+  out.reward = out.network.reward;
+  out.weights = out.network.weights;
+  out.converged = out.network.converged;
+  out.notes = out.network.notes;
+  out.prior = prior;
+  out.n = model.n;
+  out.m = model.m();
+  out.reward_shape = {out.visited.size()};
+}
+
 /// The network inverse of `d` by `method`, into `out`.
 void infer_network(const InferSettings& c, const InferData& d, InferResult& out) {
   const NetworkModel& model = c.problem.network;
   const double lambda = out.lambda;
+  if (report_on_visited(c, out.method)) {
+    infer_visited(c, d, out);
+    return;
+  }
   inverse::NetworkData data;
   std::vector<double> prior;
   if (d.kind == InferData::Kind::solution) {
@@ -98,6 +149,8 @@ void infer_maze(const InferSettings& c, const InferData& d, InferResult& out) {
 
 const char* to_string(InferMethod method) { return name_of(method); }
 
+const char* to_string(StateReport states) { return name_of(states); }
+
 InferMethod parse_infer_method(const std::string& name) {
   return parse_enum<InferMethod>(name, "method", "method");
 }
@@ -139,10 +192,26 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   out.lambda = problem.lambda();
   out.data_kind = d.kind;
   out.data_description = d.description;
+  if (problem.kind == ModelKind::network && report_on_visited(c, out.method) && !c.predictions.empty()) {
+    throw InvalidInput("predict", "predictions re-solve the network over all its states, which needs the reward "
+                                  "on all states: use \"states\": \"all\" (n <= " +
+                                      std::to_string(inverse::kMaxTabularNeurons) + ")");
+  }
   if (problem.kind == ModelKind::network) infer_network(c, d, out);
   else infer_maze(c, d, out);
 
-  if (c.has_truth) {
+  if (c.has_truth && out.on_visited) {
+    const NetworkModel& net = problem.network;
+    if (!net.reward.is_static()) {
+      throw InvalidInput("true_reward", "a reward that depends on the solution cannot be compared on visited states");
+    }
+    std::vector<double> truth(out.visited.size());
+    for (std::uint64_t k = 0; k < out.visited.size(); ++k) {
+      truth[k] = net.reward.evaluate_spins(net.n, out.visited.state(k), static_cast<int>(out.visited.inputs[k]));
+    }
+    out.comparison = inverse::compare_rewards(out.reward, truth, out.weights, out.visited.inputs, net.m());
+    out.has_comparison = true;
+  } else if (c.has_truth) {
     const std::vector<double> truth = problem.kind == ModelKind::network
                                           ? problem.network.reward.tabulate(problem.network.n, problem.network.m())
                                           : problem.maze.mdp().reward;

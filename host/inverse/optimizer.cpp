@@ -10,7 +10,8 @@
 
 NETRL_NAMESPACE_BEGIN namespace inverse::detail {
 
-MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance) {
+MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iterations, double tolerance,
+                        double converged_slack) {
   LBFGSpp::LBFGSParam<double> param;
   param.m = 10;
   param.epsilon = tolerance;
@@ -33,8 +34,21 @@ MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iteratio
   double progress_value = std::numeric_limits<double>::infinity();
   int since_progress = 0;
   MinimizeReport rep;
+  // Iterations, counted from the evaluation points when a stall ends the run inside a line search
+  // (LBFGS++ returns its count only when it stops by itself): the trial points of one line search
+  // lie on one line, so a step between evaluations that is not parallel to the previous step
+  // starts a new iteration.
+  Eigen::VectorXd last_point, last_step;
+  int directions = 0;
   auto tracked = [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
     ++rep.evaluations;
+    if (last_point.size() == y.size()) {
+      Eigen::VectorXd step = y - last_point;
+      const double norms = step.norm() * last_step.norm();
+      if (last_step.size() == 0 || norms == 0.0 || std::abs(step.dot(last_step)) < (1.0 - 1e-9) * norms) ++directions;
+      last_step = std::move(step);
+    }
+    last_point = y;
     const double v = f(y, g);
     if (v < best_value) {
       best_value = v;
@@ -51,17 +65,21 @@ MinimizeReport minimize(const Objective& f, Eigen::VectorXd& x, int max_iteratio
   double fx = 0.0;
   try {
     rep.iterations = solver.minimize(tracked, x, fx);
-    rep.stop = "gradient tolerance or iteration limit";
+    rep.stop = max_iterations > 0 && rep.iterations >= max_iterations
+                   ? "iteration limit " + std::to_string(max_iterations)
+                   : std::string("no relative decrease beyond 1e-15 over 5 iterations");
   } catch (const Stalled&) {
+    rep.iterations = directions;
     rep.stop = "no decrease beyond rounding in " + std::to_string(kStallEvaluations) + " evaluations";
   } catch (const std::exception& e) {
+    rep.iterations = directions;
     rep.stop = std::string("line search stopped: ") + e.what();
   }
   x = best;
   Eigen::VectorXd g(x.size());
   rep.value = f(x, g);
   rep.gradient_norm = g.norm();
-  rep.converged = rep.gradient_norm <= 1e3 * tolerance;
+  rep.converged = rep.gradient_norm <= converged_slack * tolerance;
   if (rep.gradient_norm <= tolerance) rep.stop = "gradient tolerance";
   if (!rep.converged) {
     std::ostringstream os;

@@ -128,6 +128,15 @@ json inference_json(const InferResult& r, bool files) {
     result["files"] = parametric(r) ? json{"reward.npy", "values.npy", "J.npy", "h.npy", "target.npy"}
                                     : json{"reward.npy", "values.npy"};
     result["reward_shape"] = r.reward_shape;
+    if (r.on_visited) {
+      result["files"].push_back("visited_states.npy");
+      result["files"].push_back("visits.npy");
+      if (r.m > 1) result["files"].push_back("visited_inputs.npy");
+    }
+  }
+  if (parametric(r)) {
+    result["states"] = r.on_visited ? "visited" : "all";
+    result["gradient_threshold"] = r.network.gradient_threshold;
   }
   return result;
 }
@@ -152,6 +161,12 @@ void write_inference(OutputDir& out, const InferResult& r) {
     if (m == 1) out.write_npy("h.npy", net.h, {n});
     else out.write_npy("h.npy", net.h, {m, n});
     out.write_npy("target.npy", net.target, {net.target.size()});
+  }
+  if (r.on_visited) {
+    const auto& v = r.visited;
+    out.write_npy("visited_states.npy", v.spins, {v.size(), static_cast<std::uint64_t>(v.n)});
+    out.write_npy("visits.npy", v.visits, {v.size()});
+    if (r.m > 1) out.write_npy("visited_inputs.npy", std::vector<double>(v.inputs.begin(), v.inputs.end()), {v.size()});
   }
   out.write_json("result.json", inference_json(r, true));
   out.commit();

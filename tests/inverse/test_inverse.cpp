@@ -401,7 +401,7 @@ TEST(InverseParametric, KnownIsingValueWithInputRecovered) {
   const auto truth = inverse::invert_policy(model, logits, prior, model.lambda, uniform);
   const NetworkData data = inverse::expected_data(model, values, uniform, prior);
   inverse::OptimizerOptions oo;
-  oo.tolerance = 1e-10;
+  oo.tolerance = 1e-9;  // per parameter; the objective's rounding stops line searches near 1e-9 in norm
   const auto inv = inverse::parametric(model, data, prior, model.lambda, inverse::RewardModel::table, oo);
   EXPECT_TRUE(inv.converged) << inv.gradient_norm;
   ASSERT_EQ(inv.h.size(), static_cast<std::size_t>(m * n));

@@ -29,6 +29,20 @@ const char* to_string(InferMethod method);
 /// The method named `name`; InvalidInput ("method") lists the known names otherwise.
 InferMethod parse_infer_method(const std::string& name);
 
+/// Where the parametric inverse reports its reward: over all m * 2^n joint states (n <= 20), or
+/// over the visited states only (any n). automatic: all for n <= kAllStatesNeurons, else visited.
+enum class StateReport { automatic, all, visited };
+template <>
+struct EnumNames<StateReport> {
+  static constexpr EnumName<StateReport> table[] = {{"auto", "auto", StateReport::automatic},
+                                                    {"all", "all", StateReport::all},
+                                                    {"visited", "visited", StateReport::visited}};
+};
+/// "auto", "all", "visited".
+const char* to_string(StateReport states);
+/// The largest n whose parametric inverse reports on all states by default.
+constexpr int kAllStatesNeurons = 16;
+
 /// What to infer and how.
 struct InferSettings {
   /// The system the data come from. Networks: its reward is the true reward when `has_truth`
@@ -38,6 +52,8 @@ struct InferSettings {
   /// automatic: maze -> maze; m = 1 -> closed_form; a solution -> policy; samples or a raster -> ml.
   InferMethod method = InferMethod::automatic;
   inverse::RewardModel reward_model = inverse::RewardModel::table;
+  /// Parametric only: the states the reward is reported on.
+  StateReport states = StateReport::automatic;
   inverse::OptimizerOptions optimizer;
   std::vector<inverse::PredictionSpec> predictions;
   /// For reports (a configuration path or a scenario name).
@@ -90,6 +106,11 @@ struct InferResult {
   std::uint64_t samples = 0;
   std::uint64_t visited_states = 0;
   std::uint64_t multi_flip_steps = 0;
+
+  /// The parametric inverse on visited states: the states (reward, weights, values and target are
+  /// then indexed like them; reward_shape is {states}). Empty otherwise.
+  bool on_visited = false;
+  inverse::VisitedStates visited;
 
   /// The inferred reward (per-input weighted mean removed; NaN where missing) and the weights of
   /// comparisons (stationary distribution or visit histogram).

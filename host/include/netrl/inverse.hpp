@@ -75,6 +75,47 @@ NetworkData expected_data(const NetworkModel& model, const std::vector<double>& 
                           const std::vector<double>& stationary, const std::vector<double>& prior,
                           double total = 1.0);
 
+/// The distinct joint states of a recording, each once, with its visits and (when asked) where the
+/// chain went next: what the parametric inverse fits, for any n (nothing here is indexed by a table
+/// over the 2^n network states). States keep the order of their first visit.
+struct VisitedStates {
+  int n = 0;
+  int m = 1;
+  /// size() x n, C order, 1 = active, 0 = silent.
+  std::vector<std::uint8_t> spins;
+  /// The input value of each state (0 when m = 1).
+  std::vector<std::uint32_t> inputs;
+  /// Visits of each state (for exact data: the stationary mass times `total`).
+  std::vector<double> visits;
+  /// Successors, when recorded: the entries successor_start[k] .. successor_start[k + 1] - 1 of
+  /// successor_neuron (j < n: neuron j changed; j = n: no neuron changed) and successor_count
+  /// belong to state k. Empty when only states were observed.
+  std::vector<std::uint64_t> successor_start;
+  std::vector<int> successor_neuron;
+  std::vector<double> successor_count;
+  double total = 0.0;
+  bool exact = false;
+  /// Steps that changed more than one neuron (not counted as transitions).
+  std::uint64_t multi_flips = 0;
+
+  std::uint64_t size() const { return visits.size(); }
+  bool has_transitions() const { return !successor_start.empty(); }
+  const std::uint8_t* state(std::uint64_t k) const { return spins.data() + k * static_cast<std::uint64_t>(n); }
+};
+
+/// The visited states of a recording (checked as by count_raster, without its limit on n), with
+/// their successors when `transitions`; with `require_single_flips`, a step that changes more than
+/// one neuron is an InvalidInput naming the row.
+VisitedStates visited_states(const Raster& raster, const NetworkModel& model, bool transitions,
+                             bool require_single_flips);
+
+/// The same from counts over the joint states: the states with visits > 0, or, with `all`, every
+/// consistent state (unvisited ones with 0 visits and no successors; n <= kMaxTabularNeurons).
+VisitedStates visited_states(const NetworkData& data, const NetworkModel& model, bool all);
+
+/// firing_prior of visited states.
+std::vector<double> firing_prior(const NetworkModel& model, const VisitedStates& data, double eps = 1e-9);
+
 /// Firing prior from data: p_i = fraction of samples with neuron i active (in the stationary
 /// chain this equals sum mu rho_i, MODEL.md sec. 2); population mode: the mean over free neurons.
 /// Returned per neuron, NaN at clamped neurons; clipped to [eps, 1 - eps].
@@ -115,6 +156,10 @@ struct OptimizerOptions {
   /// likelihood the gradient is taken in diagonally preconditioned coordinates, where its norm is
   /// the Newton decrement (sqrt of twice the distance to the optimum), so 1e-8 is near rounding.
   double tolerance = 1e-8;
+  /// Parametric fits of sampled data also stop once the root-mean-square gradient entry (logit
+  /// units, per observation) is below noise_fraction / sqrt(observations), this fraction of the
+  /// sampling noise of a gradient entry at the truth (docs/parametric.md). 0: tolerance only.
+  double noise_fraction = 1e-3;
   /// Ridge (in units of one observation) pulling each parameter towards its start; keeps
   /// parameters of rarely visited states finite. 0 for exact data.
   double ridge = 0.1;
@@ -140,6 +185,8 @@ struct NetworkInverse {
   int evaluations = 0;
   double objective = 0.0;  // final negative log-likelihood per observation (ml, parametric)
   double gradient_norm = 0.0;
+  /// Parametric only: the gradient norm at which the fit stops; converged iff gradient_norm <= it.
+  double gradient_threshold = 0.0;
   bool converged = true;
   std::vector<std::string> notes;
   /// Parametric only: the fitted Ising value (n x n couplings, m x n fields h[x * n + i]; clamped rows zero).
@@ -185,6 +232,17 @@ RewardModel parse_reward_model(const std::string& name);
 /// solved with COIN-OR CLP. f = (1, sigma_i, sigma_i sigma_j) over free neurons; D the visits of
 /// the input value. h is returned as m x n (h[x * n + i]).
 NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
+                          double lambda, RewardModel reward_model, const OptimizerOptions& options = {});
+
+/// The parametric inverse on the states of `data` only, for any n (docs/parametric.md, "Inverse at
+/// scale"): the same fit and reward models, with no table over the 2^n network states. The fit
+/// (pseudo-likelihood without input, transition likelihood with one) runs over the states with
+/// visits > 0, two dense products per evaluation; values, target, reward and weights are given per
+/// state of `data` (index k), centred per input. The overload above is this one run on every
+/// consistent state (visited_states(data, model, true)), its results put back into the table.
+/// The pairwise and sparse reward models keep dense systems over the nf (nf - 1) / 2 pairs and
+/// refuse (InvalidInput "reward_model") beyond 4 GiB.
+NetworkInverse parametric(const NetworkModel& model, const VisitedStates& data, const std::vector<double>& prior,
                           double lambda, RewardModel reward_model, const OptimizerOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +291,9 @@ struct RewardComparison {
 /// centred per input (blocks of `block` states) by their weighted means first.
 RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
                                  const std::vector<double>& weights, std::uint64_t block);
+/// The same over a list of states (e.g. visited states), centred per input (inputs[k] in [0, m)).
+RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
+                                 const std::vector<double>& weights, const std::vector<std::uint32_t>& inputs, int m);
 
 /// The reward r (joint states x * 2^n + b) with, at every consistent network state b, its
 /// component along the kernel of the input matrix T removed: r(b, .) <- Q r(b, .), Q the Euclidean
@@ -246,6 +307,10 @@ std::vector<double> without_input_kernel(const NetworkModel& model, const std::v
 
 /// Removes the per-block weighted mean of the finite entries (weights over finite entries).
 void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block);
+/// The same per input value: values[k] belongs to input inputs[k] (in [0, m)); for rewards over
+/// visited states.
+void center_per_input(std::vector<double>& values, const std::vector<double>& weights,
+                      const std::vector<std::uint32_t>& inputs, int m);
 
 /// KL(p || q) over entries with p > 0; q is floored at the smallest normal double (stationary
 /// masses below rounding come out as exact zeros).
