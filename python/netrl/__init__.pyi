@@ -58,7 +58,7 @@ class _NamedEnum(_Enum):
     def __init__(self, name: str) -> None:
         ...
 # ---- end of the block written by hand ----
-__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
+__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'StateReport', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
 class PriorMode(_NamedEnum):
     """
     Firing prior: one shared by all free neurons (population) or one per neuron.
@@ -692,6 +692,14 @@ class InferMethod(_NamedEnum):
     ml: typing.ClassVar[InferMethod]
     parametric: typing.ClassVar[InferMethod]
     policy: typing.ClassVar[InferMethod]
+class StateReport(_NamedEnum):
+    """
+    Where the parametric inverse reports the reward: all joint states (n <= 20) or the visited ones; automatic: all for n <= 16.
+    """
+    __members__: typing.ClassVar[dict[str, StateReport]]
+    all: typing.ClassVar[StateReport]
+    auto: typing.ClassVar[StateReport]
+    visited: typing.ClassVar[StateReport]
 class InferSettings:
     """
     What to infer and how.
@@ -702,7 +710,8 @@ class InferSettings:
     problem: Problem
     reward_model: inverse.RewardModel
     source: str
-    def __init__(self, problem: Problem, *, has_truth: bool = False, method: InferMethod | str = 'auto', reward_model: inverse.RewardModel | str = 'table', optimizer: inverse.OptimizerOptions | None = None, predictions: list[inverse.PredictionSpec] = [], source: str | None = None) -> None:
+    states: StateReport
+    def __init__(self, problem: Problem, *, has_truth: bool = False, method: InferMethod | str = 'auto', reward_model: inverse.RewardModel | str = 'table', states: StateReport = 'auto', optimizer: inverse.OptimizerOptions | None = None, predictions: list[inverse.PredictionSpec] = [], source: str | None = None) -> None:
         """
         `problem`: the system the data come from; with has_truth its reward (networks) or the map's reward cells (mazes) is the true reward, compared with the inferred one. The reward of a network is otherwise unused.
         """
@@ -862,6 +871,11 @@ class InferResult:
     def notes(self) -> list[str]:
         ...
     @property
+    def on_visited(self) -> bool:
+        """
+        Parametric on visited states: reward, values and weights are indexed like `visited`.
+        """
+    @property
     def predictions(self) -> list:
         """
         The predictions, in order.
@@ -891,6 +905,11 @@ class InferResult:
     def values(self) -> numpy.ndarray[numpy.float64]:
         """
         The inferred values (flat), network.values or maze.values.
+        """
+    @property
+    def visited(self) -> inverse.VisitedStates:
+        """
+        The visited states (parametric on visited states).
         """
     @property
     def visited_states(self) -> int:

@@ -8,7 +8,7 @@ import netrl
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['Baseline', 'ForwardSolve', 'MAX_TABULAR_NEURONS', 'MdpInverse', 'NetworkData', 'NetworkInverse', 'OptimizerOptions', 'PredictionResult', 'PredictionSpec', 'RewardComparison', 'RewardModel', 'center_per_block', 'closed_form', 'compare_rewards', 'count_raster', 'expected_data', 'firing_prior', 'invert_mdp_policy', 'invert_policy', 'kl_divergence', 'kl_spike_count', 'maximum_likelihood', 'mdp_greedy_policy', 'parametric', 'policy_logits', 'predict', 'retune_lambda', 'sample_recording', 'sampled_counts', 'solve_ising', 'solve_true', 'solve_with_reward', 'transfer_reward', 'validate_coupling_mask']
+__all__: list[str] = ['Baseline', 'ForwardSolve', 'MAX_TABULAR_NEURONS', 'MdpInverse', 'NetworkData', 'NetworkInverse', 'OptimizerOptions', 'PredictionResult', 'PredictionSpec', 'RewardComparison', 'RewardModel', 'VisitedStates', 'center_per_block', 'closed_form', 'compare_rewards', 'count_raster', 'expected_data', 'firing_prior', 'invert_mdp_policy', 'invert_policy', 'kl_divergence', 'kl_spike_count', 'maximum_likelihood', 'mdp_greedy_policy', 'parametric', 'policy_logits', 'predict', 'retune_lambda', 'sample_recording', 'sampled_counts', 'solve_ising', 'solve_true', 'solve_with_reward', 'transfer_reward', 'validate_coupling_mask', 'visited_states']
 class NetworkData:
     """
     Visit histogram and transition counts over the joint states s = x * 2^n + b (doubles, so that an exact solution can be cast as expected counts).
@@ -53,9 +53,10 @@ class OptimizerOptions:
     """
     max_iterations: int
     min_visits: float
+    noise_fraction: float
     ridge: float
     tolerance: float
-    def __init__(self, *, max_iterations: int = 2000, tolerance: float = 1e-08, ridge: float = 0.1, min_visits: float = 1.0) -> None:
+    def __init__(self, *, max_iterations: int = 2000, tolerance: float = 1e-08, ridge: float = 0.1, min_visits: float = 1.0, noise_fraction: float = 0.001) -> None:
         ...
 class RewardModel(netrl._NamedEnum):
     """
@@ -84,6 +85,11 @@ class NetworkInverse:
     @property
     def gradient_norm(self) -> float:
         ...
+    @property
+    def gradient_threshold(self) -> float:
+        """
+        Parametric: the gradient norm the fit stops at; converged iff gradient_norm <= it.
+        """
     @property
     def h(self) -> numpy.ndarray[numpy.float64]:
         """
@@ -133,6 +139,42 @@ class NetworkInverse:
     def weights(self) -> numpy.ndarray[numpy.float64]:
         """
         The data distribution used to centre the reward.
+        """
+class VisitedStates:
+    """
+    The distinct states of a recording with their visits (and successors): what the parametric inverse fits at any n.
+    """
+    def __len__(self) -> int:
+        ...
+    @property
+    def exact(self) -> bool:
+        ...
+    @property
+    def inputs(self) -> numpy.ndarray[numpy.uint32]:
+        """
+        The input value of each state.
+        """
+    @property
+    def m(self) -> int:
+        ...
+    @property
+    def multi_flips(self) -> int:
+        ...
+    @property
+    def n(self) -> int:
+        ...
+    @property
+    def spins(self) -> numpy.ndarray[numpy.uint8]:
+        """
+        The states (size, n), 1 = active, in the order of their first visit.
+        """
+    @property
+    def total(self) -> float:
+        ...
+    @property
+    def visits(self) -> numpy.ndarray[numpy.float64]:
+        """
+        Visits of each state.
         """
 class MdpInverse:
     """
@@ -290,9 +332,15 @@ def expected_data(model: netrl.NetworkModel, values: numpy.typing.ArrayLike, sta
     """
     Expected counts of an exact solution under the greedy policy of `values` with `prior`.
     """
+@typing.overload
 def firing_prior(model: netrl.NetworkModel, data: NetworkData, eps: float = 1e-09) -> numpy.ndarray[numpy.float64]:
     """
     Firing prior per neuron from data (NaN at clamped neurons; population mode: the mean).
+    """
+@typing.overload
+def firing_prior(model: netrl.NetworkModel, data: VisitedStates) -> numpy.ndarray[numpy.float64]:
+    """
+    The firing prior of visited states (per neuron, NaN at clamped ones).
     """
 def invert_mdp_policy(mdp: netrl.Mdp, policy: numpy.typing.ArrayLike, prior: numpy.typing.ArrayLike, lambda_: float, weights: numpy.typing.ArrayLike, options: OptimizerOptions = ...) -> MdpInverse:
     """
@@ -318,9 +366,15 @@ def mdp_greedy_policy(mdp: netrl.Mdp, values: numpy.typing.ArrayLike, prior: num
     """
     pi(a|s), shape (states, actions), of the greedy soft policy of v with prior p.
     """
+@typing.overload
 def parametric(model: netrl.NetworkModel, data: NetworkData, prior: numpy.typing.ArrayLike, lambda_: float, reward_model: RewardModel | str = 'table', options: OptimizerOptions = ...) -> NetworkInverse:
     """
     Parametric inverse: Ising value fit, then the reward model.
+    """
+@typing.overload
+def parametric(model: netrl.NetworkModel, data: VisitedStates, prior: numpy.typing.ArrayLike, lambda_: float, reward_model: RewardModel | str = 'table', options: OptimizerOptions = ...) -> NetworkInverse:
+    """
+    Parametric inverse on visited states (any n): reward, values, target and weights per state of `data`.
     """
 def policy_logits(model: netrl.NetworkModel, values: numpy.typing.ArrayLike, prior: numpy.typing.ArrayLike, lambda_: float) -> numpy.ndarray[numpy.float64]:
     """
@@ -361,5 +415,9 @@ def transfer_reward(original: netrl.Problem, inferred: numpy.typing.ArrayLike, c
 def validate_coupling_mask(mask: numpy.typing.ArrayLike, n: int) -> None:
     """
     InvalidInput ('mask') unless mask is n x n, symmetric, 0/1.
+    """
+def visited_states(raster: netrl.Raster, model: netrl.NetworkModel, transitions: bool = False) -> VisitedStates:
+    """
+    The visited states of a recording (with their successors when `transitions`, which then refuses steps that change more than one neuron).
     """
 MAX_TABULAR_NEURONS: int = 20

@@ -218,6 +218,7 @@ NETRL_NAMED_ENUM(netrl::ModelKind)
 NETRL_NAMED_ENUM(netrl::SamplerKernel)
 NETRL_NAMED_ENUM(netrl::InferMethod)
 NETRL_NAMED_ENUM(netrl::inverse::RewardModel)
+NETRL_NAMED_ENUM(netrl::StateReport)
 #undef NETRL_NAMED_ENUM
 
 }  // namespace pybind11::detail

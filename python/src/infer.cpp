@@ -11,17 +11,21 @@ void bind_settings(py::module_& m) {
                         "Inverse method; automatic: maze -> maze, m = 1 -> closed_form, a solution -> policy, "
                         "samples or a raster -> ml.");
 
+  def_enum<StateReport>(m, "StateReport", "states",
+                        "Where the parametric inverse reports the reward: all joint states (n <= 20) or the "
+                        "visited ones; automatic: all for n <= 16.");
   using S = InferSettings;
   py::class_<S> settings(m, "InferSettings", "What to infer and how.");
   settings.def(
       py::init([](const Problem& problem, bool has_truth, InferMethod method, inverse::RewardModel reward_model,
-                  const std::optional<inverse::OptimizerOptions>& optimizer,
+                  StateReport states, const std::optional<inverse::OptimizerOptions>& optimizer,
                   const std::vector<inverse::PredictionSpec>& predictions, const std::optional<std::string>& source) {
         S s;
         s.problem = problem;
         s.has_truth = has_truth;
         s.method = method;
         s.reward_model = reward_model;
+        s.states = states;
         s.optimizer = optimizer.value_or(inverse::OptimizerOptions{});
         s.predictions = predictions;
         s.source = source.value_or(problem.source);
@@ -29,13 +33,14 @@ void bind_settings(py::module_& m) {
       }),
       py::arg("problem"), py::kw_only(), py::arg("has_truth") = false,
       py::arg_v("method", InferMethod::automatic, "'auto'"),
-      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"), py::arg("optimizer") = py::none(),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
+      py::arg_v("states", StateReport::automatic, "'auto'"), py::arg("optimizer") = py::none(),
       py::arg("predictions") = std::vector<inverse::PredictionSpec>{}, py::arg("source") = py::none(),
       "`problem`: the system the data come from; with has_truth its reward (networks) or the map's reward "
       "cells (mazes) is the true reward, compared with the inferred one. The reward of a network is "
       "otherwise unused.");
   def_readwrite(settings, field("problem", &S::problem), field("has_truth", &S::has_truth), field("method", &S::method),
-                field("reward_model", &S::reward_model), field("optimizer", &S::optimizer),
+                field("reward_model", &S::reward_model), field("states", &S::states), field("optimizer", &S::optimizer),
                 field("predictions", &S::predictions, "The predictions (a copy; assign a new list)."),
                 field("source", &S::source));
 }
@@ -111,6 +116,9 @@ void bind_result(py::module_& m) {
                      "Networks: the method's output (values, missing states, optimiser statistics, the parametric "
                      "J, h and target)."),
                field("maze_states", &R::maze_states), field("maze", &R::maze, "Mazes: the maze inverse's output."),
+               field("on_visited", &R::on_visited,
+                     "Parametric on visited states: reward, values and weights are indexed like `visited`."),
+               field("visited", &R::visited, "The visited states (parametric on visited states)."),
                field("has_comparison", &R::has_comparison), field("notes", &R::notes),
                field("converged", &R::converged), field("elapsed_seconds", &R::elapsed_seconds))
       .def_property_readonly(

@@ -97,7 +97,8 @@ void bind_network_methods(py::module_& m) {
   using O = OptimizerOptions;
   py::class_<O> optimizer(m, "OptimizerOptions", "Options of the iterative methods (docs/config-infer.md).");
   def_keywords(optimizer, keyword("max_iterations", &O::max_iterations, 2000), keyword("tolerance", &O::tolerance, 1e-8),
-               keyword("ridge", &O::ridge, 0.1), keyword("min_visits", &O::min_visits, 1.0));
+               keyword("ridge", &O::ridge, 0.1), keyword("min_visits", &O::min_visits, 1.0),
+               keyword("noise_fraction", &O::noise_fraction, 1e-3));
 
   def_enum<inverse::RewardModel>(m, "RewardModel", "reward_model", "Reward model of the parametric inverse.");
 
@@ -107,6 +108,8 @@ void bind_network_methods(py::module_& m) {
                field("missing", &I::missing, "Consistent states without an inferred reward."),
                field("iterations", &I::iterations), field("evaluations", &I::evaluations),
                field("objective", &I::objective), field("gradient_norm", &I::gradient_norm),
+               field("gradient_threshold", &I::gradient_threshold,
+                     "Parametric: the gradient norm the fit stops at; converged iff gradient_norm <= it."),
                field("converged", &I::converged), field("notes", &I::notes));
   def_view(r, "reward", &NetworkInverse::reward,
            "r over the joint states, per-input weighted mean removed; NaN where missing.");
@@ -149,6 +152,42 @@ void bind_network_methods(py::module_& m) {
       py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
       py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
       "Parametric inverse: Ising value fit, then the reward model.");
+
+  using V = inverse::VisitedStates;
+  py::class_<V> visited(m, "VisitedStates",
+                        "The distinct states of a recording with their visits (and successors): what the "
+                        "parametric inverse fits at any n.");
+  def_readonly(visited, field("n", &V::n), field("m", &V::m), field("total", &V::total), field("exact", &V::exact),
+               field("multi_flips", &V::multi_flips));
+  visited.def("__len__", [](const V& v) { return v.size(); });
+  def_view(visited, "spins", &V::spins,
+           [](const V& v) { return Shape{static_cast<py::ssize_t>(v.size()), static_cast<py::ssize_t>(v.n)}; },
+           "The states (size, n), 1 = active, in the order of their first visit.");
+  def_view(visited, "inputs", &V::inputs, "The input value of each state.");
+  def_view(visited, "visits", &V::visits, "Visits of each state.");
+  m.def(
+      "visited_states",
+      [](const Raster& raster, const NetworkModel& model, bool transitions) {
+        return without_gil([&] { return inverse::visited_states(raster, model, transitions, transitions); });
+      },
+      py::arg("raster"), py::arg("model"), py::arg("transitions") = false,
+      "The visited states of a recording (with their successors when `transitions`, which then refuses "
+      "steps that change more than one neuron).");
+  m.def(
+      "parametric",
+      [](const NetworkModel& model, const V& data, const DoubleArray& prior, double lambda,
+         inverse::RewardModel reward_model, const OptimizerOptions& options) {
+        auto p = to_vector<double>(prior);
+        return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
+      },
+      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
+      "Parametric inverse on visited states (any n): reward, values, target and weights per state of `data`.");
+  m.def(
+      "firing_prior",
+      [](const NetworkModel& model, const V& data) { return to_array(inverse::firing_prior(model, data)); },
+      py::arg("model"), py::arg("data"), "The firing prior of visited states (per neuron, NaN at clamped ones).");
 }
 
 void bind_maze_and_comparison(py::module_& m) {

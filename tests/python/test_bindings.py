@@ -258,6 +258,37 @@ def test_infer_from_raster_matches_cli(cli, count8_samples, tmp_path, method, re
     assert_same(again.reward, result.reward, tol=0)
 
 
+def test_infer_parametric_on_visited_states_matches_cli(cli, tmp_path):
+    # A 70-neuron Ising raster (beyond the exact state space): the reward on the visited states.
+    n, lam = 70, 0.05
+    rng = np.random.default_rng(5)
+    J = np.triu(rng.normal(0, 0.5 / np.sqrt(n), (n, n)), 1) * (n * lam / 2)
+    J = J + J.T
+    model = netrl.NetworkModel(n, netrl.RewardSpec.count([0]), lam)
+    options = netrl.SamplingOptions(chains=1, steps=300 * n, thin=n, seed=2, raster_chains=[0])
+    raster = netrl.sample(model, netrl.SamplerPolicy.ising(J, np.zeros(n), [0.5]), options).rasters[0]
+    np.save(tmp_path / "raster.npy", raster.states)
+    config = {"model": "network", "n": n, "lambda": lam, "method": "parametric",
+              "data": {"raster": "raster.npy"}}
+    cli("infer", write_json(tmp_path / "i.json", config), "--out", tmp_path / "out")
+    settings = netrl.InferSettings(netrl.Problem(model), method="parametric", states="visited")
+    result = netrl.infer(settings, netrl.InferData.from_raster(raster))
+    js = check_inference(result, tmp_path / "out")
+    assert result.on_visited and js["states"] == "visited" and len(result.visited) == 300
+    assert list(result.reward_shape) == [300] and js["reward_shape"] == [300]
+    assert_same(result.visited.spins, load(tmp_path / "out", "visited_states.npy"), tol=0)
+    assert_same(result.visited.visits, load(tmp_path / "out", "visits.npy"), tol=0)
+    assert result.network.converged and result.network.gradient_norm <= result.network.gradient_threshold
+    # The library path: visited states, then the inverse on them.
+    assert settings.states == netrl.StateReport.visited
+    visited = netrl.inverse.visited_states(raster, model)
+    assert isinstance(visited, netrl.inverse.VisitedStates) and (visited.n, visited.m, visited.total) == (n, 1, 300)
+    prior = netrl.inverse.firing_prior(model, visited)
+    direct = netrl.inverse.parametric(model, visited, prior, lam)
+    assert_same(direct.J, result.network.J, tol=0)
+    assert_same(direct.reward, result.reward, tol=0)
+
+
 def test_infer_closed_form_without_input_matches_cli(cli, tmp_path):
     model = netrl.NetworkModel(5, netrl.RewardSpec.ring_bump(2), 0.2)
     solution = netrl.solve(model)

@@ -111,7 +111,8 @@ def every_object(tmp_path):
             inferred.predictions[0], inferred.comparison, inferred.predictions[0].result,
             inferred.predictions[0].result.predicted, spec, counts, ml, maze, maze.mdp(), maze_inverse,
             inv.OptimizerOptions(), inv.Baseline(), experiment, experiment.rows[0], experiment.options,
-            netrl.summarize(experiment)[0], sample_config, infer_config]
+            netrl.summarize(experiment)[0], sample_config, infer_config,
+            inv.visited_states(samples.rasters[0], problem.network, transitions=True)]
 
 
 def test_every_property_of_every_class_reads_and_arrays_are_views(tmp_path):
