@@ -36,9 +36,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Largest network the parametric inverse tabulates (rhat and the reward over all states).
 constexpr int kMaxParametricNeurons = 20;
-/// The pairwise and sparse reward models keep dense systems over the 1 + nf (nf - 1) / 2 pair
-/// features: at most this many bytes (the normal matrix, or the linear program's nonzeros).
-constexpr double kMaxRewardModelBytes = 4.0 * (1u << 30);
+/// The pairwise reward model's normal matrix over the 1 + nf (nf - 1) / 2 pair features is kept
+/// dense: at most this many bytes. The sparse model's linear program has (features x visited
+/// states) nonzeros: at most kMaxSparseNonzeros (CLP takes minutes beyond).
+constexpr double kMaxPairwiseBytes = 4.0 * (1u << 30);
+constexpr double kMaxSparseNonzeros = 1e7;
 
 inline double spin(const std::uint8_t* row, int i) { return row[i] ? 1.0 : -1.0; }
 
@@ -68,19 +70,23 @@ std::vector<double> reward_basis(const std::uint8_t* row, const std::vector<int>
   return g;
 }
 
-/// InvalidInput("reward_model") when the model's dense system would exceed kMaxRewardModelBytes.
+/// InvalidInput("reward_model") when the model's system would exceed its limit above.
 void check_reward_model_size(RewardModel model, int nf, std::uint64_t visited) {
   const double pairs = 1.0 + 0.5 * nf * (nf - 1.0);
-  double bytes = 0.0;
-  if (model == RewardModel::pairwise) bytes = 8.0 * pairs * pairs;
-  if (model == RewardModel::sparse) bytes = 12.0 * (pairs + nf) * static_cast<double>(visited);
-  if (bytes > kMaxRewardModelBytes) {
-    std::ostringstream os;
-    os << "the " << to_string(model) << " reward model over " << nf << " free neurons and " << visited
-       << " visited states needs about " << bytes / (1u << 30) << " GiB (limit " << kMaxRewardModelBytes / (1u << 30)
-       << " GiB); use \"table\" or \"global\" for networks this large";
-    throw InvalidInput("reward_model", os.str());
+  std::ostringstream os;
+  if (model == RewardModel::pairwise && 8.0 * pairs * pairs > kMaxPairwiseBytes) {
+    os << "the pairwise reward model over " << nf << " free neurons keeps a dense " << pairs << " x " << pairs
+       << " normal matrix, " << 8.0 * pairs * pairs / (1u << 30) << " GiB (limit "
+       << kMaxPairwiseBytes / (1u << 30) << " GiB)";
+  } else if (model == RewardModel::sparse && (pairs + nf) * static_cast<double>(visited) > kMaxSparseNonzeros) {
+    os << "the sparse reward model's linear program over " << nf << " free neurons and " << visited
+       << " visited states has " << (pairs + nf) * static_cast<double>(visited) << " nonzeros (limit "
+       << kMaxSparseNonzeros << ")";
+  } else {
+    return;
   }
+  os << "; use \"table\" or \"global\" for networks this large";
+  throw InvalidInput("reward_model", os.str());
 }
 
 }  // namespace

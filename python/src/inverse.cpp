@@ -93,6 +93,21 @@ void bind_data(py::module_& m) {
       "The greedy policy in logit form, shape (m * 2^n, n) (NaN at inconsistent states and clamped neurons).");
 }
 
+/// netrl.inverse.parametric on counts over all states or on visited states (one overload each).
+template <class Data>
+void def_parametric(py::module_& m, const char* doc) {
+  m.def(
+      "parametric",
+      [](const NetworkModel& model, const Data& data, const DoubleArray& prior, double lambda,
+         inverse::RewardModel reward_model, const OptimizerOptions& options) {
+        auto p = to_vector<double>(prior);
+        return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
+      },
+      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
+      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
+      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"), doc);
+}
+
 void bind_network_methods(py::module_& m) {
   using O = OptimizerOptions;
   py::class_<O> optimizer(m, "OptimizerOptions", "Options of the iterative methods (docs/config-infer.md).");
@@ -141,17 +156,7 @@ void bind_network_methods(py::module_& m) {
   m.def("maximum_likelihood", &counts_method<&inverse::maximum_likelihood>, py::arg("model"), py::arg("data"),
         py::arg("prior"), py::arg("lambda_"), py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
         "Maximum likelihood of the observed transitions (L-BFGS).");
-  m.def(
-      "parametric",
-      [](const NetworkModel& model, const NetworkData& data, const DoubleArray& prior, double lambda,
-         inverse::RewardModel reward_model, const OptimizerOptions& options) {
-        auto p = to_vector<double>(prior);
-        return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
-      },
-      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
-      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
-      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
-      "Parametric inverse: Ising value fit, then the reward model.");
+  def_parametric<NetworkData>(m, "Parametric inverse: Ising value fit, then the reward model.");
 
   using V = inverse::VisitedStates;
   py::class_<V> visited(m, "VisitedStates",
@@ -173,17 +178,8 @@ void bind_network_methods(py::module_& m) {
       py::arg("raster"), py::arg("model"), py::arg("transitions") = false,
       "The visited states of a recording (with their successors when `transitions`, which then refuses "
       "steps that change more than one neuron).");
-  m.def(
-      "parametric",
-      [](const NetworkModel& model, const V& data, const DoubleArray& prior, double lambda,
-         inverse::RewardModel reward_model, const OptimizerOptions& options) {
-        auto p = to_vector<double>(prior);
-        return without_gil([&] { return inverse::parametric(model, data, p, lambda, reward_model, options); });
-      },
-      py::arg("model"), py::arg("data"), py::arg("prior"), py::arg("lambda_"),
-      py::arg_v("reward_model", inverse::RewardModel::table, "'table'"),
-      py::arg_v("options", OptimizerOptions{}, "OptimizerOptions()"),
-      "Parametric inverse on visited states (any n): reward, values, target and weights per state of `data`.");
+  def_parametric<V>(
+      m, "Parametric inverse on visited states (any n): reward, values, target and weights per state of `data`.");
   m.def(
       "firing_prior",
       [](const NetworkModel& model, const V& data) { return to_array(inverse::firing_prior(model, data)); },
