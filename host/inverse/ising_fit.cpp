@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/kernels/exact_engine.hpp"
 #include "netrl/version.hpp"
 
 #ifdef NETRL_HAVE_BLAS
@@ -122,6 +124,22 @@ IsingFit fit_ising(const VisitedStates& data, const std::vector<int>& free, cons
   if (transitions && !data.has_transitions()) {
     throw InvalidInput("data", "the parametric inverse with an input fits the observed transitions: give a raster "
                                "with its inputs, a sample directory with transitions.npy, or an exact solution");
+  }
+  {
+    // Memory of the fit, checked before anything large is allocated: the spins, fields and
+    // per-state gradients (3 x V x nf doubles), and the couplings' matrices and L-BFGS history
+    // (about 2 x 10 + 6 vectors of the parameters).
+    std::uint64_t visited = 0;
+    for (double v : data.visits) visited += v > 0.0;
+    const double need = 8.0 * (3.0 * static_cast<double>(visited) * nf + 3.0 * static_cast<double>(nf) * nf +
+                               26.0 * static_cast<double>(L.P));
+    const double available = 0.9 * static_cast<double>(kernels::host::available_memory());
+    if (need > available) {
+      std::ostringstream os;
+      os << "the parametric inverse's fit over " << visited << " visited states of " << nf << " free neurons needs about "
+         << need / (1u << 30) << " GiB; " << available / (1u << 30) << " GiB are available";
+      throw InvalidInput("data", os.str());
+    }
   }
   const FitRows rows = fit_rows(data, free);
   const std::int64_t R = static_cast<std::int64_t>(rows.index.size());
