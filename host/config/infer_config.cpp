@@ -135,11 +135,19 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   // visited states; its model is then checked as a parametric one (n <= 16384), as if its
   // "solver" said "parametric".
   json parametric_solver;
-  if (!maze && !model.contains("solver") && config.contains("method") && config.at("method") == "parametric" &&
-      config.contains("n") && config.at("n").is_number_integer() &&
-      config.at("n").get<std::int64_t>() > NetworkModel::kMaxNeurons) {
-    parametric_solver = {{"method", "parametric"}};
-    model.replace("solver", &parametric_solver);
+  if (!maze && config.contains("n") && config.at("n").is_number_integer() &&
+      config.at("n").get<std::int64_t>() > NetworkModel::kMaxNeurons &&
+      config.at("n").get<std::int64_t>() <= NetworkModel::kMaxParametricNeurons) {
+    if (!(config.contains("method") && config.at("method") == "parametric")) {
+      throw InvalidInput("n", "n = " + std::to_string(config.at("n").get<std::int64_t>()) +
+                                  " is beyond the exact state space (n <= " + std::to_string(NetworkModel::kMaxNeurons) +
+                                  "); netrl infer takes networks this large only with \"method\": \"parametric\" "
+                                  "(rewards on the visited states)");
+    }
+    if (!model.contains("solver")) {
+      parametric_solver = {{"method", "parametric"}};
+      model.replace("solver", &parametric_solver);
+    }
   }
   try {
     c.problem = parse_model(model, source, true);

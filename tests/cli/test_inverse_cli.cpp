@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
@@ -171,6 +172,38 @@ TEST_F(InferCli, BadDataAndConfigAreClearErrors) {
   r = run("infer " + write_json("bad3.json", cfg));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("result.json"), std::string::npos) << r.output;
+}
+
+// A 60-neuron raster (beyond the exact state space): only the parametric method takes it, on the
+// visited states, without predictions; each refusal names its key.
+TEST_F(InferCli, LargeRasterOnlyParametricOnVisitedStates) {
+  std::vector<std::uint8_t> states(3 * 60, 0);
+  states[60 + 5] = 1;  // rows: all silent, neuron 5 active, all silent again
+  io::write_file_atomic(path("big.npy"), npy::serialize(states, {3, 60}));
+  json cfg = json::parse(R"({"model": "network", "n": 60, "lambda": 0.05, "data": {"raster": "big.npy"}})");
+  CliRun r = run("infer " + write_json("big1.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("n: n = 60 is beyond the exact state space"), std::string::npos) << r.output;
+  cfg["method"] = "parametric";
+  cfg["states"] = "all";
+  r = run("infer " + write_json("big2.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("states: \"all\" reports over the m * 2^n states"), std::string::npos) << r.output;
+  cfg.erase("states");
+  cfg["predict"] = json::parse(R"([{"name": "half", "lambda": 0.025}])");
+  r = run("infer " + write_json("big3.json", cfg));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("predict: predictions re-solve the network"), std::string::npos) << r.output;
+  cfg.erase("predict");
+  r = run("infer " + write_json("big4.json", cfg) + " --out " + path("big"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json res = json::parse(std::ifstream(path("big") + "/result.json"));
+  EXPECT_EQ(res["states"], "visited");
+  EXPECT_EQ(res["reward_shape"], json::array({2}));
+  const npy::Array v = npy::load(path("big") + "/visited_states.npy");
+  EXPECT_EQ(v.shape, (std::vector<std::uint64_t>{2, 60}));
+  const npy::Array visits = npy::load(path("big") + "/visits.npy");
+  EXPECT_EQ(npy::to_double(visits, "visits"), (std::vector<double>{2.0, 1.0}));
 }
 
 // count8 (MODEL.md sec. 5) at the solver's tight tolerances.
