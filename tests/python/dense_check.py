@@ -168,6 +168,10 @@ def solve(model, inner="pi", tol=1e-12, prior_tol=1e-12, max_outer=100_000):
     inner_total = 0
     last_clipped = np.zeros(model.n_prior_entries, bool)
     converged = False
+    # Soft policies have full support, so one check fixes the structure; it comes before any solve,
+    # whose singular systems on a multichain chain give BLAS-dependent garbage (reference LAPACK
+    # finds an exact zero pivot, OpenBLAS a tiny one, and policy iteration then never settles).
+    check_unichain(model.greedy(h, p)["P"])
     while True:
         outer += 1
         if inner == "vi":
@@ -176,8 +180,6 @@ def solve(model, inner="pi", tol=1e-12, prior_tol=1e-12, max_outer=100_000):
             h, k = inner_policy_iteration(model, p, h)
         inner_total += k
         G = model.greedy(h, p)
-        if outer == 1:
-            check_unichain(G["P"])  # soft policies have full support: one check fixes the structure
         mu = stationary(G["P"])
         p_raw = model.new_prior(mu, G)
         p_new, clipped = model.clip_prior(p_raw)
