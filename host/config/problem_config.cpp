@@ -197,12 +197,15 @@ ParametricOptions parse_parametric(const json& j, const std::string& source, int
   o.decay_start = f.unsigned_or("decay_start", o.decay_start, 0, big);
   o.decay_batches = f.unsigned_or("decay_batches", o.decay_batches, 0, big);
   o.seed = f.unsigned_or("seed", o.seed, 0, std::numeric_limits<std::uint64_t>::max());
+  o.prior_warmup = f.unsigned_or("prior_warmup", o.prior_warmup, 0, big);
   o.tol = f.number_or("tol", o.tol);
   o.gain_tol = f.number_or("gain_tol", o.gain_tol);
   o.window = f.unsigned_or("window", o.window, 1, 1000);
   o.min_batches = f.unsigned_or("min_batches", o.min_batches, 0, big);
   o.max_batches = f.unsigned_or("max_batches", o.max_batches, 1, big);
   if (f.has("exact_check")) o.exact_check = f.boolean("exact_check");
+  if (f.has("curvature_step")) o.curvature_step = f.boolean("curvature_step");
+  if (f.has("horizon_step")) o.horizon_step = f.boolean("horizon_step");
   if (f.has("coupling_mask")) {
     const json& m = f.at("coupling_mask");
     const auto un = static_cast<std::uint64_t>(n);
@@ -220,7 +223,7 @@ ParametricOptions parse_parametric(const json& j, const std::string& source, int
   }
   f.finish({"batch", "chains", "explore", "sample_interval", "burn_in", "target_period", "learning_rate", "decay_start",
             "decay_batches", "seed", "tol", "gain_tol", "window", "min_batches", "max_batches", "exact_check",
-            "coupling_mask"});
+            "coupling_mask", "curvature_step", "horizon_step", "prior_warmup"});
   o.validate("solver.parametric", n);
   return o;
 }

@@ -49,6 +49,10 @@ NETRL_HD_INLINE double log_add_exp(double a, double b) {
   return hi + NETRL_KERNELS_NS::math::log1p_unit(exp_nonpositive(lo - hi));
 }
 
+/// Per-neuron terms of a sample (v, g, cost, rho, lag) and per-sample sums (v, g, cost, lag).
+constexpr std::uint64_t kParametricTerms = 5;
+constexpr std::uint64_t kParametricOutputs = 4;
+
 /// The parameters and arrays the functors read and write (host or device pointers). Chain and
 /// sample arrays are row-major: entry (c, i) of a chain array at c * n + i.
 template <class Real>
@@ -87,8 +91,8 @@ struct ParametricView {
   Real* spin = nullptr;              // samples * n, +-1
   std::uint32_t* sample_x = nullptr;  // samples
   std::uint8_t* sample_on = nullptr;  // samples * n, 0/1 (for the reward on the host)
-  double* terms = nullptr;            // samples * n * 4: per neuron v, g, cost and rho terms
-  double* sample_out = nullptr;       // samples * 3: v, g, cost
+  double* terms = nullptr;            // samples * n * kParametricTerms: per neuron v, g, cost, rho, lag terms
+  double* sample_out = nullptr;       // samples * kParametricOutputs: v, g, cost, lag
   double* rho_sum = nullptr;          // n: sum over the chains' samples of rho_i
   // The SGD step: a[s] = -eta delta_s / samples, and the overlaps q[s * chains + c] =
   // sum_{j free} s_j^(s) s_j^(c) of the rank-`samples` field update.
@@ -220,10 +224,11 @@ struct ChainStep {
 /// Per-neuron terms of a sample, item (k, i) = k * n + i: row = row_base + k of the chain arrays
 /// gives sample s = sample_base + slot * stride + k (chains: row_base 0, sample_base 0, stride
 /// chains; exploration: row_base chains, sample_base batch). Copies the row's spin and writes the
-/// four terms of neuron i (zero for clamped neurons, whose terms are constant):
+/// five terms of neuron i (zero for clamped neurons, whose terms are constant):
 ///   v: s_i (h_i(x) + u_i / 2)           (v = c(x) + sum of these)
 ///   g: s_i (hbt_i(x) + ubar_i / 2) - s_i ubt_i / nf + lambda log(p e^{ubt/Temp} + q e^{-ubt/Temp})
-///   cost: KL(Bern(rho_i) || Bern(p_i)),   rho: rho_i.
+///   cost: KL(Bern(rho_i) || Bern(p_i)),   rho: rho_i,
+///   lag: s_i (u_i - ubar_i) / 2           (sum: sum_{i<j} (J_ij - Jbar_ij) s_i s_j).
 template <class Real>
 struct SampleTerms {
   ParametricView<Real> v;
@@ -240,9 +245,9 @@ struct SampleTerms {
     v.sample_on[s * n + i] = on ? 1 : 0;
     const std::uint32_t x = v.x[c];
     if (i == 0) v.sample_x[s] = x;
-    double* out = v.terms + (s * n + i) * 4;
+    double* out = v.terms + (s * n + i) * kParametricTerms;
     if (!v.is_free(i)) {
-      out[0] = out[1] = out[2] = out[3] = 0.0;
+      out[0] = out[1] = out[2] = out[3] = out[4] = 0.0;
       return;
     }
     const std::uint64_t xi = static_cast<std::uint64_t>(x) * n + i;
@@ -258,27 +263,31 @@ struct SampleTerms {
     const double rho = exp_nonpositive(log_rho), not_rho = exp_nonpositive(log_not);
     out[2] = rho * (log_rho - v.log_p[i]) + not_rho * (log_not - v.log_q[i]);
     out[3] = rho;
+    out[4] = sg * 0.5 * (u - ub);
   }
 };
 
 /// Sums of sample s's terms (any of the `samples`) in neuron order: sample_out[s] = (c(x) + sum v terms, cbt(x) + sum g
-/// terms, sum cost terms).
+/// terms, sum cost terms, sum lag terms).
 template <class Real>
 struct SampleSums {
   ParametricView<Real> v;
   NETRL_HD void operator()(std::uint64_t s) const {
     const std::uint64_t n = v.n();
     const std::uint32_t x = v.sample_x[s];
-    double val = v.c[x], g = v.cbt[x], cost = 0.0;
-    const double* t = v.terms + s * n * 4;
+    double val = v.c[x], g = v.cbt[x], cost = 0.0, lag = 0.0;
+    const double* t = v.terms + s * n * kParametricTerms;
     for (std::uint64_t i = 0; i < n; ++i) {
-      val += t[i * 4 + 0];
-      g += t[i * 4 + 1];
-      cost += t[i * 4 + 2];
+      val += t[i * kParametricTerms + 0];
+      g += t[i * kParametricTerms + 1];
+      cost += t[i * kParametricTerms + 2];
+      lag += t[i * kParametricTerms + 4];
     }
-    v.sample_out[s * 3 + 0] = val;
-    v.sample_out[s * 3 + 1] = g;
-    v.sample_out[s * 3 + 2] = cost;
+    double* out = v.sample_out + s * kParametricOutputs;
+    out[0] = val;
+    out[1] = g;
+    out[2] = cost;
+    out[3] = lag;
   }
 };
 
@@ -289,7 +298,7 @@ struct RhoSums {
   NETRL_HD void operator()(std::uint64_t i) const {
     const std::uint64_t n = v.n();
     double sum = 0.0;
-    for (std::uint64_t s = 0; s < v.batch; ++s) sum += v.terms[(s * n + i) * 4 + 3];
+    for (std::uint64_t s = 0; s < v.batch; ++s) sum += v.terms[(s * n + i) * kParametricTerms + 3];
     v.rho_sum[i] = sum;
   }
 };
@@ -311,20 +320,26 @@ struct CouplingStep {
     v.J[item] = static_cast<Real>(static_cast<double>(v.J[item]) + step);
   }
 
-  /// Row i at once (the host's loop order): the same sums, each over the samples in order, with
-  /// the rows of the samples read contiguously. `acc` has n entries of scratch.
-  void row(std::uint64_t i, double* acc) const {
+  /// Row i's upper part at once (the host's loop order): the same sums for j > i, each over the
+  /// samples in order, with the rows of the samples read contiguously, written to J_ij and to
+  /// J_ji (the same number). Half the multiply-adds of all n * n items. `acc` has n entries of
+  /// scratch; rows may run concurrently (row i writes only J_ij and J_ji for j > i).
+  void upper_row(std::uint64_t i, double* acc) const {
     const std::uint64_t n = v.n();
     if (!v.is_free(i)) return;
-    for (std::uint64_t j = 0; j < n; ++j) acc[j] = 0.0;
+    for (std::uint64_t j = i + 1; j < n; ++j) acc[j] = 0.0;
     for (std::uint64_t s = 0; s < v.samples; ++s) {
       const double b = v.a[s] * static_cast<double>(v.spin[s * n + i]);
       const Real* sj = v.spin + s * n;
-      for (std::uint64_t j = 0; j < n; ++j) acc[j] += b * static_cast<double>(sj[j]);
+      for (std::uint64_t j = i + 1; j < n; ++j) acc[j] += b * static_cast<double>(sj[j]);
     }
     Real* row = v.J + i * n;
-    for (std::uint64_t j = 0; j < n; ++j)
-      if (v.kept(i, j)) row[j] = static_cast<Real>(static_cast<double>(row[j]) + acc[j]);
+    for (std::uint64_t j = i + 1; j < n; ++j) {
+      if (!v.kept(i, j)) continue;
+      const Real next = static_cast<Real>(static_cast<double>(row[j]) + acc[j]);
+      row[j] = next;
+      v.J[j * n + i] = next;
+    }
   }
 };
 

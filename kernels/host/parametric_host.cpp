@@ -20,7 +20,7 @@ double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t sample
   const double real = single ? 4.0 : 8.0;
   const double couplings = 2.0 * nn * nn * real + (mask ? nn * nn : 0.0);
   const double rows = static_cast<double>(chains + samples) * (nn * (1.0 + 2.0 * real) + 12.0);
-  const double batch = static_cast<double>(samples) * (nn * (real + 1.0 + 32.0) + 32.0);
+  const double batch = static_cast<double>(samples) * (nn * (real + 1.0 + 8.0 * kParametricTerms) + 8.0 * kParametricOutputs);
   const double overlap = static_cast<double>(samples) * static_cast<double>(chains) * real;
   return couplings + rows + batch + overlap + nn * 8.0 * static_cast<double>(omp_get_max_threads());
 }
@@ -59,8 +59,8 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     spin_.assign(samples * n, Real(0));
     sample_x_.assign(samples, 0);
     sample_on_.assign(samples * n, 0);
-    terms_.assign(samples * n * 4, 0.0);
-    sample_out_.assign(samples * 3, 0.0);
+    terms_.assign(samples * n * kParametricTerms, 0.0);
+    sample_out_.assign(samples * kParametricOutputs, 0.0);
     rho_sum_.assign(n, 0.0);
     a_.assign(samples, 0.0);
     overlap_.assign(samples * setup.chains, Real(0));
@@ -117,10 +117,13 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     out->value.resize(samples);
     out->backup.resize(samples);
     out->cost.resize(samples);
+    out->lag.resize(samples);
     for (std::uint64_t s = 0; s < samples; ++s) {
-      out->value[s] = sample_out_[s * 3 + 0];
-      out->backup[s] = sample_out_[s * 3 + 1];
-      out->cost[s] = sample_out_[s * 3 + 2];
+      const double* o = &sample_out_[s * kParametricOutputs];
+      out->value[s] = o[0];
+      out->backup[s] = o[1];
+      out->cost[s] = o[2];
+      out->lag[s] = o[3];
     }
     out->x = sample_x_;
     out->on = sample_on_;
@@ -132,16 +135,16 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     const ParametricView<Real> v = view();
     const CouplingStep<Real> coupling{v};
     const auto n = static_cast<std::uint64_t>(setup_.n);
-    const double row_work = static_cast<double>(setup_.batch + setup_.explore) * static_cast<double>(n);
+    const double row_work = 0.5 * static_cast<double>(setup_.batch + setup_.explore) * static_cast<double>(n);
     if (static_cast<double>(n) * row_work < kSerialWork || omp_get_max_threads() == 1) {
       std::vector<double> acc(n);
-      for (std::uint64_t i = 0; i < n; ++i) coupling.row(i, acc.data());
+      for (std::uint64_t i = 0; i < n; ++i) coupling.upper_row(i, acc.data());
     } else {
 #pragma omp parallel
       {
         std::vector<double> acc(n);
 #pragma omp for schedule(dynamic, 4)
-        for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) coupling.row(static_cast<std::uint64_t>(i), acc.data());
+        for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) coupling.upper_row(static_cast<std::uint64_t>(i), acc.data());
       }
     }
     if (!setup_.mask.empty()) {

@@ -72,8 +72,8 @@ struct Arrays {
     spin.assign(samples * un, 0.0);
     on.assign(samples * un, 0);
     sx.assign(samples, 0);
-    terms.assign(samples * un * 4, 0.0);
-    out.assign(samples * 3, 0.0);
+    terms.assign(samples * un * kernels::kParametricTerms, 0.0);
+    out.assign(samples * kernels::kParametricOutputs, 0.0);
     rho.assign(un, 0.0);
     a.assign(samples, 0.0);
     overlap.assign(samples * chains, 0.0);
@@ -186,9 +186,14 @@ TEST(ParametricKernels, SampleTermsMatchBruteForceBackup) {
       const double rho = 1.0 / (1.0 + std::exp(-((vu - vd) / T + A.logit_p[i])));
       cost += rho * (std::log(rho) - A.log_p[i]) + (1 - rho) * (std::log(1 - rho) - A.log_q[i]);
     }
-    EXPECT_NEAR(A.out[s * 3 + 0], v, test::rounding(64.0) * 10.0);
-    EXPECT_NEAR(A.out[s * 3 + 1], backup, test::rounding(256.0) * 10.0);
-    EXPECT_NEAR(A.out[s * 3 + 2], cost, test::rounding(256.0) * 10.0);
+    std::vector<double> change(A.J.size());
+    for (std::size_t e = 0; e < change.size(); ++e) change[e] = A.J[e] - A.Jbar[e];
+    const double* out = &A.out[s * kernels::kParametricOutputs];
+    EXPECT_NEAR(out[0], v, test::rounding(64.0) * 10.0);
+    EXPECT_NEAR(out[1], backup, test::rounding(256.0) * 10.0);
+    EXPECT_NEAR(out[2], cost, test::rounding(256.0) * 10.0);
+    // The couplings' change since the target copy, at the sample.
+    EXPECT_NEAR(out[3], value(sg, change, std::vector<double>(n, 0.0), 0.0), test::rounding(64.0) * 10.0);
     for (int i = 0; i < n; ++i) EXPECT_EQ(A.spin[s * n + i], sg[i]);
   }
 }
@@ -207,8 +212,9 @@ TEST(ParametricKernels, CouplingStepAndRankUpdateOfTheFields) {
   const std::vector<double> J0 = A.J;
   const kernels::CouplingStep<double> step{A.view};
   std::vector<double> acc(n);
-  for (int i = 0; i < n; ++i) step.row(static_cast<std::uint64_t>(i), acc.data());
-  // The per-entry form (the CUDA launcher's) gives the same bits as the row form.
+  for (int i = 0; i < n; ++i) step.upper_row(static_cast<std::uint64_t>(i), acc.data());
+  // The per-entry form (the CUDA launcher's) gives the same bits as the upper-row form, which
+  // computes each pair once and mirrors it.
   std::vector<double> J_entry = J0;
   A.view.J = J_entry.data();
   for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(n * n); ++k) kernels::CouplingStep<double>{A.view}(k);

@@ -144,6 +144,7 @@ def figure5(netrl, d, work, meta):
            "prior": "population",
            "solver": {"method": "parametric",
                       "parametric": {"batch": 40, "target_period": 100, "decay_batches": 0,
+                                     "curvature_step": False, "horizon_step": False,
                                      "max_batches": int(st["max_batches"]), "seed": int(st["seed"])}}}
     path = os.path.join(work, "ring12.json")
     json.dump(cfg, open(path, "w"))

@@ -3,8 +3,10 @@
 // Per batch k: every chain takes `sample_interval` steps of the current policy before each of
 // its batch / chains samples; the kernels return each sample's value v_phi, its backup
 // g = vhat - r + L and its coding cost; the reward is evaluated here; with the TD error
-// delta = v_phi - (r + g - Lbar), every parameter moves by -eta delta f / batch (eq. 43), eta =
-// rate_k / F. Every target_period batches the target (Jbar, hbar, cbar, Lbar) takes the current
+// delta = v_phi - (r + g - Lbar), every parameter moves by -rate_k delta f / scale (eq. 43),
+// scale = the batch's curvature lambda_max (curvature_step, batch_curvature.hpp) or its bound
+// samples * F; with horizon_step delta less the couplings' linear backup, and J's step nf / 2
+// times larger. Every target_period batches the target (Jbar, hbar, cbar, Lbar) takes the current
 // values, the prior takes the period's mean firing probability sum rho_i / samples (population:
 // its mean over free neurons), and the stopping rule is checked.
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/parametric.hpp"
 #include "sample/sampler_plan.hpp"
+#include "solve/parametric/batch_curvature.hpp"
 #include "solve/parametric/parametric_solver.hpp"
 #include "netrl/version.hpp"
 
@@ -59,7 +62,6 @@ struct Plan {
   std::uint64_t batch = 0, chains = 0, per_chain = 0, interval = 0, burn_in = 0, explore = 0;
   std::uint64_t samples() const { return batch + explore; }
   double lambda = 0.0;
-  double features = 0.0;  // F = 1 + nf + kept pairs
   bool cuda = false, single = false;
 };
 
@@ -87,13 +89,7 @@ Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
   }
   p.cuda = options.backend == Backend::cuda;
   p.single = options.precision == Precision::float32;
-  double pairs = 0.0;
   const auto un = static_cast<std::size_t>(p.n);
-  for (std::size_t a = 0; a < p.free.size(); ++a)
-    for (std::size_t b = a + 1; b < p.free.size(); ++b)
-      if (po.coupling_mask.empty() || po.coupling_mask[static_cast<std::size_t>(p.free[a]) * un + p.free[b]] != 0.0)
-        pairs += 1.0;
-  p.features = 1.0 + p.nf + pairs;
   if (p.chains > (std::uint64_t{1} << 32)) throw InvalidInput("solver.parametric.chains", "must stay below 2^32");
   // Memory, before anything large is allocated: the engine, and the host's copies of J for the result.
   const double engine = kernels::parametric_engine_bytes(p.n, p.chains, p.samples(), !po.coupling_mask.empty(), p.single);
@@ -209,6 +205,24 @@ struct Period {
   }
 };
 
+/// reward[s] = r(sample s) for every sample of the batch, the samples spread over the threads
+/// when the work is large (a planted reward costs n^2 per sample); each entry is computed alone,
+/// so the values do not depend on the number of threads.
+void evaluate_rewards(const NetworkModel& model, const Plan& p, const kernels::ParametricBatch& batch,
+                      std::vector<double>* reward) {
+  const auto un = static_cast<std::size_t>(p.n);
+  const auto count = static_cast<std::int64_t>(p.samples());
+  // (An efficient_coding reward throws here, which must not happen inside a parallel region.)
+  const bool wide = model.reward.kind != RewardKind::efficient_coding &&
+                    static_cast<double>(p.n) * static_cast<double>(p.n) * static_cast<double>(count) > 1e6;
+  double* out = reward->data();
+#pragma omp parallel for schedule(dynamic, 1) if (wide)
+  for (std::int64_t s = 0; s < count; ++s) {
+    const auto k = static_cast<std::size_t>(s);
+    out[k] = model.reward.evaluate_spins(p.n, &batch.on[k * un], static_cast<int>(batch.x[k]));
+  }
+}
+
 /// The stopping rule (ParametricOptions::tol, gain_tol, window) on the learning curve.
 bool stopping_rule(const std::vector<LearningCurvePoint>& curve, const ParametricOptions& po) {
   const std::size_t w = po.window;
@@ -256,6 +270,7 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
   std::deque<Period> recent;  // the last `window` periods (their spike counts)
   std::vector<double> a(p.samples()), delta(p.samples()), reward(p.samples());
   kernels::ParametricBatch batch;
+  BatchCurvature curvature(p.n, p.free, po.coupling_mask, p.samples());
   bool converged = false;
   std::vector<double> prior_used = q.prior;
   std::vector<int> clipped;
@@ -275,14 +290,19 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
                             : po.learning_rate /
                                   (1.0 + static_cast<double>(std::max<std::int64_t>(0, k - static_cast<std::int64_t>(po.decay_start))) /
                                              static_cast<double>(po.decay_batches));
-    const double eta = rate / p.features;
+    // The step: rate / lambda_max of the batch's feature Gram matrix, or (the paper's) rate / F
+    // divided by the samples, lambda_max's bound samples * F.
+    const double eta = po.curvature_step ? rate / curvature.largest(batch.on, batch.x) : rate / curvature.features();
+    const double per_sample = po.curvature_step ? 1.0 : static_cast<double>(p.samples());
     double gain_sum = 0.0, reward_sum = 0.0, cost_sum = 0.0;
+    evaluate_rewards(model, p, batch, &reward);
     for (std::uint64_t s = 0; s < p.samples(); ++s) {
       const std::uint8_t* on = &batch.on[s * un];
       const int x = static_cast<int>(batch.x[s]);
-      reward[s] = model.reward.evaluate_spins(p.n, on, x);
       delta[s] = batch.value[s] - (reward[s] + batch.backup[s] - Lbar);
-      a[s] = -eta * delta[s] / static_cast<double>(p.samples());
+      // horizon_step: the error of the couplings' part less its linear backup (1 - 2/nf) J.
+      const double lagged = po.horizon_step ? delta[s] - (1.0 - 2.0 / p.nf) * batch.lag[s] : delta[s];
+      a[s] = -eta * lagged / per_sample;
       if (s >= p.batch) continue;  // exploration: the SGD step only
       gain_sum += reward[s] - p.lambda * batch.cost[s];
       reward_sum += reward[s];
@@ -293,12 +313,16 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       period.spike_count[static_cast<std::size_t>(K) * um + static_cast<std::size_t>(x)] += 1.0;
       period.input_count[static_cast<std::size_t>(x)] += 1.0;
     }
-    // The SGD step of the offsets and fields (in sample order), then of the couplings.
+    // The SGD step of the offsets and fields (in sample order), then of the couplings (with
+    // horizon_step nf / 2 times the step of the coordinates 2 J / nf of the backup's remainder).
     for (std::uint64_t s = 0; s < p.samples(); ++s) {
       const std::size_t x = batch.x[s];
       q.c[x] += a[s];
       const std::uint8_t* on = &batch.on[s * un];
       for (int i : p.free) q.h[x * un + static_cast<std::size_t>(i)] += on[i] ? a[s] : -a[s];
+    }
+    if (po.horizon_step) {
+      for (double& v : a) v *= 0.5 * p.nf;
     }
     engine->step_couplings(a);
     for (std::size_t i = 0; i < un; ++i) period.rho[i] += batch.rho_sum[i];
@@ -338,9 +362,10 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       for (int i : p.free) pop += period.rho[static_cast<std::size_t>(i)];
       pop /= static_cast<double>(period.samples) * p.nf;
       clipped.clear();
+      const bool warming = k <= static_cast<std::int64_t>(po.prior_warmup);
       for (int i : p.free) {
         const double own = period.rho[static_cast<std::size_t>(i)] / static_cast<double>(period.samples);
-        const double next = model.prior_mode == PriorMode::population ? pop : own;
+        const double next = warming ? options.p0 : model.prior_mode == PriorMode::population ? pop : own;
         const double c = std::clamp(next, options.prior_eps, 1.0 - options.prior_eps);
         if (c != next) clipped.push_back(i);
         q.prior[static_cast<std::size_t>(i)] = c;
@@ -351,7 +376,7 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       while (recent.size() > po.window) recent.pop_front();
       period.reset(p.n, p.m);
       if (po.progress) po.progress(pt);
-      if (k >= static_cast<std::int64_t>(po.min_batches) && stopping_rule(sol.curve, po)) {
+      if (k >= static_cast<std::int64_t>(po.min_batches) && !warming && stopping_rule(sol.curve, po)) {
         converged = true;
         engine->set_small(small_parameters(model, p, q));
         break;

@@ -78,6 +78,18 @@ struct ParametricOptions {
   /// F = 1 + nf + (kept pairs) the squared norm of the feature vector, so that one step moves the
   /// value at a lone sample by learning_rate times its TD error (stable below 2).
   double learning_rate = 0.5;
+  /// Scale of a batch's step: true, the batch's curvature lambda_max(G) of the features' Gram
+  /// matrix (each sample's value moves by up to learning_rate times its error; samples * F where a
+  /// coupling mask makes G costly); false (the paper's step), samples * F, the bound of the
+  /// curvature, reached when the samples coincide (each value moves by learning_rate / samples of
+  /// its error: at large n, where samples are nearly orthogonal, `samples` times too little).
+  bool curvature_step = true;
+  /// Solve the linear part of the backup implicitly: the target's value enters its own backup as
+  /// (1 - 2/nf) J and (1 - 1/nf) T h, so a regression onto a fixed target moves J by only 2/nf of
+  /// the way to the Bellman fixed point per target copy (nf / 2 copies per e-fold). With
+  /// horizon_step the regression fits v - Lin v to vhat - Lin vbar, and (J, h) step by the
+  /// inverse of (I - Lin): nf / 2 times the step for J, (I - (1 - 1/nf) T)^{-1} for h.
+  bool horizon_step = true;
   /// Schedule: the rate is learning_rate / (1 + max(0, k - decay_start) / decay_batches) at batch k
   /// (decay_batches 0: constant). At a constant rate the SGD noise keeps |dphi| per period at a
   /// floor that may lie above `tol` (ring12 at lambda 0.1: about 0.025), so by default the rate
@@ -85,6 +97,10 @@ struct ParametricOptions {
   std::uint64_t decay_start = 2000;
   std::uint64_t decay_batches = 1000;
   std::uint64_t seed = 0;
+  /// Batches during which the firing prior stays at the solver's p0 (the prior loop starts after
+  /// them): at a small lambda the chains can fall silent before the value has learned where the
+  /// reward is, and a prior that follows them to the clip makes silence free (ring12-local).
+  std::uint64_t prior_warmup = 0;
   /// Stopping rule, checked at every target copy over a window of `window` target periods: the
   /// relative change of (J, h) over the window below `tol`, and the change of the gain estimate
   /// between this window and the previous one within gain_tol * |L| plus twice its standard error.

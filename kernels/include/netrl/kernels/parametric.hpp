@@ -52,6 +52,7 @@ struct ParametricBatch {
   std::vector<double> value;      // v_phi at the sample
   std::vector<double> backup;     // vhat - r + L (eq. 41 without reward and gain)
   std::vector<double> cost;       // coding cost c(s, x)
+  std::vector<double> lag;        // sum_{i<j} (J_ij - Jbar_ij) s_i s_j: the couplings' change since the target copy
   std::vector<std::uint32_t> x;   // input
   std::vector<std::uint8_t> on;   // batch * n, 0/1
   std::vector<double> rho_sum;    // n: sum over the chains' samples of rho_i
