@@ -150,6 +150,36 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     run_sweep(op);
   }
 
+  bool value_stationary_step(const Mask& active, const std::vector<double>& scale, std::vector<SpanStats>* stats,
+                             std::vector<MuStats>* mu_stats) override {
+    upload_mask(active);
+    const Buf<Real> h = h_buf();
+    Buf<Real> w = h;
+    if (shape_.m > 1) {
+      mix(h, &parity_host_[0], wh_.data(), false);
+      w = single(wh_.data());  // also the policy source (prepare_policy)
+    }
+    // mu P lands in the next buffer of mu (m = 1), or before the input step in y_ and then in
+    // th_ once the relative step has read T h there.
+    const Buf<Real> y = shape_.m > 1 ? single(y_.data()) : this->mu_next_buf();
+    BellmanAdjointOp<Real> op;
+    op.w = w;
+    op.mu = mu_buf();
+    op.y = y;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
+    this->relative_step(h_buf(), stats);
+    if (shape_.m > 1) {
+      mix(y, nullptr, th_.data(), true);
+      this->stationary_update(scale, mu_stats);
+    } else {
+      this->stationary_update(y, scale, mu_stats);
+    }
+    return true;
+  }
+
   void prepare_policy(const Mask& active) override {
     if (shape_.m > 1) {
       upload_mask(active);
