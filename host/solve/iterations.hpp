@@ -4,9 +4,12 @@
 // private to the library. Both engines have the same iteration interface (value_step,
 // stationary_step, evaluation_step, apply_chain, ...), so one template drives either:
 //  - relative value iteration of the running problems, each to its round's tolerance, stopped
-//    on span(T h - h) or when the span sits on its rounding floor;
+//    on span(T h - h) or when the span sits on its rounding floor; where the engine fuses them
+//    (BatchEngine::value_stationary_step: the host's exact engine), every sweep also advances mu
+//    by one adjoint step under the greedy policy of the same h, for little more than the sweep;
 //  - the stationary power iteration (adjoint sweeps), stopped on an estimate of the remaining
-//    error from the observed contraction;
+//    error from the observed contraction (after a fused value iteration it starts next to its
+//    fixed point and takes a few steps);
 //  - the evaluation refinement of the reported values (relative iteration of T_pi);
 //  - policy iteration: the same span test, then GMRES solves (linear_solve.hpp) of the
 //    stationary distribution and of the bias with the engine's matvecs, and an iterative
@@ -335,6 +338,16 @@ class Iterations {
   void solve_chains(const Mask& which, bool policy, bool values);
 
   std::int64_t aux_bound(const Track& t) const { return kAuxFactor * t.max_sweeps + kAuxSlack; }
+
+  /// The mass of problem q's mu after a stationary step; NumericalError when it is not finite.
+  static double checked_mass(int q, const std::vector<MuStats>& stats) {
+    const MuStats& s = stats[static_cast<std::size_t>(q)];
+    if (s.nonfinite > 0 || !(s.mass > 0.0)) {
+      throw NumericalError("stationary distribution: the power iteration became non-finite (problem " +
+                           std::to_string(q) + ")");
+    }
+    return s.mass;
+  }
 
   Mask only(int q) const {
     Mask one(tracks_.size(), 0);

@@ -106,8 +106,26 @@ template <class Engine, class Track>
 void Iterations<Engine, Track>::value_iteration(const Mask& running) {
   for_each(running, [&](int q) { start_inner(tracks_[static_cast<std::size_t>(q)]); });
   std::vector<SpanStats> stats;
+  std::vector<MuStats> mu_stats;
+  std::vector<double> scale(tracks_.size(), 1.0);
+  // Where the engine fuses them, every sweep also advances mu under the greedy policy of the
+  // same h (the stationary power iteration after the solve then starts close to its fixed
+  // point); the dense solves compute mu exactly and need no warm start.
+  bool fused = !dense();
+  const auto step = [&](const Mask& active) {
+    if (fused) {
+      for (std::size_t q = 0; q < tracks_.size(); ++q) scale[q] = 1.0 / tracks_[q].mass;
+      fused = engine_.value_stationary_step(active, scale, &stats, &mu_stats);
+      if (fused) {
+        for_each(active, [&](int q) { tracks_[static_cast<std::size_t>(q)].mass = checked_mass(q, mu_stats); });
+        engine_.accept_stationary(active);
+        return;
+      }
+    }
+    engine_.value_step(active, &stats);
+  };
   sweep_until_done(
-      running, "value iteration", true, [&](const Mask& active) { engine_.value_step(active, &stats); },
+      running, "value iteration", true, step,
       [&](std::size_t q) {
         Track& t = tracks_[q];
         const SpanStats& s = stats[q];
@@ -141,11 +159,7 @@ void Iterations<Engine, Track>::stationary(const Mask& running) {
     Track& t = tracks_[q];
     const MuStats& s = stats[q];
     ++steps[q];
-    if (s.nonfinite > 0 || !(s.mass > 0.0)) {
-      throw NumericalError("stationary distribution: the power iteration became non-finite (problem " +
-                           std::to_string(q) + ")");
-    }
-    t.mass = s.mass;
+    t.mass = checked_mass(static_cast<int>(q), stats);
     const double change = s.change / s.mass;
     const double rate = std::isfinite(previous[q]) && previous[q] > 0.0 ? change / previous[q] : 1.0;
     previous[q] = change;

@@ -74,6 +74,12 @@ class BatchState {
   Buf<Real> h_buf() { return pair_buf(h_, kH); }
   Buf<Real> mu_buf() { return pair_buf(mu_, kMu); }
   Buf<Real> v_buf() { return pair_buf(v_, kV); }
+  /// The next buffer of mu (what stationary_update writes), as the current one of a Buf.
+  Buf<Real> mu_next_buf() {
+    Buf<Real> b = mu_buf();
+    std::swap(b.a, b.b);
+    return b;
+  }
   /// The next buffer of v (scratch between evaluation steps): the operand of apply_chain.
   Buf<Real> v_scratch() {
     Buf<Real> b = v_buf();
@@ -165,12 +171,16 @@ class BatchState {
     stats->assign(values.begin(), values.end());
   }
 
-  /// With th_ = mu P: mu_next = scale (theta mu P + (1 - theta) mu) and its statistics.
+  /// With y = mu P (th_, or the next buffer of mu): mu_next = scale (theta mu P + (1 - theta) mu)
+  /// and its statistics.
   void stationary_update(const std::vector<double>& scale, std::vector<MuStats>* stats) {
+    stationary_update(single(th_.data()), scale, stats);
+  }
+  void stationary_update(const Buf<Real>& y, const std::vector<double>& scale, std::vector<MuStats>* stats) {
     require_size(scale.size(), batch(), "scale");
     scale_.upload(to_real<Real>(scale));
     StationaryStep<Real> f;
-    f.y = th_.data();
+    f.y = y;
     f.mu = mu_buf();
     f.theta = theta_.data();
     f.scale = scale_.data();

@@ -102,17 +102,18 @@ struct MuValue : MuStats {
 };
 
 /// mu_next = scale (theta y + (1 - theta) mu), y = mu P (after the input step); statistics of
-/// the change. `y` may alias the next buffer of mu (element-wise, read before written).
+/// the change. `y` may be the next buffer of mu itself (each element is read before it is
+/// written): the fused value and stationary step leaves mu P there.
 template <class Real>
 struct StationaryStep : ChunkReduction<StationaryStep<Real>, MuValue> {
-  const Real* y = nullptr;
+  Buf<Real> y;
   Buf<Real> mu;
   const Real* theta = nullptr;  // [B]
   const Real* scale = nullptr;  // [B]
 
   NETRL_KERNEL_INLINE void add(const ChunkItem& c, MuValue* v) const {
     const index_t count = c.count;
-    const Real* yy = y + c.base;
+    const Real* yy = y.at(c.q) + c.base;
     const Real* mc = mu.at(c.q) + c.base;
     Real* mn = mu.other(c.q) + c.base;
     const Real th = theta[c.q], keep = Real(1) - theta[c.q], sc = scale[c.q];

@@ -135,26 +135,39 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   }
 
   void bellman(const Mask& active) override {
-    upload_mask(active);
-    const Buf<Real> h = h_buf();
-    Buf<Real> w = h;
-    if (shape_.m > 1) {
-      mix(h, &parity_host_[0], wh_.data(), false);
-      w = single(wh_.data());
-    }
     BellmanOp<Real> op;
-    op.w = w;
+    op.w = bellman_source(active);
     op.out = th_.data();
     op.reward = reward_.data();
     op.params = params();
     run_sweep(op);
   }
 
-  void prepare_policy(const Mask& active) override {
+  bool value_stationary_step(const Mask& active, const std::vector<double>& scale, std::vector<SpanStats>* stats,
+                             std::vector<MuStats>* mu_stats) override {
+    BellmanAdjointOp<Real> op;
+    op.w = bellman_source(active);  // also the policy source (policy_source())
+    // mu P lands in the next buffer of mu (m = 1), or before the input step in y_ and then in
+    // th_ once the relative step has read T h there.
+    const Buf<Real> y = shape_.m > 1 ? single(y_.data()) : this->mu_next_buf();
+    op.mu = mu_buf();
+    op.y = y;
+    op.out = th_.data();
+    op.reward = reward_.data();
+    op.params = params();
+    run_sweep(op);
+    this->relative_step(h_buf(), stats);
     if (shape_.m > 1) {
-      upload_mask(active);
-      mix(h_buf(), &parity_host_[0], wh_.data(), false);
+      mix(y, nullptr, th_.data(), true);
+      this->stationary_update(scale, mu_stats);
+    } else {
+      this->stationary_update(y, scale, mu_stats);
     }
+    return true;
+  }
+
+  void prepare_policy(const Mask& active) override {
+    if (shape_.m > 1) bellman_source(active);
   }
 
   void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
@@ -236,6 +249,15 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     p.log_p0 = log_p0_.data();
     p.logit = logit_.data();
     return p;
+  }
+
+  /// With the mask of `active`: the operand of the Bellman sweep, the input-averaged values W h
+  /// (mixed into wh_, as prepare_policy does) or h itself (m = 1).
+  Buf<Real> bellman_source(const Mask& active) {
+    upload_mask(active);
+    if (shape_.m == 1) return h_buf();
+    mix(h_buf(), &parity_host_[0], wh_.data(), false);
+    return single(wh_.data());
   }
 
   /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).

@@ -149,6 +149,37 @@ NETRL_KERNEL_INLINE Real lse2(Real a, Real b) {
   return hi + log1p_unit(exp_neg(abs_value(a - b)));
 }
 
+/// lse2(a, b) and sigmoid(a - b) from one exponential (the fused value and stationary sweep).
+/// On the host also from one division: log1p_unit's s = num / den and 1 / (1 + e) both from
+/// 1 / ((1 + e) den) (a few ulp, like lse2 and sigmoid).
+template <class Real>
+struct LseSigmoid {
+  Real lse;
+  Real rho;
+};
+template <class Real>
+NETRL_KERNEL_INLINE LseSigmoid<Real> lse2_sigmoid(Real a, Real b) {
+  const Real hi = a > b ? a : b;
+  const Real e = exp_neg(abs_value(a - b));
+  LseSigmoid<Real> out;
+#if defined(__CUDA_ARCH__)
+  const Real inv = Real(1) / (Real(1) + e);
+  out.lse = hi + log1p_unit(e);
+#else
+  const bool upper = e > static_cast<Real>(0.41421356237309503);
+  const Real num = e - (upper ? Real(1) : Real(0));
+  const Real den = e + (upper ? Real(3) : Real(2));
+  const Real one_e = Real(1) + e;
+  const Real r = Real(1) / (one_e * den);
+  const Real inv = den * r;
+  const Real s = num * one_e * r;
+  const Real p = HostMath<Real>::atanh_series(s * s);
+  out.lse = hi + ((upper ? static_cast<Real>(0.69314718055994531) : Real(0)) + Real(2) * s * p);
+#endif
+  out.rho = a >= b ? inv : e * inv;
+  return out;
+}
+
 /// The policy of one pair (MODEL.md sec. 2): rho = sigmoid(z), z = d / (nf lambda) + logit p,
 /// and KL[Bern(rho) || Bern(p)] from log rho = min(z, 0) - log1p(e^-|z|),
 /// log(1 - rho) = min(-z, 0) - log1p(e^-|z|).

@@ -94,6 +94,53 @@ struct BellmanOp : PairOperands<Real> {
   }
 };
 
+/// BellmanOp and AdjointOp in one pass, both under the greedy policy of w: out = T h as in
+/// BellmanOp, and y = the adjoint sweep of mu (AdjointOp) with rho_i = sigmoid(a1 - a0) taken
+/// from the exponential of the log-sum-exp (equal to AdjointOp's z up to rounding). Used by the
+/// value iteration to advance mu alongside h for the price of one sweep.
+template <class Real>
+struct FusedCtx : PairCtx<Real> {  // in = w, other = mu, out = T h
+  Real* y;
+};
+template <class Real>
+struct BellmanAdjointOp : PairOperands<Real> {
+  using Ctx = FusedCtx<Real>;
+  Buf<Real> w;
+  Buf<Real> mu;
+  Buf<Real> y;  // per problem (the next buffer of mu, or one array)
+  Real* out = nullptr;
+  const Real* reward = nullptr;
+
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    static_cast<PairCtx<Real>&>(c) = this->make_context(q, w, mu, out);
+    c.y = y.at(q);
+    return c;
+  }
+  NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
+    Real* NETRL_RESTRICT o = c.out + base;
+    Real* NETRL_RESTRICT yy = c.y + base;
+    const Real* NETRL_RESTRICT r = reward + base;
+    NETRL_SIMD
+    for (index_t j = 0; j < len; ++j) {
+      o[j] = r[j];
+      yy[j] = Real(0);
+    }
+  }
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+    const Real a1 = c.in[o1] * c.inv_temp + c.lp1;
+    const Real a0 = c.in[o0] * c.inv_temp + c.lp0;
+    const math::LseSigmoid<Real> ls = math::lse2_sigmoid(a1, a0);
+    const Real t = c.lambda * ls.lse;
+    c.out[o0] += t;
+    c.out[o1] += t;
+    const Real s = (c.other[o0] + c.other[o1]) * c.inv_nf;
+    const Real up = ls.rho * s;
+    c.y[o1] += up;
+    c.y[o0] += s - up;
+  }
+};
+
 /// The terms of a fixed-policy operator (FixedPolicyOp): the reward r, the coding cost
 /// -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with wv
 /// the input-averaged operand, this last term alone is the chain's forward matvec P v).

@@ -491,7 +491,7 @@ TEST(KernelFunctors, PairStatsOneNeuronByHand) {
 TEST(KernelFunctors, StationaryStepIsLazyAndScaled) {
   std::vector<double> y{0.6, 0.6}, mu0{0.2, 0.8}, mu1(2), theta{0.5}, scale{0.5};
   k::StationaryStep<double> f;
-  f.y = y.data();
+  f.y = k::single(y.data());
   f.mu = buffers(&mu0, &mu1);
   f.theta = theta.data();
   f.scale = scale.data();
@@ -501,6 +501,12 @@ TEST(KernelFunctors, StationaryStepIsLazyAndScaled) {
   EXPECT_DOUBLE_EQ(mu1[1], 0.5 * (0.5 * 0.6 + 0.5 * 0.8));
   EXPECT_DOUBLE_EQ(v.mass, mu1[0] + mu1[1]);
   EXPECT_DOUBLE_EQ(v.change, std::abs(mu1[0] - 0.2) + std::abs(mu1[1] - 0.8));
+  // y in the next buffer of mu itself (the fused value and stationary step): the same update.
+  std::vector<double> next = y;
+  f.y = k::single(next.data());
+  f.mu = buffers(&mu0, &next);
+  f(0);
+  EXPECT_EQ(next, mu1);
 }
 #endif  // !NETRL_TEST_BACKEND_CUDA
 

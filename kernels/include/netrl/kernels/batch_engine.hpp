@@ -50,6 +50,13 @@ class BatchEngine {
   virtual void bellman(const Mask& active) = 0;
   /// h <- h_next where `advance` is set.
   virtual void accept_values(const Mask& advance) = 0;
+  /// value_step and, in the same sweep, stationary_step under the greedy policy of the same h
+  /// (before the step): mu_next with its statistics (accept it with accept_stationary). False,
+  /// with nothing done, where the engine has no fused sweep (then value_step alone).
+  virtual bool value_stationary_step(const Mask& /*active*/, const std::vector<double>& /*scale*/,
+                                     std::vector<SpanStats>* /*stats*/, std::vector<MuStats>* /*mu_stats*/) {
+    return false;
+  }
 
   // ---- the greedy policy of h and its stationary distribution ------------------------------
   /// mu = uniform where `which` is set.

@@ -1,0 +1,135 @@
+// The fused value and stationary step of the host engine (ExactEngine::value_stationary_step):
+// one sweep that computes T h and mu P under the greedy policy of the same h must equal
+// value_step followed by stationary_step (the separate kernels, checked by hand in
+// test_exact_kernels), leave inactive problems alone, and honour the aperiodicity transform and
+// the input step. Host only: the CUDA engine does not fuse (it answers false).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "common/math.hpp"
+#include "netrl/kernels/exact_engine.hpp"
+#include "test_support.hpp"
+
+namespace netrl {
+namespace {
+
+using kernels::EngineShape;
+using kernels::Mask;
+using kernels::MuStats;
+using kernels::SpanStats;
+namespace math = kernels::host::math;
+
+TEST(FusedStep, Lse2SigmoidEqualsLse2AndSigmoid) {
+  const double values[] = {-40.0, -3.5, -1e-9, 0.0, 2e-12, 0.7, 5.25, 33.0};
+  for (double a : values) {
+    for (double b : values) {
+      const math::LseSigmoid<double> ls = math::lse2_sigmoid(a, b);
+      EXPECT_NEAR(ls.lse, math::lse2(a, b), test::rounding(8) * std::max(1.0, std::abs(ls.lse))) << a << " " << b;
+      EXPECT_NEAR(ls.rho, 1.0 / (1.0 + std::exp(b - a)), test::rounding(8)) << a << " " << b;
+    }
+  }
+  EXPECT_TRUE(std::isnan(math::lse2_sigmoid(std::nan(""), 1.0).rho));
+}
+
+/// An engine of `batch` problems (nf free neurons, m inputs, theta per problem) with random
+/// rewards, priors, lambdas and input chain, h after three value steps and a random mu of mass 1.
+std::unique_ptr<kernels::ExactEngine<double>> engine(int nf, int m, int batch, double theta, std::uint64_t seed) {
+  EngineShape shape;
+  shape.nf = nf;
+  shape.m = m;
+  shape.batch = batch;
+  auto e = kernels::host::make_exact_engine<double>(shape);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::size_t S = shape.states(), B = static_cast<std::size_t>(batch);
+  std::vector<double> reward(S * B), prior(static_cast<std::size_t>(nf) * B), lambda(B), T, mu(S * B);
+  for (double& r : reward) r = u(rng);
+  for (double& p : prior) p = 0.1 + 0.8 * u(rng);
+  for (double& l : lambda) l = 0.05 + 0.5 * u(rng);
+  for (std::size_t q = 0; q < B; ++q) {
+    for (int x = 0; x < m; ++x) {
+      std::vector<double> row(static_cast<std::size_t>(m));
+      double sum = 0.0;
+      for (double& t : row) sum += (t = 0.1 + u(rng));
+      for (double t : row) T.push_back(t / sum);
+    }
+  }
+  e->set_rewards(reward);
+  e->set_inputs(T, std::vector<double>(B, theta));
+  e->set_lambdas(lambda);
+  e->set_priors(prior);
+  const Mask all(B, 1);
+  e->reset_values(all);
+  std::vector<SpanStats> stats;
+  for (int k = 0; k < 3; ++k) {
+    e->value_step(all, &stats);
+    e->accept_values(all);
+  }
+  for (std::size_t q = 0; q < B; ++q) {
+    double mass = 0.0;
+    for (std::size_t s = 0; s < S; ++s) mass += (mu[q * S + s] = u(rng));
+    for (std::size_t s = 0; s < S; ++s) mu[q * S + s] /= mass;
+  }
+  e->set_stationary(all, mu.data());
+  return e;
+}
+
+/// value_stationary_step on `active` against value_step + stationary_step on a twin engine.
+void expect_fused_equals_separate(int nf, int m, double theta) {
+  const int B = 2;
+  const Mask active{1, 0};
+  auto fused = engine(nf, m, B, theta, 7);
+  auto separate = engine(nf, m, B, theta, 7);
+  std::vector<double> h_before, mu_before;
+  fused->download_values(1, &h_before);
+  fused->download_stationary(1, &mu_before);
+  const std::vector<double> scale{1.25, 1.0};  // mu_next is scaled too
+  std::vector<SpanStats> span_f, span_s;
+  std::vector<MuStats> mu_f, mu_s;
+  ASSERT_TRUE(fused->value_stationary_step(active, scale, &span_f, &mu_f));
+  separate->value_step(active, &span_s);
+  separate->stationary_step(active, scale, &mu_s);
+  // T h and rho differ by rounding (one shared division; sigmoid of a1 - a0 or of the policy's
+  // z): h to a few ulp of its scale, mu to a few ulp of its own.
+  EXPECT_NEAR(span_f[0].lo, span_s[0].lo, test::rounding(256));
+  EXPECT_NEAR(span_f[0].hi, span_s[0].hi, test::rounding(256));
+  EXPECT_NEAR(mu_f[0].mass, mu_s[0].mass, test::rounding(64));
+  EXPECT_NEAR(mu_f[0].change, mu_s[0].change, test::rounding(64));
+  EXPECT_EQ(mu_f[0].nonfinite, 0u);
+  fused->accept_values(active);
+  fused->accept_stationary(active);
+  separate->accept_values(active);
+  separate->accept_stationary(active);
+  std::vector<double> hf, hs, mf, ms;
+  fused->download_values(0, &hf);
+  separate->download_values(0, &hs);
+  fused->download_stationary(0, &mf);
+  separate->download_stationary(0, &ms);
+  ASSERT_EQ(hf.size(), hs.size());
+  const double mu_scale = 1.0 / static_cast<double>(mf.size());
+  for (std::size_t s = 0; s < hf.size(); ++s) {
+    EXPECT_NEAR(hf[s], hs[s], test::rounding(256) * std::max(1.0, std::abs(hs[s]))) << s;
+    EXPECT_NEAR(mf[s], ms[s], test::rounding(64) * mu_scale) << s;
+  }
+  // The inactive problem kept its h and mu.
+  std::vector<double> h_after, mu_after;
+  fused->download_values(1, &h_after);
+  fused->download_stationary(1, &mu_after);
+  EXPECT_EQ(h_after, h_before);
+  EXPECT_EQ(mu_after, mu_before);
+}
+
+TEST(FusedStep, EqualsSeparateStepsWithoutInput) { expect_fused_equals_separate(6, 1, 1.0); }
+
+TEST(FusedStep, EqualsSeparateStepsWithInputAndAperiodicity) { expect_fused_equals_separate(5, 3, 0.5); }
+
+TEST(FusedStep, TiledPlanOfManyNeurons) { expect_fused_equals_separate(13, 1, 1.0); }
+
+}  // namespace
+}  // namespace netrl
