@@ -25,11 +25,11 @@
 
 #include "../common/factory.hpp"
 #include "../common/parametric_step.hpp"
+#include "../common/parametric_view.hpp"
 #include "device_array.cuh"
 #include "errors.cuh"
 #include "launch.cuh"
 #include "netrl/core/error.hpp"
-#include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/parametric.hpp"
 #include "netrl/version.hpp"
 
@@ -74,37 +74,37 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     const std::uint64_t m = setup.m;
     const std::uint64_t rows = setup.chains + setup.explore, samples = setup.batch + setup.explore;
     // The constants of the chains' steps.
-    free_list_ = Array<int>(setup.free_list.data(), setup.free_list.size());
-    clamp_state_ = Array<std::uint8_t>(setup.clamp_state.data(), setup.clamp_state.size());
-    input_cdf_ = Array<std::uint64_t>(setup.input_cdf.data(), setup.input_cdf.size());
-    if (!setup.mask.empty()) mask_ = Array<std::uint8_t>(setup.mask.data(), setup.mask.size());
+    d_.free_list = Array<int>(setup.free_list.data(), setup.free_list.size());
+    d_.clamp_state = Array<std::uint8_t>(setup.clamp_state.data(), setup.clamp_state.size());
+    d_.input_cdf = Array<std::uint64_t>(setup.input_cdf.data(), setup.input_cdf.size());
+    if (!setup.mask.empty()) d_.mask = Array<std::uint8_t>(setup.mask.data(), setup.mask.size());
     // The arrays of parametric_engine_bytes: couplings, chain rows, the batch's samples, overlaps
     // (the overlaps only where the field update uses them: without a mask).
-    J_ = Array<Real>(n * n);
-    Jbar_ = Array<Real>(n * n);
-    sigma_ = Array<std::uint8_t>(rows * n);
-    u_ = Array<Real>(rows * n);
-    ubar_ = Array<Real>(rows * n);
-    x_ = Array<std::uint32_t>(rows);
-    t_ = Array<std::uint64_t>(setup.chains);
-    spin_ = Array<Real>(samples * n);
-    sample_x_ = Array<std::uint32_t>(samples);
-    sample_on_ = Array<std::uint8_t>(samples * n);
-    terms_ = Array<double>(samples * n * 4);
-    sample_out_ = Array<double>(samples * 3);
-    a_ = Array<double>(samples);
-    if (setup.mask.empty()) overlap_ = Array<Real>(samples * setup.chains);
-    rho_sum_ = Array<double>(n);
-    row_norms_ = Array<double>(2 * n);
+    d_.J = Array<Real>(n * n);
+    d_.Jbar = Array<Real>(n * n);
+    d_.sigma = Array<std::uint8_t>(rows * n);
+    d_.u = Array<Real>(rows * n);
+    d_.ubar = Array<Real>(rows * n);
+    d_.x = Array<std::uint32_t>(rows);
+    d_.t = Array<std::uint64_t>(setup.chains);
+    d_.spin = Array<Real>(samples * n);
+    d_.sample_x = Array<std::uint32_t>(samples);
+    d_.sample_on = Array<std::uint8_t>(samples * n);
+    d_.terms = Array<double>(samples * n * 4);
+    d_.sample_out = Array<double>(samples * 3);
+    d_.a = Array<double>(samples);
+    if (setup.mask.empty()) d_.overlap = Array<Real>(samples * setup.chains);
+    d_.rho_sum = Array<double>(n);
+    d_.row_norms = Array<double>(2 * n);
     // The small parameters (ParametricSmall's sizes).
-    ht_ = Array<double>(m * n);
-    h_ = Array<double>(m * n);
-    hbt_ = Array<double>(m * n);
-    c_ = Array<double>(m);
-    cbt_ = Array<double>(m);
-    logit_p_ = Array<double>(n);
-    log_p_ = Array<double>(n);
-    log_q_ = Array<double>(n);
+    d_.ht = Array<double>(m * n);
+    d_.h = Array<double>(m * n);
+    d_.hbt = Array<double>(m * n);
+    d_.c = Array<double>(m);
+    d_.cbt = Array<double>(m);
+    d_.logit_p = Array<double>(n);
+    d_.log_p = Array<double>(n);
+    d_.log_q = Array<double>(n);
   }
 
   std::string description() const override { return exec_.description(); }
@@ -113,7 +113,7 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     const auto nn = static_cast<std::uint64_t>(setup_.n) * static_cast<std::uint64_t>(setup_.n);
     if (J.size() != nn) throw BackendError("cuda parametric engine: set_couplings needs n * n couplings");
     const std::vector<Real> rounded(J.begin(), J.end());
-    J_.upload(rounded);
+    d_.J.upload(rounded);
     copy_couplings();
     if (!started_) {
       for_each_index(exec_, setup_.chains, InitChain<Real>{view()});
@@ -123,14 +123,14 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
   }
 
   void set_small(const ParametricSmall& small) override {
-    upload_small(small.ht, &ht_, "ht");
-    upload_small(small.h, &h_, "h");
-    upload_small(small.c, &c_, "c");
-    upload_small(small.hbt, &hbt_, "hbt");
-    upload_small(small.cbt, &cbt_, "cbt");
-    upload_small(small.logit_p, &logit_p_, "logit_p");
-    upload_small(small.log_p, &log_p_, "log_p");
-    upload_small(small.log_q, &log_q_, "log_q");
+    upload_small(small.ht, &d_.ht, "ht");
+    upload_small(small.h, &d_.h, "h");
+    upload_small(small.c, &d_.c, "c");
+    upload_small(small.hbt, &d_.hbt, "hbt");
+    upload_small(small.cbt, &d_.cbt, "cbt");
+    upload_small(small.logit_p, &d_.logit_p, "logit_p");
+    upload_small(small.log_p, &d_.log_p, "log_p");
+    upload_small(small.log_q, &d_.log_q, "log_q");
   }
 
   void advance(std::uint64_t steps) override {
@@ -169,24 +169,17 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     const std::uint64_t samples = setup_.batch + setup_.explore;
     for_each_index(exec_, samples, SampleSums<Real>{view()});
     for_each_index(exec_, static_cast<std::uint64_t>(setup_.n), RhoSums<Real>{view()});
-    const std::vector<double> sums = sample_out_.download();
-    out->value.resize(samples);
-    out->backup.resize(samples);
-    out->cost.resize(samples);
-    for (std::uint64_t s = 0; s < samples; ++s) {
-      out->value[s] = sums[s * 3 + 0];
-      out->backup[s] = sums[s * 3 + 1];
-      out->cost[s] = sums[s * 3 + 2];
-    }
-    out->x = sample_x_.download();
-    out->on = sample_on_.download();
-    out->rho_sum = rho_sum_.download();
+    const std::vector<double> sums = d_.sample_out.download();
+    split_sample_sums(sums.data(), samples, out);
+    out->x = d_.sample_x.download();
+    out->on = d_.sample_on.download();
+    out->rho_sum = d_.rho_sum.download();
   }
 
   void step_couplings(const std::vector<double>& a) override {
     const std::uint64_t samples = setup_.batch + setup_.explore;
     if (a.size() != samples) throw BackendError("cuda parametric engine: step_couplings needs one step per sample");
-    a_.upload(a);
+    d_.a.upload(a);
     const ParametricView<Real> v = view();
     const auto n = static_cast<std::uint64_t>(setup_.n);
     for_each_index(exec_, n * n, CouplingStep<Real>{v});
@@ -200,7 +193,7 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
 
   void coupling_norms(double* change_sq, double* norm_sq) override {
     for_each_index(exec_, static_cast<std::uint64_t>(setup_.n), CouplingNorms<Real>{view()});
-    const std::vector<double> rows = row_norms_.download();
+    const std::vector<double> rows = d_.row_norms.download();
     *change_sq = 0.0;
     *norm_sq = 0.0;
     for (int i = 0; i < setup_.n; ++i) {
@@ -215,30 +208,24 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
   }
 
   void download_couplings(std::vector<double>* J) const override {
-    const std::vector<Real> now = J_.download();
+    const std::vector<Real> now = d_.J.download();
     J->assign(now.begin(), now.end());
   }
 
   void download_chains(std::vector<std::uint8_t>* sigma, std::vector<std::uint32_t>* x) const override {
     sigma->resize(setup_.chains * static_cast<std::uint64_t>(setup_.n));
     x->resize(setup_.chains);
-    sigma_.download(0, sigma->size(), sigma->data());
-    x_.download(0, x->size(), x->data());
+    d_.sigma.download(0, sigma->size(), sigma->data());
+    d_.x.download(0, x->size(), x->data());
   }
 
  private:
-  /// The launcher's executor without cuBLAS (the engine calls no library): device name and grid cap.
+  /// The launcher's executor (BackendError without a device), without its cuBLAS handle: the
+  /// engine calls no library, and the handle's workspace would be device memory beyond
+  /// parametric_engine_bytes.
   static Exec make_exec() {
-    std::string reason;
-    if (!device_available(&reason)) throw BackendError("cuda parametric solver: " + reason);
-    Exec e;
-    int device = 0;
-    NETRL_CUDA_CHECK(cudaGetDevice(&device));
-    cudaDeviceProp prop{};
-    NETRL_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-    e.device_name = prop.name;
-    e.max_blocks = static_cast<unsigned>(std::max(1, prop.multiProcessorCount)) * 32u;
-    e.launcher = launcher_from_environment();
+    Exec e = Exec::make();
+    e.res.reset();
     return e;
   }
 
@@ -252,8 +239,8 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
 
   /// Jbar <- J on the device.
   void copy_couplings() {
-    const std::uint64_t count = J_.size();
-    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpyAsync(Jbar_.data(), J_.data(), count * sizeof(Real), cudaMemcpyDeviceToDevice, kStream));
+    const std::uint64_t count = d_.J.size();
+    if (count > 0) NETRL_CUDA_CHECK(cudaMemcpyAsync(d_.Jbar.data(), d_.J.data(), count * sizeof(Real), cudaMemcpyDeviceToDevice, kStream));
   }
 
   void refresh_fields(bool current, bool target) {
@@ -263,63 +250,12 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     for_each_index(exec_, setup_.chains * static_cast<std::uint64_t>(setup_.n), f);
   }
 
-  ParametricView<Real> view() {
-    ParametricView<Real> v;
-    v.k.key0 = static_cast<std::uint32_t>(setup_.seed);
-    v.k.key1 = static_cast<std::uint32_t>(setup_.seed >> 32);
-    v.k.n = setup_.n;
-    v.k.nf = setup_.nf;
-    v.k.m = setup_.m;
-    v.k.free_list = free_list_.data();
-    v.k.input_cdf = input_cdf_.data();
-    v.k.clamp_state = clamp_state_.data();
-    v.first_chain = setup_.first_chain;
-    v.chains = setup_.chains;
-    v.batch = setup_.batch;
-    v.samples = setup_.batch + setup_.explore;
-    v.explore = setup_.explore;
-    v.J = J_.data();
-    v.Jbar = Jbar_.data();
-    v.mask = setup_.mask.empty() ? nullptr : mask_.data();
-    v.sigma = sigma_.data();
-    v.u = u_.data();
-    v.ubar = ubar_.data();
-    v.x = x_.data();
-    v.t = t_.data();
-    v.ht = ht_.data();
-    v.h = h_.data();
-    v.c = c_.data();
-    v.hbt = hbt_.data();
-    v.cbt = cbt_.data();
-    v.logit_p = logit_p_.data();
-    v.log_p = log_p_.data();
-    v.log_q = log_q_.data();
-    v.coupling = setup_.coupling;
-    v.inv_temperature = setup_.inv_temperature;
-    v.lambda = setup_.lambda;
-    v.inv_nf = 1.0 / static_cast<double>(setup_.nf);
-    v.spin = spin_.data();
-    v.sample_x = sample_x_.data();
-    v.sample_on = sample_on_.data();
-    v.terms = terms_.data();
-    v.sample_out = sample_out_.data();
-    v.rho_sum = rho_sum_.data();
-    v.a = a_.data();
-    v.overlap = overlap_.data();
-    v.row_norms = row_norms_.data();
-    return v;
-  }
+  ParametricView<Real> view() { return d_.view(setup_); }
 
   ParametricSetup setup_;
   Exec exec_;
   bool started_ = false;
-  Array<int> free_list_;
-  Array<std::uint8_t> clamp_state_, mask_, sigma_, sample_on_;
-  Array<std::uint64_t> input_cdf_, t_;
-  Array<Real> J_, Jbar_, u_, ubar_, spin_, overlap_;
-  Array<std::uint32_t> x_, sample_x_;
-  Array<double> terms_, sample_out_, a_, rho_sum_, row_norms_;
-  Array<double> ht_, h_, hbt_, c_, cbt_, logit_p_, log_p_, log_q_;
+  ParametricArrays<Real, Array> d_;  // everything on the device
 };
 
 }  // namespace
