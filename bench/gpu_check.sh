@@ -11,7 +11,8 @@
 # Parts, in this order (each reported as passed, failed or skipped with the reason):
 #   tests       every *_cuda test binary, NETRL_REQUIRE_GPU=1 (all at once: they are small)
 #   memcheck    compute-sanitizer memcheck on a small case of each CUDA path: the exact engine's
-#   racecheck   sweeps, policy iteration's device GMRES, the batched LU, the sampler (then racecheck)
+#   racecheck   sweeps, policy iteration's device GMRES, the batched LU, the sampler, the parametric
+#               solver's engine (then racecheck)
 #   sweep       bench_cuda BM_CudaSweep (n = 20, 24, 26) with the grid launcher, and n = 24 with
 #               CUB's (NETRL_CUDA_FOR_EACH=cub)
 #   solve       BM_CudaCountSolve (n = 20, 24)
@@ -190,6 +191,7 @@ san_cases=(
   "test_krylov_space_cuda:KrylovSpaceCuda.ChainOperationsMatchTheEngine:KrylovSpaceCuda.GmresOnTheSpaceMatchesTheVectorInterface:KrylovSpaceCuda.VectorOperationsMatchPlainLoops"
   "test_dense_solve_cuda:DenseSolveCuda.MatchesAnIndependentSolve:DenseSolveCuda.RejectsReducibleAndNonStochasticChains"
   "test_sampler_cuda:SamplerCrossBackend.CudaMatchesHostBitForBit"
+  "test_parametric_engine_cuda:ParametricEngineBackend.Float64MatchesTheHost"
 )
 if [[ -n "$sanitizer" ]]; then
   for tool in memcheck racecheck; do
@@ -253,7 +255,7 @@ for tool in memcheck racecheck; do
   elif [[ -n "$unsupported" ]]; then
     record "$tool" skipped "$unsupported"
   else
-    record "$tool" passed "clean: ${#san_cases[@]} cases (exact sweep, device GMRES, batched LU, sampler)"
+    record "$tool" passed "clean: ${#san_cases[@]} cases (exact sweep, device GMRES, batched LU, sampler, parametric engine)"
   fi
 done
 

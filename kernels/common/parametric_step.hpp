@@ -1,7 +1,7 @@
 #pragma once
 // The per-chain, per-sample and per-coupling maths of the parametric (Ising-value) solver
 // (docs/parametric.md), written once as NETRL_HD functors: the host's OpenMP
-// launcher (kernels/host/parametric_host.cpp) and the CUDA launcher (kernels/cuda/parametric.cu)
+// launcher (kernels/host/parametric_host.cpp) and the CUDA launcher (kernels/cuda/parametric_engine.cu)
 // run exactly these.
 //
 // The value is v(s, x) = c(x) + sum_i h_i(x) s_i + sum_{i<j} J_ij s_i s_j over the free neurons

@@ -1,6 +1,6 @@
 // The entry point of the CUDA module (libnetrl_cuda.so): the Table of module_abi.hpp over the
 // module's own netrl::kernels::cuda functions (exact_engine.cu, mdp_engine.cu, dense_solve.cu,
-// sampler.cu, probes.cu). Every entry catches everything and reports it in its CallStatus, so no
+// sampler.cu, probes.cu, parametric_engine.cu). Every entry catches everything and reports it in its CallStatus, so no
 // exception leaves the module. The module is built with hidden visibility: only the entry point is exported,
 // and its netrl::kernels::cuda functions never interpose on the loader's public ones of the same
 // names (kernels/host/cuda_loader.cpp).
@@ -16,6 +16,7 @@
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/kernels/vector_space.hpp"
@@ -151,6 +152,27 @@ void engine_calls(EngineCalls<Real>* exact, MdpEngineCalls<Real>* mdp) {
   mdp->download_policy = entry<M, &M::download_policy>;
 }
 
+/// The calls of one precision's parametric engine.
+template <class Real>
+ParametricCalls<Real> parametric_calls() {
+  using E = ParametricEngine<Real>;
+  ParametricCalls<Real> c{};
+  c.destroy = [](void* engine) { delete static_cast<E*>(engine); };
+  c.description = entry<E, &E::description>;
+  c.set_couplings = entry<E, &E::set_couplings>;
+  c.set_small = entry<E, &E::set_small>;
+  c.advance = entry<E, &E::advance>;
+  c.record = entry<E, &E::record>;
+  c.record_explore = entry<E, &E::record_explore>;
+  c.read_batch = entry<E, &E::read_batch>;
+  c.step_couplings = entry<E, &E::step_couplings>;
+  c.coupling_norms = entry<E, &E::coupling_norms>;
+  c.copy_target = entry<E, &E::copy_target>;
+  c.download_couplings = entry<E, &E::download_couplings>;
+  c.download_chains = entry<E, &E::download_chains>;
+  return c;
+}
+
 template <class Real>
 void* make_space(void* engine, CallStatus* status, int slots) {
   return guarded(status, [&]() -> void* { return static_cast<ExactEngine<Real>*>(engine)->chain_space(slots).release(); });
@@ -222,6 +244,10 @@ Table make_table() {
   t.dense = dense_calls();
   t.pinned_bandwidth = guarded_entry<&cuda::pinned_bandwidth>;
   t.sampler_step_rate = guarded_entry<&cuda::sampler_step_rate>;
+  t.make_parametric_float = factory_entry<&cuda::make_parametric_engine<float>>;
+  t.make_parametric_double = factory_entry<&cuda::make_parametric_engine<double>>;
+  t.parametric_float = parametric_calls<float>();
+  t.parametric_double = parametric_calls<double>();
   return t;
 }
 

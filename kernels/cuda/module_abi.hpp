@@ -10,8 +10,8 @@
 // module and reports it in a CallStatus, which the loader turns back into the netrl error of the
 // same type (BackendError, InvalidInput, NumericalError, IoError). A CUDA engine is a handle in
 // the module driven through EngineCalls (one function per ExactEngine method) or MdpEngineCalls
-// (per MdpEngine method), both StepCalls (the BatchEngine methods) first; the loader wraps it in
-// an engine of its own.
+// (per MdpEngine method), both StepCalls (the BatchEngine methods) first, or ParametricCalls (per
+// ParametricEngine method); the loader wraps it in an engine of its own.
 //
 // Both sides are built by the same compiler in the same build (the version check refuses anything
 // else), so standard-library types (std::string, std::vector) may appear in the signatures.
@@ -23,16 +23,18 @@
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 
-/// Bumped whenever Table, StepCalls, EngineCalls, MdpEngineCalls, SpaceCalls, DenseCalls or a
+/// Bumped whenever Table, StepCalls, EngineCalls, MdpEngineCalls, ParametricCalls, SpaceCalls, DenseCalls or a
 /// signature in them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov
 /// and dense solves on the device). 4: the steps both engines share in StepCalls (BatchEngine).
-constexpr std::uint32_t kAbiVersion = 4;
+/// 5: the parametric solver's engines (ParametricCalls).
+constexpr std::uint32_t kAbiVersion = 5;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -108,6 +110,25 @@ struct MdpEngineCalls : StepCalls {
   Call<&E::download_policy> download_policy;
 };
 
+/// A module parametric engine's methods (see ParametricEngine for what each does).
+template <class Real>
+struct ParametricCalls {
+  using E = ParametricEngine<Real>;
+  void (*destroy)(void* engine);  // never fails
+  Call<&E::description> description;
+  Call<&E::set_couplings> set_couplings;
+  Call<&E::set_small> set_small;
+  Call<&E::advance> advance;
+  Call<&E::record> record;
+  Call<&E::record_explore> record_explore;
+  Call<&E::read_batch> read_batch;
+  Call<&E::step_couplings> step_couplings;
+  Call<&E::coupling_norms> coupling_norms;
+  Call<&E::copy_target> copy_target;
+  Call<&E::download_couplings> download_couplings;
+  Call<&E::download_chains> download_chains;
+};
+
 /// A module DenseBatch's methods (netrl/kernels/dense_lu.hpp).
 struct DenseCalls {
   void (*destroy)(void* dense);  // never fails
@@ -178,6 +199,13 @@ struct Table {
   DenseCalls dense;
   double (*pinned_bandwidth)(CallStatus* status);
   double (*sampler_step_rate)(CallStatus* status, bool on_the_fly);
+
+  // ---- ABI 5: the parametric solver's engines (kernels/cuda/parametric_engine.cu) --------------
+  /// kernels::cuda::make_parametric_engine: a handle (ParametricCalls), or null.
+  void* (*make_parametric_float)(CallStatus* status, const ParametricSetup& setup);
+  void* (*make_parametric_double)(CallStatus* status, const ParametricSetup& setup);
+  ParametricCalls<float> parametric_float;
+  ParametricCalls<double> parametric_double;
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels::cuda::module

@@ -1,4 +1,4 @@
-// The objects of the CUDA module (engines, chain spaces, dense batches) behind the library's
+// The objects of the CUDA module (engines, parametric engines, chain spaces, dense batches) behind the library's
 // interfaces: each wraps a handle of the module and forwards every method through the handle's
 // calls of the module's table (kernels/cuda/module_abi.hpp), rethrowing the module's errors.
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
 #include "netrl/kernels/mdp_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/vector_space.hpp"
 #include "netrl/version.hpp"
 
@@ -211,6 +212,33 @@ class ModuleMdpEngine final : public ModuleSteps<MdpEngine<Real>, module::MdpEng
   }
 };
 
+/// A parametric engine of the module (kernels/cuda/parametric_engine.cu), driven through its
+/// ParametricCalls.
+template <class Real>
+class ModuleParametric final : public ParametricEngine<Real>, private ModuleHandle<module::ParametricCalls<Real>> {
+  using Handle = ModuleHandle<module::ParametricCalls<Real>>;
+  using Handle::call;
+  using Handle::calls_;
+
+ public:
+  ModuleParametric(void* handle, const module::ParametricCalls<Real>& calls, const ParametricSetup&)
+      : Handle(handle, calls) {}
+  std::string description() const override { return call(calls_.description); }
+  void set_couplings(const std::vector<double>& J) override { call(calls_.set_couplings, J); }
+  void set_small(const ParametricSmall& small) override { call(calls_.set_small, small); }
+  void advance(std::uint64_t steps) override { call(calls_.advance, steps); }
+  void record(std::uint64_t slot) override { call(calls_.record, slot); }
+  void record_explore(std::uint64_t draw) override { call(calls_.record_explore, draw); }
+  void read_batch(ParametricBatch* out) override { call(calls_.read_batch, out); }
+  void step_couplings(const std::vector<double>& a) override { call(calls_.step_couplings, a); }
+  void coupling_norms(double* change_sq, double* norm_sq) override { call(calls_.coupling_norms, change_sq, norm_sq); }
+  void copy_target() override { call(calls_.copy_target); }
+  void download_couplings(std::vector<double>* J) const override { call(calls_.download_couplings, J); }
+  void download_chains(std::vector<std::uint8_t>* sigma, std::vector<std::uint32_t>* x) const override {
+    call(calls_.download_chains, sigma, x);
+  }
+};
+
 }  // namespace
 
 template <class Real>
@@ -226,10 +254,20 @@ std::unique_ptr<MdpEngine<Real>> make_mdp_engine(const MdpShape& shape) {
                                        of_precision<Real>(t.make_mdp_engine_float, t.make_mdp_engine_double), shape);
 }
 
+/// BackendError where the module cannot be loaded or no device answers (the module's factory).
+template <class Real>
+std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup& setup) {
+  const Table& t = table("cuda parametric solver");
+  return engine<ModuleParametric<Real>>(of_precision<Real>(t.parametric_float, t.parametric_double),
+                                        of_precision<Real>(t.make_parametric_float, t.make_parametric_double), setup);
+}
+
 template std::unique_ptr<ExactEngine<float>> make_exact_engine<float>(const EngineShape&);
 template std::unique_ptr<ExactEngine<double>> make_exact_engine<double>(const EngineShape&);
 template std::unique_ptr<MdpEngine<float>> make_mdp_engine<float>(const MdpShape&);
 template std::unique_ptr<MdpEngine<double>> make_mdp_engine<double>(const MdpShape&);
+template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
+template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
 
 std::unique_ptr<DenseBatch> make_dense_batch(std::int64_t n, int batch) {
   const Table& t = table("cuda dense solve");

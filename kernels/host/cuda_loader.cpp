@@ -22,7 +22,6 @@
 #include "cuda_loader.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/kernels/dense_lu.hpp"
-#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "netrl/version.hpp"
@@ -162,16 +161,6 @@ double sampler_step_rate(bool on_the_fly) { return checked(table("cuda backend")
 void run_sampler(const SampleRequest& request, const SampleOutput& output) {
   checked(table("cuda sampler").run_sampler, request, output);
 }
-
-// The parametric solver's kernels (kernels/common/parametric_step.hpp) have no CUDA launcher in
-// the module yet: backend "cuda" is refused with a clear error (the host backend runs them).
-template <class Real>
-std::unique_ptr<ParametricEngine<Real>> make_parametric_engine(const ParametricSetup&) {
-  throw BackendError(
-      "cuda parametric solver: the CUDA module does not run the parametric solver yet; use solver.backend \"host\"");
-}
-template std::unique_ptr<ParametricEngine<float>> make_parametric_engine<float>(const ParametricSetup&);
-template std::unique_ptr<ParametricEngine<double>> make_parametric_engine<double>(const ParametricSetup&);
 
 double lse2_rate(bool single_precision) { return checked(table("cuda backend").lse2_rate, single_precision); }
 double copy_bandwidth() { return checked(table("cuda backend").copy_bandwidth); }

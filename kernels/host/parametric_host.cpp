@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../common/factory.hpp"
+#include "../common/parametric_view.hpp"
 #include "../common/parametric_step.hpp"
 #include "netrl/kernels/parametric.hpp"
 #include "netrl/version.hpp"
@@ -114,17 +115,7 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     const std::uint64_t samples = setup_.batch + setup_.explore;
     parallel_for(samples, SampleSums<Real>{view()}, 3.0 * setup_.n);
     parallel_for(static_cast<std::uint64_t>(setup_.n), RhoSums<Real>{view()}, static_cast<double>(setup_.batch));
-    out->value.resize(samples);
-    out->backup.resize(samples);
-    out->cost.resize(samples);
-    out->lag.resize(samples);
-    for (std::uint64_t s = 0; s < samples; ++s) {
-      const double* o = &sample_out_[s * kParametricOutputs];
-      out->value[s] = o[0];
-      out->backup[s] = o[1];
-      out->cost[s] = o[2];
-      out->lag[s] = o[3];
-    }
+    split_sample_sums(sample_out_.data(), samples, out);
     out->x = sample_x_;
     out->on = sample_on_;
     out->rho_sum = rho_sum_;

@@ -13,6 +13,7 @@
 #include "netrl/solve.hpp"
 #include "netrl/kernels/dense_lu.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/kernels/probes.hpp"
 #include "netrl/kernels/sampler.hpp"
 #include "test_support.hpp"
@@ -40,6 +41,8 @@ TEST(CudaLoader, MissingModuleMakesEveryEntryPointABackendError) {
   shape.nf = 3;
   EXPECT_THROW(kernels::cuda::make_exact_engine<double>(shape), BackendError);
   EXPECT_THROW(kernels::cuda::make_exact_engine<float>(shape), BackendError);
+  EXPECT_THROW(kernels::cuda::make_parametric_engine<double>(kernels::ParametricSetup{}), BackendError);
+  EXPECT_THROW(kernels::cuda::make_parametric_engine<float>(kernels::ParametricSetup{}), BackendError);
   EXPECT_THROW(kernels::cuda::make_dense_batch(1, 1), BackendError);
   EXPECT_THROW(kernels::cuda::pinned_bandwidth(), BackendError);
   EXPECT_THROW(kernels::cuda::sampler_step_rate(true), BackendError);

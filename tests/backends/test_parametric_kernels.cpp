@@ -1,11 +1,10 @@
 // The parametric solver's kernels (kernels/common/parametric_step.hpp, run by
-// kernels/host/parametric_host.cpp and kernels/cuda/parametric.cu): the IEEE-only logarithms, the
+// kernels/host/parametric_host.cpp and kernels/cuda/parametric_engine.cu): the IEEE-only logarithms, the
 // incremental fields against fresh sums, the per-sample terms against a brute-force soft-Bellman
 // backup, the SGD step of the couplings, and reproducibility of whole solves.
 //
-// Compiled twice like test_sampler: test_parametric_kernels on the host backend and, in CUDA
-// builds, test_parametric_kernels_cuda, whose solver tests run on the CUDA backend (skipped without
-// a device) and must give the host's bits.
+// Host only; the CUDA engine is compared with the host engine call by call in
+// tests/backends/test_parametric_engine.cpp (test_parametric_engine_cuda, skipped without a device).
 #include <gtest/gtest.h>
 
 #include <cmath>

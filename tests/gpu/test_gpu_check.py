@@ -54,7 +54,8 @@ echo "========= ERROR SUMMARY: 0 errors"
 exit $rc
 """
 
-TESTS = ["test_exact_kernels_cuda", "test_krylov_space_cuda", "test_dense_solve_cuda", "test_sampler_cuda"]
+TESTS = ["test_exact_kernels_cuda", "test_krylov_space_cuda", "test_dense_solve_cuda", "test_sampler_cuda",
+         "test_parametric_engine_cuda"]
 
 
 def write_exe(path, text):

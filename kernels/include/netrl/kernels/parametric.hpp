@@ -5,8 +5,9 @@
 // samples) live in the engine (host memory or device memory); the solver's driver
 // (host/solve/parametric/) keeps the small parameters (fields h(x), offsets c(x), the prior) and
 // uploads them. The maths is kernels/common/parametric_step.hpp, run by the host backend with
-// OpenMP (the same bits for any number of threads); the CUDA module has no launcher for it yet
-// (kernels/host/cuda_loader.cpp refuses backend cuda with a BackendError).
+// OpenMP (kernels/host/parametric_host.cpp: the same bits for any number of threads) and by the
+// CUDA module (kernels/cuda/parametric_engine.cu: the host's bits for the chains, spins, values and
+// couplings; the backup, coding cost and rho to rounding, through CUDA's log1p; docs/gpu.md).
 #include <cstdint>
 #include <memory>
 #include <string>
