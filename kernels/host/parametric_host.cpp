@@ -178,20 +178,8 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   }
 
   ParametricView<Real> view() {
-    ParametricView<Real> v;
-    v.k.key0 = static_cast<std::uint32_t>(setup_.seed);
-    v.k.key1 = static_cast<std::uint32_t>(setup_.seed >> 32);
-    v.k.n = setup_.n;
-    v.k.nf = setup_.nf;
-    v.k.m = setup_.m;
-    v.k.free_list = setup_.free_list.data();
-    v.k.input_cdf = setup_.input_cdf.data();
-    v.k.clamp_state = setup_.clamp_state.data();
-    v.first_chain = setup_.first_chain;
-    v.chains = setup_.chains;
-    v.batch = setup_.batch;
-    v.samples = setup_.batch + setup_.explore;
-    v.explore = setup_.explore;
+    ParametricView<Real> v = setup_view<Real>(setup_, setup_.free_list.data(), setup_.input_cdf.data(),
+                                              setup_.clamp_state.data());
     v.J = J_.data();
     v.Jbar = Jbar_.data();
     v.mask = setup_.mask.empty() ? nullptr : setup_.mask.data();
@@ -208,10 +196,6 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     v.logit_p = small_.logit_p.data();
     v.log_p = small_.log_p.data();
     v.log_q = small_.log_q.data();
-    v.coupling = setup_.coupling;
-    v.inv_temperature = setup_.inv_temperature;
-    v.lambda = setup_.lambda;
-    v.inv_nf = 1.0 / static_cast<double>(setup_.nf);
     v.spin = spin_.data();
     v.sample_x = sample_x_.data();
     v.sample_on = sample_on_.data();
