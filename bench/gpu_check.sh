@@ -74,6 +74,15 @@ if [[ -n "$pack" ]]; then
       *) cp -L "$lib" "$pack/lib/extra/" ;;
     esac
   done
+  # Large libraries (OpenBLAS, 35 MB, chiefly) travel xz-compressed, to keep the pack under the
+  # device tool's 64 MiB; python3's lzma (which the check needs anyway) unpacks them there.
+  for f in "$pack"/lib/extra/*; do
+    if [[ $(stat -c %s "$f") -gt 1048576 ]]; then
+      python3 -c 'import lzma, shutil, sys
+with open(sys.argv[1], "rb") as i, lzma.open(sys.argv[1] + ".xz", "wb", preset=6) as o: shutil.copyfileobj(i, o)' "$f" &&
+        rm -f "$f" || die "cannot compress $f"
+    fi
+  done
   echo "gpu_check: packed $count test binaries, bench_cuda and libnetrl_cuda.so into $pack ($(du -sh "$pack" | cut -f1))"
   exit 0
 fi
@@ -141,7 +150,13 @@ missing_from() { ldd "$1" 2>/dev/null | awk '/not found/ {print $1}'; }
 if [[ -n "$extra" && -d "$extra" ]]; then
   mkdir -p "$work/lib"
   for f in "$bench" "${tests[@]}" "$module"; do missing_from "$f"; done | sort -u | while read -r lib; do
-    [[ -f "$extra/$lib" ]] && ln -sf "$(cd "$extra" && pwd)/$lib" "$work/lib/$lib"
+    if [[ -f "$extra/$lib" ]]; then
+      ln -sf "$(cd "$extra" && pwd)/$lib" "$work/lib/$lib"
+    elif [[ -f "$extra/$lib.xz" ]]; then
+      python3 -c 'import lzma, shutil, sys
+with lzma.open(sys.argv[1], "rb") as i, open(sys.argv[2], "wb") as o: shutil.copyfileobj(i, o)' \
+        "$extra/$lib.xz" "$work/lib/$lib"
+    fi
   done
   lib_path="$work/lib"
 fi
