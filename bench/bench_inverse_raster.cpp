@@ -2,9 +2,10 @@
 // 1e4 and 1e5 samples) on their visited states, without any table over the 2^n states.
 //
 // Floor: every objective evaluation of the fit costs two dense products over the V visited states
-// (the fields Z = S J and the coupling gradient S^T G, 2 V nf^2 multiply-adds each) and one
-// sigmoid with its log per (state, neuron). floor_s = evaluations x (4 V nf^2 / the measured
-// dense-product rate + V nf x the measured seconds of one exp-and-log / threads), both rates
+// (the fields Z = S J and the coupling gradient S^T G, V nf^2 multiply-adds each) and one
+// sigmoid with its log per (state, neuron). floor_s = evaluations x (2 V nf^2 / the measured
+// dense-product rate in multiply-adds per second + V nf x the measured seconds of one exp-and-log
+// / threads), both rates
 // measured in this process (the product: the same dense_product on a V x nf by nf x nf problem
 // of this case's shape, best of 3). fraction_of_floor = floor_s / the fit's measured seconds; the
 // rest is the hash of the raster's states, the target and the reward model (one pass each) and
@@ -117,7 +118,7 @@ void BM_PseudoLikelihoodRaster(benchmark::State& state) {
   }
   const double V = static_cast<double>(visited.size()), threads = std::max(1, omp_get_max_threads());
   const double per_eval =
-      4.0 * V * n * n / product_rate(static_cast<std::int64_t>(V), n) + V * n * exp_log_seconds() / threads;
+      2.0 * V * n * n / product_rate(static_cast<std::int64_t>(V), n) + V * n * exp_log_seconds() / threads;
   const double floor_s = inv.evaluations * per_eval;
   const double coupling = 2.0 / (n * kLambda);
   double se = 0.0;
