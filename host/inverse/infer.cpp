@@ -75,11 +75,11 @@ void infer_visited(const InferSettings& c, const InferData& d, InferResult& out)
   out.reward_shape = {out.visited.size()};
 }
 
-/// The network inverse of `d` by `method`, into `out`.
-void infer_network(const InferSettings& c, const InferData& d, InferResult& out) {
+/// The network inverse of `d` by `method`, into `out` (on the visited states when `on_visited`).
+void infer_network(const InferSettings& c, const InferData& d, bool on_visited, InferResult& out) {
   const NetworkModel& model = c.problem.network;
   const double lambda = out.lambda;
-  if (report_on_visited(c, out.method)) {
+  if (on_visited) {
     infer_visited(c, d, out);
     return;
   }
@@ -192,12 +192,13 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   out.lambda = problem.lambda();
   out.data_kind = d.kind;
   out.data_description = d.description;
-  if (problem.kind == ModelKind::network && report_on_visited(c, out.method) && !c.predictions.empty()) {
+  const bool on_visited = problem.kind == ModelKind::network && report_on_visited(c, out.method);
+  if (on_visited && !c.predictions.empty()) {
     throw InvalidInput("predict", "predictions re-solve the network over all its states, which needs the reward "
                                   "on all states: use \"states\": \"all\" (n <= " +
                                       std::to_string(inverse::kMaxTabularNeurons) + ")");
   }
-  if (problem.kind == ModelKind::network) infer_network(c, d, out);
+  if (problem.kind == ModelKind::network) infer_network(c, d, on_visited, out);
   else infer_maze(c, d, out);
 
   if (c.has_truth && out.on_visited) {

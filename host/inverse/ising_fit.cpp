@@ -57,13 +57,13 @@ std::string dense_product_backend() {
 #endif
 }
 
-std::vector<double> free_spins(const VisitedStates& data, const std::vector<int>& free) {
-  const std::uint64_t V = data.size();
+std::vector<double> free_spins(const VisitedStates& data, const std::vector<int>& free,
+                               const std::vector<std::uint64_t>& rows) {
   const std::size_t nf = free.size();
-  std::vector<double> S(V * nf);
-  for (std::uint64_t k = 0; k < V; ++k) {
-    const std::uint8_t* row = data.state(k);
-    for (std::size_t a = 0; a < nf; ++a) S[k * nf + a] = row[free[a]] ? 1.0 : -1.0;
+  std::vector<double> S(rows.size() * nf);
+  for (std::size_t q = 0; q < rows.size(); ++q) {
+    const std::uint8_t* row = data.state(rows[q]);
+    for (std::size_t a = 0; a < nf; ++a) S[q * nf + a] = row[free[a]] ? 1.0 : -1.0;
   }
   return S;
 }
@@ -101,16 +101,11 @@ struct FitRows {
 
 FitRows fit_rows(const VisitedStates& data, const std::vector<int>& free) {
   FitRows r;
-  const std::size_t nf = free.size();
   for (std::uint64_t k = 0; k < data.size(); ++k)
     if (data.visits[k] > 0.0) r.index.push_back(k);
-  r.S.resize(r.index.size() * nf);
+  r.S = free_spins(data, free, r.index);
   r.x.resize(r.index.size());
-  for (std::size_t q = 0; q < r.index.size(); ++q) {
-    const std::uint8_t* row = data.state(r.index[q]);
-    for (std::size_t a = 0; a < nf; ++a) r.S[q * nf + a] = row[free[a]] ? 1.0 : -1.0;
-    r.x[q] = static_cast<int>(data.inputs[r.index[q]]);
-  }
+  for (std::size_t q = 0; q < r.index.size(); ++q) r.x[q] = static_cast<int>(data.inputs[r.index[q]]);
   return r;
 }
 
@@ -247,7 +242,9 @@ IsingFit fit_ising(const VisitedStates& data, const std::vector<int>& free, cons
 
 std::vector<double> local_fields(const VisitedStates& data, const std::vector<int>& free, const IsingFit& fit) {
   const std::int64_t V = static_cast<std::int64_t>(data.size()), nf = static_cast<std::int64_t>(free.size());
-  const std::vector<double> S = free_spins(data, free);
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(V));
+  for (std::int64_t k = 0; k < V; ++k) all[static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(k);
+  const std::vector<double> S = free_spins(data, free, all);
   std::vector<double> F(static_cast<std::size_t>(V * nf));
   dense_product(S.data(), fit.J.data(), F.data(), V, nf, nf, false);
   for (std::int64_t k = 0; k < V; ++k)

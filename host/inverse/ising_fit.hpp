@@ -46,8 +46,9 @@ struct IsingFit {
 IsingFit fit_ising(const VisitedStates& data, const std::vector<int>& free, const std::vector<double>& logit_p,
                    double coupling, const OptimizerOptions& options);
 
-/// The free neurons' spins of every state of `data` as +-1, row-major size() x nf.
-std::vector<double> free_spins(const VisitedStates& data, const std::vector<int>& free);
+/// The free neurons' spins of the states `rows` of `data` as +-1, row-major rows.size() x nf.
+std::vector<double> free_spins(const VisitedStates& data, const std::vector<int>& free,
+                               const std::vector<std::uint64_t>& rows);
 
 /// Local fields F[k * nf + a] = h_tilde_a(x_k) + sum_c J_ac sigma_c at every state of `data`.
 std::vector<double> local_fields(const VisitedStates& data, const std::vector<int>& free, const IsingFit& fit);
