@@ -10,6 +10,7 @@ NETRL_NAMESPACE_BEGIN
 
 const char* to_string(Method method) { return name_of(method); }
 const char* to_string(Precision precision) { return name_of(precision); }
+const char* to_string(ParametricRegression regression) { return name_of(regression); }
 const char* to_string(Backend backend) { return name_of(backend); }
 
 namespace {

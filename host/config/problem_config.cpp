@@ -206,6 +206,10 @@ ParametricOptions parse_parametric(const json& j, const std::string& source, int
   if (f.has("exact_check")) o.exact_check = f.boolean("exact_check");
   if (f.has("curvature_step")) o.curvature_step = f.boolean("curvature_step");
   if (f.has("horizon_step")) o.horizon_step = f.boolean("horizon_step");
+  if (f.has("regression")) {
+    o.regression = parse_enum<ParametricRegression>(f.string_or("regression", "value"), "solver.parametric.regression",
+                                                    "regression");
+  }
   if (f.has("coupling_mask")) {
     const json& m = f.at("coupling_mask");
     const auto un = static_cast<std::uint64_t>(n);
@@ -223,7 +227,7 @@ ParametricOptions parse_parametric(const json& j, const std::string& source, int
   }
   f.finish({"batch", "chains", "explore", "sample_interval", "burn_in", "target_period", "learning_rate", "decay_start",
             "decay_batches", "seed", "tol", "gain_tol", "window", "min_batches", "max_batches", "exact_check",
-            "coupling_mask", "curvature_step", "horizon_step", "prior_warmup"});
+            "coupling_mask", "curvature_step", "horizon_step", "prior_warmup", "regression"});
   o.validate("solver.parametric", n);
   return o;
 }

@@ -37,6 +37,7 @@ void add_parametric_json(json& j, const Problem& problem, const SolveResult& r) 
                    {"learning_rate", o.learning_rate},
                    {"curvature_step", o.curvature_step},
                    {"horizon_step", o.horizon_step},
+                   {"regression", to_string(o.regression)},
                    {"decay_start", o.decay_start},
                    {"decay_batches", o.decay_batches},
                    {"seed", o.seed},

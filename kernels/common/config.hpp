@@ -20,10 +20,12 @@
 #define NETRL_PRAGMA(x) _Pragma(#x)
 #if !defined(__CUDACC__) && defined(_OPENMP)
 #define NETRL_SIMD NETRL_PRAGMA(omp simd)
+#define NETRL_SIMD_SUM1(a) NETRL_PRAGMA(omp simd reduction(+ : a))
 #define NETRL_SIMD_SUM2(a, b) NETRL_PRAGMA(omp simd reduction(+ : a, b))
 #define NETRL_SIMD_SUM3(a, b, c) NETRL_PRAGMA(omp simd reduction(+ : a, b, c))
 #else
 #define NETRL_SIMD
+#define NETRL_SIMD_SUM1(a)
 #define NETRL_SIMD_SUM2(a, b)
 #define NETRL_SIMD_SUM3(a, b, c)
 #endif

@@ -10,20 +10,22 @@
 
 #include "../common/factory.hpp"
 #include "../common/parametric_view.hpp"
+#include "parametric_flips_host.hpp"
 #include "../common/parametric_step.hpp"
 #include "netrl/kernels/parametric.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
 
-double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t samples, bool mask, bool single) {
+double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t samples, bool mask, bool single, bool flips) {
   const double nn = static_cast<double>(n);
   const double real = single ? 4.0 : 8.0;
   const double couplings = 2.0 * nn * nn * real + (mask ? nn * nn : 0.0);
   const double rows = static_cast<double>(chains + samples) * (nn * (1.0 + 2.0 * real) + 12.0);
   const double batch = static_cast<double>(samples) * (nn * (real + 1.0 + 8.0 * kParametricTerms) + 8.0 * kParametricOutputs);
   const double overlap = static_cast<double>(samples) * static_cast<double>(chains) * real;
-  return couplings + rows + batch + overlap + nn * 8.0 * static_cast<double>(omp_get_max_threads());
+  const double flip = flips ? static_cast<double>(samples) * nn * 8.0 * (2.0 + 2.0 * kFlipTerms) : 0.0;
+  return couplings + rows + batch + overlap + flip + nn * 8.0 * static_cast<double>(omp_get_max_threads());
 }
 
 namespace host {
@@ -66,6 +68,10 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     a_.assign(samples, 0.0);
     overlap_.assign(samples * setup.chains, Real(0));
     row_norms_.assign(2 * n, 0.0);
+    if (setup.flips) {
+      log_pi_.assign(samples * n * 2, Real(0));
+      flip_.assign(samples * n * kFlipTerms, 0.0);
+    }
   }
 
   std::string description() const override {
@@ -95,6 +101,7 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     terms.slot = slot;
     terms.stride = setup_.chains;
     parallel_for(setup_.chains * static_cast<std::uint64_t>(setup_.n), terms, 100.0);
+    record_flips(slot, 0, 0, setup_.chains, setup_.chains);
   }
 
   void record_explore(std::uint64_t draw) override {
@@ -109,6 +116,7 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     terms.row_base = setup_.chains;
     terms.sample_base = setup_.batch;
     parallel_for(setup_.explore * n, terms, 100.0);
+    record_flips(0, setup_.chains, setup_.batch, 0, setup_.explore);
   }
 
   void read_batch(ParametricBatch* out) override {
@@ -119,6 +127,7 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     out->x = sample_x_;
     out->on = sample_on_;
     out->rho_sum = rho_sum_;
+    out->flip = flip_;
   }
 
   void step_couplings(const std::vector<double>& a) override {
@@ -146,6 +155,23 @@ class HostParametricEngine final : public ParametricEngine<Real> {
     parallel_for(setup_.chains * n, FieldStep<Real>{v}, 2.0 * static_cast<double>(setup_.batch + setup_.explore));
   }
 
+  void step_couplings_flips(const std::vector<double>& a) override {
+    if (!setup_.flips) throw std::logic_error("step_couplings_flips: the engine was set up without flips");
+    const ParametricView<Real> v = view();
+    run_flip_coupling_step(FlipCouplingStep<Real>{v, a.data()});
+    if (!setup_.mask.empty()) {
+      refresh_fields(true, false);
+      return;
+    }
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    const std::uint64_t pairs = (setup_.batch + setup_.explore) * setup_.chains;
+    flip_overlap_.resize(pairs);
+    parallel_for(pairs, SampleOverlap<Real>{v}, static_cast<double>(n));
+    parallel_for(pairs, FlipOverlap<Real>{v, a.data(), flip_overlap_.data()}, static_cast<double>(n));
+    parallel_for(setup_.chains * n, FlipFieldStep<Real>{v, a.data(), flip_overlap_.data()},
+                 3.0 * static_cast<double>(setup_.batch + setup_.explore));
+  }
+
   void coupling_norms(double* change_sq, double* norm_sq) override {
     parallel_for(static_cast<std::uint64_t>(setup_.n), CouplingNorms<Real>{view()}, 4.0 * setup_.n);
     *change_sq = 0.0;
@@ -170,6 +196,17 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   }
 
  private:
+  /// With flips: FlipPolicy over `count` recorded rows, then FlipTerms over their samples.
+  void record_flips(std::uint64_t slot, std::uint64_t row_base, std::uint64_t sample_base, std::uint64_t stride,
+                    std::uint64_t count) {
+    if (!setup_.flips || count == 0) return;
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    FlipPolicy<Real> policy{view(), log_pi_.data(), flip_.data(), slot, row_base, sample_base, stride};
+    parallel_for(count * n, policy, 100.0);
+    const std::uint64_t first = sample_base + slot * stride;  // the rows' samples are first .. first + count - 1
+    run_flip_terms(FlipTerms<Real>{view(), log_pi_.data(), flip_.data(), first}, count * n);
+  }
+
   void refresh_fields(bool current, bool target) {
     FieldsFromScratch<Real> f{view()};
     f.current = current;
@@ -216,6 +253,8 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   std::vector<std::uint32_t> x_, sample_x_;
   std::vector<std::uint64_t> t_;
   std::vector<double> terms_, sample_out_, rho_sum_, a_, row_norms_;
+  std::vector<Real> log_pi_;  // with flips
+  std::vector<double> flip_, flip_overlap_;
 };
 
 }  // namespace

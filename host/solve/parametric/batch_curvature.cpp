@@ -38,8 +38,18 @@ BatchCurvature::BatchCurvature(int n, const std::vector<int>& free, const std::v
 }
 
 double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x) {
-  const auto S = static_cast<std::size_t>(samples_);
   if (!exact_) return static_cast<double>(samples_) * features_;
+  // G is positive semi-definite with diagonal F: its largest eigenvalue is at least F.
+  return std::max(features_, eigen_max(on, x, true));
+}
+
+double BatchCurvature::largest_overlap(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x) {
+  // M's diagonal is 1 + nf.
+  return std::max(1.0 + static_cast<double>(free_.size()), eigen_max(on, x, false));
+}
+
+double BatchCurvature::eigen_max(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x, bool value) {
+  const auto S = static_cast<std::size_t>(samples_);
   const auto un = static_cast<std::size_t>(n_);
   const std::size_t words = (free_.size() + 63) / 64;
   const auto nf = static_cast<std::int64_t>(free_.size());
@@ -53,6 +63,12 @@ double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::v
       std::int64_t differ = 0;
       for (std::size_t w = 0; w < words; ++w) differ += popcount64(bits_[s * words + w] ^ bits_[t * words + w]);
       const std::int64_t q = nf - 2 * differ;
+      if (!value) {
+        const double g = (x[s] == x[t] ? 1.0 : 0.0) + static_cast<double>(q);
+        G(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) = g;
+        G(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(s)) = g;
+        continue;
+      }
       double g = x[s] == x[t] ? 1.0 + static_cast<double>(q) : 0.0;
       if (!masked_) {
         g += 0.5 * static_cast<double>(q * q - nf);
@@ -69,8 +85,7 @@ double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::v
       G(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(s)) = g;
     }
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G, Eigen::EigenvaluesOnly);
-  // G is positive semi-definite with diagonal F: its largest eigenvalue is at least F.
-  return std::max(features_, eig.eigenvalues().maxCoeff());
+  return eig.eigenvalues().maxCoeff();
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::parametric

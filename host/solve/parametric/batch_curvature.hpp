@@ -21,11 +21,18 @@ class BatchCurvature {
   BatchCurvature(int n, const std::vector<int>& free, const std::vector<double>& mask, std::uint64_t samples);
   /// lambda_max(G) of the batch `on` (samples * n, 0/1) with inputs `x` (samples).
   double largest(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x);
+  /// lambda_max(M) of the regression on local fields: M_st = [x_s = x_t] + sum_{i free}
+  /// sigma_i^s sigma_i^t, the Gram matrix of one equation's features (e_x, sigma_j) with every
+  /// free j (a bound of each row's; batch_curvature.cpp).
+  double largest_overlap(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x);
   /// Whether largest() computes the eigenvalue (false: the bound samples * F).
   bool exact() const { return exact_; }
   double features() const { return features_; }
 
  private:
+  /// lambda_max of the value's Gram matrix (value true) or of M (false).
+  double eigen_max(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x, bool value);
+
   int n_ = 0;
   std::vector<int> free_;
   std::vector<std::pair<int, int>> pairs_;  // kept pairs of free neurons (with a mask)

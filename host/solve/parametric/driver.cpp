@@ -24,6 +24,7 @@
 #include "netrl/kernels/parametric.hpp"
 #include "sample/sampler_plan.hpp"
 #include "solve/parametric/batch_curvature.hpp"
+#include "solve/parametric/field_regression.hpp"
 #include "solve/parametric/parametric_solver.hpp"
 #include "netrl/version.hpp"
 
@@ -63,6 +64,7 @@ struct Plan {
   std::uint64_t samples() const { return batch + explore; }
   double lambda = 0.0;
   bool cuda = false, single = false;
+  bool fields = false;  // the regression on local fields
 };
 
 Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
@@ -89,10 +91,21 @@ Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
   }
   p.cuda = options.backend == Backend::cuda;
   p.single = options.precision == Precision::float32;
+  p.fields = po.regression == ParametricRegression::fields;
+  if (p.fields && p.cuda) {
+    throw InvalidInput("solver.parametric.regression",
+                       "\"fields\" runs on the host backend only for now (its kernels are the shared functors of "
+                       "kernels/common/parametric_flips.hpp; the CUDA launcher has not been written): use "
+                       "\"backend\": \"host\" or \"regression\": \"value\"");
+  }
+  if (p.fields && model.reward.kind == RewardKind::efficient_coding) {
+    throw InvalidInput("reward.kind", "the parametric solver needs a static reward, not efficient_coding");
+  }
   const auto un = static_cast<std::size_t>(p.n);
   if (p.chains > (std::uint64_t{1} << 32)) throw InvalidInput("solver.parametric.chains", "must stay below 2^32");
   // Memory, before anything large is allocated: the engine, and the host's copies of J for the result.
-  const double engine = kernels::parametric_engine_bytes(p.n, p.chains, p.samples(), !po.coupling_mask.empty(), p.single);
+  const double engine = kernels::parametric_engine_bytes(p.n, p.chains, p.samples(), !po.coupling_mask.empty(), p.single,
+                                                        p.fields);
   const double host_side = 2.0 * static_cast<double>(un * un) * 8.0 + static_cast<double>(un * un);
   const double host_avail = 0.9 * static_cast<double>(kernels::host::available_memory());
   const double device_avail = p.cuda ? 0.9 * static_cast<double>(kernels::cuda::available_memory()) : 0.0;
@@ -168,6 +181,7 @@ kernels::ParametricSetup engine_setup(const NetworkModel& model, const Plan& p, 
   s.lambda = model.lambda;
   s.inv_temperature = 1.0 / (p.nf * model.lambda);
   s.coupling = 2.0 * s.inv_temperature;
+  s.flips = po.regression == ParametricRegression::fields;
   return s;
 }
 
@@ -269,6 +283,7 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
   period.reset(p.n, p.m);
   std::deque<Period> recent;  // the last `window` periods (their spike counts)
   std::vector<double> a(p.samples()), delta(p.samples()), reward(p.samples());
+  std::vector<double> a_rows, reward_flips;  // the regression on local fields
   kernels::ParametricBatch batch;
   BatchCurvature curvature(p.n, p.free, po.coupling_mask, p.samples());
   bool converged = false;
@@ -292,10 +307,16 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
                                              static_cast<double>(po.decay_batches));
     // The step: rate / lambda_max of the batch's feature Gram matrix, or (the paper's) rate / F
     // divided by the samples, lambda_max's bound samples * F.
-    const double eta = po.curvature_step ? rate / curvature.largest(batch.on, batch.x) : rate / curvature.features();
+    const double eta = p.fields               ? 0.0
+                       : po.curvature_step ? rate / curvature.largest(batch.on, batch.x)
+                                           : rate / curvature.features();
     const double per_sample = po.curvature_step ? 1.0 : static_cast<double>(p.samples());
     double gain_sum = 0.0, reward_sum = 0.0, cost_sum = 0.0;
-    evaluate_rewards(model, p, batch, &reward);
+    if (p.fields) {
+      flip_reward_differences(model, batch.on, batch.x, p.single, &reward_flips, &reward);
+    } else {
+      evaluate_rewards(model, p, batch, &reward);
+    }
     for (std::uint64_t s = 0; s < p.samples(); ++s) {
       const std::uint8_t* on = &batch.on[s * un];
       const int x = static_cast<int>(batch.x[s]);
@@ -313,18 +334,30 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       period.spike_count[static_cast<std::size_t>(K) * um + static_cast<std::size_t>(x)] += 1.0;
       period.input_count[static_cast<std::size_t>(x)] += 1.0;
     }
-    // The SGD step of the offsets and fields (in sample order), then of the couplings (with
-    // horizon_step nf / 2 times the step of the coordinates 2 J / nf of the backup's remainder).
-    for (std::uint64_t s = 0; s < p.samples(); ++s) {
-      const std::size_t x = batch.x[s];
-      q.c[x] += a[s];
-      const std::uint8_t* on = &batch.on[s * un];
-      for (int i : p.free) q.h[x * un + static_cast<std::size_t>(i)] += on[i] ? a[s] : -a[s];
+    if (p.fields) {
+      // The regression on local fields: the offsets from the values' errors (the flip
+      // differences do not see them), the fields and couplings from nf equations per sample.
+      std::vector<double> per_input(um, 0.0);
+      for (std::uint64_t s = 0; s < p.samples(); ++s) per_input[batch.x[s]] += 1.0;
+      for (std::uint64_t s = 0; s < p.samples(); ++s) q.c[batch.x[s]] -= rate * delta[s] / per_input[batch.x[s]];
+      const double m_curvature = po.curvature_step ? curvature.largest_overlap(batch.on, batch.x)
+                                                   : static_cast<double>(p.samples()) * (1.0 + p.nf);
+      field_regression_step(model, batch, rate, m_curvature, po.horizon_step, reward_flips, &q.h, &a_rows);
+      engine->step_couplings_flips(a_rows);
+    } else {
+      // The SGD step of the offsets and fields (in sample order), then of the couplings (with
+      // horizon_step nf / 2 times the step of the coordinates 2 J / nf of the backup's remainder).
+      for (std::uint64_t s = 0; s < p.samples(); ++s) {
+        const std::size_t x = batch.x[s];
+        q.c[x] += a[s];
+        const std::uint8_t* on = &batch.on[s * un];
+        for (int i : p.free) q.h[x * un + static_cast<std::size_t>(i)] += on[i] ? a[s] : -a[s];
+      }
+      if (po.horizon_step) {
+        for (double& v : a) v *= 0.5 * p.nf;
+      }
+      engine->step_couplings(a);
     }
-    if (po.horizon_step) {
-      for (double& v : a) v *= 0.5 * p.nf;
-    }
-    engine->step_couplings(a);
     for (std::size_t i = 0; i < un; ++i) period.rho[i] += batch.rho_sum[i];
     period.samples += p.batch;
     const double B = static_cast<double>(p.batch);

@@ -10,6 +10,7 @@
 // couplings; the backup, coding cost and rho to rounding, through CUDA's log1p; docs/gpu.md).
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct ParametricSetup {
   double coupling = 0.0;                  // 2 / (nf lambda)
   double inv_temperature = 0.0;           // 1 / (nf lambda)
   double lambda = 0.0;
+  /// The regression on local fields (kernels/common/parametric_flips.hpp): every record also
+  /// returns the batch's flip entries (ParametricBatch::flip). Host backend only for now.
+  bool flips = false;
 };
 
 /// The small parameters, float64 (m * n, m or n entries).
@@ -47,6 +51,9 @@ struct ParametricSmall {
   std::vector<double> logit_p, log_p, log_q;
 };
 
+/// Entries per (sample, neuron) of ParametricBatch::flip (kernels/common/parametric_flips.hpp).
+constexpr std::uint64_t kFlipTerms = 3;
+
 /// What a batch returns to the host, in sample order (sample s = slot * chains + chain, then the
 /// exploration samples): batch + explore entries (rows).
 struct ParametricBatch {
@@ -57,10 +64,27 @@ struct ParametricBatch {
   std::vector<std::uint32_t> x;   // input
   std::vector<std::uint8_t> on;   // batch * n, 0/1
   std::vector<double> rho_sum;    // n: sum over the chains' samples of rho_i
+  /// With ParametricSetup::flips, (samples * n * kFlipTerms): per sample and neuron D_i, Dhat_i
+  /// less the reward's part, 2 (u_i - ubar_i) (parametric_flips.hpp); else empty.
+  std::vector<double> flip;
 };
 
-/// Number of bytes an engine allocates (for the caller's memory check before construction).
-double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t samples, bool mask, bool single);
+/// Number of bytes an engine allocates (for the caller's memory check before construction), with
+/// flips also the batch's flip entries and their copy.
+double parametric_engine_bytes(int n, std::uint64_t chains, std::uint64_t samples, bool mask, bool single,
+                               bool flips = false);
+
+/// The planted reward's differences under one flip (core/reward.hpp, kind planted: couplings J
+/// n * n, fields h, prior p, weight lambda), on the host: out[i] = r(s^{i+}) - r(s^{i-}) =
+/// (2/n) (h_i + 2 w_i) + lambda s_i sum_{k != i} log(pi_k e^{-d} + (1 - pi_k) e^{d}), w_k = sum_l J_kl s_l,
+/// d = 2 s_i J_ki / (n lambda), pi_k = sigmoid(2 (h_k + w_k) / (n lambda) + logit p): the soft terms
+/// of the regression on local fields (kernels/common/parametric_flips.hpp) with the planted
+/// couplings. Returns the reward r(s) itself, from the same fields. `work` is scratch. The second
+/// form computes in float32 (a float32 solve) from J32, the couplings rounded to float32.
+double planted_flip_differences(int n, const double* J, const double* h, double prior, double lambda,
+                                const std::uint8_t* on, double* out, std::vector<double>* work);
+double planted_flip_differences(int n, const float* J32, const double* h, double prior, double lambda,
+                                const std::uint8_t* on, double* out, std::vector<float>* work);
 
 template <class Real>
 class ParametricEngine {
@@ -85,6 +109,12 @@ class ParametricEngine {
   /// The SGD step of the couplings, J_ij += sum_s a[s] s_i s_j over kept pairs and all samples,
   /// and the chains' current fields with it (rank-samples update, or from scratch with a mask).
   virtual void step_couplings(const std::vector<double>& a) = 0;
+  /// The couplings' step of the regression on local fields (ParametricSetup::flips): J_ij +=
+  /// sum_s (a[s n + i] s_j + s_i a[s n + j]) over kept pairs, and the chains' current fields from
+  /// scratch. Engines without it throw std::logic_error (the driver refuses them first).
+  virtual void step_couplings_flips(const std::vector<double>& /*a*/) {
+    throw std::logic_error("the regression on local fields is not implemented by the " + description() + " engine");
+  }
   /// sum_{i,j} (J_ij - Jbar_ij)^2 and sum_{i,j} J_ij^2 (rows summed in order).
   virtual void coupling_norms(double* change_sq, double* norm_sq) = 0;
   /// Jbar <- J, and every chain's fields (current and target) from scratch.
