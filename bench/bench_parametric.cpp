@@ -1,7 +1,8 @@
 // SGD batches per second and chain updates per second of the parametric (Ising-value) solver on
-// the host against n (12 .. 4096), float64 and float32, a ring-bump reward (width n / 3).
+// the host against n (12 .. 4096), float64 and float32, both regressions (value, fields), a
+// ring-bump reward (width n / 3).
 //
-// Floor: every batch applies the rank-`samples` SGD step to the couplings (n (n - 1) / 2
+// Floor of the regression on the value: every batch applies the rank-`samples` SGD step to the couplings (n (n - 1) / 2
 // multiply-adds per sample: each pair once, CouplingStep::upper_row) and to the chains' fields (n
 // multiply-adds per sample and chain, FieldStep); both are arithmetic on cache-resident rows.
 // floor_s = batches x (n (n - 1) / 2 + chains n) x samples / (multiply-add rate), the rate
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "bench_main.hpp"
+#include "netrl/kernels/parametric.hpp"
 #include "netrl/solve.hpp"
 
 namespace {
@@ -57,7 +59,8 @@ double multiply_add_rate() {
   return value;
 }
 
-void run_case(benchmark::State& state, int n, std::uint64_t batches, netrl::Precision precision) {
+void run_case(benchmark::State& state, int n, std::uint64_t batches, netrl::Precision precision,
+              netrl::ParametricRegression regression) {
   netrl::NetworkModel model;
   model.n = n;
   model.reward = netrl::RewardSpec::ring_bump(std::max(1, n / 3));
@@ -70,6 +73,7 @@ void run_case(benchmark::State& state, int n, std::uint64_t batches, netrl::Prec
   o.parametric.min_batches = batches;
   o.parametric.burn_in = 1;  // the timed work is the batches
   o.parametric.exact_check = false;
+  o.parametric.regression = regression;
   netrl::SolveResult r;
   double best = 1e30;
   for (auto _ : state) {
@@ -80,23 +84,31 @@ void run_case(benchmark::State& state, int n, std::uint64_t batches, netrl::Prec
   const auto& p = o.parametric;
   const double samples = static_cast<double>(p.batch + p.explore);
   const double nn = static_cast<double>(n);
-  const double per_batch = (0.5 * nn * (nn - 1.0) + static_cast<double>(p.chains) * nn) * samples;
-  const double floor = static_cast<double>(r.parametric->batches) * per_batch / multiply_add_rate();
+  const bool fields = regression == netrl::ParametricRegression::fields;
+  const double lse_rate = fields ? netrl::kernels::host::soft_sum_rate(precision == netrl::Precision::float32) : 0.0;
+  const double per_batch_s = fields ? samples * nn * (nn - 1.0) * (1.0 / lse_rate + 1.0 / multiply_add_rate())
+                                    : (0.5 * nn * (nn - 1.0) + static_cast<double>(p.chains) * nn) * samples /
+                                          multiply_add_rate();
+  const double floor = static_cast<double>(r.parametric->batches) * per_batch_s;
   state.counters["n"] = n;
   state.counters["batches"] = static_cast<double>(r.parametric->batches);
   state.counters["batches_per_s"] = static_cast<double>(r.parametric->batches) / best;
   state.counters["chain_updates_per_s"] = static_cast<double>(r.parametric->chain_steps) / best;
   state.counters["multiply_adds_per_s"] = multiply_add_rate();
+  if (fields) state.counters["log_sum_exps_per_s"] = lse_rate;
   state.counters["floor_s"] = floor;
   state.counters["fraction_of_floor"] = floor / best;
   state.counters["threads"] = omp_get_max_threads();
-  state.SetLabel(r.precision);
+  state.SetLabel(r.precision + (fields ? " fields" : " value"));
 }
 
 void register_all() {
-  auto add = [](int n, std::uint64_t batches, netrl::Precision precision) {
-    const std::string name = std::string("Parametric/") + netrl::to_string(precision) + "/n:" + std::to_string(n);
-    benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { run_case(s, n, batches, precision); })
+  auto add = [](int n, std::uint64_t batches, netrl::Precision precision,
+                netrl::ParametricRegression regression = netrl::ParametricRegression::value) {
+    const std::string name = std::string("Parametric/") + netrl::to_string(precision) + "/" +
+                             netrl::to_string(regression) + "/n:" + std::to_string(n);
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [=](benchmark::State& s) { run_case(s, n, batches, precision, regression); })
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
@@ -104,6 +116,7 @@ void register_all() {
   if (g_smoke) {
     add(12, 20, netrl::Precision::float64);
     add(64, 5, netrl::Precision::float32);
+    add(64, 5, netrl::Precision::float32, netrl::ParametricRegression::fields);
     return;
   }
   for (netrl::Precision precision : {netrl::Precision::float64, netrl::Precision::float32}) {
@@ -112,6 +125,9 @@ void register_all() {
     add(256, 200, precision);
     add(1024, 20, precision);
     add(4096, 3, precision);
+    add(64, 200, precision, netrl::ParametricRegression::fields);
+    add(256, 50, precision, netrl::ParametricRegression::fields);
+    add(1024, 10, precision, netrl::ParametricRegression::fields);
   }
 }
 

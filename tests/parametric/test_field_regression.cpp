@@ -187,8 +187,9 @@ TEST(FieldRegression, RewardFlipDifferencesMatchTheRewardAtBothStates) {
   NetworkModel model;
   model.n = n;
   model.lambda = 0.2;
-  const std::vector<RewardSpec> rewards = {RewardSpec::count({3, 6}), RewardSpec::ring_bump(4),
-                                           RewardSpec::table(table), RewardSpec::planted(J, h, 0.3, 0.15)};
+  const std::vector<RewardSpec> rewards = {RewardSpec::count({3, 6}), RewardSpec::ring_bump(4), RewardSpec::ring_bump(1),
+                                           RewardSpec::ring_bump(n), RewardSpec::table(table),
+                                           RewardSpec::planted(J, h, 0.3, 0.15)};
   for (const RewardSpec& r : rewards) {
     model.reward = r;
     const bool planted = r.kind == RewardKind::planted;
@@ -197,16 +198,30 @@ TEST(FieldRegression, RewardFlipDifferencesMatchTheRewardAtBothStates) {
     if (!planted) model.clamps.push_back({4, 1});
     parametric::FlipScratch scratch;
     std::vector<double> out(n);
-    for (int trial = 0; trial < 40; ++trial) {
+    int nonzero = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+      // Random states, and bumps of every width near the reward's (contiguous runs with one
+      // neuron added or removed are where the ring bump's differences are not zero).
       std::vector<std::uint8_t> on(n);
       for (auto& b : on) b = U(rng) > 0.0 ? 1 : 0;
+      if (trial % 2 == 1) {
+        const int start = trial % n, width = (trial / 2) % (n + 1);
+        for (int k = 0; k < n; ++k) on[(start + k) % n] = k < width ? 1 : 0;
+      }
       if (!planted) on[4] = 1;
       const int x = planted ? 0 : trial % 2;
       const double reward = parametric::flip_reward_differences(model, on.data(), x, out.data(), false, &scratch);
       EXPECT_NEAR(reward, r.evaluate_spins(n, on.data(), x), 1e-12);
       const std::vector<double> expected = brute_differences(model, on, x);
+      for (double e : expected) nonzero += e != 0.0 ? 1 : 0;
       for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected[i], 1e-12) << to_string(r.kind) << " " << trial << " " << i;
+      // A float32 solve's differences: float32 arithmetic, n terms of order 1 per difference.
+      parametric::FlipScratch single;
+      const double reward32 = parametric::flip_reward_differences(model, on.data(), x, out.data(), true, &single);
+      EXPECT_NEAR(reward32, reward, 1e-5 * n);
+      for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected[i], 1e-5 * n) << to_string(r.kind) << " float32 " << i;
     }
+    EXPECT_GT(nonzero, 20) << to_string(r.kind) << ": the states must exercise the differences";
   }
 }
 

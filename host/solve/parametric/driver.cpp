@@ -32,6 +32,7 @@ NETRL_NAMESPACE_BEGIN namespace parametric {
 namespace {
 
 constexpr int kGainBlocks = 10;  // blocks of a target period for the standard error of its gain
+constexpr int kFieldsHintNeurons = 128;  // a value regression left unconverged from here names "fields"
 
 double mean(const std::vector<double>& v) {
   double s = 0.0;
@@ -461,6 +462,11 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
   if (!converged) {
     res.note = "the stopping rule did not hold within solver.parametric.max_batches = " + std::to_string(po.max_batches) +
                " batches";
+    if (!p.fields && p.nf >= kFieldsHintNeurons) {
+      res.note += "; with nf = " + std::to_string(p.nf) +
+                  " the value regression needs about 20 F samples (F ~ nf^2 / 2 coefficients): the regression on "
+                  "local fields (solver.parametric.regression \"fields\", docs/parametric.md) needs about nf times fewer";
+    }
   }
   res.states = 0;
   res.backend = p.cuda ? "cuda" : "host";

@@ -40,6 +40,34 @@ double flip_reward_differences(const NetworkModel& model, const std::uint8_t* on
                                                    r.planted_lambda, on, out, &scratch->work);
       }
       break;
+    case RewardKind::ring_bump: {
+      // r = 1 iff K = width active neurons, contiguous (exactly one active neuron with a silent
+      // successor, unless width = n): a flip of i changes K by one and the ends at i - 1 and i.
+      int active = 0, ends = 0;
+      auto end_at = [&](std::size_t j, std::size_t i, std::uint8_t bit) {
+        const std::size_t next = (j + 1) % un;
+        const bool here = j == i ? bit != 0 : on[j] != 0, after = next == i ? bit != 0 : on[next] != 0;
+        return here && !after ? 1 : 0;
+      };
+      for (std::size_t i = 0; i < un; ++i) {
+        active += on[i] ? 1 : 0;
+        ends += on[i] && !on[(i + 1) % un] ? 1 : 0;
+      }
+      auto bump = [&](int k, int e) { return k == r.width && (r.width == n || e == 1) ? 1.0 : 0.0; };
+      reward = bump(active, ends);
+      for (std::size_t i = 0; i < un; ++i) {
+        const std::size_t before = (i + un - 1) % un;
+        int local = end_at(i, i, on[i]), up = end_at(i, i, 1), down = end_at(i, i, 0);
+        if (before != i) {
+          local += end_at(before, i, on[i]);
+          up += end_at(before, i, 1);
+          down += end_at(before, i, 0);
+        }
+        const int others = active - (on[i] ? 1 : 0);
+        out[i] = bump(others + 1, ends - local + up) - bump(others, ends - local + down);
+      }
+      break;
+    }
     default: {
       reward = r.evaluate_spins(n, on, x);
       std::vector<std::uint8_t>& s = scratch->state;

@@ -21,7 +21,7 @@ struct FlipScratch {
 };
 
 /// One state's differences, `on` its n bits, `out` n entries; returns the reward r(s, x) itself. A
-/// count reward costs O(n), a planted one O(n^2) (one log-sum-exp per pair, as the target's soft
+/// count or ring-bump reward costs O(n), a planted one O(n^2) (one log-sum-exp per pair, as the target's soft
 /// terms; in float32 arithmetic when `single`); any other static reward is evaluated at both
 /// states of every flip.
 double flip_reward_differences(const NetworkModel& model, const std::uint8_t* on, int x, double* out, bool single,

@@ -86,6 +86,13 @@ double planted_flip_differences(int n, const double* J, const double* h, double 
 double planted_flip_differences(int n, const float* J32, const double* h, double prior, double lambda,
                                 const std::uint8_t* on, double* out, std::vector<float>* work);
 
+namespace host {
+/// Log-sum-exps per second of the regression's soft sums (parametric_flips.hpp) on all threads,
+/// rows of 1024 in cache, float32 or float64 arithmetic (best of 3): the floor of
+/// bench_parametric's regression on local fields.
+double soft_sum_rate(bool single);
+}  // namespace host
+
 template <class Real>
 class ParametricEngine {
  public:
