@@ -128,13 +128,7 @@ struct FlipCouplingStep {
       const double* aj = a + s * n;
       for (std::uint64_t j = i + 1; j < n; ++j) acc[j] += ai * static_cast<double>(sj[j]) + si * aj[j];
     }
-    Real* row = v.J + i * n;
-    for (std::uint64_t j = i + 1; j < n; ++j) {
-      if (!v.kept(i, j)) continue;
-      const Real next = static_cast<Real>(static_cast<double>(row[j]) + acc[j]);
-      row[j] = next;
-      v.J[j * n + i] = next;
-    }
+    add_upper_row(v, i, acc);
   }
 };
 

@@ -303,6 +303,20 @@ struct RhoSums {
   }
 };
 
+/// J_ij += acc[j] for the kept pairs j > i of row i, written to J_ij and J_ji (the same number):
+/// the end of every host row step.
+template <class Real>
+void add_upper_row(const ParametricView<Real>& v, std::uint64_t i, const double* acc) {
+  const std::uint64_t n = v.n();
+  Real* row = v.J + i * n;
+  for (std::uint64_t j = i + 1; j < n; ++j) {
+    if (!v.kept(i, j)) continue;
+    const Real next = static_cast<Real>(static_cast<double>(row[j]) + acc[j]);
+    row[j] = next;
+    v.J[j * n + i] = next;
+  }
+}
+
 /// The SGD step of one coupling, item (i, j) = i * n + j: J_ij += sum_s a_s s_i^(s) s_j^(s) over
 /// all `samples` in order, for kept pairs (the step of J_ji is the same number: the products are
 /// exact, +-a_s).
@@ -333,13 +347,7 @@ struct CouplingStep {
       const Real* sj = v.spin + s * n;
       for (std::uint64_t j = i + 1; j < n; ++j) acc[j] += b * static_cast<double>(sj[j]);
     }
-    Real* row = v.J + i * n;
-    for (std::uint64_t j = i + 1; j < n; ++j) {
-      if (!v.kept(i, j)) continue;
-      const Real next = static_cast<Real>(static_cast<double>(row[j]) + acc[j]);
-      row[j] = next;
-      v.J[j * n + i] = next;
-    }
+    add_upper_row(v, i, acc);
   }
 };
 

@@ -166,6 +166,7 @@ ParametricCalls<Real> parametric_calls() {
   c.record_explore = entry<E, &E::record_explore>;
   c.read_batch = entry<E, &E::read_batch>;
   c.step_couplings = entry<E, &E::step_couplings>;
+  c.step_couplings_flips = entry<E, &E::step_couplings_flips>;
   c.coupling_norms = entry<E, &E::coupling_norms>;
   c.copy_target = entry<E, &E::copy_target>;
   c.download_couplings = entry<E, &E::download_couplings>;

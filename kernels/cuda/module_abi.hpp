@@ -33,8 +33,8 @@ NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 /// Bumped whenever Table, StepCalls, EngineCalls, MdpEngineCalls, ParametricCalls, SpaceCalls, DenseCalls or a
 /// signature in them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov
 /// and dense solves on the device). 4: the steps both engines share in StepCalls (BatchEngine).
-/// 5: the parametric solver's engines (ParametricCalls).
-constexpr std::uint32_t kAbiVersion = 5;
+/// 5: the parametric solver's engines (ParametricCalls). 6: ParametricCalls::step_couplings_flips.
+constexpr std::uint32_t kAbiVersion = 6;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -123,6 +123,7 @@ struct ParametricCalls {
   Call<&E::record_explore> record_explore;
   Call<&E::read_batch> read_batch;
   Call<&E::step_couplings> step_couplings;
+  Call<&E::step_couplings_flips> step_couplings_flips;
   Call<&E::coupling_norms> coupling_norms;
   Call<&E::copy_target> copy_target;
   Call<&E::download_couplings> download_couplings;

@@ -12,6 +12,11 @@
 // coding cost and rho, whose logarithms are CUDA's log1p on the device and an IEEE-only series on
 // the host (kernels/common/math.hpp).
 //
+// The regression on local fields (ParametricSetup::flips; kernels/common/parametric_flips.hpp):
+// the flip entries per (sample, neuron) item, the couplings' step per coupling item (its samples
+// in order, as the host's rows), the chains' fields by the rank update without a mask. The soft
+// sums run in another order on the host (vectorised): they agree to rounding.
+//
 // Work layout: one work item per functor item (the launch.cuh launcher), except the chains' steps:
 // one block per chain, thread 0 decides the step and the block's threads update the chain's n
 // fields (ChainStep::decide and flip_field), a barrier between steps.
@@ -24,6 +29,7 @@
 #include <vector>
 
 #include "../common/factory.hpp"
+#include "../common/parametric_flips.hpp"
 #include "../common/parametric_step.hpp"
 #include "../common/parametric_view.hpp"
 #include "device_array.cuh"
@@ -105,6 +111,12 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     d_.logit_p = Array<double>(n);
     d_.log_p = Array<double>(n);
     d_.log_q = Array<double>(n);
+    if (setup.flips) {
+      log_pi_ = Array<Real>(samples * 2 * n);
+      flip_ = Array<double>(samples * n * kFlipTerms);
+      a_rows_ = Array<double>(samples * n);
+      if (setup.mask.empty()) flip_overlap_ = Array<double>(samples * setup.chains);
+    }
   }
 
   std::string description() const override { return exec_.description(); }
@@ -150,6 +162,7 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     terms.slot = slot;
     terms.stride = setup_.chains;
     for_each_index(exec_, setup_.chains * static_cast<std::uint64_t>(setup_.n), terms);
+    record_flips(slot, 0, 0, setup_.chains, setup_.chains);
   }
 
   void record_explore(std::uint64_t draw) override {
@@ -163,6 +176,7 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     terms.row_base = setup_.chains;
     terms.sample_base = setup_.batch;
     for_each_index(exec_, setup_.explore * n, terms);
+    record_flips(0, setup_.chains, setup_.batch, 0, setup_.explore);
   }
 
   void read_batch(ParametricBatch* out) override {
@@ -174,6 +188,11 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     out->x = d_.sample_x.download();
     out->on = d_.sample_on.download();
     out->rho_sum = d_.rho_sum.download();
+    if (setup_.flips) {
+      out->flip = flip_.download();
+    } else {
+      out->flip.clear();
+    }
   }
 
   void step_couplings(const std::vector<double>& a) override {
@@ -189,6 +208,23 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     }
     for_each_index(exec_, samples * setup_.chains, SampleOverlap<Real>{v});
     for_each_index(exec_, setup_.chains * n, FieldStep<Real>{v});
+  }
+
+  void step_couplings_flips(const std::vector<double>& a) override {
+    const std::uint64_t samples = setup_.batch + setup_.explore;
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    if (!setup_.flips) throw BackendError("cuda parametric engine: step_couplings_flips on an engine set up without flips");
+    if (a.size() != samples * n) throw BackendError("cuda parametric engine: step_couplings_flips needs samples * n steps");
+    a_rows_.upload(a);
+    const ParametricView<Real> v = view();
+    for_each_index(exec_, n * n, FlipCouplingStep<Real>{v, a_rows_.data()});
+    if (!setup_.mask.empty()) {
+      refresh_fields(true, false);
+      return;
+    }
+    for_each_index(exec_, samples * setup_.chains, SampleOverlap<Real>{v});
+    for_each_index(exec_, samples * setup_.chains, FlipOverlap<Real>{v, a_rows_.data(), flip_overlap_.data()});
+    for_each_index(exec_, setup_.chains * n, FlipFieldStep<Real>{v, a_rows_.data(), flip_overlap_.data()});
   }
 
   void coupling_norms(double* change_sq, double* norm_sq) override {
@@ -250,12 +286,25 @@ class CudaParametricEngine final : public ParametricEngine<Real> {
     for_each_index(exec_, setup_.chains * static_cast<std::uint64_t>(setup_.n), f);
   }
 
+  /// With flips: FlipPolicy over `count` recorded rows, then FlipTerms over their samples.
+  void record_flips(std::uint64_t slot, std::uint64_t row_base, std::uint64_t sample_base, std::uint64_t stride,
+                    std::uint64_t count) {
+    if (!setup_.flips || count == 0) return;
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    const ParametricView<Real> v = view();
+    for_each_index(exec_, count * n,
+                   FlipPolicy<Real>{v, log_pi_.data(), flip_.data(), slot, row_base, sample_base, stride});
+    for_each_index(exec_, count * n, FlipTerms<Real>{v, log_pi_.data(), flip_.data(), sample_base + slot * stride});
+  }
+
   ParametricView<Real> view() { return d_.view(setup_); }
 
   ParametricSetup setup_;
   Exec exec_;
   bool started_ = false;
   ParametricArrays<Real, Array> d_;  // everything on the device
+  Array<Real> log_pi_;                 // with flips: samples * 2 n
+  Array<double> flip_, a_rows_, flip_overlap_;
 };
 
 }  // namespace

@@ -231,6 +231,7 @@ class ModuleParametric final : public ParametricEngine<Real>, private ModuleHand
   void record_explore(std::uint64_t draw) override { call(calls_.record_explore, draw); }
   void read_batch(ParametricBatch* out) override { call(calls_.read_batch, out); }
   void step_couplings(const std::vector<double>& a) override { call(calls_.step_couplings, a); }
+  void step_couplings_flips(const std::vector<double>& a) override { call(calls_.step_couplings_flips, a); }
   void coupling_norms(double* change_sq, double* norm_sq) override { call(calls_.coupling_norms, change_sq, norm_sq); }
   void copy_target() override { call(calls_.copy_target); }
   void download_couplings(std::vector<double>* J) const override { call(calls_.download_couplings, J); }

@@ -114,22 +114,8 @@ void run_flip_terms(const FlipTerms<Real>& f, std::uint64_t items) {
   for (std::int64_t k = 0; k < total; ++k) f(static_cast<std::uint64_t>(k));
 }
 
-template <class Real>
-void run_flip_coupling_step(const FlipCouplingStep<Real>& f) {
-  const auto n = static_cast<std::int64_t>(f.v.n());
-  const bool parallel = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(f.v.samples) >= kSerialPairs;
-#pragma omp parallel if (parallel)
-  {
-    std::vector<double> acc(static_cast<std::size_t>(n));
-#pragma omp for schedule(dynamic, 4)
-    for (std::int64_t i = 0; i < n; ++i) f.upper_row(static_cast<std::uint64_t>(i), acc.data());
-  }
-}
-
 template void run_flip_terms<float>(const FlipTerms<float>&, std::uint64_t);
 template void run_flip_terms<double>(const FlipTerms<double>&, std::uint64_t);
-template void run_flip_coupling_step<float>(const FlipCouplingStep<float>&);
-template void run_flip_coupling_step<double>(const FlipCouplingStep<double>&);
 
 }  // namespace host
 }  NETRL_NAMESPACE_END  // namespace netrl::kernels

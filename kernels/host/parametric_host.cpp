@@ -133,20 +133,8 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   void step_couplings(const std::vector<double>& a) override {
     a_ = a;
     const ParametricView<Real> v = view();
-    const CouplingStep<Real> coupling{v};
     const auto n = static_cast<std::uint64_t>(setup_.n);
-    const double row_work = 0.5 * static_cast<double>(setup_.batch + setup_.explore) * static_cast<double>(n);
-    if (static_cast<double>(n) * row_work < kSerialWork || omp_get_max_threads() == 1) {
-      std::vector<double> acc(n);
-      for (std::uint64_t i = 0; i < n; ++i) coupling.upper_row(i, acc.data());
-    } else {
-#pragma omp parallel
-      {
-        std::vector<double> acc(n);
-#pragma omp for schedule(dynamic, 4)
-        for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) coupling.upper_row(static_cast<std::uint64_t>(i), acc.data());
-      }
-    }
+    upper_rows(CouplingStep<Real>{v}, 0.5 * static_cast<double>(setup_.batch + setup_.explore) * static_cast<double>(n));
     if (!setup_.mask.empty()) {
       refresh_fields(true, false);
       return;
@@ -158,12 +146,12 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   void step_couplings_flips(const std::vector<double>& a) override {
     if (!setup_.flips) throw std::logic_error("step_couplings_flips: the engine was set up without flips");
     const ParametricView<Real> v = view();
-    run_flip_coupling_step(FlipCouplingStep<Real>{v, a.data()});
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    upper_rows(FlipCouplingStep<Real>{v, a.data()}, static_cast<double>(setup_.batch + setup_.explore) * static_cast<double>(n));
     if (!setup_.mask.empty()) {
       refresh_fields(true, false);
       return;
     }
-    const auto n = static_cast<std::uint64_t>(setup_.n);
     const std::uint64_t pairs = (setup_.batch + setup_.explore) * setup_.chains;
     flip_overlap_.resize(pairs);
     parallel_for(pairs, SampleOverlap<Real>{v}, static_cast<double>(n));
@@ -196,6 +184,24 @@ class HostParametricEngine final : public ParametricEngine<Real> {
   }
 
  private:
+  /// step.upper_row(i) for every row (about `row_work` operations each), over the threads when
+  /// the work is large: rows write disjoint entries.
+  template <class Step>
+  void upper_rows(const Step& step, double row_work) const {
+    const auto n = static_cast<std::uint64_t>(setup_.n);
+    if (static_cast<double>(n) * row_work < kSerialWork || omp_get_max_threads() == 1) {
+      std::vector<double> acc(n);
+      for (std::uint64_t i = 0; i < n; ++i) step.upper_row(i, acc.data());
+      return;
+    }
+#pragma omp parallel
+    {
+      std::vector<double> acc(n);
+#pragma omp for schedule(dynamic, 4)
+      for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) step.upper_row(static_cast<std::uint64_t>(i), acc.data());
+    }
+  }
+
   /// With flips: FlipPolicy over `count` recorded rows, then FlipTerms over their samples.
   void record_flips(std::uint64_t slot, std::uint64_t row_base, std::uint64_t sample_base, std::uint64_t stride,
                     std::uint64_t count) {

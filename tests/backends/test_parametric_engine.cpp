@@ -9,9 +9,10 @@
 // threads); test_parametric_engine_cuda compares kernels/cuda/parametric_engine.cu with the host
 // (skipped with the reason where no device answers, failing under NETRL_REQUIRE_GPU=1). What must
 // be identical bit for bit: chains, recorded spins and inputs, the values v, the couplings after
-// every SGD step and their norms. The backup, the coding cost and rho use CUDA's log1p on a device
-// and the host's IEEE-only series (kernels/common/math.hpp): there the CUDA engine agrees to
-// rounding, a few ulps per neuron's term (the host twin: identical).
+// every SGD step (of either regression) and their norms. The backup, the coding cost and rho use CUDA's log1p on a device
+// and the host's IEEE-only series (kernels/common/math.hpp), and so do the flip entries' soft
+// sums: there the CUDA engine agrees to rounding, a few ulps per neuron's term (the host twin:
+// identical).
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -41,8 +42,9 @@ constexpr int kActive = 4, kSilent = 9;  // clamped neurons
 
 bool is_free(int i) { return i != kActive && i != kSilent; }
 
-ParametricSetup make_setup(bool mask, std::mt19937_64& rng) {
+ParametricSetup make_setup(bool mask, bool flips, std::mt19937_64& rng) {
   ParametricSetup s;
+  s.flips = flips;
   s.n = kN;
   s.m = kM;
   for (int i = 0; i < kN; ++i)
@@ -170,9 +172,9 @@ void expect_same_state(Pair<Real>& p, const std::string& when) {
 /// Drives both engines through a short solve; returns how many chain states changed over it (so
 /// that a run whose chains never move cannot pass for agreement).
 template <class Real>
-std::uint64_t run_case(bool mask) {
+std::uint64_t run_case(bool mask, bool flips = false) {
   std::mt19937_64 rng(mask ? 41 : 17);
-  const ParametricSetup s = make_setup(mask, rng);
+  const ParametricSetup s = make_setup(mask, flips, rng);
   Pair<Real> p(s);
   const std::vector<double> J0 = planted_couplings(s, rng);
   p.both([&](ParametricEngine<Real>& e) { e.set_couplings(J0); });
@@ -201,11 +203,21 @@ std::uint64_t run_case(bool mask) {
     expect_close(b[0].backup, b[1].backup, when + ": backups");
     expect_close(b[0].cost, b[1].cost, when + ": coding costs");
     expect_close(b[0].rho_sum, b[1].rho_sum, when + ": rho sums");
-    // An SGD step from the reference's batch (values and inputs only: identical on both).
-    std::vector<double> a(samples);
-    for (std::uint64_t t = 0; t < samples; ++t)
-      a[t] = -0.4 * (b[1].value[t] - 0.25 * b[1].x[t]) / static_cast<double>(samples);
-    p.both([&](ParametricEngine<Real>& e) { e.step_couplings(a); });
+    if (flips) {
+      // The flip entries: D_i and the lag exactly, Dhat_i's soft sums to rounding on a device.
+      expect_close(b[0].flip, b[1].flip, when + ": flip entries");
+      // A step of the regression on local fields from the reference's D_i (identical on both).
+      std::vector<double> a(samples * kN);
+      for (std::uint64_t e = 0; e < a.size(); ++e)
+        a[e] = -0.05 * (b[1].flip[e * kernels::kFlipTerms] - 0.1 * static_cast<double>(e % kN)) / static_cast<double>(samples);
+      p.both([&](ParametricEngine<Real>& e) { e.step_couplings_flips(a); });
+    } else {
+      // An SGD step from the reference's batch (values and inputs only: identical on both).
+      std::vector<double> a(samples);
+      for (std::uint64_t t = 0; t < samples; ++t)
+        a[t] = -0.4 * (b[1].value[t] - 0.25 * b[1].x[t]) / static_cast<double>(samples);
+      p.both([&](ParametricEngine<Real>& e) { e.step_couplings(a); });
+    }
     expect_same_state(p, when + ", after the SGD step");
     if (k == 1) {
       small = random_small(rng);
@@ -232,6 +244,16 @@ TEST_F(ParametricEngineBackend, Float64MatchesTheHost) {
 
 TEST_F(ParametricEngineBackend, Float32MatchesTheHost) {
   for (bool mask : {false, true}) EXPECT_GT(run_case<float>(mask), 0u) << "mask " << mask;
+}
+
+// The regression on local fields (kernels/common/parametric_flips.hpp): its flip entries and its
+// couplings' step with the chains' rank update of the fields.
+TEST_F(ParametricEngineBackend, Float64RegressionOnLocalFieldsMatchesTheHost) {
+  for (bool mask : {false, true}) EXPECT_GT(run_case<double>(mask, true), 0u) << "mask " << mask;
+}
+
+TEST_F(ParametricEngineBackend, Float32RegressionOnLocalFieldsMatchesTheHost) {
+  for (bool mask : {false, true}) EXPECT_GT(run_case<float>(mask, true), 0u) << "mask " << mask;
 }
 
 }  // namespace

@@ -93,12 +93,6 @@ Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
   p.cuda = options.backend == Backend::cuda;
   p.single = options.precision == Precision::float32;
   p.fields = po.regression == ParametricRegression::fields;
-  if (p.fields && p.cuda) {
-    throw InvalidInput("solver.parametric.regression",
-                       "\"fields\" runs on the host backend only for now (its kernels are the shared functors of "
-                       "kernels/common/parametric_flips.hpp; the CUDA launcher has not been written): use "
-                       "\"backend\": \"host\" or \"regression\": \"value\"");
-  }
   if (p.fields && model.reward.kind == RewardKind::efficient_coding) {
     throw InvalidInput("reward.kind", "the parametric solver needs a static reward, not efficient_coding");
   }

@@ -105,7 +105,7 @@ struct ParametricOptions {
   /// free neuron, the flip difference of the value 2 (h_i + sum_j J_ij s_j) against that of the
   /// target, at O(nf) per equation (docs/parametric.md, "Regression on local fields"). The value
   /// has ~nf^2 / 2 coefficients, so `value` needs ~nf times more samples: `fields` is what makes
-  /// networks of a thousand neurons converge in minutes. Host backend only.
+  /// networks of a thousand neurons converge in minutes.
   ParametricRegression regression = ParametricRegression::value;
   /// Schedule: the rate is learning_rate / (1 + max(0, k - decay_start) / decay_batches) at batch k
   /// (decay_batches 0: constant). At a constant rate the SGD noise keeps |dphi| per period at a

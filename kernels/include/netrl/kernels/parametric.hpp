@@ -37,7 +37,7 @@ struct ParametricSetup {
   double inv_temperature = 0.0;           // 1 / (nf lambda)
   double lambda = 0.0;
   /// The regression on local fields (kernels/common/parametric_flips.hpp): every record also
-  /// returns the batch's flip entries (ParametricBatch::flip). Host backend only for now.
+  /// returns the batch's flip entries (ParametricBatch::flip).
   bool flips = false;
 };
 
@@ -117,8 +117,8 @@ class ParametricEngine {
   /// and the chains' current fields with it (rank-samples update, or from scratch with a mask).
   virtual void step_couplings(const std::vector<double>& a) = 0;
   /// The couplings' step of the regression on local fields (ParametricSetup::flips): J_ij +=
-  /// sum_s (a[s n + i] s_j + s_i a[s n + j]) over kept pairs, and the chains' current fields from
-  /// scratch. Engines without it throw std::logic_error (the driver refuses them first).
+  /// sum_s (a[s n + i] s_j + s_i a[s n + j]) over kept pairs, and the chains' current fields (from
+  /// scratch with a mask, else by a rank update). Engines without it (none today) throw std::logic_error.
   virtual void step_couplings_flips(const std::vector<double>& /*a*/) {
     throw std::logic_error("the regression on local fields is not implemented by the " + description() + " engine");
   }
