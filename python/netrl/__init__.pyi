@@ -58,7 +58,7 @@ class _NamedEnum(_Enum):
     def __init__(self, name: str) -> None:
         ...
 # ---- end of the block written by hand ----
-__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'StateReport', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
+__all__: list[str] = ['Backend', 'BackendError', 'Clamp', 'Error', 'InferConfig', 'InferData', 'InferMethod', 'InferPrediction', 'InferResult', 'InferSettings', 'InputProcess', 'InvalidInput', 'IoError', 'LearningCurvePoint', 'Maze', 'Mdp', 'Method', 'ModelKind', 'NetworkModel', 'NumericalError', 'ParametricOptions', 'ParametricRegression', 'ParametricSolution', 'Precision', 'PriorMode', 'Problem', 'Raster', 'RewardKind', 'RewardSpec', 'SampleConfig', 'SampleResult', 'SampleSizeOptions', 'SampleSizeResult', 'SampleSizeRow', 'SampleSizeSummary', 'SamplerKernel', 'SamplerPolicy', 'SamplingOptions', 'SolveResult', 'SolverOptions', 'StateReport', 'backend_available', 'backend_unavailable_reason', 'count8_from_samples', 'count8_model', 'count8_predictions', 'infer', 'infer_scenario', 'infer_scenario_names', 'inverse', 'load_infer_config', 'load_infer_data', 'load_problem', 'load_sample_config', 'parse_infer_config', 'parse_problem', 'parse_sample_config', 'sample', 'scenario', 'scenario_names', 'set_threads', 'solve', 'solve_batch', 'summarize', 'threads', 'wait_policy']
 class PriorMode(_NamedEnum):
     """
     Firing prior: one shared by all free neurons (population) or one per neuron.
@@ -349,6 +349,14 @@ class SolverOptions:
         ...
     def validate(self, field: str = 'solver') -> None:
         ...
+    @property
+    def parametric(self) -> ParametricOptions:
+        """
+        Method parametric only: its settings.
+        """
+    @parametric.setter
+    def parametric(self, arg0: ParametricOptions) -> None:
+        ...
 class Problem:
     """
     A model (network or maze) plus solver options, as netrl.solve takes it.
@@ -470,6 +478,11 @@ class SolveResult:
     def outer_iterations(self) -> int:
         ...
     @property
+    def parametric(self) -> typing.Any:
+        """
+        Method parametric: the learned value and learning curve (ParametricSolution); else None.
+        """
+    @property
     def precision(self) -> str:
         ...
     @property
@@ -497,6 +510,162 @@ class SolveResult:
         """
         Bias v over the states (networks: m * 2^n, s = x * 2^n + b, NaN at inconsistent states).
         """
+class ParametricRegression(_NamedEnum):
+    """
+    What the parametric solver regresses onto its target: 'value' (the paper's) or 'fields' (the value's flip differences, nf equations per sample).
+    """
+    __members__: typing.ClassVar[dict[str, ParametricRegression]]
+    fields: typing.ClassVar[ParametricRegression]
+    value: typing.ClassVar[ParametricRegression]
+class ParametricOptions:
+    """
+    Settings of the parametric solver (docs/parametric.md, 'Settings'): SolverOptions.parametric.
+    """
+    batch: int
+    chains: int
+    curvature_step: bool
+    decay_batches: int
+    decay_start: int
+    exact_check: bool
+    explore: int
+    gain_tol: float
+    horizon_step: bool
+    learning_rate: float
+    max_batches: int
+    min_batches: int
+    prior_warmup: int
+    regression: ParametricRegression
+    seed: int
+    target_period: int
+    tol: float
+    window: int
+    def __init__(self, *, batch: int = 40, chains: int = 40, explore: int = 4, sample_interval: int = 0, burn_in: int = 0, target_period: int = 100, learning_rate: float = 0.5, curvature_step: bool = True, horizon_step: bool = True, regression: ParametricRegression = 'value', decay_start: int = 2000, decay_batches: int = 1000, seed: int = 0, prior_warmup: int = 0, tol: float = 0.005, gain_tol: float = 0.01, window: int = 5, min_batches: int = 0, max_batches: int = 1000000, coupling_mask: list[float] = [], exact_check: bool = True) -> None:
+        ...
+    def validate(self, field: str, n: int) -> None:
+        """
+        Raises InvalidInput naming field.<key> for a value out of bounds (n: the model's neurons).
+        """
+    @property
+    def burn_in(self) -> int:
+        """
+        Chain steps before the first batch (0: 10 nf).
+        """
+    @burn_in.setter
+    def burn_in(self, arg0: int) -> None:
+        ...
+    @property
+    def coupling_mask(self) -> list[float]:
+        """
+        Kept pairs, n * n row-major 0/1 (empty: every pair).
+        """
+    @coupling_mask.setter
+    def coupling_mask(self, arg0: list[float]) -> None:
+        ...
+    @property
+    def sample_interval(self) -> int:
+        """
+        Chain steps between samples (0: nf).
+        """
+    @sample_interval.setter
+    def sample_interval(self, arg0: int) -> None:
+        ...
+class LearningCurvePoint:
+    """
+    One target period of the parametric solver (learning_curve.csv).
+    """
+    @property
+    def batch(self) -> int:
+        ...
+    @property
+    def gain(self) -> float:
+        ...
+    @property
+    def gain_se(self) -> float:
+        ...
+    @property
+    def learning_rate(self) -> float:
+        ...
+    @property
+    def mean_coding_cost(self) -> float:
+        ...
+    @property
+    def mean_reward(self) -> float:
+        ...
+    @property
+    def phi_change(self) -> float:
+        ...
+    @property
+    def prior(self) -> float:
+        ...
+    @property
+    def td_error(self) -> float:
+        ...
+class ParametricSolution:
+    """
+    The parametric solver's value (docs/parametric.md, 'Outputs'); arrays are read-only views.
+    """
+    @property
+    def J(self) -> numpy.ndarray[numpy.float64]:
+        """
+        Couplings, shape (n, n).
+        """
+    @property
+    def batches(self) -> int:
+        ...
+    @property
+    def chain_steps(self) -> int:
+        ...
+    @property
+    def curve(self) -> list:
+        """
+        The learning curve, one LearningCurvePoint per target period.
+        """
+    @property
+    def exact_gain(self) -> float:
+        ...
+    @property
+    def exact_mean_coding_cost(self) -> float:
+        ...
+    @property
+    def exact_mean_reward(self) -> float:
+        ...
+    @property
+    def exact_rates(self) -> numpy.ndarray[numpy.float64]:
+        """
+        With has_exact: the exact firing rate of every neuron.
+        """
+    @property
+    def gain_se(self) -> float:
+        ...
+    @property
+    def h(self) -> numpy.ndarray[numpy.float64]:
+        """
+        The value's fields h(x), shape (m, n).
+        """
+    @property
+    def h_policy(self) -> numpy.ndarray[numpy.float64]:
+        """
+        The policy's fields T h, shape (m, n).
+        """
+    @property
+    def has_exact(self) -> bool:
+        """
+        Whether the learned policy was evaluated exactly (n <= 20).
+        """
+    @property
+    def m(self) -> int:
+        ...
+    @property
+    def n(self) -> int:
+        ...
+    @property
+    def offset(self) -> numpy.ndarray[numpy.float64]:
+        """
+        The value's offsets c(x), m entries.
+        """
+    @property
+    def samples(self) -> int:
+        ...
 class SamplerPolicy:
     """
     The policy the chains follow: exact (values) or Ising (J, h).

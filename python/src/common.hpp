@@ -219,6 +219,7 @@ NETRL_NAMED_ENUM(netrl::SamplerKernel)
 NETRL_NAMED_ENUM(netrl::InferMethod)
 NETRL_NAMED_ENUM(netrl::inverse::RewardModel)
 NETRL_NAMED_ENUM(netrl::StateReport)
+NETRL_NAMED_ENUM(netrl::ParametricRegression)
 #undef NETRL_NAMED_ENUM
 
 }  // namespace pybind11::detail
@@ -229,6 +230,8 @@ namespace netrl::python {
 void bind_errors(py::module_& m);
 void bind_models(py::module_& m);
 void bind_solve(py::module_& m);
+/// After bind_models and bind_solve (it adds SolverOptions.parametric and SolveResult.parametric).
+void bind_parametric(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_inverse(py::module_& m);
 void bind_predict(py::module_& m);

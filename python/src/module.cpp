@@ -10,6 +10,7 @@ PYBIND11_MODULE(_netrl, m) {
   np::bind_errors(m);
   np::bind_models(m);
   np::bind_solve(m);
+  np::bind_parametric(m);
   np::bind_sample(m);
   auto inverse = m.def_submodule(
       "inverse", "Inverse RL, method by method (docs/model.md, 'Inverse RL'); netrl.infer runs them as one run.");

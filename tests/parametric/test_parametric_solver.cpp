@@ -469,6 +469,11 @@ TEST(ParametricConfig, ErrorsNameTheFieldAndTheBound) {
   c["solver"]["parametric"]["bogus"] = 1;
   EXPECT_EQ(field_of(c), "solver.parametric.bogus");
   c = ring_config(10);
+  c["solver"]["parametric"]["regression"] = "field";
+  EXPECT_EQ(field_of(c), "solver.parametric.regression");
+  c["solver"]["parametric"]["regression"] = "fields";
+  EXPECT_EQ(field_of(c), "(accepted)");
+  c = ring_config(10);
   c["solver"]["parametric"]["coupling_mask"] = {{"ring_max_distance", 9}};
   EXPECT_EQ(field_of(c), "solver.parametric.coupling_mask.ring_max_distance");
   c = ring_config(10);

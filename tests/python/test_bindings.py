@@ -289,6 +289,34 @@ def test_infer_parametric_on_visited_states_matches_cli(cli, tmp_path):
     assert_same(direct.reward, result.reward, tol=0)
 
 
+def test_parametric_solve_matches_cli(cli, tmp_path):
+    # The parametric solver with the regression on local fields, from Python and from the tool on
+    # the same configuration: the same seed gives the same bits (J, h, the learning curve).
+    n, lam = 24, 0.05
+    config = {"model": "network", "n": n, "lambda": lam, "reward": {"kind": "ring_bump", "width": 8},
+              "solver": {"method": "parametric",
+                         "parametric": {"regression": "fields", "max_batches": 200, "seed": 4}}}
+    cli("solve", write_json(tmp_path / "p.json", config), "--out", tmp_path / "out", expect=3)  # not converged
+    options = netrl.SolverOptions(method="parametric")
+    assert options.parametric.regression == netrl.ParametricRegression.value  # the paper's default
+    options.parametric = netrl.ParametricOptions(regression="fields", max_batches=200, seed=4)
+    result = netrl.solve(netrl.NetworkModel(n, netrl.RewardSpec.ring_bump(8), lam), options)
+    js = read_result(tmp_path / "out")
+    solution = result.parametric
+    assert isinstance(solution, netrl.ParametricSolution) and isinstance(solution.curve[0], netrl.LearningCurvePoint)
+    assert not result.converged and solution.batches == js["batches"] == 200
+    assert js["parametric"]["regression"] == "fields"
+    assert_same(solution.J, load(tmp_path / "out", "J.npy"), tol=0)
+    assert_same(solution.h, load(tmp_path / "out", "h.npy"), tol=0)
+    curve = np.loadtxt(tmp_path / "out" / "learning_curve.csv", delimiter=",", skiprows=1, ndmin=2)
+    assert len(solution.curve) == len(curve) == 2
+    assert_same([p.phi_change for p in solution.curve], curve[:, 7], tol=1e-15)
+    assert solution.J.shape == (n, n) and np.all(solution.J == solution.J.T) and np.all(np.diag(solution.J) == 0)
+    assert netrl.solve(netrl.NetworkModel(5, netrl.RewardSpec.ring_bump(2), 0.2)).parametric is None
+    with pytest.raises(netrl.InvalidInput, match="solver.parametric.regression"):
+        options.parametric.regression = "field"
+
+
 def test_infer_closed_form_without_input_matches_cli(cli, tmp_path):
     model = netrl.NetworkModel(5, netrl.RewardSpec.ring_bump(2), 0.2)
     solution = netrl.solve(model)

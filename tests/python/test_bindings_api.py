@@ -105,7 +105,11 @@ def every_object(tmp_path):
     policy = inv.mdp_greedy_policy(maze.mdp(), maze_solution.values, maze_solution.prior, 0.05)
     maze_inverse = inv.invert_mdp_policy(maze.mdp(), policy, maze_solution.prior, 0.05, np.ones(10))
     experiment = netrl.count8_from_samples(netrl.SampleSizeOptions(sizes=[500], repeats=2, predictions=False))
-    return [problem, problem.network, problem.network.input, problem.network.reward, problem.solver,
+    parametric_options = netrl.SolverOptions(method="parametric")
+    parametric_options.parametric = netrl.ParametricOptions(max_batches=100, regression="fields")
+    parametric = netrl.solve(netrl.NetworkModel(6, netrl.RewardSpec.ring_bump(2), 0.1), parametric_options)
+    return [parametric, parametric.parametric, parametric.parametric.curve[0], parametric_options.parametric,
+            problem, problem.network, problem.network.input, problem.network.reward, problem.solver,
             netrl.Clamp(0), solution, samples, samples.rasters[0], netrl.SamplingOptions(),
             netrl.SamplerPolicy.ising(np.zeros((2, 2)), [0.1, 0.2], [0.5]), settings, data, inferred,
             inferred.predictions[0], inferred.comparison, inferred.predictions[0].result,
@@ -254,6 +258,7 @@ def test_every_configuration_name_of_an_enum_converts():
         netrl.SamplerKernel: ["auto", "table", "direct", "gemm"],
         netrl.InferMethod: ["auto", "closed_form", "policy", "ml", "maze", "parametric"],
         inv.RewardModel: ["table", "pairwise", "global", "sparse"],
+        netrl.ParametricRegression: ["value", "fields"],
     }
     for enum, known in names.items():
         assert len(enum.__members__) == len(known), enum
