@@ -1,8 +1,8 @@
 // The regression on local fields (field_regression.hpp).
 #include "solve/parametric/field_regression.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include "netrl/kernels/parametric.hpp"
