@@ -8,9 +8,12 @@
 //                   neurons (the best of a few; as BM_Sweep in bench_sweep) and the floor of
 //                   bench_sweep (two-term log-sum-exps per second on all threads). Counters:
 //                     sweeps         the solve's value-iteration sweeps (inner iterations)
-//                     sweep_s        one Bellman sweep alone
+//                     sweep_s        one Bellman sweep alone (the best of at least five, over
+//                                    at least two seconds)
 //                     fused_step_ratio  one fused value and stationary step (what value
-//                                    iteration runs) over sweep_s
+//                                    iteration runs near its tolerance) over sweep_s
+//                     evaluation_step_ratio  one step of the final evaluation (g + P v) over
+//                                    sweep_s
 //                     solve_s        the whole solve
 //                     ratio          solve_s / (sweeps * sweep_s): the cost of everything that
 //                                    is not a sweep, as a factor on the sweeps
@@ -18,7 +21,7 @@
 //                     fraction       the whole solve against the floor counted over its sweeps:
 //                                    sweeps * pair terms of a sweep / floor rate / solve_s
 //                   n = 16 .. 24 (24: about ten minutes on two cores; run it alone with
-//                   --benchmark_filter=BM_WholeSolve/24). docs/gpu.md#whole-solves-on-the-host.
+//                   --benchmark_filter=BM_WholeSolve/24). docs/whole-solve.md.
 //
 // --netrl_smoke runs n = 8 (target 2) only (the CTest smoke test).
 #include <benchmark/benchmark.h>
@@ -39,23 +42,31 @@ using netrl::bench::seconds_since;
 bool g_smoke = false;
 
 struct SweepTimes {
-  double bellman = 1e300;  // one Bellman sweep
-  double fused = 1e300;    // one value step fused with a stationary step (as the solve runs them)
+  double bellman = 1e300;     // one Bellman sweep
+  double fused = 1e300;       // one value step fused with a stationary step (as the solve runs them)
+  double evaluation = 1e300;  // one evaluation step of the greedy policy of h
 };
 
-/// The best times of `reps` Bellman sweeps and fused steps over nf free neurons (m = 1; warm
-/// values), interleaved so that both see the same machine load.
-SweepTimes sweep_seconds(int nf, int reps) {
+/// The best times of Bellman sweeps, fused steps and evaluation steps over nf free neurons (m = 1;
+/// warm values), interleaved so that all see the same machine load: at least `reps` rounds, and
+/// rounds until `seconds` have passed (a best of five millisecond sweeps is not yet stable).
+SweepTimes sweep_seconds(int nf, int reps, double seconds) {
   auto engine = netrl::bench::warm_engine<double>(nf, false);
   const netrl::kernels::Mask one(1, 1);
   engine->reset_stationary(one);
+  engine->prepare_policy(one);
   std::vector<netrl::kernels::SpanStats> span;
   std::vector<netrl::kernels::MuStats> mu;
   SweepTimes t;
-  for (int k = 0; k < reps; ++k) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int k = 0; k < reps || seconds_since(start) < seconds; ++k) {
     auto t0 = std::chrono::steady_clock::now();
     engine->bellman(one);
     t.bellman = std::min(t.bellman, seconds_since(t0));
+    engine->start_evaluation(one);  // (its one-step reward, in h's spare buffer the fused step writes)
+    t0 = std::chrono::steady_clock::now();
+    engine->evaluation_step(one, &span);
+    t.evaluation = std::min(t.evaluation, seconds_since(t0));
     t0 = std::chrono::steady_clock::now();
     if (!engine->value_stationary_step(one, {1.0}, &span, &mu)) t.fused = 0.0;
     t.fused = std::min(t.fused, seconds_since(t0));
@@ -78,7 +89,7 @@ void BM_WholeSolve(benchmark::State& state) {
     r = netrl::exact::solve(model, opt);
     solve_s = seconds_since(t0);
   }
-  const SweepTimes times = sweep_seconds(n, g_smoke ? 3 : 5);
+  const SweepTimes times = sweep_seconds(n, g_smoke ? 3 : 5, g_smoke ? 0.0 : 2.0);
   const double sweep_s = times.bellman;
   const double floor_rate = netrl::bench::lse2_floor_rate<double>(g_smoke);
   const double terms = netrl::bench::pair_terms(n);
@@ -88,6 +99,7 @@ void BM_WholeSolve(benchmark::State& state) {
   state.counters["converged"] = r.converged ? 1.0 : 0.0;
   state.counters["sweep_s"] = sweep_s;
   state.counters["fused_step_ratio"] = times.fused / sweep_s;
+  state.counters["evaluation_step_ratio"] = times.evaluation / sweep_s;
   state.counters["solve_s"] = solve_s;
   state.counters["ratio"] = solve_s / (sweeps * sweep_s);
   state.counters["sweep_fraction"] = terms / floor_rate / sweep_s;

@@ -74,18 +74,17 @@ class BatchState {
   Buf<Real> h_buf() { return pair_buf(h_, kH); }
   Buf<Real> mu_buf() { return pair_buf(mu_, kMu); }
   Buf<Real> v_buf() { return pair_buf(v_, kV); }
-  /// The next buffer of mu (what stationary_update writes), as the current one of a Buf.
-  Buf<Real> mu_next_buf() {
-    Buf<Real> b = mu_buf();
+  /// The other buffer of a double-buffered array, as the current one of a Buf.
+  static Buf<Real> swapped(Buf<Real> b) {
     std::swap(b.a, b.b);
     return b;
   }
+  /// The next buffer of mu (what stationary_update writes).
+  Buf<Real> mu_next_buf() { return swapped(mu_buf()); }
   /// The next buffer of v (scratch between evaluation steps): the operand of apply_chain.
-  Buf<Real> v_scratch() {
-    Buf<Real> b = v_buf();
-    std::swap(b.a, b.b);
-    return b;
-  }
+  Buf<Real> v_scratch() { return swapped(v_buf()); }
+  /// The next buffer of h: free while h does not step (value_step writes it).
+  Buf<Real> h_spare() { return swapped(h_buf()); }
 
   void upload_mask(const Mask& mask) {
     require_size(mask.size(), batch(), "mask");
@@ -152,9 +151,14 @@ class BatchState {
   /// v = h where `which` is set.
   void copy_values_to_evaluation(const Mask& which) {
     upload_mask(which);
+    copy(v_buf(), h_buf());
+  }
+
+  /// dst = src for the problems of the last uploaded mask.
+  void copy(const Buf<Real>& dst, const Buf<Real>& src) {
     CopyChunks<Real> f;
-    f.dst = v_buf();
-    f.src = h_buf();
+    f.dst = dst;
+    f.src = src;
     f.chunks = chunks_;
     f.which = mask_.data();
     for_each_index(exec_, chunk_items(), f, grain());

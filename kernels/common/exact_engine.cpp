@@ -166,6 +166,21 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     return true;
   }
 
+  /// v = h, and the one-step reward g = r - lambda c of the policy (prepare_policy) once, into
+  /// h's spare buffer (h does not step while its policy is evaluated): each evaluation step is
+  /// then g + P v, the cost of a forward matvec, instead of recomputing the coding cost.
+  void start_evaluation(const Mask& which) override {
+    Steps::start_evaluation(which);
+    fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
+    this->copy(this->h_spare(), single(th_.data()));
+  }
+
+  void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
+    upload_mask(active);
+    fixed_policy_sweep<kRewardTerm | kNextTerm>(v_buf(), this->h_spare());
+    this->relative_step(v_buf(), stats);
+  }
+
   void prepare_policy(const Mask& active) override {
     if (shape_.m > 1) bellman_source(active);
   }
@@ -291,9 +306,14 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   }
 
   /// th_ = the terms kTerms of the fixed policy (FixedPolicyOp) with the next values of v (one
-  /// of v's buffers, parity 2), mixed over the input first when the next-value term is summed.
+  /// of v's buffers, parity 2), mixed over the input first when the next-value term is summed;
+  /// the reward term read from `reward` (the engine's r unless given).
   template <int kTerms>
   void fixed_policy_sweep(const Buf<Real>& v) {
+    fixed_policy_sweep<kTerms>(v, single(reward_.data()));
+  }
+  template <int kTerms>
+  void fixed_policy_sweep(const Buf<Real>& v, const Buf<Real>& reward) {
     Buf<Real> wv = v;
     if constexpr ((kTerms & kNextTerm) != 0) {
       if (shape_.m > 1) {
@@ -305,7 +325,7 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     op.wh = policy_source();
     op.wv = wv;
     op.out = th_.data();
-    op.reward = reward_.data();
+    op.reward = reward;
     op.params = params();
     run_sweep(op);
   }

@@ -141,30 +141,41 @@ struct BellmanAdjointOp : PairOperands<Real> {
   }
 };
 
-/// The terms of a fixed-policy operator (FixedPolicyOp): the reward r, the coding cost
-/// -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with wv
-/// the input-averaged operand, this last term alone is the chain's forward matvec P v).
+/// The terms of a fixed-policy operator (FixedPolicyOp): the reward r (or, without the cost term,
+/// any per-state term read the same way: the policy's one-step reward g computed once), the coding
+/// cost -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with
+/// wv the input-averaged operand, this last term alone is the chain's forward matvec P v).
 enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
 
 /// A sum of the terms of the fixed policy rho (from the policy source wh, the input-averaged
 /// values that define it): kRewardTerm | kCostTerm | kNextTerm is policy evaluation (MODEL.md
 /// sec. 2) out = r - lambda c_rho + (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0]; kNextTerm alone is
-/// y = P v; kRewardTerm | kCostTerm is the one-step reward g = r - lambda c_rho. Without the cost
-/// term rho is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact
-/// transposes of each other.
+/// y = P v; kRewardTerm | kCostTerm is the one-step reward g = r - lambda c_rho, and kRewardTerm |
+/// kNextTerm with g in `reward` is policy evaluation again, as g + P v. Without the cost term rho
+/// is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact transposes of
+/// each other.
+template <class Real>
+struct PolicyCtx : PairCtx<Real> {  // in = wh, other = wv
+  const Real* reward;               // problem q's buffer of the first term
+};
 template <class Real, int kTerms>
 struct FixedPolicyOp : PairOperands<Real> {
-  using Ctx = PairCtx<Real>;     // in = wh, other = wv
+  using Ctx = PolicyCtx<Real>;
   Buf<Real> wh;
-  Buf<Real> wv;                  // read with kNextTerm only
+  Buf<Real> wv;      // read with kNextTerm only
   Real* out = nullptr;
-  const Real* reward = nullptr;  // read with kRewardTerm only
+  Buf<Real> reward;  // read with kRewardTerm only: r, or (without kCostTerm) a policy's g
 
-  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->make_context(q, wh, wv, out); }
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, wv, out);
+    c.reward = reward.at(q);
+    return c;
+  }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     if constexpr ((kTerms & kRewardTerm) != 0) {
-      const Real* NETRL_RESTRICT r = reward + base;
+      const Real* NETRL_RESTRICT r = c.reward + base;
       NETRL_SIMD
       for (index_t j = 0; j < len; ++j) o[j] = r[j];
     } else {

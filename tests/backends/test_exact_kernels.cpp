@@ -358,7 +358,7 @@ TEST(KernelFunctors, PolicyEvaluationOneNeuronByHand) {
   op.wh = k::single(h.data());
   op.wv = k::single(v.data());
   op.out = out.data();
-  op.reward = r.data();
+  op.reward = k::single(r.data());
   op.params = t.params();
   run_plan(op, t.shape, {k::TilePass{0, 1, 0, true}});
   const double lam = t.lambda[0], p = t.p(0, 0);

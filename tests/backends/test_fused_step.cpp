@@ -2,7 +2,10 @@
 // one sweep that computes T h and mu P under the greedy policy of the same h must equal
 // value_step followed by stationary_step (the separate kernels, checked by hand in
 // test_exact_kernels), leave inactive problems alone, and honour the aperiodicity transform and
-// the input step. Host only: the CUDA engine does not fuse (it answers false).
+// the input step. Host only: the CUDA engine does not fuse (it answers false). Also the
+// evaluation step from the one-step reward computed once (g + P v, against policy_reward and the
+// chain's matvec), and whole solves that fuse and evaluate that way against the reference solver
+// (no fused sweep, dense solves) at the default tolerances.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +17,8 @@
 
 #include "common/math.hpp"
 #include "netrl/kernels/exact_engine.hpp"
+#include "solve/exact_solver.hpp"
+#include "solve/reference.hpp"
 #include "test_support.hpp"
 
 namespace netrl {
@@ -130,6 +135,92 @@ TEST(FusedStep, EqualsSeparateStepsWithoutInput) { expect_fused_equals_separate(
 TEST(FusedStep, EqualsSeparateStepsWithInputAndAperiodicity) { expect_fused_equals_separate(5, 3, 0.5); }
 
 TEST(FusedStep, TiledPlanOfManyNeurons) { expect_fused_equals_separate(13, 1, 1.0); }
+
+/// evaluation_step of problem 0 (problem 1 inactive) against its definition from the engine's
+/// other operations: v_next = theta (T v - (T v)(0)) + (1 - theta) v with T v = g + P v, g the
+/// policy's one-step reward (policy_reward) and P v the chain's matvec (apply_chain), for the
+/// policy of h (prepare_policy) and v = h (start_evaluation), then once more from v_next.
+void expect_evaluation_is_reward_plus_chain(int nf, int m, double theta) {
+  auto e = engine(nf, m, 2, theta, 11);
+  const Mask all{1, 1}, first{1, 0};
+  e->prepare_policy(all);
+  std::vector<double> h0, h1;
+  e->download_values(0, &h0);
+  e->download_values(1, &h1);
+  const std::size_t S = h0.size();
+  std::vector<double> g(2 * S), pv(2 * S), x(2 * S);
+  e->policy_reward(first, g.data());
+  e->start_evaluation(all);
+  std::vector<double> v = h0;
+  for (int step = 0; step < 2; ++step) {
+    std::copy(v.begin(), v.end(), x.begin());
+    e->apply_chain(first, false, x.data(), pv.data());
+    std::vector<SpanStats> stats;
+    e->evaluation_step(first, &stats);
+    e->accept_evaluation(first);
+    std::vector<double> got;
+    e->download_evaluation(0, &got);
+    const double t0 = g[0] + pv[0];
+    double lo = 1e300, hi = -1e300;
+    for (std::size_t s = 0; s < S; ++s) {
+      const double t = g[s] + pv[s];
+      lo = std::min(lo, t - v[s]);
+      hi = std::max(hi, t - v[s]);
+      const double want = theta * (t - t0) + (1.0 - theta) * v[s];
+      EXPECT_NEAR(got[s], want, test::rounding(256) * std::max(1.0, std::abs(want))) << "step " << step << " s " << s;
+      v[s] = want;
+    }
+    EXPECT_NEAR(stats[0].lo, lo, test::rounding(256));
+    EXPECT_NEAR(stats[0].hi, hi, test::rounding(256));
+  }
+  // h (whose spare buffer holds g) is unchanged, and so is the inactive problem.
+  for (int q = 0; q < 2; ++q) {
+    std::vector<double> after;
+    e->download_values(q, &after);
+    EXPECT_EQ(after, q == 0 ? h0 : h1) << q;
+  }
+}
+
+TEST(EvaluationStep, IsRewardPlusChainWithoutInput) { expect_evaluation_is_reward_plus_chain(6, 1, 1.0); }
+
+TEST(EvaluationStep, IsRewardPlusChainWithInputAndAperiodicity) {
+  expect_evaluation_is_reward_plus_chain(5, 3, 0.5);
+}
+
+/// A whole solve on the host (the value-iteration sweeps fused, the values evaluated from g)
+/// against reference::solve (no fused sweeps; dense stationary and evaluation solves) at the
+/// default tolerances, tol = prior_tol = 1e-10: the same fixed point to that tolerance (the values
+/// relative to their scale, whose differences follow those of the prior).
+void expect_reference_fixed_point(const NetworkModel& model) {
+  SolverOptions host;
+  host.backend = Backend::host;
+  SolverOptions ref = host;
+  ref.backend = Backend::reference;
+  const SolveResult got = exact::solve(model, host);
+  const SolveResult want = reference::solve(model, ref);
+  ASSERT_TRUE(got.converged);
+  ASSERT_TRUE(want.converged);
+  const double tol = host.tol;
+  EXPECT_NEAR(got.gain, want.gain, tol);
+  ASSERT_EQ(got.prior.size(), want.prior.size());
+  for (std::size_t i = 0; i < got.prior.size(); ++i) EXPECT_NEAR(got.prior[i], want.prior[i], tol) << i;
+  ASSERT_EQ(got.values.size(), want.values.size());
+  double scale = 1.0;
+  for (double v : want.values) scale = std::max(scale, std::abs(v));
+  for (std::size_t s = 0; s < got.values.size(); ++s) {
+    EXPECT_NEAR(got.values[s], want.values[s], tol * scale) << s;
+    EXPECT_NEAR(got.stationary[s], want.stationary[s], tol) << s;
+  }
+}
+
+TEST(FusedSolve, CountNetworkReachesTheReferenceFixedPoint) {
+  expect_reference_fixed_point(test::count_network(10, 3, 0.1));
+}
+
+TEST(FusedSolve, NetworkWithInputReachesTheReferenceFixedPoint) {
+  std::mt19937_64 rng(29);
+  expect_reference_fixed_point(test::random_network(7, 3, PriorMode::neuron, rng, 0.2));
+}
 
 }  // namespace
 }  // namespace netrl

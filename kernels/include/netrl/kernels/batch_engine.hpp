@@ -69,7 +69,9 @@ class BatchEngine {
   virtual void accept_stationary(const Mask& advance) = 0;
 
   // ---- evaluation of the fixed policy (prepare_policy) on values v ------------------------
-  /// v = h where `which` is set.
+  /// v = h where `which` is set. The evaluation steps that follow are those of this policy and h:
+  /// a value step (or set_values) in between may invalidate them (the exact engine keeps the
+  /// policy's one-step reward in h's spare buffer).
   virtual void start_evaluation(const Mask& which) = 0;
   /// T_pi v = r - lambda c + P v, the statistics of T_pi v - v, and the relative v_next.
   virtual void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) = 0;
