@@ -13,8 +13,8 @@
 //   d_ki = 2 s_i Jbar_ki / Temp:
 // the soft term of neuron k at s^{i+} less the one at s^{i-}; one of the two states is the
 // sample itself, so each pair costs one log-sum-exp (O(nf) per equation, never a sum over states).
-// The reward's part is added on the host (host/solve/parametric/flip_rewards.cpp, which uses
-// soft_flip_sum below for the planted reward).
+// The reward's part is added on the host (host/solve/parametric/field_regression.cpp; a planted
+// reward's differences use soft_flip_sum below, kernels/host/parametric_flips_host.cpp).
 #include <cstdint>
 
 #include "math.hpp"
@@ -48,8 +48,9 @@ NETRL_HD_INLINE double soft_flip_sum(const Row* NETRL_RESTRICT row, const Real* 
 
 /// The first pass of a recorded row, item (k, i) = k * n + i, rows and samples as SampleTerms:
 /// the target policy's log pi_i and log(1 - pi_i) at the sample (clamped neurons: 0 and -80, so
-/// their soft terms vanish to rounding: exp(-80) is below float32's and float64's epsilon), and the flip entries D_i, Dhat_i's linear part 2 ubt_i -
-/// (2 / nf) (hbt_i + 2 ubar_i), and 2 (u_i - ubar_i) (zero for clamped neurons).
+/// their soft terms vanish to rounding: exp(-80) is below float32's and float64's epsilon), and
+/// the flip entries D_i, Dhat_i's linear part 2 ubt_i - (2 / nf) (hbt_i + 2 ubar_i), and
+/// 2 (u_i - ubar_i) (zero for clamped neurons).
 template <class Real>
 struct FlipPolicy {
   ParametricView<Real> v;

@@ -19,7 +19,8 @@ double planted_flips(int n, const Real* J, const double* h, double prior, double
                      std::vector<Real>* work) {
   const auto un = static_cast<std::uint64_t>(n);
   const double inv_temperature = 1.0 / (n * lambda);
-  const double logit = std::log(prior) - std::log1p(-prior);
+  const double log_p = std::log(prior);
+  const double logit = log_p - std::log1p(-prior);
   work->resize(4 * un);
   Real* log_pi = work->data();  // log pi (n), log(1 - pi) (n)
   Real* spin = log_pi + 2 * un;
@@ -36,7 +37,6 @@ double planted_flips(int n, const Real* J, const double* h, double prior, double
     log_pi[un + k] = static_cast<Real>(-softplus(z));
   }
   // The reward itself: S_k(u_k) = log p + u_k / Temp - log pi_k.
-  const double log_p = std::log(prior);
   double aligned = 0.0, soft_sum = 0.0;
   for (std::uint64_t k = 0; k < un; ++k) {
     const double u = h[k] + static_cast<double>(w[k]);
@@ -101,7 +101,6 @@ double soft_sum_rate_of() {
 }  // namespace
 
 double soft_sum_rate(bool single) { return single ? soft_sum_rate_of<float>() : soft_sum_rate_of<double>(); }
-
 
 /// Loops below this many pair operations run on the calling thread.
 constexpr double kSerialPairs = 32768.0;

@@ -34,7 +34,6 @@ BatchCurvature::BatchCurvature(int n, const std::vector<int>& free, const std::v
   features_ = 1.0 + nf + kept;
   const std::size_t words = (free.size() + 63) / 64;
   bits_.assign(samples * words, 0);
-  gram_.assign(samples * samples, 0.0);
 }
 
 double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x) {

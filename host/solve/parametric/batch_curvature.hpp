@@ -40,7 +40,6 @@ class BatchCurvature {
   std::uint64_t samples_ = 0;
   double features_ = 0.0;
   std::vector<std::uint64_t> bits_;  // samples * words: the free neurons' states, packed
-  std::vector<double> gram_;
 };
 
 }  NETRL_NAMESPACE_END  // namespace netrl::parametric

@@ -176,7 +176,7 @@ kernels::ParametricSetup engine_setup(const NetworkModel& model, const Plan& p, 
   s.lambda = model.lambda;
   s.inv_temperature = 1.0 / (p.nf * model.lambda);
   s.coupling = 2.0 * s.inv_temperature;
-  s.flips = po.regression == ParametricRegression::fields;
+  s.flips = p.fields;
   return s;
 }
 
@@ -221,11 +221,8 @@ void evaluate_rewards(const NetworkModel& model, const Plan& p, const kernels::P
                       std::vector<double>* reward) {
   const auto un = static_cast<std::size_t>(p.n);
   const auto count = static_cast<std::int64_t>(p.samples());
-  // (An efficient_coding reward throws here, which must not happen inside a parallel region.)
-  const bool wide = model.reward.kind != RewardKind::efficient_coding &&
-                    static_cast<double>(p.n) * static_cast<double>(p.n) * static_cast<double>(count) > 1e6;
   double* out = reward->data();
-#pragma omp parallel for schedule(dynamic, 1) if (wide)
+#pragma omp parallel for schedule(dynamic, 1) if (rewards_in_parallel(model, p.samples()))
   for (std::int64_t s = 0; s < count; ++s) {
     const auto k = static_cast<std::size_t>(s);
     out[k] = model.reward.evaluate_spins(p.n, &batch.on[k * un], static_cast<int>(batch.x[k]));

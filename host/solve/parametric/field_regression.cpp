@@ -10,12 +10,16 @@
 
 NETRL_NAMESPACE_BEGIN namespace parametric {
 
+bool rewards_in_parallel(const NetworkModel& model, std::size_t samples) {
+  // An efficient_coding reward throws, which must not happen inside a parallel region.
+  const double n = static_cast<double>(model.n);
+  return model.reward.kind != RewardKind::efficient_coding && n * n * static_cast<double>(samples) > 1e6;
+}
+
 double flip_reward_differences(const NetworkModel& model, const std::uint8_t* on, int x, double* out, bool single,
                                FlipScratch* scratch) {
   const int n = model.n;
   const auto un = static_cast<std::size_t>(n);
-  std::vector<char> free(un, 1);
-  for (const Clamp& c : model.clamps) free[static_cast<std::size_t>(c.neuron)] = 0;
   const RewardSpec& r = model.reward;
   double reward = 0.0;
   switch (r.kind) {
@@ -82,8 +86,7 @@ double flip_reward_differences(const NetworkModel& model, const std::uint8_t* on
       }
     }
   }
-  for (std::size_t i = 0; i < un; ++i)
-    if (!free[i]) out[i] = 0.0;
+  for (const Clamp& c : model.clamps) out[static_cast<std::size_t>(c.neuron)] = 0.0;
   return reward;
 }
 
@@ -94,10 +97,7 @@ void flip_reward_differences(const NetworkModel& model, const std::vector<std::u
   const auto count = static_cast<std::int64_t>(x.size());
   out->resize(x.size() * un);
   reward->resize(x.size());
-  // (An efficient_coding reward throws, which must not happen inside a parallel region: the
-  // driver refuses it before the first batch.)
-  const bool wide = model.reward.kind != RewardKind::efficient_coding && static_cast<double>(un) * static_cast<double>(un) * static_cast<double>(count) > 1e6;
-#pragma omp parallel if (wide)
+#pragma omp parallel if (rewards_in_parallel(model, x.size()))
   {
     FlipScratch scratch;
 #pragma omp for schedule(dynamic, 1)

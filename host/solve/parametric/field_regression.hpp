@@ -12,6 +12,11 @@
 
 NETRL_NAMESPACE_BEGIN namespace parametric {
 
+/// Whether a batch's rewards (or their flip differences) are worth spreading over the threads:
+/// about n^2 operations per sample beyond 10^6 in all (a planted reward), and never for an
+/// efficient_coding reward (it throws, which must not happen inside a parallel region).
+bool rewards_in_parallel(const NetworkModel& model, std::size_t samples);
+
 /// Scratch of flip_reward_differences (J32: a planted reward's couplings in float32, filled on
 /// the first float32 call; a scratch serves one reward).
 struct FlipScratch {
