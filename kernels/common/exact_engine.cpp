@@ -27,9 +27,10 @@
 NETRL_NAMESPACE_BEGIN namespace kernels {
 
 #if !NETRL_KERNELS_CUDA  // defined once, by the host build
-int engine_arrays(const EngineShape& shape) {
+double engine_arrays(const EngineShape& shape) {
   // reward, h (2), T h, mu (2), v (2); with an input also the mixed h and one mixing buffer.
-  return shape.m > 1 ? 10 : 8;
+  const double arrays = shape.m > 1 ? 10.0 : 8.0;
+  return arrays + (shape.policy_table ? 0.5 * static_cast<double>(shape.nf) : 0.0);
 }
 #endif
 
@@ -89,6 +90,12 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     log_p0_ = Array<Real>(per_neuron);
     logit_ = Array<Real>(per_neuron);
     transition_ = Array<Real>(nB * static_cast<index_t>(shape.m) * static_cast<index_t>(shape.m));
+    if (shape.policy_table) {
+      table_.per_neuron = total / 2;
+      table_array_ = Array<Real>(table_.per_neuron * static_cast<index_t>(shape.nf));
+      table_.rho = table_array_.data();
+    }
+    table_fresh_.assign(static_cast<std::size_t>(shape.batch), 0);
     plan_ = make_plan<BackendTraits>(shape.nf);
     set_uniform_defaults();
   }
@@ -145,6 +152,9 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
 
   bool value_stationary_step(const Mask& active, const std::vector<double>& scale, std::vector<SpanStats>* stats,
                              std::vector<MuStats>* mu_stats) override {
+    // With the policy table, a power-iteration step streams the table (about a third of a
+    // sweep), cheaper than the fused step's extra half sweep: mu waits for the fixed policy.
+    if (shape_.policy_table) return false;
     BellmanAdjointOp<Real> op;
     op.w = bellman_source(active);  // also the policy source (policy_source())
     // mu P lands in the next buffer of mu (m = 1), or before the input step in y_ and then in
@@ -182,7 +192,28 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   }
 
   void prepare_policy(const Mask& active) override {
-    if (shape_.m > 1) bellman_source(active);
+    bellman_source(active);  // (the mask; the mixed W h where m > 1)
+    if (!shape_.policy_table) return;
+    PolicyTableOp<Real> op;
+    op.wh = policy_source();
+    op.table = table_;
+    op.params = params();
+    run_sweep(op);
+    this->for_active([&](int q) { table_fresh_[static_cast<std::size_t>(q)] = 1; });
+  }
+
+  // The writes of h make the stored policy stale (the sweeps then compute it from h again).
+  void reset_values(const Mask& which) override {
+    Steps::reset_values(which);
+    stale(which);
+  }
+  void accept_values(const Mask& advance) override {
+    Steps::accept_values(advance);
+    stale(advance);
+  }
+  void set_values(const Mask& which, const double* values) override {
+    Steps::set_values(which, values);
+    stale(which);
   }
 
   void pair_totals(const Mask& active, std::vector<PairTotals>* totals) override {
@@ -235,7 +266,11 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     fixed_policy_sweep<kRewardTerm | kCostTerm>(v_buf());
     from_block(th_, q, g);
   }
-  void values_resident(int q, const double* x) { select(q); to_block(&this->h_[parity(State::kH, q)], q, x); }
+  void values_resident(int q, const double* x) {
+    select(q);
+    to_block(&this->h_[parity(State::kH, q)], q, x);
+    stale(mask_host_);
+  }
   void stationary_resident(int q, const double* x) { select(q); to_block(&this->mu_[parity(State::kMu, q)], q, x); }
 
  private:
@@ -270,6 +305,7 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   /// (mixed into wh_, as prepare_policy does) or h itself (m = 1).
   Buf<Real> bellman_source(const Mask& active) {
     upload_mask(active);
+    stale(active);  // (wh_ is overwritten)
     if (shape_.m == 1) return h_buf();
     mix(h_buf(), &parity_host_[0], wh_.data(), false);
     return single(wh_.data());
@@ -277,6 +313,19 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
 
   /// The input-averaged values that define the policy: W_h (prepare_policy) or h itself (m = 1).
   Buf<Real> policy_source() { return shape_.m > 1 ? single(wh_.data()) : h_buf(); }
+
+  void stale(const Mask& which) {
+    for (std::size_t q = 0; q < which.size() && q < table_fresh_.size(); ++q)
+      if (which[q]) table_fresh_[q] = 0;
+  }
+  /// True iff the policy table holds the fixed policy of every active problem (prepare_policy
+  /// filled it and h has not been written since).
+  bool table_ready() const {
+    if (!shape_.policy_table) return false;
+    for (std::size_t q = 0; q < table_fresh_.size(); ++q)
+      if (mask_host_[q] && !table_fresh_[q]) return false;
+    return true;
+  }
 
   index_t block(int q) const { return static_cast<index_t>(q) * sweep_.states; }
   int parity(int which, int q) const { return parity_host_[which][static_cast<std::size_t>(q)]; }
@@ -321,24 +370,41 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
         wv = single(y_.data());
       }
     }
+    if constexpr ((kTerms & kCostTerm) == 0) {
+      if (table_ready()) return fixed_policy_terms<kTerms | kTableRho>(wv, reward);
+    }
+    fixed_policy_terms<kTerms>(wv, reward);
+  }
+  template <int kTerms>
+  void fixed_policy_terms(const Buf<Real>& wv, const Buf<Real>& reward) {
     FixedPolicyOp<Real, kTerms> op;
     op.wh = policy_source();
     op.wv = wv;
     op.out = th_.data();
     op.reward = reward;
+    op.table = table_;
     op.params = params();
     run_sweep(op);
   }
 
   /// th_ = mu P (the adjoint sweep, then the input step), active problems.
   void adjoint_sweep(const Buf<Real>& mu) {
-    AdjointOp<Real> op;
+    if (table_ready()) {
+      adjoint_terms<true>(mu);
+    } else {
+      adjoint_terms<false>(mu);
+    }
+    if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
+  }
+  template <bool kTable>
+  void adjoint_terms(const Buf<Real>& mu) {
+    AdjointOp<Real, kTable> op;
     op.wh = policy_source();
     op.mu = mu;
     op.y = shape_.m > 1 ? y_.data() : th_.data();
+    op.table = table_;
     op.params = params();
     run_sweep(op);
-    if (shape_.m > 1) mix(single(y_.data()), nullptr, th_.data(), true);
   }
 
   template <class Op>
@@ -364,6 +430,9 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   std::vector<TilePass> plan_;
   Array<Real> wh_, y_;
   Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, transition_;
+  Array<Real> table_array_;     // the policy table's storage (shape.policy_table)
+  PolicyTable<Real> table_;
+  Mask table_fresh_;            // per problem: the table holds its fixed policy
 };
 
 }  // namespace

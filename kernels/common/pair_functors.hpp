@@ -23,7 +23,14 @@ NETRL_NAMESPACE_BEGIN namespace kernels::NETRL_KERNELS_NS {
 
 // ---------------------------------------------------------------------------------------------
 // Pair operations. Each provides Ctx context(q), neuron(ctx, q, i), init(ctx, base, len) and
-// pair(ctx, o0, o1) for the pair (o0, o1 = o0 + 2^i) of joint indices.
+// pair(ctx, o0, o1, k) for the pair (o0, o1 = o0 + 2^i) of joint indices; k = pair_index(o0, i),
+// o0 with its bit i removed, numbers neuron i's pairs over the batch (the policy table's order).
+
+/// The index of neuron i's pair (o0, o0 + 2^i) among all its pairs: o0 with bit i removed.
+NETRL_KERNEL_INLINE index_t pair_index(index_t o0, int i) {
+  const index_t low = (index_t{1} << i) - 1;
+  return ((o0 >> (i + 1)) << i) | (o0 & low);
+}
 
 /// The constants a pair operation reads: problem q's (from start) and neuron i's (from neuron).
 template <class Real>
@@ -85,7 +92,7 @@ struct BellmanOp : PairOperands<Real> {
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = r[j];
   }
-  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t /*k*/) const {
     const Real a1 = c.in[o1] * c.inv_temp + c.lp1;
     const Real a0 = c.in[o0] * c.inv_temp + c.lp0;
     const Real t = c.lambda * math::lse2(a1, a0);
@@ -127,7 +134,7 @@ struct BellmanAdjointOp : PairOperands<Real> {
       yy[j] = Real(0);
     }
   }
-  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t /*k*/) const {
     const Real a1 = c.in[o1] * c.inv_temp + c.lp1;
     const Real a0 = c.in[o0] * c.inv_temp + c.lp0;
     const math::LseSigmoid<Real> ls = math::lse2_sigmoid(a1, a0);
@@ -145,7 +152,68 @@ struct BellmanAdjointOp : PairOperands<Real> {
 /// any per-state term read the same way: the policy's one-step reward g computed once), the coding
 /// cost -lambda c_rho, and the expected next value (1/nf) sum_i [rho_i wv1 + (1 - rho_i) wv0] (with
 /// wv the input-averaged operand, this last term alone is the chain's forward matvec P v).
-enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
+/// kTableRho reads rho from the policy table (PolicyTableOp) instead of computing it from wh.
+enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4, kTableRho = 8 };
+
+/// A fixed policy's firing probabilities stored by pair: neuron i's at rho + i * per_neuron, in
+/// pair_index order (per_neuron = batch * states / 2). PolicyTableOp fills it; the sweeps of the
+/// fixed policy that need rho alone (the chain's matvecs, g + P v) then stream it instead of
+/// computing a sigmoid per pair.
+template <class Real>
+struct PolicyTable {
+  Real* rho = nullptr;
+  index_t per_neuron = 0;
+  NETRL_KERNEL_INLINE Real* neuron(int i) const { return rho + static_cast<index_t>(i) * per_neuron; }
+};
+
+/// The logit of the fixed policy's firing probability for the pair (o0, o1) of neuron i, from its
+/// policy source (the input-averaged values in c.in): rho_i = sigmoid of it.
+template <class Real>
+NETRL_KERNEL_INLINE Real policy_logit(const PairCtx<Real>& c, index_t o0, index_t o1) {
+  return (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
+}
+
+/// A pair context with the current neuron's row of a policy table (nullptr without one).
+template <class Real>
+struct TableCtx : PairCtx<Real> {
+  const Real* rho;
+};
+
+/// The fixed policy's rho of the pair: read from the table (kTable) or the sigmoid of its logit.
+template <bool kTable, class Real>
+NETRL_KERNEL_INLINE Real fixed_rho(const TableCtx<Real>& c, index_t o0, index_t o1, index_t k) {
+  if constexpr (kTable) {
+    return c.rho[k];
+  } else {
+    return math::sigmoid(policy_logit(c, o0, o1));
+  }
+}
+
+/// Fills a PolicyTable with rho_i = sigmoid(policy_logit) of the policy source wh (the expression
+/// AdjointOp and FixedPolicyOp compute without a table, so either way gives the same rho).
+template <class Real>
+struct PolicyTableOp : PairOperands<Real> {
+  struct Ctx : PairCtx<Real> {
+    Real* rho;
+  };
+  Buf<Real> wh;
+  PolicyTable<Real> table;
+
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, wh, nullptr);
+    c.rho = nullptr;
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    c.neuron(this->params, q, i);
+    c.rho = table.neuron(i);
+  }
+  NETRL_KERNEL_INLINE void init(const Ctx& /*c*/, index_t /*base*/, index_t /*len*/) const {}
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t k) const {
+    c.rho[k] = math::sigmoid(policy_logit(c, o0, o1));
+  }
+};
 
 /// A sum of the terms of the fixed policy rho (from the policy source wh, the input-averaged
 /// values that define it): kRewardTerm | kCostTerm | kNextTerm is policy evaluation (MODEL.md
@@ -153,24 +221,32 @@ enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4 };
 /// y = P v; kRewardTerm | kCostTerm is the one-step reward g = r - lambda c_rho, and kRewardTerm |
 /// kNextTerm with g in `reward` is policy evaluation again, as g + P v. Without the cost term rho
 /// is the plain sigmoid of AdjointOp, so the forward and adjoint matvecs are exact transposes of
-/// each other.
+/// each other; with kTableRho it is read from `table` (filled from the same wh).
 template <class Real>
-struct PolicyCtx : PairCtx<Real> {  // in = wh, other = wv
-  const Real* reward;               // problem q's buffer of the first term
+struct PolicyCtx : TableCtx<Real> {  // in = wh, other = wv
+  const Real* reward;                // problem q's buffer of the first term
 };
 template <class Real, int kTerms>
 struct FixedPolicyOp : PairOperands<Real> {
+  static constexpr bool kTable = (kTerms & kTableRho) != 0;
+  static_assert(!kTable || (kTerms & kCostTerm) == 0, "the coding cost needs the policy's logit, not a table");
   using Ctx = PolicyCtx<Real>;
   Buf<Real> wh;
   Buf<Real> wv;      // read with kNextTerm only
   Real* out = nullptr;
   Buf<Real> reward;  // read with kRewardTerm only: r, or (without kCostTerm) a policy's g
+  PolicyTable<Real> table;  // read with kTableRho only
 
   NETRL_KERNEL_INLINE Ctx context(int q) const {
     Ctx c;
     static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, wv, out);
+    c.rho = nullptr;
     c.reward = reward.at(q);
     return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    c.neuron(this->params, q, i);
+    if constexpr (kTable) c.rho = table.neuron(i);
   }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
@@ -183,15 +259,14 @@ struct FixedPolicyOp : PairOperands<Real> {
       for (index_t j = 0; j < len; ++j) o[j] = Real(0);
     }
   }
-  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
-    const Real z = (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t k) const {
     Real rho, t;
     if constexpr ((kTerms & kCostTerm) != 0) {
-      const math::PairPolicy<Real> pol = math::pair_policy(z, c.lp1, c.lp0);
+      const math::PairPolicy<Real> pol = math::pair_policy(policy_logit(c, o0, o1), c.lp1, c.lp0);
       rho = pol.rho;
       t = -c.lambda * pol.kl;
     } else {
-      rho = math::sigmoid(z);
+      rho = fixed_rho<kTable>(c, o0, o1, k);
       t = Real(0);
     }
     if constexpr ((kTerms & kNextTerm) != 0) t += c.inv_nf * (rho * c.other[o1] + (Real(1) - rho) * c.other[o0]);
@@ -206,22 +281,32 @@ using PolicyEvalOp = FixedPolicyOp<Real, kRewardTerm | kCostTerm | kNextTerm>;
 
 /// Adjoint sweep before the input step: y(b, x) = (1/nf) sum_i q_i(b, x) [mu(b, x) + mu(b^i, x)],
 /// q_i = rho_i if bit i of b is set, else 1 - rho_i. Then mu'(b, x') = sum_x T(x'|x) y(b, x).
-template <class Real>
+/// rho from the policy source wh, or (kTable) from the policy table.
+template <class Real, bool kTable = false>
 struct AdjointOp : PairOperands<Real> {
-  using Ctx = PairCtx<Real>;  // in = wh, other = mu, out = y
+  using Ctx = TableCtx<Real>;  // in = wh, other = mu, out = y
   Buf<Real> wh;
   Buf<Real> mu;
   Real* y = nullptr;
+  PolicyTable<Real> table;  // read with kTable only
 
-  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->make_context(q, wh, mu, y); }
+  NETRL_KERNEL_INLINE Ctx context(int q) const {
+    Ctx c;
+    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, mu, y);
+    c.rho = nullptr;
+    return c;
+  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
+    c.neuron(this->params, q, i);
+    if constexpr (kTable) c.rho = table.neuron(i);
+  }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     NETRL_SIMD
     for (index_t j = 0; j < len; ++j) o[j] = Real(0);
   }
-  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1) const {
-    const Real z = (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
-    const Real rho = math::sigmoid(z);
+  NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t k) const {
+    const Real rho = fixed_rho<kTable>(c, o0, o1, k);
     const Real s = (c.other[o0] + c.other[o1]) * c.inv_nf;
     const Real up = rho * s;
     c.out[o1] += up;
@@ -270,28 +355,34 @@ struct PairSweep {
           case 2: run_fixed<4>(ctx, tc.base, tile); break;
           case 3: run_fixed<8>(ctx, tc.base, tile); break;
           default:
-            for (index_t j0 = 0; j0 < tile; j0 += 2 * stride) run(ctx, tc.base + j0, tc.base + j0 + stride, stride);
+            for (index_t j0 = 0; j0 < tile; j0 += 2 * stride)
+              run(ctx, tc.base + j0, tc.base + j0 + stride, pair_index(tc.base + j0, i), stride);
         }
       } else {
-        for_each_group_run(pass, tc, u, [&](index_t o0, index_t o1, index_t len) { run(ctx, o0, o1, len); });
+        for_each_group_run(pass, tc, u,
+                           [&](index_t o0, index_t o1, index_t len) { run(ctx, o0, o1, pair_index(o0, i), len); });
       }
     }
   }
 
-  NETRL_KERNEL_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t len) const {
+  /// The pairs (o0 + j, o1 + j), j < len (within one run of neuron i's pairs, their pair
+  /// indices are k0 + j: len <= 2^i).
+  NETRL_KERNEL_INLINE void run(const typename Op::Ctx& ctx, index_t o0, index_t o1, index_t k0, index_t len) const {
     NETRL_SIMD
-    for (index_t j = 0; j < len; ++j) op.pair(ctx, o0 + j, o1 + j);
+    for (index_t j = 0; j < len; ++j) op.pair(ctx, o0 + j, o1 + j, k0 + j);
   }
 
-  /// All pairs (g + j, g + j + S), j < S, of the groups g = base + 2 S q covering `len` states.
+  /// All pairs (g + j, g + j + S), j < S, of the groups g = base + 2 S q covering `len` states
+  /// (base is aligned to the tile, so their pair indices are base / 2 + S q + j).
   template <int S>
   NETRL_KERNEL_INLINE void run_fixed(const typename Op::Ctx& ctx, index_t base, index_t len) const {
     const index_t groups = len / (2 * S);
+    const index_t k0 = base >> 1;
     NETRL_SIMD
     for (index_t q = 0; q < groups; ++q) {
       for (int j = 0; j < S; ++j) {
         const index_t o0 = base + 2 * S * q + static_cast<index_t>(j);
-        op.pair(ctx, o0, o0 + S);
+        op.pair(ctx, o0, o0 + S, k0 + S * q + static_cast<index_t>(j));
       }
     }
   }

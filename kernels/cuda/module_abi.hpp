@@ -34,7 +34,8 @@ NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 /// signature in them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov
 /// and dense solves on the device). 4: the steps both engines share in StepCalls (BatchEngine).
 /// 5: the parametric solver's engines (ParametricCalls). 6: ParametricCalls::step_couplings_flips.
-constexpr std::uint32_t kAbiVersion = 6;
+/// 7: EngineShape::policy_table (make_engine_* take the shape).
+constexpr std::uint32_t kAbiVersion = 7;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 

@@ -33,13 +33,20 @@ struct EngineShape {
   int nf = 1;     // free neurons
   int m = 1;      // input values
   int batch = 1;  // problems
+  /// Store the fixed policy (prepare_policy) as a table of nf 2^(nf-1) firing probabilities per
+  /// input value and problem (nf / 2 more state-sized arrays): the power iteration, the evaluation
+  /// and the chain's matvecs then stream it instead of computing a sigmoid per pair, and the
+  /// value iteration no longer advances mu alongside (value_stationary_step answers false). For
+  /// the host, where the sweeps are bound by arithmetic; the caller checks that it fits.
+  bool policy_table = false;
   std::uint64_t network_states() const { return std::uint64_t{1} << nf; }
   /// Joint states of one problem, m * 2^nf.
   std::uint64_t states() const { return network_states() * static_cast<std::uint64_t>(m); }
 };
 
-/// Number of state-sized arrays an engine allocates (per problem), for memory checks.
-int engine_arrays(const EngineShape& shape);
+/// Number of state-sized arrays an engine allocates (per problem), for memory checks (the policy
+/// table adds nf / 2).
+double engine_arrays(const EngineShape& shape);
 
 /// Stationary averages under the policy of the current values.
 struct PairTotals {
