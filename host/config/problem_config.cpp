@@ -254,8 +254,9 @@ SolverOptions parse_solver(const json& j, const std::string& source, int n) {
   o.p0 = f.number_or("p0", o.p0);
   o.prior_eps = f.number_or("prior_eps", o.prior_eps);
   o.threads = static_cast<int>(f.unsigned_or("threads", 0, 0, SolverOptions::kMaxThreads));
+  if (f.has("policy_table")) o.policy_table = f.boolean("policy_table");
   f.finish({"method", "backend", "precision", "tol", "prior_tol", "max_iterations",
-            "max_outer_iterations", "p0", "prior_eps", "threads", "parametric"});
+            "max_outer_iterations", "p0", "prior_eps", "threads", "policy_table", "parametric"});
   o.validate("solver");
   return o;
 }

@@ -7,9 +7,11 @@
 //  - inner solve: h <- T h - (T h)(s_ref) (s_ref = the first consistent state) until
 //    span(T h - h) < tol; the gain bounds are [min, max] of the last T h - h;
 //  - stationary distribution mu of the greedy policy of h by power iteration with the adjoint
-//    sweep (lazy, mu' = (mu + mu P) / 2, when the input chain is periodic); on the host every
-//    value-iteration sweep already advances mu under the policy of its h (one fused sweep, the
-//    power iteration then only finishes it: its warm start changes, not its test); stopped on an estimate
+//    sweep (lazy, mu' = (mu + mu P) / 2, when the input chain is periodic), warm-started from the
+//    last mu; on the host it reads the policy stored as a table (solver.policy_table, where it
+//    fits), and without the table every value-iteration sweep advances mu under the policy of its
+//    h (one fused sweep, the power iteration then only finishes it: its warm start changes, not
+//    its test); stopped on an estimate
 //    of the remaining error from the observed contraction rate; NumericalError when it does not
 //    converge within a bound tied to the observed value-iteration rate;
 //  - prior update p' = clip(sum mu rho) (mean over free neurons in population mode), stop when

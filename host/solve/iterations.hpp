@@ -5,8 +5,8 @@
 // stationary_step, evaluation_step, apply_chain, ...), so one template drives either:
 //  - relative value iteration of the running problems, each to its round's tolerance, stopped
 //    on span(T h - h) or when the span sits on its rounding floor; where the engine fuses them
-//    (BatchEngine::value_stationary_step: the host's exact engine), every sweep also advances mu
-//    by one adjoint step under the greedy policy of the same h, for little more than the sweep;
+//    (BatchEngine::value_stationary_step: the host's exact engine without its policy table),
+//    every sweep also advances mu by one adjoint step under the greedy policy of the same h;
 //  - the stationary power iteration (adjoint sweeps), stopped on an estimate of the remaining
 //    error from the observed contraction (after a fused value iteration it starts next to its
 //    fixed point and takes a few steps);

@@ -33,7 +33,8 @@ void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64
                            {"precision", to_string(o.precision)}, {"tol", o.tol},
                            {"prior_tol", o.prior_tol}, {"max_iterations", o.max_iterations},
                            {"max_outer_iterations", o.max_outer_iterations}, {"p0", o.p0},
-                           {"prior_eps", o.prior_eps}, {"threads", o.threads}};
+                           {"prior_eps", o.prior_eps}, {"threads", o.threads},
+                           {"policy_table", o.policy_table}};
       *key = json{{"n", net.n}, {"m", net.m()}, {"clamp_mask", net.clamp_mask()},
                   {"clamp_bits", net.clamp_bits()}, {"solver", solver}}.dump();
       *states = static_cast<std::uint64_t>(net.m()) << net.free_neurons().size();

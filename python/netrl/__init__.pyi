@@ -340,12 +340,13 @@ class SolverOptions:
     max_outer_iterations: int
     method: Method
     p0: float
+    policy_table: bool
     precision: Precision
     prior_eps: float
     prior_tol: float
     threads: int
     tol: float
-    def __init__(self, *, method: Method | str = 'value_iteration', backend: Backend | str = 'auto', precision: Precision | str = 'float64', tol: float = 1e-10, prior_tol: float = 1e-10, max_iterations: int = 1000000, max_outer_iterations: int = 100000, p0: float = 0.5, prior_eps: float = 1e-09, threads: int = 0) -> None:
+    def __init__(self, *, method: Method | str = 'value_iteration', backend: Backend | str = 'auto', precision: Precision | str = 'float64', tol: float = 1e-10, prior_tol: float = 1e-10, max_iterations: int = 1000000, max_outer_iterations: int = 100000, p0: float = 0.5, prior_eps: float = 1e-09, threads: int = 0, policy_table: bool = True) -> None:
         ...
     def validate(self, field: str = 'solver') -> None:
         ...

@@ -161,7 +161,8 @@ void bind_options_problem(py::module_& m) {
                keyword("precision", &S::precision, Precision::float64, "'float64'"), keyword("tol", &S::tol, 1e-10),
                keyword("prior_tol", &S::prior_tol, 1e-10), keyword("max_iterations", &S::max_iterations, 1000000),
                keyword("max_outer_iterations", &S::max_outer_iterations, 100000), keyword("p0", &S::p0, 0.5),
-               keyword("prior_eps", &S::prior_eps, 1e-9), keyword("threads", &S::threads, 0));
+               keyword("prior_eps", &S::prior_eps, 1e-9), keyword("threads", &S::threads, 0),
+               keyword("policy_table", &S::policy_table, true, "True"));
   options.def("validate", &S::validate, py::arg("field") = "solver");
 
   py::class_<Problem> problem(m, "Problem", "A model (network or maze) plus solver options, as netrl.solve takes it.");

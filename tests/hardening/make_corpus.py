@@ -155,6 +155,7 @@ solve_case("solver_max_outer_negative", "solver.max_outer_iterations", patch={"s
 solve_case("solver_p0_range", "solver.p0", patch={"solver": {"p0": 1.5}})
 solve_case("solver_prior_eps_range", "solver.prior_eps", patch={"solver": {"prior_eps": 0.7}})
 solve_case("solver_threads_range", "solver.threads", patch={"solver": {"threads": 100000}})
+solve_case("solver_policy_table_type", "solver.policy_table", patch={"solver": {"policy_table": "yes"}})
 solve_case("solver_unknown_key", "solver.speed", patch={"solver": {"speed": "fast"}})
 
 # Files named by a solve configuration.

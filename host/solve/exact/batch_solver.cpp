@@ -108,6 +108,11 @@ void BatchSolver<Real>::check_memory() {
     need(n_try, &device, &host);
     return host <= host_avail && (!cuda_ || device <= device_avail);
   };
+  // On the host the fixed policy is kept as a table where it fits (EngineShape::policy_table:
+  // the power iteration and the evaluation stream it); otherwise mu rides along with the sweeps.
+  // On CUDA the sweeps are bound by memory traffic, which a table would add to.
+  shape_.policy_table = !cuda_ && opt_.policy_table;
+  if (shape_.policy_table && !fits(n)) shape_.policy_table = false;
   if (fits(n)) return;
   double device = 0.0, host = 0.0;
   need(n, &device, &host);
