@@ -5,7 +5,10 @@
 // the input step. Host only: the CUDA engine does not fuse (it answers false). Also the
 // evaluation step from the one-step reward computed once (g + P v, against policy_reward and the
 // chain's matvec), and whole solves that fuse and evaluate that way against the reference solver
-// (no fused sweep, dense solves) at the default tolerances.
+// (no fused sweep, dense solves) at the default tolerances. And the policy table
+// (EngineShape::policy_table): the steps that read it equal those that compute the policy, a
+// table left stale by a write of h is not read, and whole solves with and without it reach the
+// reference's fixed point.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -43,12 +46,15 @@ TEST(FusedStep, Lse2SigmoidEqualsLse2AndSigmoid) {
 }
 
 /// An engine of `batch` problems (nf free neurons, m inputs, theta per problem) with random
-/// rewards, priors, lambdas and input chain, h after three value steps and a random mu of mass 1.
-std::unique_ptr<kernels::ExactEngine<double>> engine(int nf, int m, int batch, double theta, std::uint64_t seed) {
+/// rewards, priors, lambdas and input chain, h after three value steps and a random mu of mass 1;
+/// with a policy table if `table`.
+std::unique_ptr<kernels::ExactEngine<double>> engine(int nf, int m, int batch, double theta, std::uint64_t seed,
+                                                     bool table = false) {
   EngineShape shape;
   shape.nf = nf;
   shape.m = m;
   shape.batch = batch;
+  shape.policy_table = table;
   auto e = kernels::host::make_exact_engine<double>(shape);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -187,13 +193,111 @@ TEST(EvaluationStep, IsRewardPlusChainWithInputAndAperiodicity) {
   expect_evaluation_is_reward_plus_chain(5, 3, 0.5);
 }
 
+/// Everything an engine's fixed policy gives for problem 0 (problem 1 inactive): P x and x P for a
+/// random x, one stationary step and two evaluation steps (g + P v).
+struct PolicyOutputs {
+  std::vector<double> forward, adjoint, mu, v;
+};
+PolicyOutputs policy_outputs(kernels::ExactEngine<double>& e, std::uint64_t seed) {
+  const std::size_t S = e.shape().states();
+  const Mask first{1, 0};
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> x(2 * S), y(2 * S);
+  for (double& a : x) a = u(rng);
+  PolicyOutputs out;
+  e.apply_chain(first, false, x.data(), y.data());
+  out.forward.assign(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(S));
+  e.apply_chain(first, true, x.data(), y.data());
+  out.adjoint.assign(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(S));
+  std::vector<MuStats> mu_stats;
+  e.stationary_step(first, {1.0, 1.0}, &mu_stats);
+  e.accept_stationary(first);
+  e.download_stationary(0, &out.mu);
+  e.start_evaluation(first);
+  std::vector<SpanStats> stats;
+  for (int step = 0; step < 2; ++step) {
+    e.evaluation_step(first, &stats);
+    e.accept_evaluation(first);
+  }
+  e.download_evaluation(0, &out.v);
+  return out;
+}
+
+/// The same outputs, each entry within a few ulp of its scale (the table holds the sigmoid the
+/// sweeps compute, perhaps contracted differently).
+void expect_same_outputs(const PolicyOutputs& a, const PolicyOutputs& b) {
+  const auto close = [](const std::vector<double>& x, const std::vector<double>& y, const char* what) {
+    ASSERT_EQ(x.size(), y.size()) << what;
+    double scale = 0.0;
+    for (double v : y) scale = std::max(scale, std::abs(v));
+    for (std::size_t s = 0; s < x.size(); ++s) EXPECT_NEAR(x[s], y[s], test::rounding(64) * scale) << what << " " << s;
+  };
+  close(a.forward, b.forward, "P x");
+  close(a.adjoint, b.adjoint, "x P");
+  close(a.mu, b.mu, "stationary step");
+  close(a.v, b.v, "evaluation");
+}
+
+/// An engine with the policy table against one without: the steps of the fixed policy agree, and
+/// the table engine does not fuse.
+void expect_table_equals_computed(int nf, int m, double theta) {
+  auto table = engine(nf, m, 2, theta, 13, true);
+  auto plain = engine(nf, m, 2, theta, 13, false);
+  const Mask all{1, 1};
+  table->prepare_policy(all);
+  plain->prepare_policy(all);
+  expect_same_outputs(policy_outputs(*table, 5), policy_outputs(*plain, 5));
+  std::vector<SpanStats> span;
+  std::vector<MuStats> mu;
+  EXPECT_FALSE(table->value_stationary_step(all, {1.0, 1.0}, &span, &mu));
+  EXPECT_TRUE(plain->value_stationary_step(all, {1.0, 1.0}, &span, &mu));
+}
+
+TEST(PolicyTable, EqualsComputedPolicyWithoutInput) { expect_table_equals_computed(6, 1, 1.0); }
+
+TEST(PolicyTable, EqualsComputedPolicyWithInputAndAperiodicity) { expect_table_equals_computed(5, 3, 0.5); }
+
+TEST(PolicyTable, TiledPlanOfManyNeurons) { expect_table_equals_computed(13, 1, 1.0); }
+
+/// A write of h after prepare_policy (set_values; a value step accepted) leaves the table stale:
+/// the engine then computes the policy of the current h as an engine without a table does (the
+/// stale table would give the earlier policy's outputs, checked to differ).
+TEST(PolicyTable, StaleTableIsNotRead) {
+  const int nf = 7;
+  auto table = engine(nf, 1, 2, 1.0, 17, true);
+  auto plain = engine(nf, 1, 2, 1.0, 17, false);
+  auto earlier = engine(nf, 1, 2, 1.0, 17, false);  // (the policy before the write)
+  const Mask all{1, 1};
+  table->prepare_policy(all);
+  plain->prepare_policy(all);
+  earlier->prepare_policy(all);
+  const PolicyOutputs before = policy_outputs(*earlier, 3);
+  std::vector<double> h(2 * table->shape().states());
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-2.0, 2.0);
+  for (double& x : h) x = u(rng);
+  table->set_values(all, h.data());
+  plain->set_values(all, h.data());
+  const PolicyOutputs after_set = policy_outputs(*table, 3);
+  expect_same_outputs(after_set, policy_outputs(*plain, 3));
+  EXPECT_GT(std::abs(after_set.forward[1] - before.forward[1]), 1e-6);  // (a different policy)
+  std::vector<SpanStats> span;
+  table->value_step(all, &span);
+  table->accept_values(all);
+  plain->value_step(all, &span);
+  plain->accept_values(all);
+  expect_same_outputs(policy_outputs(*table, 9), policy_outputs(*plain, 9));
+}
+
 /// A whole solve on the host (the value-iteration sweeps fused, the values evaluated from g)
 /// against reference::solve (no fused sweeps; dense stationary and evaluation solves) at the
 /// default tolerances, tol = prior_tol = 1e-10: the same fixed point to that tolerance (the values
 /// relative to their scale, whose differences follow those of the prior).
-void expect_reference_fixed_point(const NetworkModel& model) {
+void expect_reference_fixed_point(const NetworkModel& model, bool policy_table) {
   SolverOptions host;
   host.backend = Backend::host;
+  host.policy_table = policy_table;
   SolverOptions ref = host;
   ref.backend = Backend::reference;
   const SolveResult got = exact::solve(model, host);
@@ -214,12 +318,21 @@ void expect_reference_fixed_point(const NetworkModel& model) {
 }
 
 TEST(FusedSolve, CountNetworkReachesTheReferenceFixedPoint) {
-  expect_reference_fixed_point(test::count_network(10, 3, 0.1));
+  expect_reference_fixed_point(test::count_network(10, 3, 0.1), false);
 }
 
 TEST(FusedSolve, NetworkWithInputReachesTheReferenceFixedPoint) {
   std::mt19937_64 rng(29);
-  expect_reference_fixed_point(test::random_network(7, 3, PriorMode::neuron, rng, 0.2));
+  expect_reference_fixed_point(test::random_network(7, 3, PriorMode::neuron, rng, 0.2), false);
+}
+
+TEST(PolicyTableSolve, CountNetworkReachesTheReferenceFixedPoint) {
+  expect_reference_fixed_point(test::count_network(10, 3, 0.1), true);
+}
+
+TEST(PolicyTableSolve, NetworkWithInputReachesTheReferenceFixedPoint) {
+  std::mt19937_64 rng(29);
+  expect_reference_fixed_point(test::random_network(7, 3, PriorMode::neuron, rng, 0.2), true);
 }
 
 }  // namespace

@@ -242,6 +242,18 @@ def test_models_and_options():
     assert netrl.backend_unavailable_reason("host") == ""
 
 
+def test_policy_table_option_changes_no_answer():
+    """solver.policy_table only changes where the host solver's fixed policy comes from (a stored
+    table, or recomputed per step): the same fixed point at the default tolerances (1e-10)."""
+    assert netrl.SolverOptions().policy_table is True
+    model = netrl.count8_model()
+    got = {flag: netrl.solve(model, netrl.SolverOptions(backend="host", policy_table=flag)) for flag in (True, False)}
+    assert abs(got[True].gain - got[False].gain) < 1e-10
+    assert_same(got[True].prior, got[False].prior, tol=1e-10)
+    assert_same(got[True].values, got[False].values, tol=1e-9)
+    assert_same(got[True].stationary, got[False].stationary, tol=1e-10)
+
+
 def test_every_configuration_name_of_an_enum_converts():
     # The names docs/config-solve.md, docs/config-sample.md and docs/config-infer.md list for each
     # key (solver.method, reward.kind, model, ...): each converts to its member and back, so that
