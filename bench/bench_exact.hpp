@@ -59,14 +59,16 @@ double lse2_floor_rate(bool smoke) {
 
 /// An engine ("host" or "cuda" backend) over one network of nf free neurons (m = 1, lambda 0.1,
 /// priors 0.3) with `reward` (empty: uniform random in [0, 1)), after `sweeps` value-iteration
-/// steps from h = 0 (realistic values; the policy source for prepare_policy).
+/// steps from h = 0 (realistic values; the policy source for prepare_policy); `policy_table`:
+/// EngineShape::policy_table (as the host solver runs where it fits).
 template <class Real>
 std::unique_ptr<netrl::kernels::ExactEngine<Real>> warm_engine(int nf, bool cuda, std::vector<Real> reward = {},
-                                                               int sweeps = 3) {
+                                                               int sweeps = 3, bool policy_table = false) {
   netrl::kernels::EngineShape shape;
   shape.nf = nf;
   shape.m = 1;
   shape.batch = 1;
+  shape.policy_table = policy_table;
   auto engine = cuda ? netrl::kernels::cuda::make_exact_engine<Real>(shape)
                      : netrl::kernels::host::make_exact_engine<Real>(shape);
   if (reward.empty()) {

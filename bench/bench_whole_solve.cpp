@@ -10,10 +10,14 @@
 //                     sweeps         the solve's value-iteration sweeps (inner iterations)
 //                     sweep_s        one Bellman sweep alone (the best of at least five, over
 //                                    at least two seconds)
-//                     fused_step_ratio  one fused value and stationary step (what value
-//                                    iteration runs near its tolerance) over sweep_s
-//                     evaluation_step_ratio  one step of the final evaluation (g + P v) over
+//                     table_ratio    storing the fixed policy's table (prepare_policy) over
 //                                    sweep_s
+//                     stationary_step_ratio  one power-iteration step (reading the table) over
+//                                    sweep_s
+//                     evaluation_step_ratio  one step of the final evaluation (g + P v, reading
+//                                    the table) over sweep_s
+//                     fused_step_ratio  without the table (where it does not fit): one value
+//                                    step fused with a stationary step, over sweep_s
 //                     solve_s        the whole solve
 //                     ratio          solve_s / (sweeps * sweep_s): the cost of everything that
 //                                    is not a sweep, as a factor on the sweeps
@@ -43,33 +47,41 @@ bool g_smoke = false;
 
 struct SweepTimes {
   double bellman = 1e300;     // one Bellman sweep
-  double fused = 1e300;       // one value step fused with a stationary step (as the solve runs them)
-  double evaluation = 1e300;  // one evaluation step of the greedy policy of h
+  double table = 1e300;       // prepare_policy storing the policy table
+  double stationary = 1e300;  // one power-iteration step, reading the table
+  double evaluation = 1e300;  // one evaluation step (g + P v), reading the table
+  double fused = 1e300;       // without the table: a value step fused with a stationary step
 };
 
-/// The best times of Bellman sweeps, fused steps and evaluation steps over nf free neurons (m = 1;
-/// warm values), interleaved so that all see the same machine load: at least `reps` rounds, and
-/// rounds until `seconds` have passed (a best of five millisecond sweeps is not yet stable).
+/// The best times of Bellman sweeps and of the other steps of a solve over nf free neurons
+/// (m = 1; warm values): with the policy table, as the host solver runs where it fits, and the
+/// fused step of an engine without it (the solver's fallback). Interleaved so that all see the
+/// same machine load: at least `reps` rounds, and rounds until `seconds` have passed (a best of
+/// five millisecond sweeps is not yet stable).
 SweepTimes sweep_seconds(int nf, int reps, double seconds) {
-  auto engine = netrl::bench::warm_engine<double>(nf, false);
+  auto engine = netrl::bench::warm_engine<double>(nf, false, {}, 3, true);
+  auto fallback = netrl::bench::warm_engine<double>(nf, false);
   const netrl::kernels::Mask one(1, 1);
   engine->reset_stationary(one);
-  engine->prepare_policy(one);
+  fallback->reset_stationary(one);
   std::vector<netrl::kernels::SpanStats> span;
   std::vector<netrl::kernels::MuStats> mu;
   SweepTimes t;
+  const auto best = [](double* slot, const auto& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    *slot = std::min(*slot, seconds_since(t0));
+  };
   const auto start = std::chrono::steady_clock::now();
   for (int k = 0; k < reps || seconds_since(start) < seconds; ++k) {
-    auto t0 = std::chrono::steady_clock::now();
-    engine->bellman(one);
-    t.bellman = std::min(t.bellman, seconds_since(t0));
-    engine->start_evaluation(one);  // (its one-step reward, in h's spare buffer the fused step writes)
-    t0 = std::chrono::steady_clock::now();
-    engine->evaluation_step(one, &span);
-    t.evaluation = std::min(t.evaluation, seconds_since(t0));
-    t0 = std::chrono::steady_clock::now();
-    if (!engine->value_stationary_step(one, {1.0}, &span, &mu)) t.fused = 0.0;
-    t.fused = std::min(t.fused, seconds_since(t0));
+    best(&t.bellman, [&] { engine->bellman(one); });
+    best(&t.table, [&] { engine->prepare_policy(one); });
+    best(&t.stationary, [&] { engine->stationary_step(one, {1.0}, &mu); });
+    engine->start_evaluation(one);
+    best(&t.evaluation, [&] { engine->evaluation_step(one, &span); });
+    best(&t.fused, [&] {
+      if (!fallback->value_stationary_step(one, {1.0}, &span, &mu)) t.fused = 0.0;
+    });
   }
   return t;
 }
@@ -98,8 +110,10 @@ void BM_WholeSolve(benchmark::State& state) {
   state.counters["outer"] = static_cast<double>(r.outer_iterations);
   state.counters["converged"] = r.converged ? 1.0 : 0.0;
   state.counters["sweep_s"] = sweep_s;
-  state.counters["fused_step_ratio"] = times.fused / sweep_s;
+  state.counters["table_ratio"] = times.table / sweep_s;
+  state.counters["stationary_step_ratio"] = times.stationary / sweep_s;
   state.counters["evaluation_step_ratio"] = times.evaluation / sweep_s;
+  state.counters["fused_step_ratio"] = times.fused / sweep_s;
   state.counters["solve_s"] = solve_s;
   state.counters["ratio"] = solve_s / (sweeps * sweep_s);
   state.counters["sweep_fraction"] = terms / floor_rate / sweep_s;
