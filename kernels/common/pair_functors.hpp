@@ -59,6 +59,17 @@ struct PairCtx : PairConstants<Real> {
   Real* out;
 };
 
+/// A fixed policy's firing probabilities stored by pair: neuron i's at rho + i * per_neuron, in
+/// pair_index order (per_neuron = batch * states / 2). PolicyTableOp fills it; the sweeps of the
+/// fixed policy that need rho alone (the chain's matvecs, g + P v) then stream it instead of
+/// computing a sigmoid per pair.
+template <class Real>
+struct PolicyTable {
+  Real* rho = nullptr;
+  index_t per_neuron = 0;
+  NETRL_KERNEL_INLINE Real* neuron(int i) const { return rho + static_cast<index_t>(i) * per_neuron; }
+};
+
 /// The part every pair operation shares: the problems' constants, the context of problem q over
 /// the operation's operands, and neuron(ctx, q, i).
 template <class Real>
@@ -74,6 +85,21 @@ struct PairOperands {
     return c;
   }
   NETRL_KERNEL_INLINE void neuron(PairCtx<Real>& c, int q, int i) const { c.neuron(params, q, i); }
+
+  /// make_context into a context C with a row of a policy table (`rho`), none yet.
+  template <class C>
+  NETRL_KERNEL_INLINE C table_context(int q, const Buf<Real>& in, const Buf<Real>& other, Real* out) const {
+    C c;
+    static_cast<PairCtx<Real>&>(c) = make_context(q, in, other, out);
+    c.rho = nullptr;
+    return c;
+  }
+  /// neuron(), and (kTable) the context's row of `table` for neuron i.
+  template <bool kTable, class C>
+  NETRL_KERNEL_INLINE void table_neuron(C& c, const PolicyTable<Real>& table, int q, int i) const {
+    c.neuron(params, q, i);
+    if constexpr (kTable) c.rho = table.neuron(i);
+  }
 };
 
 /// Soft Bellman operator (eq. 36): out = r + lambda sum_i log[p_i e^{w1/(nf lambda)} +
@@ -155,17 +181,6 @@ struct BellmanAdjointOp : PairOperands<Real> {
 /// kTableRho reads rho from the policy table (PolicyTableOp) instead of computing it from wh.
 enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4, kTableRho = 8 };
 
-/// A fixed policy's firing probabilities stored by pair: neuron i's at rho + i * per_neuron, in
-/// pair_index order (per_neuron = batch * states / 2). PolicyTableOp fills it; the sweeps of the
-/// fixed policy that need rho alone (the chain's matvecs, g + P v) then stream it instead of
-/// computing a sigmoid per pair.
-template <class Real>
-struct PolicyTable {
-  Real* rho = nullptr;
-  index_t per_neuron = 0;
-  NETRL_KERNEL_INLINE Real* neuron(int i) const { return rho + static_cast<index_t>(i) * per_neuron; }
-};
-
 /// The logit of the fixed policy's firing probability for the pair (o0, o1) of neuron i, from its
 /// policy source (the input-averaged values in c.in): rho_i = sigmoid of it.
 template <class Real>
@@ -199,16 +214,8 @@ struct PolicyTableOp : PairOperands<Real> {
   Buf<Real> wh;
   PolicyTable<Real> table;
 
-  NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, wh, nullptr);
-    c.rho = nullptr;
-    return c;
-  }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    c.neuron(this->params, q, i);
-    c.rho = table.neuron(i);
-  }
+  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->template table_context<Ctx>(q, wh, wh, nullptr); }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { this->template table_neuron<true>(c, table, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& /*c*/, index_t /*base*/, index_t /*len*/) const {}
   NETRL_KERNEL_INLINE void pair(const Ctx& c, index_t o0, index_t o1, index_t k) const {
     c.rho[k] = math::sigmoid(policy_logit(c, o0, o1));
@@ -238,16 +245,11 @@ struct FixedPolicyOp : PairOperands<Real> {
   PolicyTable<Real> table;  // read with kTableRho only
 
   NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, wv, out);
-    c.rho = nullptr;
+    Ctx c = this->template table_context<Ctx>(q, wh, wv, out);
     c.reward = reward.at(q);
     return c;
   }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    c.neuron(this->params, q, i);
-    if constexpr (kTable) c.rho = table.neuron(i);
-  }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { this->template table_neuron<kTable>(c, table, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     if constexpr ((kTerms & kRewardTerm) != 0) {
@@ -290,16 +292,8 @@ struct AdjointOp : PairOperands<Real> {
   Real* y = nullptr;
   PolicyTable<Real> table;  // read with kTable only
 
-  NETRL_KERNEL_INLINE Ctx context(int q) const {
-    Ctx c;
-    static_cast<PairCtx<Real>&>(c) = this->make_context(q, wh, mu, y);
-    c.rho = nullptr;
-    return c;
-  }
-  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const {
-    c.neuron(this->params, q, i);
-    if constexpr (kTable) c.rho = table.neuron(i);
-  }
+  NETRL_KERNEL_INLINE Ctx context(int q) const { return this->template table_context<Ctx>(q, wh, mu, y); }
+  NETRL_KERNEL_INLINE void neuron(Ctx& c, int q, int i) const { this->template table_neuron<kTable>(c, table, q, i); }
   NETRL_KERNEL_INLINE void init(const Ctx& c, index_t base, index_t len) const {
     Real* NETRL_RESTRICT o = c.out + base;
     NETRL_SIMD
