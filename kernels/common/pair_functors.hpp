@@ -181,11 +181,17 @@ struct BellmanAdjointOp : PairOperands<Real> {
 /// kTableRho reads rho from the policy table (PolicyTableOp) instead of computing it from wh.
 enum PolicyTerms : int { kRewardTerm = 1, kCostTerm = 2, kNextTerm = 4, kTableRho = 8 };
 
-/// The logit of the fixed policy's firing probability for the pair (o0, o1) of neuron i, from its
-/// policy source (the input-averaged values in c.in): rho_i = sigmoid of it.
+/// The logit of the policy's firing probability for a pair whose policy source (the
+/// input-averaged values) is w1 with the neuron firing and w0 silent: rho_i = sigmoid of it. The
+/// one expression of every sweep and reduction that computes the policy from its source.
+template <class Real>
+NETRL_KERNEL_INLINE Real policy_logit(Real w1, Real w0, Real inv_temp, Real logit) {
+  return (w1 - w0) * inv_temp + logit;
+}
+/// policy_logit of the pair (o0, o1) of neuron i, the policy source in c.in.
 template <class Real>
 NETRL_KERNEL_INLINE Real policy_logit(const PairCtx<Real>& c, index_t o0, index_t o1) {
-  return (c.in[o1] - c.in[o0]) * c.inv_temp + c.logit;
+  return policy_logit(c.in[o1], c.in[o0], c.inv_temp, c.logit);
 }
 
 /// A pair context with the current neuron's row of a policy table (nullptr without one).
@@ -454,7 +460,7 @@ struct PairStats {
     double sp = 0.0, si = 0.0, co = 0.0;
     NETRL_SIMD_SUM3(sp, si, co)
     for (index_t j = 0; j < len; ++j) {
-      const Real z = (w[o1 + j] - w[o0 + j]) * inv_temp + logit;
+      const Real z = policy_logit(w[o1 + j], w[o0 + j], inv_temp, logit);
       const math::PairPolicy<Real> pol = math::pair_policy(z, lp1, lp0);
       const double s = static_cast<double>(m[o0 + j]) + static_cast<double>(m[o1 + j]);
       sp += s * static_cast<double>(pol.rho);
