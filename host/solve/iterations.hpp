@@ -7,9 +7,10 @@
 //    on span(T h - h) or when the span sits on its rounding floor; where the engine fuses them
 //    (BatchEngine::value_stationary_step: the host's exact engine without its policy table),
 //    every sweep also advances mu by one adjoint step under the greedy policy of the same h;
-//  - the stationary power iteration (adjoint sweeps), stopped on an estimate of the remaining
-//    error from the observed contraction (after a fused value iteration it starts next to its
-//    fixed point and takes a few steps);
+//  - the stationary distribution: in closed form where the engine knows it (BatchEngine::
+//    gibbs_stationary: a network without input), else the power iteration (adjoint sweeps),
+//    stopped on an estimate of the remaining error from the observed contraction (after a fused
+//    value iteration it starts next to its fixed point and takes a few steps);
 //  - the evaluation refinement of the reported values (relative iteration of T_pi);
 //  - policy iteration: the same span test, then GMRES solves (linear_solve.hpp) of the
 //    stationary distribution and of the bias with the engine's matvecs, and an iterative
@@ -276,8 +277,9 @@ class Iterations {
   /// tol, otherwise evaluate that policy exactly (Krylov) and set h to its bias. The count of
   /// inner iterations is that of greedy policies formed (improvements, plus the last test).
   void policy_iteration(const Mask& running);
-  /// Power iteration of mu (warm-started), stopped when the error estimated from the observed
-  /// contraction, change * rate / (1 - rate), is below the round's tolerance.
+  /// mu in closed form where the engine has it (has_gibbs_stationary), else by power iteration
+  /// (warm-started), stopped when the error estimated from the observed contraction,
+  /// change * rate / (1 - rate), is below the round's tolerance.
   void stationary(const Mask& running);
   /// GMRES on problem q's fixed policy (warm-started): its mu, by the deflated system, into the
   /// engine (normalised); or (`values`) its bias v (sum mu v = 0), given t.mu. On the engine's
@@ -343,7 +345,7 @@ class Iterations {
   static double checked_mass(int q, const std::vector<MuStats>& stats) {
     const MuStats& s = stats[static_cast<std::size_t>(q)];
     if (s.nonfinite > 0 || !(s.mass > 0.0)) {
-      throw NumericalError("stationary distribution: the power iteration became non-finite (problem " +
+      throw NumericalError("stationary distribution: non-finite entries (problem " +
                            std::to_string(q) + ")");
     }
     return s.mass;

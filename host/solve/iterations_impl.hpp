@@ -110,8 +110,8 @@ void Iterations<Engine, Track>::value_iteration(const Mask& running) {
   std::vector<double> scale(tracks_.size(), 1.0);
   // Where the engine fuses them, every sweep also advances mu under the greedy policy of the
   // same h (the stationary power iteration after the solve then starts close to its fixed
-  // point); the dense solves compute mu exactly and need no warm start.
-  bool fused = !dense();
+  // point); the dense solves and the closed form (gibbs_stationary) compute mu whatever the start.
+  bool fused = !dense() && !engine_.has_gibbs_stationary();
   const auto step = [&](const Mask& active) {
     if (fused) {
       for (std::size_t q = 0; q < tracks_.size(); ++q) scale[q] = 1.0 / tracks_[q].mass;
@@ -147,6 +147,14 @@ void Iterations<Engine, Track>::value_iteration(const Mask& running) {
 template <class Engine, class Track>
 void Iterations<Engine, Track>::stationary(const Mask& running) {
   const std::size_t B = tracks_.size();
+  if (engine_.has_gibbs_stationary()) {  // in closed form: exact to rounding, in two passes
+    std::vector<MuStats> stats;
+    engine_.gibbs_stationary(running, &stats);
+    for_each(running, [&](int q) { tracks_[static_cast<std::size_t>(q)].mass = checked_mass(q, stats); });
+    engine_.accept_stationary(running);
+    step_done("stationary", false);
+    return;
+  }
   std::vector<double> previous(B, std::numeric_limits<double>::infinity());
   std::vector<std::int64_t> steps(B, 0);
   std::vector<double> scale(B, 1.0);

@@ -4,7 +4,9 @@
 // element-wise fills and copies, and the exact engine's input step on the host. Each work item is
 // a chunk of contiguous states (Chunking) or, for the input step, a chunk of network states of one
 // (problem, x) slice.
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "config.hpp"
 #include "layout.hpp"
@@ -130,6 +132,106 @@ struct StationaryStep : ChunkReduction<StationaryStep<Real>, MuValue> {
       mn[j] = next;
     }
     v->change = change;
+    v->mass = mass;
+    v->nonfinite = bad;
+  }
+};
+
+/// The largest of some numbers (NaN ignored), per problem.
+struct MaxValue {
+  double max;
+  NETRL_KERNEL_INLINE static MaxValue identity() {
+    MaxValue v;
+    v.max = -math::infinity<double>();
+    return v;
+  }
+  NETRL_KERNEL_INLINE void combine(const MaxValue& o) { max = o.max > max ? o.max : max; }
+};
+
+/// The Gibbs distribution of an input-free network's greedy policy (MODEL.md sec. 2 with m = 1):
+/// rho_i(b) = sigmoid((h(b|i=1) - h(b|i=0)) / (nf lambda) + logit p_i) is the conditional of
+/// bit i under mu(b) ~ exp(h(b) / (nf lambda)) prod_i p_i^b_i (1 - p_i)^(1 - b_i), so the chain
+/// (a free neuron chosen uniformly resamples its bit from rho_i: a random-scan Gibbs sampler) has
+/// that mu as its stationary distribution, whatever h. log_weight is its logarithm (in float64)
+/// at state b of problem q, whose value is hb; the prior's part, sum_i log p_i or log(1 - p_i) by
+/// bit i of b, is read byte by byte from per-problem tables (gibbs_byte_sums).
+template <class Real>
+struct GibbsWeight {
+  Buf<Real> h;
+  const Real* inv_temp = nullptr;      // [B] 1 / (nf lambda)
+  const double* byte_sums = nullptr;   // [B * bytes * 256]
+  int bytes = 1;                       // (nf + 7) / 8
+
+  NETRL_KERNEL_INLINE double log_weight(int q, index_t b, Real hb) const {
+    const double* t = byte_sums + static_cast<index_t>(q) * static_cast<index_t>(bytes) * 256;
+    double w = static_cast<double>(hb) * static_cast<double>(inv_temp[q]);
+    for (int k = 0; k < bytes; ++k) w += t[k * 256 + static_cast<int>((b >> (8 * k)) & 255u)];
+    return w;
+  }
+};
+
+/// The tables of GibbsWeight for one problem's priors (nf entries in (0, 1)): entry k * 256 + v
+/// is the sum over the bits i of byte value v (neuron 8 k + i < nf) of log p or log(1 - p).
+inline std::vector<double> gibbs_byte_sums(const double* prior, int nf) {
+  const int bytes = (nf + 7) / 8;
+  std::vector<double> t(static_cast<std::size_t>(bytes) * 256, 0.0);
+  for (int k = 0; k < bytes; ++k) {
+    for (int v = 0; v < 256; ++v) {
+      double sum = 0.0;
+      for (int i = 0; i < 8 && 8 * k + i < nf; ++i) {
+        const double p = prior[8 * k + i];
+        sum += ((v >> i) & 1) != 0 ? std::log(p) : std::log1p(-p);
+      }
+      t[static_cast<std::size_t>(k) * 256 + static_cast<std::size_t>(v)] = sum;
+    }
+  }
+  return t;
+}
+
+/// The largest log weight of each problem (GibbsWeight).
+template <class Real>
+struct GibbsTop : ChunkReduction<GibbsTop<Real>, MaxValue> {
+  GibbsWeight<Real> weight;
+
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, MaxValue* v) const {
+    const Real* hc = weight.h.at(c.q) + c.base;
+    const index_t first = c.base - c.block, count = c.count;
+    double top = -math::infinity<double>();
+    for (index_t j = 0; j < count; ++j) {
+      const double w = weight.log_weight(c.q, first + j, hc[j]);
+      top = w > top ? w : top;
+    }
+    v->max = top;
+  }
+};
+
+/// Log weights this far below the largest give 0 in GibbsStationary.
+inline constexpr double kGibbsCut = 300.0;
+
+/// mu_next(b) = exp(log weight(b) - top), top the problem's largest log weight (GibbsTop): the
+/// Gibbs distribution up to a factor (its largest entry is 1), and its mass.
+template <class Real>
+struct GibbsStationary : ChunkReduction<GibbsStationary<Real>, MuValue> {
+  GibbsWeight<Real> weight;
+  Buf<Real> mu;
+  const double* top = nullptr;  // [B]
+
+  NETRL_KERNEL_INLINE void add(const ChunkItem& c, MuValue* v) const {
+    const Real* hc = weight.h.at(c.q) + c.base;
+    Real* mn = mu.other(c.q) + c.base;
+    const index_t first = c.base - c.block, count = c.count;
+    const double t = top[c.q];
+    double mass = 0.0;
+    std::uint64_t bad = 0;
+    for (index_t j = 0; j < count; ++j) {
+      const double d = t - weight.log_weight(c.q, first + j, hc[j]);  // >= 0, NaN where h is
+      // exp_neg's floor (exp(-300)) is not a weight: beyond it, 0 (as exp(-d) is to 1e-130).
+      const Real next = d < kGibbsCut ? static_cast<Real>(math::exp_neg(d)) : Real(0);
+      mass += static_cast<double>(next);
+      bad += (d - d != 0.0) ? 1u : 0u;
+      mn[j] = next;
+    }
+    v->change = 0.0;
     v->mass = mass;
     v->nonfinite = bad;
   }

@@ -96,6 +96,8 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
       table_.rho = table_array_.data();
     }
     table_fresh_.assign(static_cast<std::size_t>(shape.batch), 0);
+    top_ = Array<double>(nB);
+    gibbs_sums_ = Array<double>(nB * static_cast<index_t>(gibbs_bytes()) * 256);
     plan_ = make_plan<BackendTraits>(shape.nf);
     set_uniform_defaults();
   }
@@ -139,6 +141,12 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     log_p1_.upload(l1);
     log_p0_.upload(l0);
     logit_.upload(lg);
+    std::vector<double> sums;
+    for (index_t q = 0; q < batch(); ++q) {
+      const std::vector<double> t = gibbs_byte_sums(prior.data() + q * static_cast<index_t>(shape_.nf), shape_.nf);
+      sums.insert(sums.end(), t.begin(), t.end());
+    }
+    gibbs_sums_.upload(sums);
   }
 
   void bellman(const Mask& active) override {
@@ -200,6 +208,31 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     op.params = params();
     run_sweep(op);
     this->for_active([&](int q) { table_fresh_[static_cast<std::size_t>(q)] = 1; });
+  }
+
+  bool has_gibbs_stationary() const override { return shape_.m == 1; }
+
+  /// Two passes over h (GibbsTop, GibbsStationary) instead of a power iteration: the largest log
+  /// weight of each problem, then mu_next = exp(log weight - largest) and its mass.
+  void gibbs_stationary(const Mask& active, std::vector<MuStats>* stats) override {
+    if (!has_gibbs_stationary()) ExactEngine<Real>::gibbs_stationary(active, stats);  // throws
+    upload_mask(active);
+    GibbsWeight<Real> weight;
+    weight.h = h_buf();
+    weight.inv_temp = inv_temp_.data();
+    weight.byte_sums = gibbs_sums_.data();
+    weight.bytes = gibbs_bytes();
+    GibbsTop<Real> top;
+    top.weight = weight;
+    std::vector<double> tops;
+    for (const MaxValue& v : this->reduce(top)) tops.push_back(v.max);
+    top_.upload(tops);
+    GibbsStationary<Real> f;
+    f.weight = weight;
+    f.mu = mu_buf();
+    f.top = top_.data();
+    const std::vector<MuValue> values = this->reduce(f);
+    stats->assign(values.begin(), values.end());
   }
 
   // The writes of h make the stored policy stale (the sweeps then compute it from h again).
@@ -275,6 +308,8 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
 
  private:
   static constexpr int kSlots = BackendTraits::kSlots;
+
+  int gibbs_bytes() const { return (shape_.nf + 7) / 8; }
 
   void set_uniform_defaults() {
     set_lambdas(std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
@@ -430,6 +465,8 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   std::vector<TilePass> plan_;
   Array<Real> wh_, y_;
   Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, transition_;
+  Array<double> top_;           // per problem: the largest log weight (gibbs_stationary)
+  Array<double> gibbs_sums_;    // per problem: the prior's log weights by byte (gibbs_byte_sums)
   Array<Real> table_array_;     // the policy table's storage (shape.policy_table)
   PolicyTable<Real> table_;
   Mask table_fresh_;            // per problem: the table holds its fixed policy

@@ -119,6 +119,8 @@ void step_calls(StepCalls* c) {
   c->prepare_policy = entry<E, &B::prepare_policy>;
   c->stationary_step = entry<E, &B::stationary_step>;
   c->accept_stationary = entry<E, &B::accept_stationary>;
+  c->has_gibbs_stationary = entry<E, &B::has_gibbs_stationary>;
+  c->gibbs_stationary = entry<E, &B::gibbs_stationary>;
   c->start_evaluation = entry<E, &B::start_evaluation>;
   c->evaluation_step = entry<E, &B::evaluation_step>;
   c->accept_evaluation = entry<E, &B::accept_evaluation>;

@@ -34,8 +34,9 @@ NETRL_NAMESPACE_BEGIN namespace kernels::cuda::module {
 /// signature in them changes. 3: both sides of version 2 merged (the MDP engines, and the Krylov
 /// and dense solves on the device). 4: the steps both engines share in StepCalls (BatchEngine).
 /// 5: the parametric solver's engines (ParametricCalls). 6: ParametricCalls::step_couplings_flips.
-/// 7: EngineShape::policy_table (make_engine_* take the shape).
-constexpr std::uint32_t kAbiVersion = 7;
+/// 7: EngineShape::policy_table (make_engine_* take the shape). 8: StepCalls::has_gibbs_stationary
+/// and gibbs_stationary.
+constexpr std::uint32_t kAbiVersion = 8;
 /// The module's one exported symbol: `const Table* netrl_cuda_module_table()`.
 constexpr const char* kEntryPoint = "netrl_cuda_module_table";
 
@@ -76,6 +77,8 @@ struct StepCalls {
   Call<&E::prepare_policy> prepare_policy;
   Call<&E::stationary_step> stationary_step;
   Call<&E::accept_stationary> accept_stationary;
+  Call<&E::has_gibbs_stationary> has_gibbs_stationary;
+  Call<&E::gibbs_stationary> gibbs_stationary;
   Call<&E::start_evaluation> start_evaluation;
   Call<&E::evaluation_step> evaluation_step;
   Call<&E::accept_evaluation> accept_evaluation;

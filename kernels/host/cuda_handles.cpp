@@ -140,6 +140,10 @@ class ModuleSteps : public Interface, protected ModuleHandle<Calls> {
     call(calls_.stationary_step, active, scale, stats);
   }
   void accept_stationary(const Mask& advance) override { call(calls_.accept_stationary, advance); }
+  bool has_gibbs_stationary() const override { return call(calls_.has_gibbs_stationary); }
+  void gibbs_stationary(const Mask& active, std::vector<MuStats>* stats) override {
+    call(calls_.gibbs_stationary, active, stats);
+  }
   void start_evaluation(const Mask& which) override { call(calls_.start_evaluation, which); }
   void evaluation_step(const Mask& active, std::vector<SpanStats>* stats) override {
     call(calls_.evaluation_step, active, stats);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "netrl/core/error.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace kernels {
@@ -67,6 +68,16 @@ class BatchEngine {
   virtual void stationary_step(const Mask& active, const std::vector<double>& scale,
                                std::vector<MuStats>* stats) = 0;
   virtual void accept_stationary(const Mask& advance) = 0;
+  /// Whether the stationary distribution of the fixed policy is known in closed form: an
+  /// input-free network (m = 1), whose greedy policy of h is the random-scan Gibbs sampler of
+  /// mu(b) ~ exp(h(b) / (nf lambda)) prod_i p_i^b_i (1 - p_i)^(1 - b_i). Then no power iteration
+  /// is needed (gibbs_stationary), and value iteration need not advance mu alongside.
+  virtual bool has_gibbs_stationary() const { return false; }
+  /// With has_gibbs_stationary: mu_next = that distribution, up to a factor, for the policy
+  /// prepared from the current h and priors, with its mass (accept it with accept_stationary).
+  virtual void gibbs_stationary(const Mask& /*active*/, std::vector<MuStats>* /*stats*/) {
+    throw BackendError("this engine has no closed-form stationary distribution");
+  }
 
   // ---- evaluation of the fixed policy (prepare_policy) on values v ------------------------
   /// v = h where `which` is set. The evaluation steps that follow are those of this policy and h:
