@@ -4,8 +4,10 @@
 // test_exact_kernels), leave inactive problems alone, and honour the aperiodicity transform and
 // the input step. Host only: the CUDA engine does not fuse (it answers false). Also the
 // evaluation step from the one-step reward computed once (g + P v, against policy_reward and the
-// chain's matvec), and whole solves that fuse and evaluate that way against the reference solver
-// (no fused sweep, dense solves) at the default tolerances. And the policy table
+// chain's matvec), and whole solves that fuse (a network with an input: without one the solver
+// takes the closed-form stationary distribution instead, test_gibbs_stationary) and evaluate that
+// way against the reference solver (no fused sweep, dense solves) at the default tolerances. And
+// the policy table
 // (EngineShape::policy_table): the steps that read it equal those that compute the policy, a
 // table left stale by a write of h is not read, and whole solves with and without it reach the
 // reference's fixed point.
@@ -290,7 +292,8 @@ TEST(PolicyTable, StaleTableIsNotRead) {
   expect_same_outputs(policy_outputs(*table, 9), policy_outputs(*plain, 9));
 }
 
-/// A whole solve on the host (the value-iteration sweeps fused, the values evaluated from g)
+/// A whole solve on the host (the value-iteration sweeps fused where the network has an input, the
+/// stationary distribution in closed form where it has none, the values evaluated from g)
 /// against reference::solve (no fused sweeps; dense stationary and evaluation solves) at the
 /// default tolerances, tol = prior_tol = 1e-10: the same fixed point to that tolerance (the values
 /// relative to their scale, whose differences follow those of the prior).
@@ -317,7 +320,7 @@ void expect_reference_fixed_point(const NetworkModel& model, bool policy_table) 
   }
 }
 
-TEST(FusedSolve, CountNetworkReachesTheReferenceFixedPoint) {
+TEST(GibbsSolve, CountNetworkWithoutTableReachesTheReferenceFixedPoint) {
   expect_reference_fixed_point(test::count_network(10, 3, 0.1), false);
 }
 

@@ -254,6 +254,33 @@ def test_policy_table_option_changes_no_answer():
     assert_same(got[True].stationary, got[False].stationary, tol=1e-10)
 
 
+def test_stationary_distribution_without_input_is_the_gibbs_distribution_of_the_values():
+    """Without input, the greedy policy of the values is the Gibbs sampler of
+    mu(b) ~ exp(v(b) / (nf lambda)) prod_i p_i^b_i (1 - p_i)^(1 - b_i) over the free neurons: the
+    reference backend's stationary distribution (a dense solve of the chain) and the host's (in
+    closed form) both equal it, here with per-neuron priors, a table reward and a clamp."""
+    n, lam, clamp = 6, 0.3, 2
+    rng = np.random.default_rng(5)
+    model = netrl.NetworkModel(n, netrl.RewardSpec.table(rng.uniform(0, 1, 2 ** n)), lam,
+                               prior_mode="neuron", clamps=[netrl.Clamp(clamp, +1)])
+    b = np.arange(2 ** n)
+    bits = (b[:, None] >> np.arange(n)) & 1
+    consistent = bits[:, clamp] == 1
+    free = [i for i in range(n) if i != clamp]
+    for backend in ("reference", "host"):
+        r = netrl.solve(model, netrl.SolverOptions(backend=backend))
+        assert np.isnan(r.prior[clamp])
+        p = r.prior[free]
+        logw = r.values[consistent] / (len(free) * lam)
+        logw = logw + (bits[consistent][:, free] * np.log(p) + (1 - bits[consistent][:, free]) * np.log1p(-p)).sum(1)
+        want = np.exp(logw - logw.max())
+        want /= want.sum()
+        # The values are the evaluated bias (to 1e-3 tol), the policy that of the last inner
+        # solve's h (to tol): they differ by about tol, which moves log mu by tol / (nf lambda).
+        assert_same(r.stationary[consistent], want, tol=1e-8)
+        assert abs(r.stationary[consistent].sum() - 1.0) < 1e-12
+
+
 def test_every_configuration_name_of_an_enum_converts():
     # The names docs/config-solve.md, docs/config-sample.md and docs/config-infer.md list for each
     # key (solver.method, reward.kind, model, ...): each converts to its member and back, so that
