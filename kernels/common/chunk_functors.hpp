@@ -154,39 +154,53 @@ struct MaxValue {
 /// (a free neuron chosen uniformly resamples its bit from rho_i: a random-scan Gibbs sampler) has
 /// that mu as its stationary distribution, whatever h. log_weight is its logarithm (in float64)
 /// at state b of problem q, whose value is hb; the prior's part, sum_i log p_i or log(1 - p_i) by
-/// bit i of b, is read byte by byte from per-problem tables (gibbs_byte_sums).
+/// bit i of b, is read byte by byte from per-problem tables (GibbsTables).
 template <class Real>
 struct GibbsWeight {
   Buf<Real> h;
   const Real* inv_temp = nullptr;      // [B] 1 / (nf lambda)
-  const double* byte_sums = nullptr;   // [B * bytes * 256]
-  int bytes = 1;                       // (nf + 7) / 8
+  const double* byte_sums = nullptr;   // [B * GibbsTables::size]
+  int bytes = 1;                       // GibbsTables::bytes
+  int width = 2;                       // GibbsTables::width
 
   NETRL_KERNEL_INLINE double log_weight(int q, index_t b, Real hb) const {
-    const double* t = byte_sums + static_cast<index_t>(q) * static_cast<index_t>(bytes) * 256;
+    const double* t = byte_sums + static_cast<index_t>(q) * static_cast<index_t>(bytes * width);
+    const auto low = static_cast<index_t>(width - 1);
     double w = static_cast<double>(hb) * static_cast<double>(inv_temp[q]);
-    for (int k = 0; k < bytes; ++k) w += t[k * 256 + static_cast<int>((b >> (8 * k)) & 255u)];
+    for (int k = 0; k < bytes; ++k) w += t[k * width + static_cast<int>((b >> (8 * k)) & low)];
     return w;
   }
 };
 
-/// The tables of GibbsWeight for one problem's priors (nf entries in (0, 1)): entry k * 256 + v
-/// is the sum over the bits i of byte value v (neuron 8 k + i < nf) of log p or log(1 - p).
-inline std::vector<double> gibbs_byte_sums(const double* prior, int nf) {
-  const int bytes = (nf + 7) / 8;
-  std::vector<double> t(static_cast<std::size_t>(bytes) * 256, 0.0);
-  for (int k = 0; k < bytes; ++k) {
-    for (int v = 0; v < 256; ++v) {
-      double sum = 0.0;
-      for (int i = 0; i < 8 && 8 * k + i < nf; ++i) {
-        const double p = prior[8 * k + i];
-        sum += ((v >> i) & 1) != 0 ? std::log(p) : std::log1p(-p);
-      }
-      t[static_cast<std::size_t>(k) * 256 + static_cast<std::size_t>(v)] = sum;
+/// The shape of GibbsWeight's tables for nf free neurons: one table per byte of the state, of
+/// 2^min(8, nf) entries, per problem.
+struct GibbsTables {
+  int bytes, width;
+  explicit GibbsTables(int nf) : bytes((nf + 7) / 8), width(1 << (nf < 8 ? nf : 8)) {}
+  int size() const { return bytes * width; }
+
+  /// One problem's tables from its priors (nf entries in (0, 1)): entry k * width + v is the sum
+  /// over the bits i of v (neuron 8 k + i < nf) of log p or log(1 - p).
+  std::vector<double> sums(const double* prior, int nf) const {
+    std::vector<double> l1(static_cast<std::size_t>(nf)), l0(static_cast<std::size_t>(nf));
+    for (int i = 0; i < nf; ++i) {
+      l1[static_cast<std::size_t>(i)] = std::log(prior[i]);
+      l0[static_cast<std::size_t>(i)] = std::log1p(-prior[i]);
     }
+    std::vector<double> t(static_cast<std::size_t>(size()), 0.0);
+    for (int k = 0; k < bytes; ++k) {
+      for (int v = 0; v < width; ++v) {
+        double sum = 0.0;
+        for (int i = 0; i < 8 && 8 * k + i < nf; ++i) {
+          const auto n = static_cast<std::size_t>(8 * k + i);
+          sum += ((v >> i) & 1) != 0 ? l1[n] : l0[n];
+        }
+        t[static_cast<std::size_t>(k * width + v)] = sum;
+      }
+    }
+    return t;
   }
-  return t;
-}
+};
 
 /// The largest log weight of each problem (GibbsWeight).
 template <class Real>
@@ -205,8 +219,16 @@ struct GibbsTop : ChunkReduction<GibbsTop<Real>, MaxValue> {
   }
 };
 
-/// Log weights this far below the largest give 0 in GibbsStationary.
-inline constexpr double kGibbsCut = 300.0;
+/// Log weights this far below the largest give 0 in GibbsStationary: exp_neg's floor in double,
+/// the least normal float in float (no subnormal slow paths).
+template <class Real>
+struct GibbsCut {
+  static constexpr double kValue = 300.0;
+};
+template <>
+struct GibbsCut<float> {
+  static constexpr double kValue = 87.0;
+};
 
 /// mu_next(b) = exp(log weight(b) - top), top the problem's largest log weight (GibbsTop): the
 /// Gibbs distribution up to a factor (its largest entry is 1), and its mass.
@@ -225,8 +247,9 @@ struct GibbsStationary : ChunkReduction<GibbsStationary<Real>, MuValue> {
     std::uint64_t bad = 0;
     for (index_t j = 0; j < count; ++j) {
       const double d = t - weight.log_weight(c.q, first + j, hc[j]);  // >= 0, NaN where h is
-      // exp_neg's floor (exp(-300)) is not a weight: beyond it, 0 (as exp(-d) is to 1e-130).
-      const Real next = d < kGibbsCut ? static_cast<Real>(math::exp_neg(d)) : Real(0);
+      // exp_neg's floor (exp(-300)) is not a weight: beyond the cut, 0 (as exp(-d) is to 1e-130
+      // in double, and below float's normal range in float).
+      const Real next = d < GibbsCut<Real>::kValue ? static_cast<Real>(math::exp_neg(d)) : Real(0);
       mass += static_cast<double>(next);
       bad += (d - d != 0.0) ? 1u : 0u;
       mn[j] = next;

@@ -30,7 +30,10 @@ NETRL_NAMESPACE_BEGIN namespace kernels {
 double engine_arrays(const EngineShape& shape) {
   // reward, h (2), T h, mu (2), v (2); with an input also the mixed h and one mixing buffer.
   const double arrays = shape.m > 1 ? 10.0 : 8.0;
-  return arrays + (shape.policy_table ? 0.5 * static_cast<double>(shape.nf) : 0.0);
+  // The Gibbs tables (GibbsTables: float64, so counted twice for float32 arrays).
+  const int width = 1 << (shape.nf < 8 ? shape.nf : 8);
+  const double gibbs = 2.0 * static_cast<double>(((shape.nf + 7) / 8) * width) / static_cast<double>(shape.states());
+  return arrays + gibbs + (shape.policy_table ? 0.5 * static_cast<double>(shape.nf) : 0.0);
 }
 #endif
 
@@ -97,7 +100,7 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     }
     table_fresh_.assign(static_cast<std::size_t>(shape.batch), 0);
     top_ = Array<double>(nB);
-    gibbs_sums_ = Array<double>(nB * static_cast<index_t>(gibbs_bytes()) * 256);
+    gibbs_sums_ = Array<double>(nB * static_cast<index_t>(GibbsTables(shape.nf).size()));
     plan_ = make_plan<BackendTraits>(shape.nf);
     set_uniform_defaults();
   }
@@ -141,9 +144,10 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     log_p1_.upload(l1);
     log_p0_.upload(l0);
     logit_.upload(lg);
+    const GibbsTables tables(shape_.nf);
     std::vector<double> sums;
     for (index_t q = 0; q < batch(); ++q) {
-      const std::vector<double> t = gibbs_byte_sums(prior.data() + q * static_cast<index_t>(shape_.nf), shape_.nf);
+      const std::vector<double> t = tables.sums(prior.data() + q * static_cast<index_t>(shape_.nf), shape_.nf);
       sums.insert(sums.end(), t.begin(), t.end());
     }
     gibbs_sums_.upload(sums);
@@ -220,8 +224,10 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
     GibbsWeight<Real> weight;
     weight.h = h_buf();
     weight.inv_temp = inv_temp_.data();
+    const GibbsTables tables(shape_.nf);
     weight.byte_sums = gibbs_sums_.data();
-    weight.bytes = gibbs_bytes();
+    weight.bytes = tables.bytes;
+    weight.width = tables.width;
     GibbsTop<Real> top;
     top.weight = weight;
     std::vector<double> tops;
@@ -308,8 +314,6 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
 
  private:
   static constexpr int kSlots = BackendTraits::kSlots;
-
-  int gibbs_bytes() const { return (shape_.nf + 7) / 8; }
 
   void set_uniform_defaults() {
     set_lambdas(std::vector<double>(static_cast<std::size_t>(shape_.batch), 1.0));
