@@ -6,14 +6,17 @@
 // Algorithm, per problem:
 //  - inner solve: h <- T h - (T h)(s_ref) (s_ref = the first consistent state) until
 //    span(T h - h) < tol; the gain bounds are [min, max] of the last T h - h;
-//  - stationary distribution mu of the greedy policy of h by power iteration with the adjoint
-//    sweep (lazy, mu' = (mu + mu P) / 2, when the input chain is periodic), warm-started from the
-//    last mu; on the host it reads the policy stored as a table (solver.policy_table, where it
-//    fits), and without the table every value-iteration sweep advances mu under the policy of its
-//    h (one fused sweep, the power iteration then only finishes it: its warm start changes, not
-//    its test); stopped on an estimate
-//    of the remaining error from the observed contraction rate; NumericalError when it does not
-//    converge within a bound tied to the observed value-iteration rate;
+//  - stationary distribution mu of the greedy policy of h: without input (m = 1) in closed form,
+//    the Gibbs distribution mu(b) ~ exp(h(b) / (nf lambda)) prod_i p_i^b_i (1 - p_i)^(1 - b_i)
+//    of which that policy is the random-scan Gibbs sampler (ExactEngine::gibbs_stationary, two
+//    passes over h); with an input by power iteration with the adjoint sweep (lazy,
+//    mu' = (mu + mu P) / 2, when the input chain is periodic), warm-started from the last mu; on
+//    the host it reads the policy stored as a table (solver.policy_table, where it fits), and
+//    without the table every value-iteration sweep advances mu under the policy of its h (one
+//    fused sweep, the power iteration then only finishes it: its warm start changes, not its
+//    test); stopped on an estimate of the remaining error from the observed contraction rate;
+//    NumericalError when it does not converge within a bound tied to the observed
+//    value-iteration rate;
 //  - prior update p' = clip(sum mu rho) (mean over free neurons in population mode), stop when
 //    max |p' - p| < prior_tol (the results are those of the last p evaluated, like the reference);
 //  - the prior loop is accelerated without leaving the plain loop's path: h and mu are
@@ -31,7 +34,8 @@
 // iteration and the power iteration, inside the same prior loop (same tolerances, extrapolation
 // and stopping test): with the greedy policy of h, stop when span(T h - h) < tol (the Bellman
 // sweep, as in value iteration), otherwise evaluate that policy exactly and set h to its bias.
-// Evaluation and the stationary distribution are GMRES solves (linear_solve.hpp, deflated
+// Evaluation and (with an input; without, mu is in closed form as above, its residual checked by
+// one matvec) the stationary distribution are GMRES solves (linear_solve.hpp, deflated
 // systems) on the host in float64, with the engine's implicit matvecs of P and of its adjoint
 // (ExactEngine::apply_chain; on CUDA each matvec copies its operand to the device and the result
 // back). GMRES stalls near a relative residual of a few ulp times sqrt(states), so the bias is

@@ -13,7 +13,8 @@
 //    value iteration it starts next to its fixed point and takes a few steps);
 //  - the evaluation refinement of the reported values (relative iteration of T_pi);
 //  - policy iteration: the same span test, then GMRES solves (linear_solve.hpp) of the
-//    stationary distribution and of the bias with the engine's matvecs, and an iterative
+//    stationary distribution (in closed form instead where the engine has it) and of the bias
+//    with the engine's matvecs, and an iterative
 //    refinement of the bias below GMRES's floor. On an engine with a chain space (ExactEngine::
 //    chain_space: the network solver) the solves run on the VectorSpace of that engine, their
 //    vectors in the engine's memory (on the device for the CUDA backend: no copy per matvec);
@@ -283,8 +284,10 @@ class Iterations {
   void stationary(const Mask& running);
   /// GMRES on problem q's fixed policy (warm-started): its mu, by the deflated system, into the
   /// engine (normalised); or (`values`) its bias v (sum mu v = 0), given t.mu. On the engine's
-  /// chain space where it has one (kSpace), else on host copies of the vectors.
+  /// chain space where it has one (kSpace), else on host copies of the vectors. Where the engine
+  /// has mu in closed form (has_gibbs_stationary), mu comes from there instead (gibbs_mu).
   void krylov(int q, bool values) {
+    if (!values && engine_.has_gibbs_stationary()) return gibbs_mu(q);
     if constexpr (kSpace) {
       values ? evaluate_space(q) : stationary_space(q);
     } else {
@@ -381,6 +384,10 @@ class Iterations {
   void evaluate_space(int q);
   void stationary_host(int q);
   void evaluate_host(int q);
+  /// Problem q's mu in closed form (gibbs_stationary), normalised, into the engine, t.mu and (kSpace)
+  /// the space; t.mu_residual is its relative residual as the Krylov solve defines it, from one
+  /// matvec.
+  void gibbs_mu(int q);
 
   /// Problem q's block of a batch-sized vector: `x` itself for a batch of one, else staged.
   const double* batch_block(int q, const std::vector<double>& x);

@@ -32,7 +32,8 @@ void Iterations<Engine, Track>::prior_loop(bool policy, const UploadPriors& uplo
     // A problem whose inner solve stopped short reports this round: its mu must be final.
     for (Track& t : tracks_)
       if (t.running && !t.inner_converged) t.mu_tol = final_mu_tol();
-    engine_.prepare_policy(running);
+    // The closed form reads h itself, and so does the prior update: no policy (table) to fix.
+    if (policy || !engine_.has_gibbs_stationary()) engine_.prepare_policy(running);
     solve_chains(running, policy, false);
     update(running, outer_);
   }
@@ -301,6 +302,32 @@ void Iterations<Engine, Track>::stationary_host(int q) {
   t.mu_residual = rep.relative_residual;
   engine_.set_stationary(only(q), batch_block(q, t.mu));
   t.mass = 1.0;
+}
+
+template <class Engine, class Track>
+void Iterations<Engine, Track>::gibbs_mu(int q) {
+  Track& t = tracks_[static_cast<std::size_t>(q)];
+  const Mask one = only(q);
+  std::vector<MuStats> stats;
+  engine_.gibbs_stationary(one, &stats);
+  const double mass = checked_mass(q, stats);
+  engine_.accept_stationary(one);
+  engine_.download_stationary(q, &t.mu);
+  for (double& x : t.mu) x /= mass;
+  engine_.set_stationary(one, batch_block(q, t.mu));
+  t.mass = 1.0;
+  // stationary_krylov's residual ||b - A mu|| / ||b|| with A = I - P^T + u 1^T, b = u 1 (u = 1 / S):
+  // for mu of mass 1, ||mu P - mu|| sqrt(S).
+  std::vector<double> y(states_);
+  chain_operator(q, true)(t.mu, y);
+  ++t.result.matvecs;
+  double r2 = 0.0;
+  for (std::size_t s = 0; s < states_; ++s) r2 += (y[s] - t.mu[s]) * (y[s] - t.mu[s]);
+  t.mu_residual = std::sqrt(r2 * static_cast<double>(states_));
+  if constexpr (kSpace) {
+    space_start(q);
+    space().upload(mu_slot(q), t.mu.data());
+  }
 }
 
 template <class Engine, class Track>

@@ -1,9 +1,9 @@
 // Exact evaluation of an Ising policy (docs/parametric.md): the Glauber policy of
 // the value v(s, x) = sum_i h_i(x) s_i + sum_{i<j} J_ij s_i s_j at a given prior is the greedy
 // policy of that value table, so the exact engine evaluates it: its chain's stationary
-// distribution by GMRES on the engine's matrix-free products (linear_solve.hpp), then the
-// stationary averages of reward, coding cost and firing (ExactEngine::pair_totals). No Gibbs form
-// is assumed, so inputs are allowed.
+// distribution (without input the Gibbs distribution of v, ExactEngine::gibbs_stationary; with
+// one by GMRES on the engine's matrix-free products, linear_solve.hpp), then the stationary
+// averages of reward, coding cost and firing (ExactEngine::pair_totals).
 #include <cmath>
 #include <limits>
 #include <string>
@@ -77,14 +77,28 @@ PolicyEvaluation evaluate_ising_policy(const NetworkModel& model, const std::vec
   engine->set_values(one, values.data());
   engine->prepare_policy(one);
 
-  linear::KrylovOptions krylov;
-  krylov.relative_tolerance = 1e-12;
-  krylov.max_matvecs = 200000;
   std::vector<double> mu(states, 1.0 / static_cast<double>(states));
-  const linear::LinearOperator adjoint = [&](const std::vector<double>& in, std::vector<double>& out) {
-    engine->apply_chain(one, true, in.data(), out.data());
-  };
-  linear::stationary_krylov(adjoint, mu, krylov);
+  if (engine->has_gibbs_stationary()) {
+    // Without input the Ising policy is the Gibbs sampler of exp(v / (nf lambda)) times the prior:
+    // its stationary distribution in closed form.
+    std::vector<kernels::MuStats> stats;
+    engine->gibbs_stationary(one, &stats);
+    if (stats.front().nonfinite > 0 || !(stats.front().mass > 0.0)) {
+      throw NumericalError(
+          "Ising policy evaluation: the stationary distribution is not finite (a coupling or field is not finite)");
+    }
+    engine->accept_stationary(one);
+    engine->download_stationary(0, &mu);
+    for (double& x : mu) x /= stats.front().mass;
+  } else {
+    linear::KrylovOptions krylov;
+    krylov.relative_tolerance = 1e-12;
+    krylov.max_matvecs = 200000;
+    const linear::LinearOperator adjoint = [&](const std::vector<double>& in, std::vector<double>& out) {
+      engine->apply_chain(one, true, in.data(), out.data());
+    };
+    linear::stationary_krylov(adjoint, mu, krylov);
+  }
   engine->set_stationary(one, mu.data());
   std::vector<kernels::PairTotals> totals;
   engine->pair_totals(one, &totals);
