@@ -958,49 +958,58 @@ TEST_F(NETRL_EXACT_SUITE, PolicyIterationReproducesCount8AndPeriodicInput) {
 // Tier 3: batching and errors.
 
 TEST_F(NETRL_EXACT_SUITE, BatchedEqualsUnbatched) {
-  // Different lambdas, inputs, rewards and prior modes, shared n, m and clamp.
-  std::vector<NetworkModel> models;
-  for (int q = 0; q < 4; ++q) {
-    NetworkModel model = random_model(5, 2, q % 2 ? PriorMode::neuron : PriorMode::population, 500 + q);
-    model.clamps.push_back({3, 1});
-    models.push_back(model);
-  }
-  for (Precision precision : {Precision::float64, Precision::float32}) {
-    const SolverOptions o = tight(kBackend, precision);
-    const std::vector<SolveResult> batch = exact::solve_batch(models, o);
-    ASSERT_EQ(batch.size(), models.size());
-    for (std::size_t q = 0; q < models.size(); ++q) {
-      const SolveResult alone = exact::solve(models[q], o);
-      const std::string label = "problem " + std::to_string(q) + " " + to_string(precision);
-      // The host backend computes a problem the same way alone and in a batch (same plan, sums
-      // combined in item order): identical results. Elsewhere only the order of partial sums
-      // may differ.
-      const bool host = kBackend == Backend::host;
-      const double tol = host ? 0.0 : (precision == Precision::float64 ? 1e-3 * agreement<double>() : 1e-2 * agreement<float>());
-      EXPECT_EQ(batch[q].converged, alone.converged) << label;
-      EXPECT_NEAR(batch[q].gain, alone.gain, tol) << label;
-      expect_close(batch[q].prior, alone.prior, tol, 1.0, label + " prior");
-      expect_close(batch[q].values, alone.values, tol, std::max(1.0, max_abs(alone.values)), label + " values");
-      expect_close(batch[q].stationary, alone.stationary, tol, 1.0, label + " stationary");
-      EXPECT_EQ(batch[q].outer_iterations, alone.outer_iterations) << label;
+  // Different lambdas, inputs, rewards and prior modes, shared n, m and clamp; with an input (power
+  // iteration) and without (the closed-form stationary distribution).
+  for (int m : {2, 1}) {
+    std::vector<NetworkModel> models;
+    for (int q = 0; q < 4; ++q) {
+      NetworkModel model = random_model(5, m, q % 2 ? PriorMode::neuron : PriorMode::population, 500 + q);
+      model.clamps.push_back({3, 1});
+      models.push_back(model);
+    }
+    for (Precision precision : {Precision::float64, Precision::float32}) {
+      const SolverOptions o = tight(kBackend, precision);
+      const std::vector<SolveResult> batch = exact::solve_batch(models, o);
+      ASSERT_EQ(batch.size(), models.size());
+      for (std::size_t q = 0; q < models.size(); ++q) {
+        const SolveResult alone = exact::solve(models[q], o);
+        const std::string label =
+            "problem " + std::to_string(q) + " m " + std::to_string(m) + " " + to_string(precision);
+        // The host backend computes a problem the same way alone and in a batch (same plan, sums
+        // combined in item order): identical results. Elsewhere only the order of partial sums
+        // may differ.
+        const bool host = kBackend == Backend::host;
+        const double tol =
+            host ? 0.0 : (precision == Precision::float64 ? 1e-3 * agreement<double>() : 1e-2 * agreement<float>());
+        EXPECT_EQ(batch[q].converged, alone.converged) << label;
+        EXPECT_NEAR(batch[q].gain, alone.gain, tol) << label;
+        expect_close(batch[q].prior, alone.prior, tol, 1.0, label + " prior");
+        expect_close(batch[q].values, alone.values, tol, std::max(1.0, max_abs(alone.values)), label + " values");
+        expect_close(batch[q].stationary, alone.stationary, tol, 1.0, label + " stationary");
+        EXPECT_EQ(batch[q].outer_iterations, alone.outer_iterations) << label;
+      }
     }
   }
 }
 
 TEST_F(NETRL_EXACT_SUITE, BatchedPolicyIterationEqualsUnbatched) {
-  std::vector<NetworkModel> models;
-  for (int q = 0; q < 3; ++q) models.push_back(random_model(4, 2, q % 2 ? PriorMode::neuron : PriorMode::population, 600 + q));
-  const SolverOptions o = with_method(tight(kBackend), Method::policy_iteration);
-  const std::vector<SolveResult> batch = exact::solve_batch(models, o);
-  ASSERT_EQ(batch.size(), models.size());
-  for (std::size_t q = 0; q < models.size(); ++q) {
-    const SolveResult alone = exact::solve(models[q], o);
-    const std::string label = "problem " + std::to_string(q);
-    EXPECT_TRUE(batch[q].converged) << label;
-    EXPECT_NEAR(batch[q].gain, alone.gain, 1e-3 * agreement<double>()) << label;
-    expect_close(batch[q].values, alone.values, 1e-3 * agreement<double>(), std::max(1.0, max_abs(alone.values)),
-                 label + " values");
-    EXPECT_EQ(batch[q].outer_iterations, alone.outer_iterations) << label;
+  for (int m : {2, 1}) {  // the stationary distribution by GMRES, or in closed form
+    std::vector<NetworkModel> models;
+    for (int q = 0; q < 3; ++q) {
+      models.push_back(random_model(4, m, q % 2 ? PriorMode::neuron : PriorMode::population, 600 + q));
+    }
+    const SolverOptions o = with_method(tight(kBackend), Method::policy_iteration);
+    const std::vector<SolveResult> batch = exact::solve_batch(models, o);
+    ASSERT_EQ(batch.size(), models.size());
+    for (std::size_t q = 0; q < models.size(); ++q) {
+      const SolveResult alone = exact::solve(models[q], o);
+      const std::string label = "problem " + std::to_string(q) + " m " + std::to_string(m);
+      EXPECT_TRUE(batch[q].converged) << label;
+      EXPECT_NEAR(batch[q].gain, alone.gain, 1e-3 * agreement<double>()) << label;
+      expect_close(batch[q].values, alone.values, 1e-3 * agreement<double>(), std::max(1.0, max_abs(alone.values)),
+                   label + " values");
+      EXPECT_EQ(batch[q].outer_iterations, alone.outer_iterations) << label;
+    }
   }
 }
 

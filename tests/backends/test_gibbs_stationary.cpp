@@ -90,69 +90,85 @@ struct Case {
   }
 };
 
+/// Problem q (of two) alone through gibbs_stationary: the other keeps its mu, q's equals the
+/// formula and is a fixed point of the engine's chain, while the other's random start is not.
 template <class Real>
-void expect_closed_form_is_stationary(int nf, int steps, bool table) {
+void expect_closed_form_is_stationary(int nf, int steps, bool table, int q) {
   Case<Real> c(nf, steps, 11 + static_cast<std::uint64_t>(nf), table);
   kernels::ExactEngine<Real>& e = *c.engine;
   ASSERT_TRUE(e.has_gibbs_stationary());
+  const int other = 1 - q;
+  const auto Q = static_cast<std::size_t>(q), O = static_cast<std::size_t>(other);
   std::vector<double> other_before;
-  e.download_stationary(1, &other_before);
-  const Mask first{1, 0};
+  e.download_stationary(other, &other_before);
+  Mask active{0, 0}, inactive{0, 0};
+  active[Q] = 1;
+  inactive[O] = 1;
   std::vector<MuStats> stats;
-  e.gibbs_stationary(first, &stats);
+  e.gibbs_stationary(active, &stats);
   ASSERT_EQ(stats.size(), 2u);
-  EXPECT_EQ(stats[0].nonfinite, 0u);
-  EXPECT_GE(stats[0].mass, 1.0);  // the largest entry is 1
-  e.accept_stationary(first);
+  EXPECT_EQ(stats[Q].nonfinite, 0u);
+  EXPECT_GE(stats[Q].mass, 1.0);  // the largest entry is 1
+  const double gibbs_mass = stats[Q].mass;
+  e.accept_stationary(active);
   std::vector<double> mu, other_after;
-  e.download_stationary(0, &mu);
-  e.download_stationary(1, &other_after);
+  e.download_stationary(q, &mu);
+  e.download_stationary(other, &other_after);
   EXPECT_EQ(other_after, other_before);  // the inactive problem kept its mu
+  // Sums of S positive terms in different orders: rounding of about sqrt(S) ulps.
+  const double sum_ulps = 64.0 + 4.0 * std::sqrt(static_cast<double>(c.states));
   double mass = 0.0;
   for (double x : mu) mass += x;
-  EXPECT_NEAR(mass, stats[0].mass, test::tolerance<Real>(8) * mass);
+  EXPECT_NEAR(mass, gibbs_mass, test::tolerance<Real>(sum_ulps) * mass);
   for (double& x : mu) x /= mass;
 
   // The formula, evaluated here from the engine's h.
-  const std::vector<double> want = c.formula(0);
+  const std::vector<double> want = c.formula(q);
   const double top = *std::max_element(want.begin(), want.end());
   const double tol = test::tolerance<Real>(64) * top;
   for (std::size_t b = 0; b < c.states; ++b) ASSERT_NEAR(mu[b], want[b], tol) << b;
 
   // A fixed point of the engine's own chain: mu P = mu, by the Krylov matvec and by a step of
   // the power iteration from the normalised mu, whose change is then rounding.
-  std::vector<double> x(2 * c.states, 0.0), y(2 * c.states, 0.0);
-  std::copy(mu.begin(), mu.end(), x.begin());
-  e.apply_chain(first, true, x.data(), y.data());
-  for (std::size_t b = 0; b < c.states; ++b) ASSERT_NEAR(y[b], mu[b], tol) << b;
-  e.set_stationary(first, x.data());
-  e.stationary_step(first, {1.0, 1.0}, &stats);
-  EXPECT_NEAR(stats[0].mass, 1.0, test::tolerance<Real>(64));
-  EXPECT_LT(stats[0].change, test::tolerance<Real>(64));
-  // The same checks fail for a distribution that is not stationary: the second problem's random
+  const std::size_t S = c.states;
+  std::vector<double> x(2 * S, 0.0), y(2 * S, 0.0);
+  std::copy(mu.begin(), mu.end(), x.begin() + static_cast<std::ptrdiff_t>(Q * S));
+  e.apply_chain(active, true, x.data(), y.data());
+  for (std::size_t b = 0; b < S; ++b) ASSERT_NEAR(y[Q * S + b], mu[b], tol) << b;
+  e.set_stationary(active, x.data());
+  e.stationary_step(active, {1.0, 1.0}, &stats);
+  EXPECT_NEAR(stats[Q].mass, 1.0, test::tolerance<Real>(sum_ulps));
+  EXPECT_LT(stats[Q].change, test::tolerance<Real>(sum_ulps));
+  // The same checks fail for a distribution that is not stationary: the other problem's random
   // start, normalised.
-  std::vector<double> start;
-  e.download_stationary(1, &start);
   double start_mass = 0.0;
-  for (double s : start) start_mass += s;
+  for (double s : other_before) start_mass += s;
   std::fill(x.begin(), x.end(), 0.0);
-  for (std::size_t b = 0; b < c.states; ++b) x[c.states + b] = start[b] / start_mass;
-  e.apply_chain(Mask{0, 1}, true, x.data(), y.data());
+  for (std::size_t b = 0; b < S; ++b) x[O * S + b] = other_before[b] / start_mass;
+  e.apply_chain(inactive, true, x.data(), y.data());
   double worst = 0.0;
-  for (std::size_t b = 0; b < c.states; ++b) worst = std::max(worst, std::abs(y[c.states + b] - x[c.states + b]));
+  for (std::size_t b = 0; b < S; ++b) worst = std::max(worst, std::abs(y[O * S + b] - x[O * S + b]));
   EXPECT_GT(worst, 100.0 * tol);
 }
 
-TEST_F(GibbsStationary, IsTheChainsFixedPointFloat64) { expect_closed_form_is_stationary<double>(6, 4, false); }
+TEST_F(GibbsStationary, IsTheChainsFixedPointFloat64) { expect_closed_form_is_stationary<double>(6, 4, false, 0); }
 
-TEST_F(GibbsStationary, IsTheChainsFixedPointFloat32) { expect_closed_form_is_stationary<float>(6, 4, false); }
+TEST_F(GibbsStationary, IsTheChainsFixedPointFloat32) { expect_closed_form_is_stationary<float>(6, 4, false, 1); }
 
-TEST_F(GibbsStationary, IsTheChainsFixedPointWithATiledPlan) {
-  expect_closed_form_is_stationary<double>(13, 3, false);
+TEST_F(GibbsStationary, IsTheChainsFixedPointOfTheSecondProblem) {
+  expect_closed_form_is_stationary<double>(5, 3, false, 1);
+}
+
+/// States of one, two and three bytes (the prior's tables), and a run over several chunks.
+TEST_F(GibbsStationary, IsTheChainsFixedPointOverSeveralBytes) {
+  expect_closed_form_is_stationary<double>(8, 3, false, 0);
+  expect_closed_form_is_stationary<double>(13, 3, false, 1);
+  expect_closed_form_is_stationary<double>(16, 2, false, 0);
+  expect_closed_form_is_stationary<double>(17, 2, false, 1);
 }
 
 TEST_F(GibbsStationary, IsTheChainsFixedPointWithThePolicyTable) {
-  expect_closed_form_is_stationary<double>(7, 5, true);
+  expect_closed_form_is_stationary<double>(7, 5, true, 0);
 }
 
 /// Values far apart (h / (nf lambda) spanning hundreds): the largest weight is 1, the smallest
@@ -181,13 +197,24 @@ TEST_F(GibbsStationary, StaysFiniteWhenTheWeightsSpanHundredsOfDecades) {
 
 TEST_F(GibbsStationary, CountsNonFiniteValues) {
   Case<double> c(4, 0, 5);
+  const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> h(2 * c.states, 0.0);
-  h[3] = std::numeric_limits<double>::quiet_NaN();
   const Mask all{1, 1};
-  c.engine->set_values(all, h.data());
   std::vector<MuStats> stats;
+  // NaN in problem 0, -inf in problem 1 (a weight of exp(-inf)), then +inf (every other weight 0).
+  for (const double bad : {-inf, inf}) {
+    h[3] = std::numeric_limits<double>::quiet_NaN();
+    h[c.states + 6] = bad;
+    c.engine->set_values(all, h.data());
+    c.engine->gibbs_stationary(all, &stats);
+    EXPECT_EQ(stats[0].nonfinite, 1u);
+    EXPECT_GE(stats[1].nonfinite, 1u) << bad;
+  }
+  // None without them.
+  h[3] = h[c.states + 6] = 0.0;
+  c.engine->set_values(all, h.data());
   c.engine->gibbs_stationary(all, &stats);
-  EXPECT_EQ(stats[0].nonfinite, 1u);
+  EXPECT_EQ(stats[0].nonfinite, 0u);
   EXPECT_EQ(stats[1].nonfinite, 0u);
 }
 
