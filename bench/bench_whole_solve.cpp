@@ -12,12 +12,15 @@
 //                                    at least two seconds)
 //                     table_ratio    storing the fixed policy's table (prepare_policy) over
 //                                    sweep_s
+//                     gibbs_ratio    the stationary distribution in closed form (gibbs_stationary,
+//                                    once per outer iteration: what the solve runs) over sweep_s
 //                     stationary_step_ratio  one power-iteration step (reading the table) over
-//                                    sweep_s
+//                                    sweep_s: what a network with an input runs instead
 //                     evaluation_step_ratio  one step of the final evaluation (g + P v, reading
 //                                    the table) over sweep_s
-//                     fused_step_ratio  without the table (where it does not fit): one value
-//                                    step fused with a stationary step, over sweep_s
+//                     fused_step_ratio  without the table (where it does not fit, with an input):
+//                                    one value step fused with a stationary step, over sweep_s
+//                                    (timed on the same input-free engine)
 //                     solve_s        the whole solve
 //                     ratio          solve_s / (sweeps * sweep_s): the cost of everything that
 //                                    is not a sweep, as a factor on the sweeps
@@ -48,14 +51,16 @@ bool g_smoke = false;
 struct SweepTimes {
   double bellman = 1e300;     // one Bellman sweep
   double table = 1e300;       // prepare_policy storing the policy table
+  double gibbs = 1e300;       // the stationary distribution in closed form
   double stationary = 1e300;  // one power-iteration step, reading the table
   double evaluation = 1e300;  // one evaluation step (g + P v), reading the table
   double fused = 1e300;       // without the table: a value step fused with a stationary step
 };
 
 /// The best times of Bellman sweeps and of the other steps of a solve over nf free neurons
-/// (m = 1; warm values): with the policy table, as the host solver runs where it fits, and the
-/// fused step of an engine without it (the solver's fallback). Interleaved so that all see the
+/// (m = 1; warm values): with the policy table, as the host solver runs where it fits, the
+/// closed-form stationary distribution, and the fused step of an engine without the table (the
+/// solver's fallback for networks with an input). Interleaved so that all see the
 /// same machine load: at least `reps` rounds, and rounds until `seconds` have passed (a best of
 /// five millisecond sweeps is not yet stable).
 SweepTimes sweep_seconds(int nf, int reps, double seconds) {
@@ -76,6 +81,7 @@ SweepTimes sweep_seconds(int nf, int reps, double seconds) {
   for (int k = 0; k < reps || seconds_since(start) < seconds; ++k) {
     best(&t.bellman, [&] { engine->bellman(one); });
     best(&t.table, [&] { engine->prepare_policy(one); });
+    best(&t.gibbs, [&] { engine->gibbs_stationary(one, &mu); });
     best(&t.stationary, [&] { engine->stationary_step(one, {1.0}, &mu); });
     engine->start_evaluation(one);
     best(&t.evaluation, [&] { engine->evaluation_step(one, &span); });
@@ -111,6 +117,7 @@ void BM_WholeSolve(benchmark::State& state) {
   state.counters["converged"] = r.converged ? 1.0 : 0.0;
   state.counters["sweep_s"] = sweep_s;
   state.counters["table_ratio"] = times.table / sweep_s;
+  state.counters["gibbs_ratio"] = times.gibbs / sweep_s;
   state.counters["stationary_step_ratio"] = times.stationary / sweep_s;
   state.counters["evaluation_step_ratio"] = times.evaluation / sweep_s;
   state.counters["fused_step_ratio"] = times.fused / sweep_s;

@@ -34,9 +34,10 @@ struct EngineShape {
   int m = 1;      // input values
   int batch = 1;  // problems
   /// Store the fixed policy (prepare_policy) as a table of nf 2^(nf-1) firing probabilities per
-  /// input value and problem (nf / 2 more state-sized arrays): the power iteration, the evaluation
-  /// and the chain's matvecs then stream it instead of computing a sigmoid per pair, and the
-  /// value iteration no longer advances mu alongside (value_stationary_step answers false). For
+  /// input value and problem (nf / 2 more state-sized arrays): the power iteration (m > 1), the
+  /// evaluation and the chain's matvecs then stream it instead of computing a sigmoid per pair,
+  /// and the value iteration no longer advances mu alongside (value_stationary_step answers
+  /// false; without input the solver needs no mu alongside either: has_gibbs_stationary). For
   /// the host, where the sweeps are bound by arithmetic; the caller checks that it fits.
   bool policy_table = false;
   std::uint64_t network_states() const { return std::uint64_t{1} << nf; }
