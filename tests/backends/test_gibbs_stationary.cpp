@@ -22,10 +22,8 @@
 namespace netrl {
 namespace {
 
-using kernels::EngineShape;
 using kernels::Mask;
 using kernels::MuStats;
-using kernels::SpanStats;
 
 class GibbsStationary : public test::BackendTest {};
 
@@ -39,7 +37,7 @@ struct Case {
   std::size_t states = 0;
 
   Case(int nf_, int steps, std::uint64_t seed, bool table = false) : nf(nf_) {
-    EngineShape shape;
+    kernels::EngineShape shape;
     shape.nf = nf;
     shape.m = 1;
     shape.batch = 2;
@@ -58,7 +56,7 @@ struct Case {
     engine->set_priors(prior);
     const Mask all{1, 1};
     engine->reset_values(all);
-    std::vector<SpanStats> stats;
+    std::vector<kernels::SpanStats> stats;
     for (int k = 0; k < steps; ++k) {
       engine->value_step(all, &stats);
       engine->accept_values(all);
@@ -219,7 +217,7 @@ TEST_F(GibbsStationary, CountsNonFiniteValues) {
 }
 
 TEST_F(GibbsStationary, EnginesWithAnInputHaveNone) {
-  EngineShape shape;
+  kernels::EngineShape shape;
   shape.nf = 3;
   shape.m = 2;
   shape.batch = 1;
