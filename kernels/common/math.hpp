@@ -6,7 +6,7 @@
 // engine does not use: NaN must propagate and be detectable). On CUDA the device versions of
 // exp/log1p are used. Every function propagates NaN.
 //
-// Accuracy (host, checked in tests/test_exact_kernels.cpp against std::exp / std::log1p):
+// Accuracy (host, checked in tests/backends/test_exact_kernels.cpp against std::exp / std::log1p):
 // exp_neg and log1p_unit are within a few ulp in double and float.
 #include <cmath>
 #include <cstdint>
