@@ -6,7 +6,7 @@
 // Reproducibility contract:
 //
 // * Random numbers: Philox4x32-10 (Salmon et al., SC11; the Random123 algorithm, checked against
-//   librandom123 and its known-answer vectors in tests/test_sampler.cpp). key = {seed_lo, seed_hi}.
+//   librandom123 and its known-answer vectors in tests/backends/test_sampler.cpp). key = {seed_lo, seed_hi}.
 //   Step t of chain c uses the counter {c, t_lo, t_hi, 0} and its four output words as
 //     w0, w3  -> the free neuron:  idx = floor(((w3 << 32) | w0) * nf / 2^64)  (multiply-high; each
 //               neuron has probability within nf / 2^64 of 1/nf),

@@ -5,7 +5,7 @@
 //                     kernels::philox4x32_10;
 //   threshold_block   kernels::sigmoid_threshold of a block of arguments, the same IEEE operations
 //                     in the same order in every lane (no fused multiply-adds), so the same bits.
-// tests/test_sampler.cpp checks every path against the scalar functions (and Philox against
+// tests/backends/test_sampler.cpp checks every path against the scalar functions (and Philox against
 // librandom123): this only changes how fast the host computes them.
 #include <cstdint>
 #include <cstring>
