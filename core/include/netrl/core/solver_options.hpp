@@ -164,9 +164,10 @@ struct SolverOptions {
   int threads = 0;
   /// Host backend, exact methods: keep each fixed policy as a table of firing probabilities (nf / 2
   /// more arrays of m 2^nf states per problem) where it fits in memory, so that the stationary
-  /// power iteration, the evaluation and the Krylov matvecs read it instead of recomputing it
-  /// (docs/whole-solve.md). false, or where it does not fit: no table, and the stationary
-  /// distribution advances with the value-iteration sweeps instead. Same fixed point either way.
+  /// power iteration (with an input; without, mu is in closed form), the evaluation and the Krylov
+  /// matvecs read it instead of recomputing it (docs/whole-solve.md). false, or where it does not
+  /// fit: no table, and (with an input) the stationary distribution advances with the
+  /// value-iteration sweeps instead. Same fixed point either way.
   bool policy_table = true;
   /// Method parametric only.
   ParametricOptions parametric;
