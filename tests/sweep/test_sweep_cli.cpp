@@ -426,14 +426,21 @@ TEST(BenchCli, ExactVsSampledSmoke) {
 TEST(SolveCli, ProgressAndWarmStart) {
   const fs::path dir = test::fresh_dir("netrl_sweep_", "solve", true);
   json c = sweep::preset("count8-grid")["base"];
-  c["n"] = 11;
   c["reward"]["targets"] = {3, 8};
-  const fs::path a = write_json(dir / "a.json", c);
-  test::CliRun r = run_cli("solve " + a.string() + " --progress --progress-interval 0.01 --out " + (dir / "a").string());
+  // Progress lines: n = 12 takes half a second of value iteration, dozens of lines at the 0.01 s
+  // interval (n = 11 solves in 0.02 s: its one or two lines may all fall in other phases).
+  c["n"] = 12;
+  const fs::path p = write_json(dir / "p.json", c);
+  test::CliRun r = run_cli("solve " + p.string() + " --progress --progress-interval 0.01");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("netrl solve: "), std::string::npos);
   EXPECT_NE(r.output.find(", outer 1, inner "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("(value iteration), span "), std::string::npos) << r.output;
+  // Warm starts (n = 11, where the warm start from the neighbouring lambda saves sweeps).
+  c["n"] = 11;
+  const fs::path a = write_json(dir / "a.json", c);
+  r = run_cli("solve " + a.string() + " --out " + (dir / "a").string());
+  ASSERT_EQ(r.status, 0) << r.output;
   // lambda 0.13 cold and warm-started from lambda 0.114: the same fixed point.
   c["lambda"] = 0.13;
   const fs::path b = write_json(dir / "b.json", c);
