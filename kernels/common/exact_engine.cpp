@@ -30,9 +30,9 @@ NETRL_NAMESPACE_BEGIN namespace kernels {
 double engine_arrays(const EngineShape& shape) {
   // reward, h (2), T h, mu (2), v (2); with an input also the mixed h and one mixing buffer.
   const double arrays = shape.m > 1 ? 10.0 : 8.0;
-  // The Gibbs tables (GibbsTables: float64, so counted twice for float32 arrays).
-  const int width = 1 << (shape.nf < 8 ? shape.nf : 8);
-  const double gibbs = 2.0 * static_cast<double>(((shape.nf + 7) / 8) * width) / static_cast<double>(shape.states());
+  // The Gibbs tables (float64, so counted twice for float32 arrays).
+  const double gibbs =
+      2.0 * static_cast<double>(NETRL_KERNELS_NS::GibbsTables(shape.nf).size()) / static_cast<double>(shape.states());
   return arrays + gibbs + (shape.policy_table ? 0.5 * static_cast<double>(shape.nf) : 0.0);
 }
 #endif
@@ -470,7 +470,7 @@ class Engine final : public EngineSteps<Engine<Real>, ExactEngine<Real>, Real> {
   Array<Real> wh_, y_;
   Array<Real> lambda_, inv_temp_, log_p1_, log_p0_, logit_, transition_;
   Array<double> top_;           // per problem: the largest log weight (gibbs_stationary)
-  Array<double> gibbs_sums_;    // per problem: the prior's log weights by byte (gibbs_byte_sums)
+  Array<double> gibbs_sums_;    // per problem: the prior's log weights by byte (GibbsTables)
   Array<Real> table_array_;     // the policy table's storage (shape.policy_table)
   PolicyTable<Real> table_;
   Mask table_fresh_;            // per problem: the table holds its fixed policy
