@@ -309,11 +309,8 @@ void Iterations<Engine, Track>::gibbs_mu(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   const Mask one = only(q);
   std::vector<MuStats> stats;
-  engine_.gibbs_stationary(one, &stats);
-  const double mass = checked_mass(q, stats);
-  engine_.accept_stationary(one);
-  engine_.download_stationary(q, &t.mu);
-  for (double& x : t.mu) x /= mass;
+  engine_.gibbs_distribution(one, q, &t.mu, &stats);
+  checked_mass(q, stats);
   engine_.set_stationary(one, batch_block(q, t.mu));
   t.mass = 1.0;
   // stationary_krylov's residual ||b - A mu|| / ||b|| with A = I - P^T + u 1^T, b = u 1 (u = 1 / S):

@@ -82,14 +82,11 @@ PolicyEvaluation evaluate_ising_policy(const NetworkModel& model, const std::vec
     // Without input the Ising policy is the Gibbs sampler of exp(v / (nf lambda)) times the prior:
     // its stationary distribution in closed form.
     std::vector<kernels::MuStats> stats;
-    engine->gibbs_stationary(one, &stats);
+    engine->gibbs_distribution(one, 0, &mu, &stats);
     if (stats.front().nonfinite > 0 || !(stats.front().mass > 0.0)) {
       throw NumericalError(
           "Ising policy evaluation: the stationary distribution is not finite (a coupling or field is not finite)");
     }
-    engine->accept_stationary(one);
-    engine->download_stationary(0, &mu);
-    for (double& x : mu) x /= stats.front().mass;
   } else {
     linear::KrylovOptions krylov;
     krylov.relative_tolerance = 1e-12;

@@ -78,6 +78,17 @@ class BatchEngine {
   virtual void gibbs_stationary(const Mask& /*active*/, std::vector<MuStats>* /*stats*/) {
     throw BackendError("this engine has no closed-form stationary distribution");
   }
+  /// gibbs_stationary for problem q alone (`one` flags q), accepted, and downloaded into *mu
+  /// divided by its mass, with the statistics of gibbs_stationary. The engine keeps the undivided
+  /// distribution as its current mu (set_stationary puts *mu back). Check the statistics: *mu
+  /// holds no distribution where the mass is not finite and positive or entries are not finite.
+  void gibbs_distribution(const Mask& one, int q, std::vector<double>* mu, std::vector<MuStats>* stats) {
+    gibbs_stationary(one, stats);
+    accept_stationary(one);
+    download_stationary(q, mu);
+    const double mass = (*stats)[static_cast<std::size_t>(q)].mass;
+    for (double& x : *mu) x /= mass;
+  }
 
   // ---- evaluation of the fixed policy (prepare_policy) on values v ------------------------
   /// v = h where `which` is set. The evaluation steps that follow are those of this policy and h:
