@@ -1,37 +1,26 @@
 // The parametric (Ising-value) solver against answers derived without it: a planted reward whose
 // optimal value is a known pairwise value (checked first against the exact solver), the exact
 // evaluation of Ising policies against the Gibbs form and the reference backend, the ring
-// attractor against the best pairwise policy found by exact maximisation, and the configuration.
+// attractor against the best pairwise policy found by exact maximisation (the configuration and
+// the command line: test_parametric_config.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 
-#include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
-#include "netrl/io/files.hpp"
-#include "netrl/io/npy.hpp"
 #include "netrl/predict.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
 #include "solve/parametric/batch_curvature.hpp"
 #include "solve/parametric/parametric_solver.hpp"
 #include "solve/reference.hpp"
-#include "cli_support.hpp"
 #include "test_support.hpp"
 
 namespace netrl {
 namespace {
-
-namespace fs = std::filesystem;
-
-test::CliRun run_cli(const std::string& args) {
-  return test::run_cli_logged(NETRL_CLI, args, test::temp_log("netrl_parametric_"));
-}
 
 /// The Gibbs distribution of Glauber dynamics of (J, h) at prior p (every neuron), no input, no
 /// clamps: mu(s) ~ exp(v(s) / (n lambda)) prod_i p(s_i); and the stationary averages of the policy.
@@ -426,100 +415,6 @@ TEST(Ring12, ExperimentOptionsAreCheckedFirst) {
   o.settings = {"ring12"};
   o.drift.chains = 0;
   EXPECT_EQ(field_of(o), "drift.chains");
-}
-
-// ---- configuration ----------------------------------------------------------------------------
-
-nlohmann::json ring_config(int n) {
-  return {{"model", "network"}, {"n", n}, {"reward", {{"kind", "ring_bump"}, {"width", 3}}}, {"lambda", 0.1},
-          {"solver", {{"method", "parametric"}, {"parametric", {{"max_batches", 200}}}}}};
-}
-
-TEST(ParametricConfig, BeyondTheExactStateSpaceNeedsTheParametricSolver) {
-  nlohmann::json c = ring_config(100);
-  c["solver"] = {{"method", "value_iteration"}};
-  try {
-    parse_problem(c, "");
-    FAIL() << "n = 100 parsed for the exact solver";
-  } catch (const InvalidInput& e) {
-    EXPECT_EQ(e.field(), "n");
-    EXPECT_NE(std::string(e.what()).find("parametric"), std::string::npos) << e.what();
-  }
-  const Problem p = parse_problem(ring_config(100), "");
-  EXPECT_EQ(p.network.n, 100);
-  EXPECT_EQ(p.solver.parametric.max_batches, 200u);
-}
-
-TEST(ParametricConfig, ErrorsNameTheFieldAndTheBound) {
-  auto field_of = [](nlohmann::json c) {
-    try {
-      parse_problem(c, "");
-    } catch (const InvalidInput& e) {
-      return e.field();
-    }
-    return std::string("(accepted)");
-  };
-  nlohmann::json c = ring_config(10);
-  c["solver"]["parametric"]["chains"] = 3;
-  EXPECT_EQ(field_of(c), "solver.parametric.chains");
-  c = ring_config(10);
-  c["solver"]["parametric"]["learning_rate"] = 2.0;
-  EXPECT_EQ(field_of(c), "solver.parametric.learning_rate");
-  c = ring_config(10);
-  c["solver"]["parametric"]["bogus"] = 1;
-  EXPECT_EQ(field_of(c), "solver.parametric.bogus");
-  c = ring_config(10);
-  c["solver"]["parametric"]["regression"] = "field";
-  EXPECT_EQ(field_of(c), "solver.parametric.regression");
-  c["solver"]["parametric"]["regression"] = "fields";
-  EXPECT_EQ(field_of(c), "(accepted)");
-  c = ring_config(10);
-  c["solver"]["parametric"]["coupling_mask"] = {{"ring_max_distance", 9}};
-  EXPECT_EQ(field_of(c), "solver.parametric.coupling_mask.ring_max_distance");
-  c = ring_config(10);
-  c["solver"] = {{"method", "value_iteration"}, {"parametric", {{"batch", 8}}}};
-  EXPECT_EQ(field_of(c), "solver.parametric");
-  c = ring_config(20000);
-  EXPECT_EQ(field_of(c), "n");
-}
-
-TEST(ParametricConfig, MemoryIsCheckedBeforeAllocating) {
-  SolverOptions o;
-  o.method = Method::parametric;
-  o.parametric.batch = 1 << 20;
-  o.parametric.chains = 1 << 20;
-  // A batch of 2^20 states of 16384 neurons.
-  const auto [field, message] = test::invalid([&] { solve(test::count_network(16384, 100, 0.1), o); });
-  EXPECT_EQ(field, "n");
-  EXPECT_NE(message.find("memory"), std::string::npos) << message;
-}
-
-TEST(ParametricCli, WritesTheValueTheCurveAndTheExactGain) {
-  const fs::path dir = test::fresh_dir("netrl_parametric_", "cli", true);
-  nlohmann::json c = ring_config(8);
-  c["solver"]["parametric"]["target_period"] = 20;
-  io::write_file_atomic((dir / "ring.json").string(), c.dump());
-  const test::CliRun run = run_cli("solve " + (dir / "ring.json").string() + " --out " + (dir / "out").string());
-  ASSERT_TRUE(run.status == 0 || run.status == 3) << run.output;
-  const auto result = io::read_json_file((dir / "out" / "result.json").string());
-  EXPECT_EQ(result["method"], "parametric");
-  EXPECT_EQ(result["batches"], 200);
-  EXPECT_TRUE(result["exact"].is_object());
-  EXPECT_TRUE(result.contains("gain_se"));
-  const npy::Array J = npy::load((dir / "out" / "J.npy").string());
-  EXPECT_EQ(J.shape, (std::vector<std::uint64_t>{8, 8}));
-  const npy::Array h = npy::load((dir / "out" / "h.npy").string());
-  EXPECT_EQ(h.shape, (std::vector<std::uint64_t>{1, 8}));
-  const std::string curve = io::read_file((dir / "out" / "learning_curve.csv").string());
-  EXPECT_EQ(std::count(curve.begin(), curve.end(), '\n'), 11);  // header + 10 periods
-  // The learned policy is an Ising policy `netrl sample` takes.
-  nlohmann::json s = {{"model", "network"}, {"n", 8}, {"lambda", 0.1},
-                      {"policy", {{"kind", "ising"}, {"J", (dir / "out" / "J.npy").string()},
-                                  {"h", (dir / "out" / "h_policy.npy").string()}, {"prior", result["prior"]}}},
-                      {"sampling", {{"chains", 4}, {"steps", 100}}}};
-  io::write_file_atomic((dir / "sample.json").string(), s.dump());
-  const test::CliRun sampled = run_cli("sample " + (dir / "sample.json").string());
-  EXPECT_EQ(sampled.status, 0) << sampled.output;
 }
 
 }  // namespace
