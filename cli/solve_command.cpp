@@ -103,8 +103,10 @@ int run_solve(const SolveArgs& args) {
       const auto now = std::chrono::steady_clock::now();
       if (now - *last < std::chrono::seconds(2)) return;
       *last = now;
-      std::fprintf(stderr, "  batch %lld: gain %.6f +- %.6f, TD error %.3g, |dphi| %.3g, prior %.4f\n",
-                   static_cast<long long>(p.batch), p.gain, p.gain_se, p.td_error, p.phi_change, p.prior);
+      char fields[48] = "";
+      if (!std::isnan(p.field_error)) std::snprintf(fields, sizeof fields, ", field error %.3g", p.field_error);
+      std::fprintf(stderr, "  batch %lld: gain %.6f +- %.6f, TD error %.3g%s, |dphi| %.3g, prior %.4f\n",
+                   static_cast<long long>(p.batch), p.gain, p.gain_se, p.td_error, fields, p.phi_change, p.prior);
     };
   }
   const auto out = open_output(args.out);

@@ -53,13 +53,13 @@ void add_parametric_json(json& j, const Problem& problem, const SolveResult& r) 
 
 std::string learning_curve_csv(const ParametricSolution& s) {
   std::ostringstream csv;
-  csv << "period,batch,gain,gain_se,mean_reward,mean_coding_cost,td_error,phi_change,learning_rate,prior\n";
-  char buf[320];
+  csv << "period,batch,gain,gain_se,mean_reward,mean_coding_cost,td_error,phi_change,learning_rate,prior,field_error\n";
+  char buf[400];
   for (std::size_t k = 0; k < s.curve.size(); ++k) {
     const LearningCurvePoint& p = s.curve[k];
-    std::snprintf(buf, sizeof buf, "%zu,%lld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", k + 1,
+    std::snprintf(buf, sizeof buf, "%zu,%lld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", k + 1,
                   static_cast<long long>(p.batch), p.gain, p.gain_se, p.mean_reward, p.mean_coding_cost, p.td_error,
-                  p.phi_change, p.learning_rate, p.prior);
+                  p.phi_change, p.learning_rate, p.prior, p.field_error);
     csv << buf;
   }
   return csv.str();

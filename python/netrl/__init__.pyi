@@ -578,6 +578,11 @@ class LearningCurvePoint:
     def batch(self) -> int:
         ...
     @property
+    def field_error(self) -> float:
+        """
+        Regression "fields": RMS of the local-field equations' errors; NaN otherwise.
+        """
+    @property
     def gain(self) -> float:
         ...
     @property

@@ -39,7 +39,8 @@ void bind_solution(py::module_& m) {
   def_readonly(point, field("batch", &P::batch), field("gain", &P::gain), field("gain_se", &P::gain_se),
                field("mean_reward", &P::mean_reward), field("mean_coding_cost", &P::mean_coding_cost),
                field("td_error", &P::td_error), field("phi_change", &P::phi_change),
-               field("learning_rate", &P::learning_rate), field("prior", &P::prior));
+               field("learning_rate", &P::learning_rate), field("prior", &P::prior),
+               field("field_error", &P::field_error, "Regression \"fields\": RMS of the local-field equations' errors; NaN otherwise."));
   using S = ParametricSolution;
   py::class_<S> s(m, "ParametricSolution",
                   "The parametric solver's value (docs/parametric.md, 'Outputs'); arrays are read-only views.");

@@ -90,6 +90,24 @@ TEST(ParametricConfig, MemoryIsCheckedBeforeAllocating) {
   EXPECT_NE(message.find("memory"), std::string::npos) << message;
 }
 
+// A reward the chains never see vary (a bump of 3 among 64 neurons: probability 64 / 2^64 under
+// the prior 1/2) leaves the value flat; the result says so instead of passing a gain of 0 as learned.
+TEST(ParametricSolver, SaysWhenNoSampleSawTheRewardVary) {
+  for (const char* regression : {"value", "fields"}) {
+    nlohmann::json c = ring_config(64);
+    c["solver"]["parametric"]["regression"] = regression;
+    const SolveResult r = solve(parse_problem(c, ""));
+    // 200 batches of 40 chain samples and 4 uniform (exploration) ones.
+    EXPECT_NE(r.note.find("every sampled state had the reward r = 0 (8800 samples"), std::string::npos)
+        << regression << ": " << r.note;
+    EXPECT_EQ(r.parametric->J, std::vector<double>(64 * 64, 0.0)) << regression;
+  }
+  // At n = 8 the bump (8 of the 256 states) is sampled and learned: no such note.
+  const SolveResult learned = solve(parse_problem(ring_config(8), ""));
+  EXPECT_EQ(learned.note.find("every sampled state"), std::string::npos) << learned.note;
+  EXPECT_GT(learned.gain, 0.0);
+}
+
 TEST(ParametricCli, WritesTheValueTheCurveAndTheExactGain) {
   const fs::path dir = test::fresh_dir("netrl_parametric_", "cli", true);
   nlohmann::json c = ring_config(8);
@@ -108,6 +126,9 @@ TEST(ParametricCli, WritesTheValueTheCurveAndTheExactGain) {
   EXPECT_EQ(h.shape, (std::vector<std::uint64_t>{1, 8}));
   const std::string curve = io::read_file((dir / "out" / "learning_curve.csv").string());
   EXPECT_EQ(std::count(curve.begin(), curve.end(), '\n'), 11);  // header + 10 periods
+  EXPECT_EQ(curve.substr(0, curve.find('\n')),
+            "period,batch,gain,gain_se,mean_reward,mean_coding_cost,td_error,phi_change,learning_rate,prior,field_error");
+  EXPECT_NE(curve.find(",nan\n"), std::string::npos);  // field_error: the value regression has none
   // The learned policy is an Ising policy `netrl sample` takes.
   nlohmann::json s = {{"model", "network"}, {"n", 8}, {"lambda", 0.1},
                       {"policy", {{"kind", "ising"}, {"J", (dir / "out" / "J.npy").string()},

@@ -311,6 +311,8 @@ def test_parametric_solve_matches_cli(cli, tmp_path):
     curve = np.loadtxt(tmp_path / "out" / "learning_curve.csv", delimiter=",", skiprows=1, ndmin=2)
     assert len(solution.curve) == len(curve) == 2
     assert_same([p.phi_change for p in solution.curve], curve[:, 7], tol=1e-15)
+    assert_same([p.field_error for p in solution.curve], curve[:, 10], tol=1e-15)  # the fields' RMS error
+    assert all(np.isfinite(p.field_error) and p.field_error >= 0 for p in solution.curve)
     assert solution.J.shape == (n, n) and np.all(solution.J == solution.J.T) and np.all(np.diag(solution.J) == 0)
     assert netrl.solve(netrl.NetworkModel(5, netrl.RewardSpec.ring_bump(2), 0.2)).parametric is None
     with pytest.raises(netrl.InvalidInput, match="solver.parametric.regression"):

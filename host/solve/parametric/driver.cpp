@@ -184,6 +184,7 @@ kernels::ParametricSetup engine_setup(const NetworkModel& model, const Plan& p, 
 struct Period {
   std::vector<double> batch_gain, batch_reward, batch_cost;  // per batch means
   double td_sq = 0.0;
+  double field_sq = 0.0;  // sum over batches of the field equations' mean square error
   std::uint64_t samples = 0;
   std::vector<double> rho;           // n: sum of rho_i
   std::vector<double> spike_count;   // (n + 1) * m counts
@@ -194,6 +195,7 @@ struct Period {
     batch_reward.clear();
     batch_cost.clear();
     td_sq = 0.0;
+    field_sq = 0.0;
     samples = 0;
     rho.assign(static_cast<std::size_t>(n), 0.0);
     spike_count.assign(static_cast<std::size_t>(n + 1) * static_cast<std::size_t>(m), 0.0);
@@ -276,6 +278,10 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
   std::deque<Period> recent;  // the last `window` periods (their spike counts)
   std::vector<double> a(p.samples()), delta(p.samples()), reward(p.samples());
   std::vector<double> a_rows, reward_flips;  // the regression on local fields
+  // Whether any sample's reward (or, on local fields, any flip's reward difference) differed
+  // from the first sample's: if none did, the value cannot learn anything (the result's note).
+  double first_reward = std::numeric_limits<double>::quiet_NaN();
+  bool reward_varied = false;
   kernels::ParametricBatch batch;
   BatchCurvature curvature(p.n, p.free, po.coupling_mask, p.samples());
   bool converged = false;
@@ -309,6 +315,11 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
     } else {
       evaluate_rewards(model, p, batch, &reward);
     }
+    if (!reward_varied) {
+      if (std::isnan(first_reward)) first_reward = reward.front();
+      for (double r : reward) reward_varied = reward_varied || r != first_reward;
+      for (double d : reward_flips) reward_varied = reward_varied || d != 0.0;
+    }
     for (std::uint64_t s = 0; s < p.samples(); ++s) {
       const std::uint8_t* on = &batch.on[s * un];
       const int x = static_cast<int>(batch.x[s]);
@@ -334,7 +345,9 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       for (std::uint64_t s = 0; s < p.samples(); ++s) q.c[batch.x[s]] -= rate * delta[s] / per_input[batch.x[s]];
       const double m_curvature = po.curvature_step ? curvature.largest_overlap(batch.on, batch.x)
                                                    : static_cast<double>(p.samples()) * (1.0 + p.nf);
-      field_regression_step(model, batch, rate, m_curvature, po.horizon_step, reward_flips, &q.h, &a_rows);
+      const double field_rms =
+          field_regression_step(model, batch, rate, m_curvature, po.horizon_step, reward_flips, &q.h, &a_rows);
+      period.field_sq += field_rms * field_rms;
       engine->step_couplings_flips(a_rows);
     } else {
       // The SGD step of the offsets and fields (in sample order), then of the couplings (with
@@ -366,6 +379,8 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
       pt.mean_reward = mean(period.batch_reward);
       pt.mean_coding_cost = mean(period.batch_cost);
       pt.td_error = std::sqrt(period.td_sq / static_cast<double>(period.samples));
+      // Every batch has as many equations: the mean of the batches' squares is the period's.
+      if (p.fields) pt.field_error = std::sqrt(period.field_sq / static_cast<double>(period.batch_gain.size()));
       pt.learning_rate = rate;
       // |phi - phibar| / |phi| over (h, J) (each pair once: the matrix sums halved).
       double change_sq = 0.0, norm_sq = 0.0;
@@ -458,6 +473,14 @@ SolveResult run(const NetworkModel& model, const SolverOptions& options, const P
                   " the value regression needs about 20 F samples (F ~ nf^2 / 2 coefficients): the regression on "
                   "local fields (solver.parametric.regression \"fields\", docs/parametric.md) needs about nf times fewer";
     }
+  }
+  if (!reward_varied) {
+    std::ostringstream os;
+    os << "every sampled state had the reward r = " << first_reward << " (" << k * static_cast<std::int64_t>(p.samples())
+       << " samples" << (p.fields ? ", and every flip of one neuron kept it" : "")
+       << "): the value learned nothing and the policy is the prior's. Unless the reward is constant, its other "
+          "states were never reached: they are too rare under the prior (e.g. a ring_bump reward at large n)";
+    res.note = res.note.empty() ? os.str() : res.note + "; " + os.str();
   }
   res.states = 0;
   res.backend = p.cuda ? "cuda" : "host";

@@ -2,6 +2,7 @@
 // Solver options and results shared by every backend (config section "solver", result.json).
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,9 @@ struct LearningCurvePoint {
   double mean_reward = 0.0;
   double mean_coding_cost = 0.0;
   double td_error = 0.0;         // root mean square of v_phi - vhat over the period
+  /// Regression "fields": the root mean square over the period of the local-field equations'
+  /// errors e_si = D_i - Dhat_i (what that regression fits); NaN for the value regression.
+  double field_error = std::numeric_limits<double>::quiet_NaN();
   double phi_change = 0.0;       // |(J, h) - previous target| / |(J, h)|
   double learning_rate = 0.0;    // the normalised rate at the period's last batch
   double prior = 0.0;            // mean firing prior over free neurons after the period
