@@ -45,6 +45,42 @@ bool aitken(Acceleration& acc, const std::vector<double>& y, const std::vector<d
   return true;
 }
 
+/// Over-relaxation of a steady plain loop (Chart::max_relaxation > 1), where Aitken's does not
+/// apply: the last two residuals f0, f1 point the same way (cosine kDirectionCosine). The plain
+/// rate along that direction, from the step omega that led from f0's prior to f1's (|f1| / |f0| =
+/// |1 - omega (1 - rho)| for a linear map), is rho = 1 - (1 - |f1| / |f0|) / omega; the next step is
+/// y + omega' f1 with omega' = 2 omega, at most max_relaxation and, where rho < 1, at most
+/// 1 / (1 - rho) (the whole remaining geometric series), and at most max_jump beyond the plain
+/// step. Any other round takes the plain step and restarts at omega = 1.
+void relax(Acceleration& acc, const std::vector<double>& y, const std::vector<double>& next, const Chart& chart,
+           std::vector<double>* prior) {
+  const double omega = acc.relaxation;
+  acc.relaxation = 1.0;
+  if (!(chart.max_relaxation > 1.0) || acc.hist_f.size() < 2) return;
+  const Eigen::VectorXd& f0 = acc.hist_f[acc.hist_f.size() - 2];
+  const Eigen::VectorXd& f1 = acc.hist_f.back();
+  const double n0 = f0.norm(), n1 = f1.norm();
+  if (!(n0 > 0.0 && n1 > 0.0) || f1.dot(f0) / (n0 * n1) < kDirectionCosine) return;
+  const double rho = 1.0 - (1.0 - n1 / n0) / omega;
+  double next_omega = std::min(2.0 * omega, chart.max_relaxation);
+  if (rho < 1.0) next_omega = std::min(next_omega, 1.0 / (1.0 - rho));
+  if (!(next_omega > 1.0)) return;
+  Eigen::VectorXd beyond = (next_omega - 1.0) * f1;
+  const double reach = beyond.lpNorm<Eigen::Infinity>();
+  if (reach > chart.max_jump) {
+    beyond *= chart.max_jump / reach;
+    next_omega = 1.0 + (next_omega - 1.0) * chart.max_jump / reach;
+  }
+  std::vector<double> point(y.size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    point[k] = y[k] + f1(i) + beyond(i);
+  }
+  acc.relaxation = next_omega;
+  take(acc, point, next, chart, prior);
+  if (!acc.extrapolated) acc.relaxation = 1.0;  // clipped back onto the plain step
+}
+
 /// Anderson acceleration (charts with anderson_depth > 0): from the last m + 1 evaluated points
 /// y_i and their plain residuals f_i (in the chart), gamma minimises |f_k - dF gamma| over the
 /// differences dF of consecutive residuals, and the next point is y_k + f_k - (dY + dF) gamma
@@ -100,6 +136,8 @@ Chart clipped_chart(double lo, double hi) {
     for (std::size_t k = 0; k < p.size(); ++k) p[k] = std::clamp(point[k], lo, hi);
     return p;
   };
+  chart.max_relaxation = kMaxRelaxation;
+  chart.max_jump = kMaxJump;
   return chart;
 }
 
@@ -113,6 +151,7 @@ Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<do
     acc.hist_f.clear();
     prior = acc.accepted_next;
     acc.extrapolated = false;
+    acc.relaxation = 1.0;
     acc.polish = false;
     acc.hist_y.clear();
     acc.hist_g.clear();
@@ -122,6 +161,7 @@ Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<do
     if (round.final_tolerances) return Verdict::converged;
     if (round.last_outer) return Verdict::outer_limit;
     acc.polish = true;  // the same prior again at final tolerances
+    acc.relaxation = 1.0;
     return Verdict::evaluate;
   }
   acc.polish = false;
@@ -140,8 +180,10 @@ Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<do
   acc.extrapolated = false;
   if (chart.anderson_depth > 0) {
     anderson(acc, y, next, chart, &prior);
+  } else if (aitken(acc, y, next, chart, &prior)) {
+    acc.relaxation = 1.0;
   } else {
-    aitken(acc, y, next, chart, &prior);
+    relax(acc, y, next, chart, &prior);
   }
   return Verdict::evaluate;
 }

@@ -15,9 +15,14 @@
 //    network, their logarithms for the actions of an MDP, whose small priors shrink by a factor
 //    per step), and the jump is mapped back onto the admissible priors by the chart (a clip, or a
 //    clip and renormalisation);
-//  - charts may also over-relax steady plain steps, y + omega f with omega > 1 growing while the
-//    residuals keep their direction (the accelerated Blahut-Arimoto iteration of Matz and Duhamel,
-//    2004, for the log-prior chart): the same fixed points as the plain step;
+//  - where the residuals keep their direction but do not contract at a stable rate (a drift:
+//    the prior map is close to neutral, or expanding, along that direction, as for networks with
+//    an input, whose plain loop crawls for tens of rounds in steps of 1e-2), a chart with
+//    max_relaxation > 1 over-relaxes the plain step: y + omega f, omega doubling while the
+//    direction holds (at most 1 / (1 - rho) where the plain rate rho is below 1, and at most
+//    max_jump beyond the plain step): the same fixed points as the plain step;
+//  - charts with anderson_depth > 0 (the log priors of an MDP) use Anderson's extrapolation
+//    instead of both;
 //  - an extrapolated or over-relaxed prior that lowers the gain is rejected for the last accepted
 //    plain step (a plain step never lowers it: each is coordinate ascent);
 //  - convergence is declared only for a prior evaluated at the final tolerances (`polish`: the
@@ -47,6 +52,7 @@ struct Acceleration {
   double accepted_gain = 0.0;
   double accepted_tol = 0.0;
   std::vector<Eigen::VectorXd> hist_f;  // the last plain residuals G(p) - p, in the chart
+  double relaxation = 1.0;              // omega of the step to the prior being evaluated
   std::vector<Eigen::VectorXd> hist_y, hist_g;  // Anderson: the last points and their residuals
 };
 
@@ -67,17 +73,22 @@ enum class Verdict {
 };
 
 /// The coordinates of the extrapolation: `to` maps a prior into them, `from` maps a point back
-/// onto the admissible priors. With max_relaxation > 1, steady plain steps are over-relaxed up to
-/// that factor, each at most max_relaxed_jump beyond the plain step (in the chart's infinity norm).
+/// onto the admissible priors. With anderson_depth > 0, Anderson's extrapolation over that many
+/// differences; else Aitken's, and with max_relaxation > 1 the over-relaxation of steady plain
+/// steps up to that factor. Either moves at most max_jump beyond the plain step (in the chart's
+/// infinity norm).
 struct Chart {
   std::function<std::vector<double>(const std::vector<double>&)> to;
   std::function<std::vector<double>(const std::vector<double>&)> from;
   int anderson_depth = 0;
+  double max_relaxation = 1.0;
   double max_jump = 0.0;
 };
 
 /// The chart of the network priors: the priors themselves, a point mapped back by clipping every
-/// coordinate to [lo, hi].
+/// coordinate to [lo, hi]; steady steps over-relaxed up to kMaxRelaxation, kMaxJump beyond the
+/// plain step.
+inline constexpr double kMaxRelaxation = 16.0;
 Chart clipped_chart(double lo, double hi);
 
 /// Decides after the evaluation of `prior`, whose plain step is `next` (already admissible), and
