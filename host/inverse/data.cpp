@@ -29,11 +29,12 @@ void check_tabular_size(const NetworkModel& model, const std::string& field) {
   }
 }
 
-}  // namespace
-
-Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
-                   const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
-                   const NetworkModel& model) {
+/// A raster of `count` entries read through visit(fn), which calls fn(k, v) for every entry, v as
+/// float64: its shape checked first, then its entries, as bytes.
+template <class Visit>
+Raster checked_raster(const std::vector<std::uint64_t>& shape, std::uint64_t count, const Visit& visit,
+                      const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
+                      const NetworkModel& model) {
   if (shape.size() != 2) {
     throw InvalidInput("raster", "a raster must be a 2-d array of shape (T, n) = (steps, " + std::to_string(model.n) +
                                      "), got shape " + npy::shape_text(shape));
@@ -43,23 +44,23 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
     throw InvalidInput("raster", "the raster has " + std::to_string(shape[1]) + " columns; the model has n = " +
                                      std::to_string(model.n) + " neurons (shape must be (T, n))");
   }
-  if (states.size() != shape[0] * shape[1]) {
-    throw InvalidInput("raster", "the raster holds " + std::to_string(states.size()) + " entries; its shape " +
+  if (count != shape[0] * shape[1]) {
+    throw InvalidInput("raster", "the raster holds " + std::to_string(count) + " entries; its shape " +
                                      npy::shape_text(shape) + " needs " + std::to_string(shape[0] * shape[1]));
   }
   Raster r;
   r.steps = shape[0];
   r.n = model.n;
-  r.states.resize(states.size());
-  for (std::uint64_t k = 0; k < states.size(); ++k) {
-    if (!(states[k] == 0.0 || states[k] == 1.0)) {
+  r.states.resize(count);
+  visit([&](std::uint64_t k, double v) {
+    if (!(v == 0.0 || v == 1.0)) {
       std::ostringstream os;
-      os << "entry [" << k / shape[1] << ", " << k % shape[1] << "] = " << states[k]
+      os << "entry [" << k / shape[1] << ", " << k % shape[1] << "] = " << v
          << " is not binary; a raster holds 0 (silent) or 1 (active)";
       throw InvalidInput("raster", os.str());
     }
-    r.states[k] = static_cast<std::uint8_t>(states[k]);
-  }
+    r.states[k] = static_cast<std::uint8_t>(v);
+  });
   if (input_shape.empty()) return r;
   if (input_shape.size() != 1 && !(input_shape.size() == 2 && input_shape[1] == 1)) {
     throw InvalidInput("inputs", "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
@@ -76,6 +77,24 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
     r.inputs[k] = static_cast<std::uint32_t>(x);
   }
   return r;
+}
+
+}  // namespace
+
+Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
+                   const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
+                   const NetworkModel& model) {
+  const auto visit = [&](const auto& fn) {
+    for (std::uint64_t k = 0; k < states.size(); ++k) fn(k, states[k]);
+  };
+  return checked_raster(shape, states.size(), visit, inputs, input_shape, model);
+}
+
+Raster make_raster(const npy::Array& states, const std::vector<double>& inputs,
+                   const std::vector<std::uint64_t>& input_shape, const NetworkModel& model) {
+  npy::check_numbers(states, "raster");
+  const auto visit = [&](const auto& fn) { npy::for_each_value(states, "raster", fn); };
+  return checked_raster(states.shape, states.size(), visit, inputs, input_shape, model);
 }
 
 void detail::check_clamps(const std::uint8_t* row, std::uint64_t t, const NetworkModel& model) {

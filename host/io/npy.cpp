@@ -271,27 +271,17 @@ Array load(const std::string& path) {
   return std::move(l.array);
 }
 
-std::vector<double> to_double(const Array& a, const std::string& name) {
-  const std::uint64_t n = a.size();
+void check_numbers(const Array& a, const std::string& name) {
   if (item_size(a.dtype) == 0) throw IoError(name + ": dtype '" + shorten(a.dtype, 40) + "' cannot be read as numbers");
-  if (a.data.size() / item_size(a.dtype) < n) throw IoError(name + ": the array holds fewer bytes than its shape needs");
-  std::vector<double> out(n);
-  auto copy = [&](auto tag) {
-    using T = decltype(tag);
-    for (std::uint64_t k = 0; k < n; ++k) {
-      T v;
-      std::memcpy(&v, a.data.data() + k * sizeof(T), sizeof(T));
-      out[k] = static_cast<double>(v);
-    }
-  };
-  if (a.dtype == "<f8") copy(double{});
-  else if (a.dtype == "<f4") copy(float{});
-  else if (a.dtype == "<i8") copy(std::int64_t{});
-  else if (a.dtype == "<i4") copy(std::int32_t{});
-  else if (a.dtype == "<u8") copy(std::uint64_t{});
-  else if (a.dtype == "<u4") copy(std::uint32_t{});
-  else if (a.dtype == "|i1") copy(std::int8_t{});
-  else copy(std::uint8_t{});  // |u1, |b1
+  if (a.data.size() / item_size(a.dtype) < a.size()) {
+    throw IoError(name + ": the array holds fewer bytes than its shape needs");
+  }
+}
+
+std::vector<double> to_double(const Array& a, const std::string& name) {
+  check_numbers(a, name);
+  std::vector<double> out(a.size());
+  for_each_value(a, name, [&](std::uint64_t k, double v) { out[k] = v; });
   return out;
 }
 

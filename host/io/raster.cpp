@@ -20,7 +20,7 @@ Raster read_raster(const std::string& raster_path, const std::string& inputs_pat
   const std::string rf = "raster (" + raster_path + ")";
   const std::string inf = "inputs (" + inputs_path + ")";
   const npy::Array a = under_field(rf, [&] { return npy::load(raster_path); });
-  const std::vector<double> states = integer_entries(a, rf);
+  under_field(rf, [&] { npy::check_numbers(a, rf); });
   npy::Array b;
   std::vector<double> inputs;
   if (!inputs_path.empty()) {
@@ -29,8 +29,7 @@ Raster read_raster(const std::string& raster_path, const std::string& inputs_pat
   }
   // The checks of a recording given as arrays, reported under the file they concern.
   try {
-    return inverse::make_raster(states, a.shape, inputs, inputs_path.empty() ? std::vector<std::uint64_t>{} : b.shape,
-                                model);
+    return inverse::make_raster(a, inputs, inputs_path.empty() ? std::vector<std::uint64_t>{} : b.shape, model);
   } catch (const InvalidInput& e) {
     throw InvalidInput(e.field() == "inputs" ? inf : rf, e.message());
   }

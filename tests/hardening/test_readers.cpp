@@ -13,6 +13,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/core/limits.hpp"
 #include "netrl/io/files.hpp"
+#include "netrl/inverse.hpp"
 #include "netrl/io/npy.hpp"
 
 namespace netrl {
@@ -148,6 +149,39 @@ TEST(NpyHeader, EveryDtypeConvertsToDouble) {
   EXPECT_EQ(one("|u1", std::string(1, '\xff')), 255.0);
   EXPECT_EQ(one("<u4", std::string("\x01\x00\x00\x00", 4)), 1.0);
   EXPECT_EQ(one("<i8", std::string("\xfe\xff\xff\xff\xff\xff\xff\xff", 8)), -2.0);
+}
+
+// A raster is converted from its file straight to bytes (inverse::make_raster of an npy::Array),
+// whatever the dtype: the same states as from the same values as doubles, and the same error.
+TEST(NpyHeader, RastersOfEveryDtypeReadAsTheSameStates) {
+  NetworkModel model;
+  model.n = 3;
+  model.lambda = 0.5;
+  const std::vector<double> values{0, 1, 0, 1, 1, 0};
+  const std::vector<std::uint8_t> bits{0, 1, 0, 1, 1, 0};
+  const auto bytes_of = [](const std::string& descr, const std::vector<double>& v) {
+    std::string data;
+    const auto put = [&](auto x) { data.append(reinterpret_cast<const char*>(&x), sizeof x); };
+    for (double x : v) {
+      if (descr == "<f8") put(x);
+      else if (descr == "<f4") put(static_cast<float>(x));
+      else if (descr == "<i8") put(static_cast<std::int64_t>(x));
+      else if (descr == "<i4") put(static_cast<std::int32_t>(x));
+      else if (descr == "<u8") put(static_cast<std::uint64_t>(x));
+      else if (descr == "<u4") put(static_cast<std::uint32_t>(x));
+      else if (descr == "|i1") put(static_cast<std::int8_t>(x));
+      else put(static_cast<std::uint8_t>(x));
+    }
+    return npy::parse(npy_bytes(npy_header(descr, "(2, 3)"), data), "r.npy");
+  };
+  for (const char* descr : {"|u1", "|b1", "|i1", "<i4", "<i8", "<u4", "<u8", "<f4", "<f8"}) {
+    EXPECT_EQ(inverse::make_raster(bytes_of(descr, values), {}, {}, model).states, bits) << descr;
+    std::vector<double> bad = values;
+    bad[5] = 2.0;
+    const std::string message = message_of<InvalidInput>([&] { inverse::make_raster(bytes_of(descr, bad), {}, {}, model); });
+    EXPECT_EQ(message, message_of<InvalidInput>([&] { inverse::make_raster(bad, {2, 3}, {}, {}, model); })) << descr;
+    EXPECT_NE(message.find("entry [1, 2] = 2 is not binary"), std::string::npos) << descr << ": " << message;
+  }
 }
 
 // --- Files ----------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@
 #include "netrl/core/solver_options.hpp"
 #include "netrl/version.hpp"
 
+NETRL_NAMESPACE_BEGIN namespace npy {
+struct Array;
+}  NETRL_NAMESPACE_END
+
 NETRL_NAMESPACE_BEGIN namespace inverse {
 
 // ---------------------------------------------------------------------------------------------
@@ -62,6 +66,10 @@ struct NetworkData {
 Raster make_raster(const std::vector<double>& states, const std::vector<std::uint64_t>& shape,
                    const std::vector<double>& inputs, const std::vector<std::uint64_t>& input_shape,
                    const NetworkModel& model);
+/// The same from a .npy array of any dtype npy::to_double reads, converted straight to bytes (a
+/// raster file costs its own size once more, not eight times).
+Raster make_raster(const npy::Array& states, const std::vector<double>& inputs,
+                   const std::vector<std::uint64_t>& input_shape, const NetworkModel& model);
 
 /// Checks a raster against the model (n columns, clamped neurons constant at their clamp value,
 /// inputs in range and of the right length) and counts states and transitions. With
