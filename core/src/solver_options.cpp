@@ -34,8 +34,8 @@ void ParametricOptions::validate(const std::string& field, int n) const {
                                          std::to_string(chains) + " (each chain gives batch / chains samples)");
   }
   if (explore > (std::uint64_t{1} << 20)) throw InvalidInput(f + "explore", "must lie in [0, 2^20]");
-  if (sample_interval > (std::uint64_t{1} << 40)) throw InvalidInput(f + "sample_interval", "must be below 2^40");
-  if (burn_in > (std::uint64_t{1} << 40)) throw InvalidInput(f + "burn_in", "must be below 2^40");
+  if (sample_interval >= (std::uint64_t{1} << 40)) throw InvalidInput(f + "sample_interval", "must be below 2^40");
+  if (burn_in >= (std::uint64_t{1} << 40)) throw InvalidInput(f + "burn_in", "must be below 2^40");
   if (target_period < 1) throw InvalidInput(f + "target_period", "must be at least 1 batch");
   if (!(std::isfinite(learning_rate) && learning_rate > 0.0 && learning_rate < 2.0)) {
     std::ostringstream os;

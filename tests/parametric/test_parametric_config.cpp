@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "netrl/config.hpp"
@@ -14,6 +15,7 @@
 #include "netrl/io/files.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/solve.hpp"
+#include "solve/parametric/batch_curvature.hpp"
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
@@ -84,10 +86,59 @@ TEST(ParametricConfig, MemoryIsCheckedBeforeAllocating) {
   o.method = Method::parametric;
   o.parametric.batch = 1 << 20;
   o.parametric.chains = 1 << 20;
+  o.parametric.max_batches = 1;  // within the limit sample_steps
   // A batch of 2^20 states of 16384 neurons.
   const auto [field, message] = test::invalid([&] { solve(test::count_network(16384, 100, 0.1), o); });
   EXPECT_EQ(field, "n");
   EXPECT_NE(message.find("memory"), std::string::npos) << message;
+}
+
+// The chain steps are bounded before the run, as a sampling run's (limit sample_steps), and a
+// batch beyond BatchCurvature::kMaxExactSamples takes the curvature's bound instead of an
+// eigenvalue of a samples x samples matrix (a batch of 2^20: 8 TiB).
+TEST(ParametricConfig, ChainStepsAndTheCurvatureAreBoundedBeforeTheRun) {
+  SolverOptions o;
+  o.method = Method::parametric;
+  o.parametric.max_batches = 1;
+  o.parametric.sample_interval = (std::uint64_t{1} << 40) - 1;
+  const NetworkModel model = test::count_network(6, 1, 0.1);
+  auto [field, message] = test::invalid([&] { solve(model, o); });
+  EXPECT_EQ(field, "solver.parametric.sample_interval");
+  EXPECT_NE(message.find("limit sample_steps"), std::string::npos) << message;
+  o.parametric.sample_interval = 0;
+  o.parametric.burn_in = (std::uint64_t{1} << 40) - 1;
+  std::tie(field, message) = test::invalid([&] { solve(model, o); });
+  EXPECT_EQ(field, "solver.parametric.burn_in");
+  o.parametric.burn_in = std::uint64_t{1} << 40;  // "below 2^40"
+  EXPECT_EQ(test::invalid([&] { o.parametric.validate("solver.parametric", 6); }).first, "solver.parametric.burn_in");
+
+  const std::vector<int> free{0, 1, 2, 3, 4, 5};
+  const std::uint64_t cap = parametric::BatchCurvature::kMaxExactSamples;
+  EXPECT_TRUE(parametric::BatchCurvature(6, free, {}, cap).exact());
+  EXPECT_EQ(parametric::BatchCurvature::bytes(cap), 24.0 * static_cast<double>(cap * cap));
+  parametric::BatchCurvature large(6, free, {}, cap + 1);
+  EXPECT_FALSE(large.exact());
+  EXPECT_EQ(parametric::BatchCurvature::bytes(cap + 1), 0.0);
+  const std::vector<std::uint8_t> on((cap + 1) * 6, 1);
+  const std::vector<std::uint32_t> x(cap + 1, 0);
+  EXPECT_EQ(large.largest(on, x), static_cast<double>(cap + 1) * 22.0);  // F = 1 + 6 + 15
+  EXPECT_EQ(large.largest_overlap(on, x), static_cast<double>(cap + 1) * 7.0);
+}
+
+// Without a device the parametric solver says the backend is missing, as the other solvers do.
+TEST(ParametricConfig, TheCudaBackendWithoutADeviceIsABackendError) {
+  std::string reason;
+  if (backend_available(Backend::cuda, &reason)) GTEST_SKIP() << "a CUDA device answers";
+  SolverOptions o;
+  o.method = Method::parametric;
+  o.backend = Backend::cuda;
+  try {
+    solve(test::count_network(6, 1, 0.1), o);
+    FAIL() << "solved on an unavailable backend";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("solver.backend: the CUDA backend is not available"), std::string::npos)
+        << e.what();
+  }
 }
 
 // A reward the chains never see vary (a bump of 3 among 64 neurons: probability 64 / 2^64 under

@@ -31,9 +31,20 @@ BatchCurvature::BatchCurvature(int n, const std::vector<int>& free, const std::v
     exact_ = 0.5 * s * s * kept <= 0.5 * s * static_cast<double>(n) * static_cast<double>(n) + kSmallWork;
     if (!exact_) pairs_.clear();
   }
+  if (samples > kMaxExactSamples) {
+    exact_ = overlap_exact_ = false;
+    pairs_.clear();
+  }
   features_ = 1.0 + nf + kept;
+  if (!exact_ && !overlap_exact_) return;  // no batch is ever packed
   const std::size_t words = (free.size() + 63) / 64;
   bits_.assign(samples * words, 0);
+}
+
+double BatchCurvature::bytes(std::uint64_t samples) {
+  if (samples > kMaxExactSamples) return 0.0;
+  const double s = static_cast<double>(samples);
+  return 3.0 * 8.0 * s * s;  // G, and the eigensolver's tridiagonalisation of a copy
 }
 
 double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x) {
@@ -43,7 +54,8 @@ double BatchCurvature::largest(const std::vector<std::uint8_t>& on, const std::v
 }
 
 double BatchCurvature::largest_overlap(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x) {
-  // M's diagonal is 1 + nf.
+  // M's diagonal is 1 + nf, and every entry at most 1 + nf.
+  if (!overlap_exact_) return static_cast<double>(samples_) * (1.0 + static_cast<double>(free_.size()));
   return std::max(1.0 + static_cast<double>(free_.size()), eigen_max(on, x, false));
 }
 

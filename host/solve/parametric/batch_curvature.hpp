@@ -27,6 +27,11 @@ class BatchCurvature {
   double largest_overlap(const std::vector<std::uint8_t>& on, const std::vector<std::uint32_t>& x);
   /// Whether largest() computes the eigenvalue (false: the bound samples * F).
   bool exact() const { return exact_; }
+  /// Batches of more samples take the bounds (samples * F, samples * (1 + nf)): the eigenvalue of a
+  /// samples x samples matrix costs samples^3 operations and 8 samples^2 bytes.
+  static constexpr std::uint64_t kMaxExactSamples = 2048;
+  /// The bytes the Gram matrix and its eigensolver take for a batch of `samples`.
+  static double bytes(std::uint64_t samples);
   double features() const { return features_; }
 
  private:
@@ -36,7 +41,7 @@ class BatchCurvature {
   int n_ = 0;
   std::vector<int> free_;
   std::vector<std::pair<int, int>> pairs_;  // kept pairs of free neurons (with a mask)
-  bool masked_ = false, exact_ = true;
+  bool masked_ = false, exact_ = true, overlap_exact_ = true;
   std::uint64_t samples_ = 0;
   double features_ = 0.0;
   std::vector<std::uint64_t> bits_;  // samples * words: the free neurons' states, packed
