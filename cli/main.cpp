@@ -42,6 +42,19 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::strin
   return out;
 }
 
+/// Seconds in [0.01, 3600]. CLI::Range alone lets "nan" through (every comparison with NaN is false).
+CLI::Validator seconds_range() {
+  return CLI::Validator(
+      [](std::string& text) {
+        double v = 0.0;
+        if (!CLI::detail::lexical_cast(text, v) || !(v >= 0.01 && v <= 3600.0)) {
+          return "Value " + text + " not in range [0.01 - 3600] (seconds)";
+        }
+        return std::string();
+      },
+      "FLOAT in [0.01 - 3600]");
+}
+
 /// --out DIR: a directory name, not empty.
 CLI::Option* out_option(CLI::App* cmd, std::string* out, const std::string& what) {
   return cmd->add_option("--out", *out, what)->check(
@@ -92,7 +105,7 @@ int main(int argc, char** argv) {
   solve_cmd->add_flag("--progress", solve.progress,
                       "report outer/inner iterations and the span on stderr while solving (host and cuda)");
   solve_cmd->add_option("--progress-interval", solve.progress_interval, "seconds between progress lines (default 2)")
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(seconds_range());
 
   SampleArgs sample;
   CLI::App* sample_cmd =
@@ -140,7 +153,7 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--quiet", sweep.quiet, "no progress reports");
   sweep_cmd->add_option("--progress-interval", sweep.progress_interval,
                         "seconds between progress reports (default 0.2 on a terminal, 10 otherwise)")
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(seconds_range());
   sweep_cmd->add_flag("--mpi", sweep.mpi,
                       "distribute over MPI ranks (automatic under mpirun): rank 0 schedules, the others compute");
   sweep_config->excludes(sweep_preset);

@@ -142,6 +142,15 @@ TEST(Cli, HelpVersionAndScenarioOptions) {
   EXPECT_NE(r.output.find("--seed: belongs to --scenario count8-samples or ring12"), std::string::npos) << r.output;
   r = run_cli("--threads 0 solve --scenario count8");
   EXPECT_EQ(r.status, 2) << r.output;
+  // Seconds between progress lines lie in [0.01, 3600]; NaN passes no comparison, so it is no number in range.
+  for (const char* cmd : {"solve --scenario count8 --progress --progress-interval nan",
+                          "sweep --preset count8-grid --out x --progress-interval nan",
+                          "solve --scenario count8 --progress --progress-interval 0"}) {
+    r = run_cli(cmd);
+    EXPECT_EQ(r.status, 2) << cmd << "\n" << r.output;
+    EXPECT_NE(r.output.find("--progress-interval: Value "), std::string::npos) << cmd << "\n" << r.output;
+    EXPECT_NE(r.output.find(" not in range [0.01 - 3600]"), std::string::npos) << cmd << "\n" << r.output;
+  }
 }
 
 TEST(Cli, MazeScenario) {
