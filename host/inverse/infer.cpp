@@ -1,7 +1,10 @@
 // One inference run: the method, the comparison with the true reward, the predictions.
 #include "netrl/infer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <string>
 #include <utility>
 
 #include "netrl/core/error.hpp"
@@ -200,6 +203,19 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   }
   if (problem.kind == ModelKind::network) infer_network(c, d, on_visited, out);
   else infer_maze(c, d, out);
+  // A result without a single inferred reward is no answer (every entry NaN): say why instead.
+  if (std::none_of(out.reward.begin(), out.reward.end(), [](double r) { return std::isfinite(r); })) {
+    std::string why = "the data do not determine the reward of any state (" + std::to_string(out.reward.size()) +
+                      " states, all missing)";
+    if (problem.kind == ModelKind::network && d.kind != InferData::Kind::solution) {
+      why += ": " + std::to_string(out.samples) + " samples visit " + std::to_string(out.visited_states) +
+             " state(s); method " + std::string(to_string(out.method)) +
+             (out.method == InferMethod::closed_form ? " needs a state and each of its one-neuron flips visited"
+                                          : " needs states visited") +
+             " at least min_visits times (record longer or more varied data)";
+    }
+    throw InvalidInput("data", why);
+  }
 
   if (c.has_truth && out.on_visited) {
     const NetworkModel& net = problem.network;

@@ -163,6 +163,18 @@ TEST_F(InferCli, BadDataAndConfigAreClearErrors) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("is not binary"), std::string::npos) << r.output;
 
+  // A raster that never moves determines no reward (the closed form needs each state's one-neuron
+  // flips visited): an error naming the data, not a result of NaNs marked converged.
+  io::write_file_atomic(path("still.npy"), npy::serialize(std::vector<std::uint8_t>(100 * 2, 0), {100, 2}));
+  cfg["data"] = {{"raster", "still.npy"}};
+  r = run("infer " + write_json("still.json", cfg) + " --out " + path("still_out"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("data: the data do not determine the reward of any state (4 states, all missing): 100 "
+                          "samples visit 1 state(s); method closed_form needs a state and each of its one-neuron flips"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(path("still_out")));
+
   cfg["data"] = {{"raster", "bad.npy"}, {"extra", 1}};
   r = run("infer " + write_json("bad2.json", cfg));
   EXPECT_EQ(r.status, 1);
