@@ -81,10 +81,26 @@ void advance_prior(IterationTrack& t, const std::vector<double>& next, const Pri
   round.last_outer = outer >= options.max_outer_iterations;
   round.eps = eps;
   switch (prior_loop::step(t.accel, t.prior, next, round, chart)) {
-    case prior_loop::Verdict::converged:
-      res.converged = true;
+    case prior_loop::Verdict::converged: {
       t.running = false;
+      // The greedy policy's gain lies within the span bounds of the values it is greedy for. A
+      // gain outside them by more than the tolerance allows is rounding beyond solver.tol: the
+      // coding cost enters as lambda c, so with a large lambda (relative to the rewards) its
+      // rounding, of order lambda eps per state, swamps the tolerance. Not a converged answer.
+      const double outside = std::max(res.gain_lo - res.gain, res.gain - res.gain_hi);
+      const double slack = 100.0 * t.inner_tol + 1e3 * eps * std::abs(res.gain);
+      if (!(outside <= slack)) {
+        std::ostringstream os;
+        os.precision(3);
+        os << "the result is not accurate to solver.tol: the final policy's gain lies " << outside
+           << " outside the span bounds that hold it, more than the tolerance allows; rounding (of order lambda x "
+           << eps << " per state) exceeds the tolerance: lower lambda or scale the rewards up";
+        res.note = os.str();
+        break;
+      }
+      res.converged = true;
       break;
+    }
     case prior_loop::Verdict::outer_limit:
       t.running = false;
       res.note = "prior loop reached solver.max_outer_iterations";

@@ -1,6 +1,8 @@
 // The one entry point of the forward problem: picks the solver for the model and the backend.
 #include "netrl/solve.hpp"
 
+#include <cmath>
+
 #include "netrl/core/error.hpp"
 #include "netrl/efficient_coding.hpp"
 #include "netrl/runtime.hpp"
@@ -48,11 +50,22 @@ std::vector<SolveResult> solve_batch_on(const SolverOptions& options, const char
   const SolverOptions o = kernel_options(options);
   if (o.method == Method::parametric) throw InvalidInput("solver.method", no_parametric);
   const ThreadScope thread_scope(o.threads);
-  if (o.backend != Backend::reference) return kernels(o);
-  require_float64(o);
-  require_cold(hooks);
   std::vector<SolveResult> out;
-  for (std::size_t k = 0; k < count; ++k) out.push_back(reference(k, o));
+  if (o.backend != Backend::reference) {
+    out = kernels(o);
+  } else {
+    require_float64(o);
+    require_cold(hooks);
+    for (std::size_t k = 0; k < count; ++k) out.push_back(reference(k, o));
+  }
+  // A gain, mean reward or coding cost that overflowed (rewards near the largest double) is no
+  // answer, whatever the loops' tests said.
+  for (SolveResult& r : out) {
+    if (std::isfinite(r.gain) && std::isfinite(r.mean_reward) && std::isfinite(r.mean_coding_cost)) continue;
+    r.converged = false;
+    r.note = "the gain, mean reward or coding cost is not finite (an overflow: the rewards' magnitude or lambda is "
+             "too close to the largest double, about 1.8e308)" + (r.note.empty() ? std::string() : "; " + r.note);
+  }
   return out;
 }
 
