@@ -86,7 +86,7 @@ InputProcess parse_input(const json& j) {
 std::vector<double> float64_file(const std::string& source, const std::string& name, const std::string& field,
                                  std::uint64_t count) {
   const std::string path = io::resolve_relative(source, name);
-  const npy::Array a = npy::load(path);
+  const npy::Array a = under_field(field, [&] { return npy::load(path); });
   if (a.dtype != "<f8") {
     throw InvalidInput(field, path + " holds dtype '" + a.dtype + "'; expected float64 (numpy.float64)");
   }

@@ -31,7 +31,7 @@ std::vector<double> load_reals(const char* key, const MdpArray& a, std::vector<s
     *shape = a.shape;
     return a.values;
   }
-  const npy::Array n = npy::load(a.path);
+  const npy::Array n = under_field(field_of(key, a), [&] { return npy::load(a.path); });
   if (n.dtype != "<f8") {
     throw InvalidInput(field_of(key, a), "holds dtype '" + n.dtype + "'; expected float64 (numpy.float64)");
   }
@@ -56,7 +56,7 @@ std::vector<std::int64_t> load_integers(const char* key, const MdpArray& a, std:
     }
     return out;
   }
-  const npy::Array n = npy::load(a.path);
+  const npy::Array n = under_field(field_of(key, a), [&] { return npy::load(a.path); });
   *shape = n.shape;
   const std::uint64_t count = n.size();
   out.resize(count);

@@ -180,6 +180,19 @@ TEST_F(MdpConfig, ErrorsNameTheFieldAndTheFile) {
   std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": [1, 0],
       "transitions": {"dense": [[[0, 1], [1, 0]]]}, "extra": 1})");
   EXPECT_EQ(field, "extra");
+  // A file that cannot be read is reported under its field too, not as a bare path.
+  std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": "missing.npy",
+      "transitions": {"dense": [[[0, 1], [1, 0]]]}})");
+  EXPECT_EQ(field, "reward (" + path("missing.npy") + ")");
+  EXPECT_TRUE(contains(message, "cannot open for reading")) << message;
+  std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": [1, 0],
+      "transitions": {"dense": "."}})");
+  EXPECT_EQ(field, "transitions.dense (" + path(".") + ")");
+  EXPECT_TRUE(contains(message, "is a directory")) << message;
+  std::tie(field, message) = field_of(R"({"model": "network", "n": 3, "lambda": 0.2,
+      "reward": {"kind": "planted", "J": "missing.npy", "h": "missing.npy", "prior": 0.5, "lambda": 0.2}})");
+  EXPECT_EQ(field, "reward.J");
+  EXPECT_TRUE(contains(message, "cannot open for reading")) << message;
 }
 
 // States that no policy visits in the long run are an error unless allowed.
