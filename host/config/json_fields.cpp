@@ -120,6 +120,15 @@ std::uint64_t JsonFields::as_unsigned(const json& v, const std::string& field, s
   } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
              v.get<double>() >= 0.0 && v.get<double>() < 9.0e15) {
     value = static_cast<std::uint64_t>(v.get<double>());
+  } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>()) {
+    // An integral float out of the exact range: below 0, or beyond 9e15 where floats skip integers.
+    const double d = v.get<double>();
+    const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+      throw InvalidInput(field, "value " + v.dump() + " must lie in " + range);
+    }
+    throw InvalidInput(field, "value " + v.dump() + " lies in " + range +
+                                  " but is written as a float, exact only below 9e15: write the integer's digits");
   } else {
     throw InvalidInput(field, "expected a non-negative integer, got " + describe_json(v));
   }

@@ -170,6 +170,13 @@ TEST(JsonFields, ErrorsNameTheFieldAndTheBound) {
   expect_error<InvalidInput>([&] { f.boolean("b"); }, {"section.b", "expected true or false"});
   expect_error<InvalidInput>([&] { f.unsigned_integer("c", 0, 5); }, {"section.c", "value -2 must lie in [0, 5]"});
   expect_error<InvalidInput>([&] { f.unsigned_integer("d", 0, 5); }, {"section.d", "value 7 must lie in [0, 5]"});
+  // Integral floats beyond the exact range name the bound, not "not an integer".
+  const json big = json::parse(R"({"f": 1e18, "g": -3.0, "h": 1e16})");
+  JsonFields b(big, "s");
+  expect_error<InvalidInput>([&] { b.unsigned_integer("f", 1, 1000); }, {"s.f", "value 1e+18 must lie in [1, 1000]"});
+  expect_error<InvalidInput>([&] { b.unsigned_integer("g", 0, 5); }, {"s.g", "value -3.0 must lie in [0, 5]"});
+  expect_error<InvalidInput>([&] { b.unsigned_integer("h", 0, std::uint64_t{1} << 60); },
+                             {"s.h", "is written as a float, exact only below 9e15"});
   expect_error<InvalidInput>([&] { f.at("missing"); }, {"section.missing", "is required"});
   expect_error<InvalidInput>([&] { f.finish({"a", "b", "c", "d", "e"}); },
                              {"section.extra", "unknown key (known keys here: a, b, c, d, e)"});
