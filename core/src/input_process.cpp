@@ -78,7 +78,7 @@ void InputProcess::validate(const std::string& field) const {
       const double t = (*this)(x, xp);
       if (!std::isfinite(t) || t < 0.0 || t > 1.0) {
         std::ostringstream os;
-        os << "entry [" << x << "][" << xp << "] = " << t << " is not a probability in [0, 1]";
+        os << "entry [" << x << "][" << xp << "] = " << number_text(t) << " is not a probability in [0, 1]";
         throw InvalidInput(field, os.str());
       }
       sum += t;
@@ -88,7 +88,7 @@ void InputProcess::validate(const std::string& field) const {
     if (std::abs(sum - 1.0) > kStochasticTolerance) {
       std::ostringstream os;
       os.precision(17);
-      os << "row " << x << " sums to " << sum << "; T must be row-stochastic (|sum - 1| <= "
+      os << "row " << x << " sums to " << number_text(sum) << "; T must be row-stochastic (|sum - 1| <= "
          << kStochasticTolerance << ")";
       throw InvalidInput(field, os.str());
     }

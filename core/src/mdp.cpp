@@ -49,8 +49,7 @@ void Mdp::validate(const std::string& prefix) const {
         }
         if (!(probability[e] >= 0.0) || !std::isfinite(probability[e])) {
           std::ostringstream os;
-          os.precision(17);
-          os << "p(s' = " << next_state[e] << " | s = " << s << ", a = " << a << ") = " << probability[e]
+          os << "p(s' = " << next_state[e] << " | s = " << s << ", a = " << a << ") = " << number_text(probability[e])
              << " is not a probability (finite and >= 0)";
           throw InvalidInput(field + "transitions", os.str());
         }
@@ -59,7 +58,7 @@ void Mdp::validate(const std::string& prefix) const {
       if (std::abs(sum - 1.0) > 1e-9) {
         std::ostringstream os;
         os.precision(17);
-        os << "p(.|s = " << s << ", a = " << a << ") sums to " << sum << ", expected 1 within 1e-9";
+        os << "p(.|s = " << s << ", a = " << a << ") sums to " << number_text(sum) << ", expected 1 within 1e-9";
         throw InvalidInput(field + "transitions", os.str());
       }
     }

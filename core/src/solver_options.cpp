@@ -83,8 +83,8 @@ void SolverOptions::validate(const std::string& field) const {
   }
   if (!(p0 >= prior_eps && p0 <= 1.0 - prior_eps)) {
     std::ostringstream os;
-    os << "initial prior " << p0 << " must lie in [prior_eps, 1 - prior_eps] = [" << prior_eps
-       << ", " << 1.0 - prior_eps << "]";
+    os << "initial prior " << number_text(p0) << " must lie in [prior_eps, 1 - prior_eps] = ["
+       << number_text(prior_eps) << ", " << number_text(1.0 - prior_eps) << "]";
     throw InvalidInput(field + ".p0", os.str());
   }
 }

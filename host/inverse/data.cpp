@@ -55,7 +55,7 @@ Raster checked_raster(const std::vector<std::uint64_t>& shape, std::uint64_t cou
   visit([&](std::uint64_t k, double v) {
     if (!(v == 0.0 || v == 1.0)) {
       std::ostringstream os;
-      os << "entry [" << k / shape[1] << ", " << k % shape[1] << "] = " << v
+      os << "entry [" << k / shape[1] << ", " << k % shape[1] << "] = " << number_text(v)
          << " is not binary; a raster holds 0 (silent) or 1 (active)";
       throw InvalidInput("raster", os.str());
     }

@@ -170,6 +170,11 @@ TEST(JsonFields, ErrorsNameTheFieldAndTheBound) {
   expect_error<InvalidInput>([&] { f.boolean("b"); }, {"section.b", "expected true or false"});
   expect_error<InvalidInput>([&] { f.unsigned_integer("c", 0, 5); }, {"section.c", "value -2 must lie in [0, 5]"});
   expect_error<InvalidInput>([&] { f.unsigned_integer("d", 0, 5); }, {"section.d", "value 7 must lie in [0, 5]"});
+  // Numbers in messages keep the digits that tell them apart from the bound.
+  EXPECT_EQ(number_text(1.0 + 1e-10), "1.0000000001");
+  EXPECT_EQ(number_text(1.0 - 1e-9), "0.999999999");
+  EXPECT_EQ(number_text(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(number_text(2.0), "2");
   // Integral floats beyond the exact range name the bound, not "not an integer".
   const json big = json::parse(R"({"f": 1e18, "g": -3.0, "h": 1e16})");
   JsonFields b(big, "s");

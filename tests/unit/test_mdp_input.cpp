@@ -46,7 +46,7 @@ TEST(MdpValidate, NamesTheFieldAndTheBound) {
   m.probability[1] = 0.7;
   auto [field, message] = invalid([&] { m.validate(); });
   EXPECT_EQ(field, "mdp.transitions");
-  EXPECT_TRUE(contains(message, "p(.|s = 0, a = 1) sums to 0.69999999999999996")) << message;
+  EXPECT_TRUE(contains(message, "p(.|s = 0, a = 1) sums to 0.7, expected 1")) << message;
   m = two_state_mdp();
   m.probability[2] = -1.0;
   std::tie(field, message) = invalid([&] { m.validate(""); });

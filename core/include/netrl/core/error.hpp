@@ -1,7 +1,10 @@
 #pragma once
 // Typed errors of the engine. Every failure is an exception carrying a message that names what was
 // wrong; nothing calls exit().
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include "netrl/version.hpp"
@@ -71,6 +74,17 @@ inline std::string shorten(const std::string& text, std::size_t max = 80) {
     }
   }
   return cut < text.size() ? out + "... (" + std::to_string(text.size()) + " bytes)" : out;
+}
+
+/// v in the fewest significant digits (6 to 17) that read back as v, for messages: the stream's
+/// default 6 digits print 1 + 1e-10 as "1" in "1 is not a probability".
+inline std::string number_text(double v) {
+  char buf[32];
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (!std::isfinite(v) || std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 /// `text` shortened and in double quotes, for messages that quote a value from the input.
