@@ -15,6 +15,9 @@ using nlohmann::json;
 
 namespace {
 
+/// Points of one sweep at most (repeats included).
+constexpr std::size_t kMaxPoints = std::size_t{1} << 24;
+
 std::uint64_t fnv1a64(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {
@@ -131,7 +134,7 @@ std::vector<Point> expand(const Spec& spec) {
       if (axis.keys[k] == spec.warm_start_key) warm_axis = static_cast<int>(a);
     }
     combos *= axis.size();
-    if (combos > (std::size_t{1} << 24)) throw InvalidInput("axes", "more than 2^24 points");
+    if (combos > kMaxPoints) throw InvalidInput("axes", "more than 2^24 points");
   }
   const bool repeats = spec.repeats.count > 0;
   if (repeats) {
@@ -148,6 +151,11 @@ std::vector<Point> expand(const Spec& spec) {
     }
   }
   const std::size_t R = repeats ? static_cast<std::size_t>(spec.repeats.count) : 1;
+  // combos <= 2^24 and count < 2^31: the product fits; checked before the points are reserved.
+  if (combos * R > kMaxPoints) {
+    throw InvalidInput("repeats.count", std::to_string(combos) + " points of the axes x " + std::to_string(R) +
+                                            " repeats = " + std::to_string(combos * R) + " points, more than 2^24");
+  }
   // Stride of the warm axis in point indices (later axes and the repeats vary faster).
   std::size_t warm_stride = R;
   for (std::size_t a = static_cast<std::size_t>(std::max(warm_axis, 0)) + 1; a < spec.axes.size(); ++a)

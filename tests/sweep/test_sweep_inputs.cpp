@@ -1,0 +1,81 @@
+// Sweep files at the edges of their inputs: integer ranges at the ends of int64 and the point cap
+// with repeats.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "netrl/config.hpp"
+#include "netrl/core/error.hpp"
+#include "netrl/sweep.hpp"
+
+namespace netrl {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+
+json solve_base() {
+  return json::parse(R"({"model": "network", "n": 8, "lambda": 0.1, "reward": {"kind": "count", "targets": [2]}})");
+}
+
+json range_sweep(const json& range) {
+  return {{"command", "solve"}, {"base", solve_base()}, {"axes", {{{"key", "n"}, {"range", range}}}}};
+}
+
+/// The InvalidInput of parse_sweep + expand as "field: message", or "(accepted)".
+std::string error_of(const json& file) {
+  try {
+    sweep::expand(parse_sweep(file, "test.json"));
+  } catch (const InvalidInput& e) {
+    return e.field() + ": " + e.message();
+  }
+  return "(accepted)";
+}
+
+TEST(SweepRange, EndsAtStopNearTheInt64Limits) {
+  // The last `v += step` of these used to overflow: an endless loop that ate memory.
+  sweep::Spec s = parse_sweep(range_sweep({kMax - 807, kMax}), "test.json");
+  ASSERT_EQ(s.axes[0].size(), 808u);
+  EXPECT_EQ(s.axes[0].values[0].front(), kMax - 807);
+  EXPECT_EQ(s.axes[0].values[0].back(), kMax);
+  s = parse_sweep(range_sweep({4, kMax, kMax}), "test.json");
+  ASSERT_EQ(s.axes[0].size(), 1u);
+  EXPECT_EQ(s.axes[0].values[0][0], 4);
+  // b - a overflowed int64 here: (2^64 - 1) / (2^63 - 1) = 2 steps, three values.
+  s = parse_sweep(range_sweep({kMin, kMax, kMax}), "test.json");
+  ASSERT_EQ(s.axes[0].size(), 3u);
+  EXPECT_EQ(s.axes[0].values[0][0], kMin);
+  EXPECT_EQ(s.axes[0].values[0][1], -1);
+  EXPECT_EQ(s.axes[0].values[0][2], kMax - 1);
+  s = parse_sweep(range_sweep({kMax, kMax}), "test.json");
+  ASSERT_EQ(s.axes[0].size(), 1u);
+  EXPECT_EQ(s.axes[0].values[0][0], kMax);
+}
+
+TEST(SweepRange, TooManyValuesNameTheFieldAndTheBound) {
+  EXPECT_EQ(error_of(range_sweep({kMin, kMax})),
+            "axes[0].range: [-9223372036854775808, 9223372036854775807] in steps of 1 gives 18446744073709551616 "
+            "values, more than the 1048576 an axis may hold");
+  EXPECT_EQ(error_of(range_sweep({0, 1048576})),
+            "axes[0].range: [0, 1048576] in steps of 1 gives 1048577 values, more than the 1048576 an axis may hold");
+  EXPECT_EQ(parse_sweep(range_sweep({-1, 1048574}), "test.json").axes[0].size(), 1048576u);  // 2^20: the most
+  // Above 2^63 - 1 a JSON integer would wrap to a negative int64.
+  EXPECT_EQ(error_of(range_sweep({json(std::uint64_t{18446744073709551615ULL}), json(std::uint64_t{18446744073709551615ULL})})),
+            "axes[0].range[0]: the integer 18446744073709551615 is beyond 2^63 - 1 (ranges hold 64-bit signed integers)");
+}
+
+TEST(SweepExpand, ThePointCapCountsTheRepeats) {
+  // 2^20 points of the axes, 17 repeats each: more than 2^24 points, refused before they are built.
+  const json file = {{"command", "count8-samples"},
+                     {"base", {{"T", 1000}}},
+                     {"axes", {{{"key", "T"}, {"range", {1000, 1000 + (1 << 20) - 1}}}}},
+                     {"repeats", {{"count", 17}, {"seed_key", "seed"}}}};
+  EXPECT_EQ(error_of(file), "repeats.count: 1048576 points of the axes x 17 repeats = 17825792 points, more than 2^24");
+}
+
+}  // namespace
+}  // namespace netrl
