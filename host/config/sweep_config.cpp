@@ -9,6 +9,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
+#include "sweep/json_tree.hpp"
 
 NETRL_NAMESPACE_BEGIN
 namespace {
@@ -150,13 +151,17 @@ json canonical_axes(const std::vector<sweep::Axis>& axes) {
 }  // namespace
 
 sweep::Spec parse_sweep(const json& config, const std::string& source) {
+  // Before anything copies, compares or dumps it (all recursive): bounded nesting.
+  sweep::detail::check_depth(config, "", sweep::detail::kMaxDepth, "the sweep file " + source);
   JsonFields f(config, "");
   sweep::Spec spec;
   spec.kind = parse_kind(f.string("command"));
   const json& base = f.at("base");
   if (base.is_string()) {
     spec.base_source = io::resolve_relative(source, base.get<std::string>());
-    spec.base = io::read_json_file(spec.base_source);
+    json file = io::read_json_file(spec.base_source);
+    sweep::detail::check_depth(file, "base", sweep::detail::kMaxDepth, "the base file " + spec.base_source);
+    spec.base = std::move(file);
   } else if (base.is_object()) {
     spec.base = base;
     spec.base_source = source;

@@ -8,6 +8,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/sweep.hpp"
 #include "netrl/version.hpp"
+#include "sweep/json_tree.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace sweep {
 
@@ -113,6 +114,32 @@ std::uint64_t derive_seed(std::uint64_t seed, const json& params, int repeat) {
 }
 
 std::vector<Point> expand(const Spec& spec) {
+  // Bounded nesting of every point's configuration (the base, and each key path's steps plus its
+  // values' nesting) before the points are copied, hashed and compared, all recursively.
+  detail::check_depth(spec.base, "base", detail::kMaxDepth, "the base configuration");
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    const Axis& axis = spec.axes[a];
+    const std::string field = "axes[" + std::to_string(a) + "]";
+    for (std::size_t k = 0; k < axis.keys.size() && k < axis.values.size(); ++k) {
+      std::size_t steps = 0;
+      for (const PathStep& step : parse_path(axis.keys[k], field)) steps += 1 + step.indices.size();
+      for (std::size_t i = 0; i < axis.values[k].size(); ++i) {
+        if (steps + detail::json_depth(axis.values[k][i]) > detail::kMaxDepth) {
+          throw InvalidInput(field, "key path \"" + axis.keys[k] + "\" (" + std::to_string(steps) + " levels) with its value " +
+                                        std::to_string(i) + " nests arrays and objects deeper than " +
+                                        std::to_string(detail::kMaxDepth) + " levels, the most a sweep takes");
+        }
+      }
+    }
+  }
+  if (spec.repeats.count > 0 && !spec.repeats.seed_key.empty()) {
+    std::size_t steps = 0;
+    for (const PathStep& step : parse_path(spec.repeats.seed_key, "repeats.seed_key")) steps += 1 + step.indices.size();
+    if (steps > detail::kMaxDepth) {
+      throw InvalidInput("repeats.seed_key", "key path of " + std::to_string(steps) + " levels, more than the " +
+                                                 std::to_string(detail::kMaxDepth) + " a sweep takes");
+    }
+  }
   // Sizes and the axis of the warm-start key.
   std::size_t combos = 1;
   int warm_axis = -1;

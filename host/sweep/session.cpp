@@ -5,6 +5,7 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
+#include "sweep/json_tree.hpp"
 #include "sweep/session.hpp"
 #include "netrl/version.hpp"
 
@@ -66,6 +67,7 @@ Session::Session(const Spec& spec, const Options& options, const std::vector<Poi
   std::error_code ec;
   if (io::is_directory(out) && std::filesystem::exists(sweep_path, ec)) {
     const json stored = io::read_json_file(sweep_path);
+    check_depth(stored, "out", kMaxDepth, sweep_path);  // before the recursive comparison
     if (stored != spec.canonical) {
       if (!options.extend) {
         throw InvalidInput("out", out + " holds another sweep (" + first_difference(stored, spec.canonical) +

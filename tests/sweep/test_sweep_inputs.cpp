@@ -77,5 +77,42 @@ TEST(SweepExpand, ThePointCapCountsTheRepeats) {
   EXPECT_EQ(error_of(file), "repeats.count: 1048576 points of the axes x 17 repeats = 17825792 points, more than 2^24");
 }
 
+TEST(SweepDepth, DeepValuesNameTheirFieldBeforeAnythingRecurses) {
+  // A value nested 10^5 deep overflowed the stack in the sweep's copies, hashes and comparisons.
+  json deep = json::parse(std::string(100000, '[') + std::string(100000, ']'));
+  json file = {{"command", "solve"}, {"base", solve_base()}, {"axes", json::array()}};
+  file["axes"].push_back({{"key", "x"}, {"values", json::array()}});
+  file["axes"][0]["values"].push_back(json::array());  // a placeholder, swapped for the deep value (no copy)
+  file["axes"][0]["values"][0].swap(deep);
+  EXPECT_EQ(error_of(file), "axes[0].values[0]: the sweep file test.json nests arrays and objects deeper than 256 levels, "
+                            "the most a sweep takes (configurations nest a few levels; this bound protects the stack "
+                            "and --limit json_depth does not raise it)");
+  // In a Spec built in code: the base, and a key path's steps plus its value's nesting.
+  sweep::Spec spec = parse_sweep(range_sweep({8, 9}), "test.json");
+  json value = 1;
+  for (int k = 0; k < 255; ++k) value = json::array({value});  // 255 levels
+  spec.axes[0].keys = {"x"};
+  spec.axes[0].values = {{value}};
+  EXPECT_EQ(sweep::expand(spec).size(), 1u);  // 1 + 255 levels: the most
+  spec.axes[0].keys = {"a.x"};
+  try {
+    sweep::expand(spec);
+    ADD_FAILURE() << "accepted 257 levels";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "axes[0]");
+    EXPECT_EQ(e.message(), "key path \"a.x\" (2 levels) with its value 0 nests arrays and objects deeper than 256 "
+                           "levels, the most a sweep takes");
+  }
+  spec.axes[0].keys = {"n"};
+  spec.axes[0].values = {{8, 9}};
+  spec.base["x"] = json::array({value});
+  try {
+    sweep::expand(spec);
+    ADD_FAILURE() << "accepted a base of 257 levels";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "base.x[0][0][0]");
+  }
+}
+
 }  // namespace
 }  // namespace netrl

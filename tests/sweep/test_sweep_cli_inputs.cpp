@@ -1,0 +1,52 @@
+// `netrl sweep` on hostile inputs: values nested far beyond any configuration.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "cli_support.hpp"
+#include "sweep_cli_support.hpp"
+
+namespace netrl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sweep_test;
+
+const char* kBase = R"({"model": "network", "n": 8, "lambda": 0.1, "reward": {"kind": "count", "targets": [2]}})";
+
+std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
+  // 10^5 nested arrays, accepted by the parser under a raised json_depth, used to overflow the
+  // stack (exit 139) when the sweep copied, hashed and compared its points.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "deep", true);
+  std::ofstream(dir / "base.json") << kBase;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "x", "values": [)"
+                                << nested(100000) << "]}]}";
+  test::CliRun r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s.json").string() + " --quiet --out " +
+                           (dir / "out").string());
+  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
+  EXPECT_NE(r.output.find("netrl: error: axes[0].values[0]: the sweep file " + (dir / "s.json").string() +
+                          " nests arrays and objects deeper than 256 levels"),
+            std::string::npos)
+      << r.output.substr(0, 400);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  // The same in the base file.
+  std::string base = kBase;
+  base.insert(base.size() - 1, ", \"x\": " + nested(100000));
+  std::ofstream(dir / "deep.json") << base;
+  std::ofstream(dir / "s2.json") << R"({"command": "solve", "base": "deep.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s2.json").string() + " --quiet --out " + (dir / "out").string());
+  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
+  EXPECT_NE(r.output.find("netrl: error: base.x[0][0][0]: the base file " + (dir / "deep.json").string() +
+                          " nests arrays and objects deeper than 256 levels"),
+            std::string::npos)
+      << r.output.substr(0, 400);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace netrl
