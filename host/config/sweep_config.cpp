@@ -187,6 +187,11 @@ sweep::Spec parse_sweep(const json& config, const std::string& source) {
   spec.warm_start_key = f.string_or("warm_start", "");
   spec.batch = static_cast<int>(f.unsigned_or("batch", 64, 1, 4096));
   f.finish({"command", "base", "axes", "repeats", "warm_start", "batch"});
+  // 8.0 is 8: one configuration, one id (and sweep.json says so).
+  sweep::detail::canonical_numbers(spec.base);
+  for (sweep::Axis& axis : spec.axes)
+    for (auto& values : axis.values)
+      for (json& v : values) sweep::detail::canonical_numbers(v);
   spec.canonical = {{"command", sweep::to_string(spec.kind)},
                     {"base", spec.base},
                     {"axes", canonical_axes(spec.axes)},

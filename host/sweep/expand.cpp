@@ -140,6 +140,16 @@ std::vector<Point> expand(const Spec& spec) {
                                                  std::to_string(detail::kMaxDepth) + " a sweep takes");
     }
   }
+  // Floats that hold integers are integers (8.0 is 8): the same configuration has one id, and the
+  // duplicate check below sees it (parse_sweep did this already; a Spec built in code may not have).
+  json base = spec.base;
+  detail::canonical_numbers(base);
+  std::vector<std::vector<std::vector<json>>> values(spec.axes.size());
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    values[a] = spec.axes[a].values;
+    for (auto& list : values[a])
+      for (json& v : list) detail::canonical_numbers(v);
+  }
   // Sizes and the axis of the warm-start key.
   std::size_t combos = 1;
   int warm_axis = -1;
@@ -199,11 +209,11 @@ std::vector<Point> expand(const Spec& spec) {
       rest /= spec.axes[a].size();
     }
     nlohmann::ordered_json params = nlohmann::ordered_json::object();
-    json config = spec.base;
+    json config = base;
     for (std::size_t a = 0; a < spec.axes.size(); ++a) {
       const Axis& axis = spec.axes[a];
       for (std::size_t k = 0; k < axis.keys.size(); ++k) {
-        const json& value = axis.values[k][coord[a]];
+        const json& value = values[a][k][coord[a]];
         params[axis.keys[k]] = value;
         set_key_path(config, axis.keys[k], value, "axes[" + std::to_string(a) + "]");
       }

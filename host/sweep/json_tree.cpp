@@ -2,6 +2,8 @@
 #include "sweep/json_tree.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "netrl/core/error.hpp"
@@ -81,6 +83,31 @@ void check_depth(const json& j, const std::string& field, std::size_t max, const
                            " levels, the most a sweep takes (configurations nest a few levels; this bound "
                            "protects the stack and --limit json_depth does not raise it)");
   });
+}
+
+void canonical_numbers(json& j) {
+  auto fix = [](json& v) {
+    if (!v.is_number_float()) return;
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || std::trunc(d) != d) return;
+    if (d >= 0.0 && d < 18446744073709551616.0) {  // [0, 2^64), -0.0 included
+      v = static_cast<std::uint64_t>(d);
+    } else if (d < 0.0 && d >= -9223372036854775808.0) {  // [-2^63, 0)
+      v = static_cast<std::int64_t>(d);
+    }
+  };
+  fix(j);
+  // Containers on an explicit stack; scalars are fixed in place without being pushed.
+  std::vector<json*> stack;
+  if (j.is_structured()) stack.push_back(&j);
+  while (!stack.empty()) {
+    json* node = stack.back();
+    stack.pop_back();
+    for (json& child : *node) {
+      if (child.is_structured()) stack.push_back(&child);
+      else fix(child);
+    }
+  }
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::sweep::detail

@@ -25,4 +25,9 @@ std::size_t json_depth(const nlohmann::json& j);
 /// `what` ("the sweep file") and the bound.
 void check_depth(const nlohmann::json& j, const std::string& field, std::size_t max, const std::string& what);
 
+/// Writes every float of `j` that holds an integer exactly (8.0, 1e3, -0.0) as that integer
+/// (unsigned when >= 0, as the parser reads "8"), so that the same configuration written as 8 or
+/// 8.0 has one id, one seed and one table cell. Floats beyond 64-bit integers stay floats.
+void canonical_numbers(nlohmann::json& j);
+
 }  NETRL_NAMESPACE_END  // namespace netrl::sweep::detail

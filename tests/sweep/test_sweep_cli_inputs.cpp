@@ -48,5 +48,28 @@ TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
   fs::remove_all(dir);
 }
 
+TEST(SweepCliInputs, IntegralFloatsAreOnePointAndPrintAsIntegers) {
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "floats", true);
+  std::ofstream(dir / "base.json") << kBase;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [8, 8.0]}]})";
+  const std::string out = (dir / "out").string();
+  test::CliRun r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("axes: points 0 and 1 have the same configuration {\"n\":8}"), std::string::npos) << r.output;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [6.0, 8]}]})";
+  r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Table t = read_csv(dir / "out" / "table.csv");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].at("n"), "6");
+  EXPECT_EQ(t[1].at("n"), "8");
+  // The same points written as integers: the same sweep, resumed.
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [6, 8.0]}]})";
+  r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace netrl

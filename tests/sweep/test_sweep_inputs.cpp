@@ -114,5 +114,45 @@ TEST(SweepDepth, DeepValuesNameTheirFieldBeforeAnythingRecurses) {
   }
 }
 
+TEST(SweepIds, FloatsThatHoldIntegersAreTheIntegers) {
+  // n: 8 and n: 8.0 are one configuration: one id, and two of them on an axis are a duplicate.
+  json file = {{"command", "solve"}, {"base", solve_base()}, {"axes", {{{"key", "n"}, {"values", {8, 8.0}}}}}};
+  EXPECT_EQ(error_of(file), "axes: points 0 and 1 have the same configuration {\"n\":8} (an axis repeats a value?)");
+  file["axes"][0]["values"] = {8.0, -0.0, 1e3, 2.5};
+  file["axes"][0]["key"] = "x";
+  const auto floats = sweep::expand(parse_sweep(file, "test.json"));
+  file["axes"][0]["values"] = {8, 0, 1000, 2.5};
+  const auto integers = sweep::expand(parse_sweep(file, "test.json"));
+  ASSERT_EQ(floats.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(floats[i].id, integers[i].id) << i;
+    EXPECT_EQ(floats[i].params.dump(), integers[i].params.dump()) << i;
+  }
+  EXPECT_EQ(floats[0].params.dump(), "{\"x\":8}");
+  EXPECT_EQ(floats[1].params.dump(), "{\"x\":0}");
+  EXPECT_EQ(floats[3].params.dump(), "{\"x\":2.5}");
+  EXPECT_TRUE(floats[2].config["x"].is_number_integer());
+  // In the base, in nested values and in linspace results too; the id is the one of the integers.
+  json base = solve_base();
+  base["lambda"] = 1.0;
+  base["reward"]["targets"] = {2.0};
+  const json a = {{"command", "solve"}, {"base", base}, {"axes", {{{"key", "n"}, {"linspace", {6, 8, 3}}}}}};
+  base["lambda"] = 1;
+  base["reward"]["targets"] = {2};
+  const json b = {{"command", "solve"}, {"base", base}, {"axes", {{{"key", "n"}, {"values", {6, 7, 8}}}}}};
+  const auto pa = sweep::expand(parse_sweep(a, "test.json"));
+  const auto pb = sweep::expand(parse_sweep(b, "test.json"));
+  ASSERT_EQ(pa.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(pa[i].id, pb[i].id) << i;
+  EXPECT_EQ(pa[0].config.dump(), pb[0].config.dump());
+  EXPECT_EQ(pa[2].id, sweep::hash_id({{"command", "solve"}, {"config", pb[2].config}}));
+  // A Spec built in code is canonicalised by expand itself.
+  sweep::Spec spec = parse_sweep(b, "test.json");
+  spec.axes[0].values = {{6.0, 7.0, 8.0}};
+  spec.base["lambda"] = 1.0;
+  const auto pc = sweep::expand(spec);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(pc[i].id, pb[i].id) << i;
+}
+
 }  // namespace
 }  // namespace netrl
