@@ -64,27 +64,29 @@ Session::Session(const Spec& spec, const Options& options, const std::vector<Poi
   for (const std::string& name : io::list_directory(out))
     if (is_leftover(name)) io::remove_tree(out + "/" + name);
   const std::string sweep_path = out + "/sweep.json";
+  const std::string journal_path = out + "/journal";
   std::error_code ec;
   if (io::is_directory(out) && std::filesystem::exists(sweep_path, ec)) {
     const json stored = io::read_json_file(sweep_path);
     check_depth(stored, "out", kMaxDepth, sweep_path);  // before the recursive comparison
-    if (stored != spec.canonical) {
-      if (!options.extend) {
-        throw InvalidInput("out", out + " holds another sweep (" + first_difference(stored, spec.canonical) +
-                                      "); to add this sweep's points to it (finished points with the same "
-                                      "configuration are kept), rerun with --extend; or choose another directory");
-      }
-      io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
+    const bool changed = stored != spec.canonical;
+    if (changed && !options.extend) {
+      throw InvalidInput("out", out + " holds another sweep (" + first_difference(stored, spec.canonical) +
+                                    "); to add this sweep's points to it (finished points with the same "
+                                    "configuration are kept), rerun with --extend; or choose another directory");
     }
+    // The journal is read (and a damaged one refused) before sweep.json is replaced.
+    journal_ = std::make_unique<io::Journal>(journal_path, kJournalHeader, is_point_id);
+    if (changed) io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
   } else {
     for (const std::string& name : io::list_directory(out))
       if (name != ".lock") {
         throw InvalidInput("out", out + " is not empty and holds no sweep.json (it is not a sweep directory); choose "
                                         "a new or empty directory");
       }
-    io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
+    io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");  // first: it marks a sweep directory
+    journal_ = std::make_unique<io::Journal>(journal_path, kJournalHeader, is_point_id);
   }
-  journal_ = std::make_unique<io::Journal>(out + "/journal", kJournalHeader, is_point_id);
   io::ensure_directory(out + "/points");
 
   std::map<std::string, std::size_t> index;

@@ -1,11 +1,14 @@
-// `netrl sweep` on hostile inputs: values nested far beyond any configuration.
+// `netrl sweep` on hostile inputs: values nested far beyond any configuration, floats that hold
+// integers, a damaged journal.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "cli_support.hpp"
+#include "netrl/io/files.hpp"
 #include "sweep_cli_support.hpp"
 
 namespace netrl {
@@ -68,6 +71,42 @@ TEST(SweepCliInputs, IntegralFloatsAreOnePointAndPrintAsIntegers) {
   r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "journal", true);
+  std::ofstream(dir / "base.json") << kBase;
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2, 0.3]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string journal = io::read_file((out / "journal").string());
+  const std::vector<std::string> ids = journal_ids(out);
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string table = io::read_file((out / "table.csv").string());
+  // The second record damaged: the run stops, naming the file and the line; nothing changes.
+  std::string damaged = journal;
+  damaged.replace(damaged.find(ids[1]), 4, "zzzz");
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << damaged;
+  for (const std::string extra : {"", " --extend"}) {
+    r = run_cli(cmd + extra);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("netrl: error: " + (out / "journal").string() + ": line 3 is not a valid record (\"zzzz" +
+                            ids[1].substr(4) + "\") and 1 line(s) follow it"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(io::read_file((out / "journal").string()), damaged);
+    EXPECT_EQ(io::read_file((out / "table.csv").string()), table);
+  }
+  // A torn last line (a crash while appending) is dropped and its point computed again.
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << journal.substr(0, journal.size() - 7);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 1 computed"), std::string::npos) << r.output;
+  EXPECT_EQ(journal_ids(out), ids);
   fs::remove_all(dir);
 }
 

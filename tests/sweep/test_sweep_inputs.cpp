@@ -1,18 +1,25 @@
-// Sweep files at the edges of their inputs: integer ranges at the ends of int64 and the point cap
-// with repeats.
+// Sweeps at the edges of their inputs: integer ranges at the ends of int64, the point cap with
+// repeats, deeply nested values, floats that hold integers, and a damaged journal.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/journal.hpp"
 #include "netrl/sweep.hpp"
+#include "cli_support.hpp"
 
 namespace netrl {
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
@@ -152,6 +159,37 @@ TEST(SweepIds, FloatsThatHoldIntegersAreTheIntegers) {
   spec.base["lambda"] = 1.0;
   const auto pc = sweep::expand(spec);
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(pc[i].id, pb[i].id) << i;
+}
+
+TEST(Journal, ACorruptLineBeforeTheLastIsAnErrorAndTheFileIsLeftAsItIs) {
+  // It used to end the records there and rewrite the file without every record after it.
+  const fs::path dir = test::fresh_dir("netrl_journal_", "corrupt", true);
+  const std::string path = (dir / "journal").string();
+  auto valid = [](const std::string& s) { return s.size() == 3 && s.find_first_not_of("abc") == std::string::npos; };
+  const std::string text = std::string("hdr 1\nabc\nc\x01" "b\ncab\nbca\n");
+  std::ofstream(path, std::ios::binary) << text;
+  try {
+    io::Journal j(path, "hdr 1", valid);
+    ADD_FAILURE() << "opened a damaged journal";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": line 3 is not a valid record (\"c\\x01b\") and 2 line(s) follow it: a "
+                                     "crash tears only the last line, so the journal is damaged, and dropping the line "
+                                     "would lose the records after it. It was left as it is: repair or remove that line");
+  }
+  EXPECT_EQ(io::read_file(path), text);
+  // Followed by a torn (incomplete) line only: still not the last line, still an error.
+  std::ofstream(path, std::ios::binary) << "hdr 1\nabc\nxyz\nca";
+  EXPECT_THROW(io::Journal(path, "hdr 1", valid), IoError);
+  EXPECT_EQ(io::read_file(path), "hdr 1\nabc\nxyz\nca");
+  // The last line invalid, complete or not: dropped, as before.
+  for (const std::string tail : {"xyz\n", "xyz", "ab"}) {
+    std::ofstream(path, std::ios::binary) << "hdr 1\nabc\n" << tail;
+    io::Journal j(path, "hdr 1", valid);
+    EXPECT_EQ(j.records(), std::vector<std::string>{"abc"}) << tail;
+    EXPECT_EQ(j.dropped(), 1u) << tail;
+    EXPECT_EQ(io::read_file(path), "hdr 1\nabc\n") << tail;
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
