@@ -1,5 +1,5 @@
 // `netrl sweep` on hostile inputs: values nested far beyond any configuration, floats that hold
-// integers, a damaged journal.
+// integers, a damaged journal, input files that change under finished points.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "cli_support.hpp"
+#include "netrl/io/digest.hpp"
 #include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
 #include "sweep_cli_support.hpp"
 
 namespace netrl {
@@ -107,6 +109,91 @@ TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 resumed, 1 computed"), std::string::npos) << r.output;
   EXPECT_EQ(journal_ids(out), ids);
+  fs::remove_all(dir);
+}
+
+/// A reward table for n = 4 without input: 1 where `active` neurons fire.
+void write_table(const fs::path& path, int active) {
+  std::vector<double> r(16);
+  for (int s = 0; s < 16; ++s) r[static_cast<std::size_t>(s)] = __builtin_popcount(static_cast<unsigned>(s)) == active ? 1.0 : 0.0;
+  npy::save(path.string(), r, {16});
+}
+
+TEST(SweepCliInputs, AnInputFileThatChangedUnderFinishedPointsIsRefused) {
+  // A rerun after r.npy changed used to resume ("2 resumed, 0 computed") and --extend to mix rows
+  // computed from the old and the new table.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "inputs", true);
+  write_table(dir / "r.npy", 2);
+  std::ofstream(dir / "base.json") << R"({"model": "network", "n": 4, "lambda": 0.1, "reward": {"kind": "table", "file": "r.npy"}})";
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string npy_path = fs::absolute(dir / "r.npy").lexically_normal().string();
+  const json record = io::read_json_file((out / "inputs.json").string());
+  ASSERT_TRUE(record["files"].contains(npy_path)) << record.dump();
+  EXPECT_EQ(record["files"][npy_path]["kind"], "file");
+  EXPECT_EQ(record["files"][npy_path]["bytes"], fs::file_size(dir / "r.npy"));
+  auto snapshot = [&] {
+    std::string all;
+    for (const char* f : {"sweep.json", "inputs.json", "journal", "table.csv"}) all += io::read_file((out / f).string());
+    return all;
+  };
+  const std::string before = snapshot();
+  // Another table in r.npy, same size: refused on resume and on --extend, naming the file.
+  write_table(dir / "r.npy", 3);
+  std::ofstream(dir / "s2.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2, 0.3]}]})";
+  for (const std::string& c : {cmd, "sweep " + (dir / "s2.json").string() + " --quiet --extend --out " + out.string()}) {
+    r = run_cli(c);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("netrl: error: out: " + npy_path + " changed since " + out.string() +
+                            " computed points from it (a file of 256 bytes, content hash "),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("Restore the file, or run the sweep in a new directory"), std::string::npos) << r.output;
+    EXPECT_EQ(snapshot(), before) << c;
+  }
+  // Restored: resumed as before.
+  write_table(dir / "r.npy", 2);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, AnInputNoFinishedPointUsedMayChange) {
+  // Two points on two files; the second not journalled (as if it had failed): its file may change.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "inputs2", true);
+  write_table(dir / "a.npy", 2);
+  write_table(dir / "b.npy", 2);
+  std::ofstream(dir / "base.json") << R"({"model": "network", "n": 4, "lambda": 0.1, "reward": {"kind": "table", "file": "a.npy"}})";
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "reward.file", "values": ["a.npy", "b.npy"]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Table t = read_csv(out / "table.csv");
+  ASSERT_EQ(t.size(), 2u);
+  const std::string b_id = t[1].at("id");
+  std::string journal = io::read_file((out / "journal").string());
+  journal.erase(journal.find(b_id + "\n"), b_id.size() + 1);
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << journal;
+  write_table(dir / "b.npy", 3);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("1 resumed, 1 computed"), std::string::npos) << r.output;
+  const std::string b_path = fs::absolute(dir / "b.npy").lexically_normal().string();
+  EXPECT_EQ(io::read_json_file((out / "inputs.json").string())["files"][b_path]["hash"],
+            io::content_digest(b_path)->hash);
+  // a.npy is under a finished point.
+  write_table(dir / "a.npy", 1);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find(fs::absolute(dir / "a.npy").lexically_normal().string() + " changed since"), std::string::npos)
+      << r.output;
   fs::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
 // Sweeps at the edges of their inputs: integer ranges at the ends of int64, the point cap with
-// repeats, deeply nested values, floats that hold integers, and a damaged journal.
+// repeats, deeply nested values, floats that hold integers, a damaged journal, content digests.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/io/digest.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/journal.hpp"
 #include "netrl/sweep.hpp"
@@ -189,6 +191,43 @@ TEST(Journal, ACorruptLineBeforeTheLastIsAnErrorAndTheFileIsLeftAsItIs) {
     EXPECT_EQ(j.dropped(), 1u) << tail;
     EXPECT_EQ(io::read_file(path), "hdr 1\nabc\n") << tail;
   }
+  fs::remove_all(dir);
+}
+
+TEST(ContentDigest, FilesDirectoriesAndWhatIsNotRead) {
+  const fs::path dir = test::fresh_dir("netrl_digest_", "dir", true);
+  std::ofstream(dir / "a", std::ios::binary) << std::string(3000000, 'x');  // several 1 MiB chunks
+  const auto a = io::content_digest((dir / "a").string());
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->kind, "file");
+  EXPECT_EQ(a->bytes, 3000000u);
+  EXPECT_EQ(a->hash.size(), 16u);
+  EXPECT_EQ(io::content_digest((dir / "a").string())->hash, a->hash);  // reproducible
+  std::string changed(3000000, 'x');
+  changed[2999999] = 'y';
+  std::ofstream(dir / "a", std::ios::binary | std::ios::trunc) << changed;
+  EXPECT_NE(io::content_digest((dir / "a").string())->hash, a->hash);
+  // Directories: names and contents of the files below.
+  fs::create_directories(dir / "sol" / "sub");
+  std::ofstream(dir / "sol" / "values.npy") << "v";
+  std::ofstream(dir / "sol" / "sub" / "x") << "w";
+  const auto d = io::content_digest((dir / "sol").string());
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->kind, "directory");
+  EXPECT_EQ(d->bytes, 2u);
+  std::ofstream(dir / "sol" / "sub" / "x") << "z";
+  EXPECT_NE(io::content_digest((dir / "sol").string())->hash, d->hash);
+  std::ofstream(dir / "sol" / "sub" / "x", std::ios::trunc) << "w";
+  EXPECT_EQ(io::content_digest((dir / "sol").string())->hash, d->hash);
+  fs::rename(dir / "sol" / "sub" / "x", dir / "sol" / "sub" / "y");
+  EXPECT_NE(io::content_digest((dir / "sol").string())->hash, d->hash);
+  // Nothing there, or a FIFO (never opened: it would block): no digest.
+  EXPECT_FALSE(io::content_digest((dir / "absent").string()).has_value());
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
+  EXPECT_FALSE(io::content_digest((dir / "fifo").string()).has_value());
+  // The hash of an empty input differs from one zero byte's.
+  const char zero = 0;
+  EXPECT_NE(io::hash_bytes(&zero, 0), io::hash_bytes(&zero, 1));
   fs::remove_all(dir);
 }
 
