@@ -9,6 +9,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
+#include "sweep/json_tree.hpp"
 
 NETRL_NAMESPACE_BEGIN
 namespace {
@@ -55,20 +56,43 @@ std::vector<json> spaced(const json& spec, const std::string& field, bool geomet
   return out;
 }
 
-/// [start, stop] or [start, stop, step], integers, stop included.
+/// An integer of a range: int64 (a JSON integer above 2^63 - 1 would wrap).
+std::int64_t range_integer(const json& v, const std::string& field) {
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    throw InvalidInput(field, "the integer " + v.dump() + " is beyond 2^63 - 1 (ranges hold 64-bit signed integers)");
+  }
+  return JsonFields::as_integer(v, field);
+}
+
+/// [start, stop] or [start, stop, step], integers, stop included. The number of values is
+/// computed without overflow and checked against the cap before anything is built; the values
+/// are start + k * step, so the last one never steps past stop (nor past 2^63 - 1).
 std::vector<json> integer_range(const json& spec, const std::string& field) {
   if (!spec.is_array() || spec.size() < 2 || spec.size() > 3) {
     throw InvalidInput(field, "expected [start, stop] or [start, stop, step] (integers, stop included), got " +
                                   describe_json(spec));
   }
-  const std::int64_t a = JsonFields::as_integer(spec[0], field + "[0]");
-  const std::int64_t b = JsonFields::as_integer(spec[1], field + "[1]");
-  const std::int64_t step = spec.size() == 3 ? JsonFields::as_integer(spec[2], field + "[2]") : 1;
+  const std::int64_t a = range_integer(spec[0], field + "[0]");
+  const std::int64_t b = range_integer(spec[1], field + "[1]");
+  const std::int64_t step = spec.size() == 3 ? range_integer(spec[2], field + "[2]") : 1;
   if (step <= 0) throw InvalidInput(field + "[2]", "the step must be a positive integer");
   if (b < a) throw InvalidInput(field, "stop " + std::to_string(b) + " is below start " + std::to_string(a));
-  if ((b - a) / step >= kMaxAxisValues) throw InvalidInput(field, "more than " + std::to_string(kMaxAxisValues) + " values");
+  // b - a in unsigned arithmetic: exact for any int64 a <= b (at most 2^64 - 1).
+  const std::uint64_t span = static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(a);
+  const std::uint64_t steps = span / static_cast<std::uint64_t>(step);  // values: steps + 1
+  if (steps >= static_cast<std::uint64_t>(kMaxAxisValues)) {
+    const std::string count = steps == std::numeric_limits<std::uint64_t>::max() ? "18446744073709551616"
+                                                                                   : std::to_string(steps + 1);
+    throw InvalidInput(field, "[" + std::to_string(a) + ", " + std::to_string(b) + "] in steps of " +
+                                  std::to_string(step) + " gives " + count + " values, more than the " +
+                                  std::to_string(kMaxAxisValues) + " an axis may hold");
+  }
   std::vector<json> out;
-  for (std::int64_t v = a; v <= b; v += step) out.emplace_back(v);
+  out.reserve(static_cast<std::size_t>(steps) + 1);
+  for (std::uint64_t k = 0; k <= steps; ++k) {
+    // a + k * step <= b: computed in unsigned arithmetic (wraps back into range exactly).
+    out.emplace_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + k * static_cast<std::uint64_t>(step)));
+  }
   return out;
 }
 
@@ -127,13 +151,17 @@ json canonical_axes(const std::vector<sweep::Axis>& axes) {
 }  // namespace
 
 sweep::Spec parse_sweep(const json& config, const std::string& source) {
+  // Before anything copies, compares or dumps it (all recursive): bounded nesting.
+  sweep::detail::check_depth(config, "", sweep::detail::kMaxDepth, "the sweep file " + source);
   JsonFields f(config, "");
   sweep::Spec spec;
   spec.kind = parse_kind(f.string("command"));
   const json& base = f.at("base");
   if (base.is_string()) {
     spec.base_source = io::resolve_relative(source, base.get<std::string>());
-    spec.base = io::read_json_file(spec.base_source);
+    json file = io::read_json_file(spec.base_source);
+    sweep::detail::check_depth(file, "base", sweep::detail::kMaxDepth, "the base file " + spec.base_source);
+    spec.base = std::move(file);
   } else if (base.is_object()) {
     spec.base = base;
     spec.base_source = source;
@@ -159,6 +187,11 @@ sweep::Spec parse_sweep(const json& config, const std::string& source) {
   spec.warm_start_key = f.string_or("warm_start", "");
   spec.batch = static_cast<int>(f.unsigned_or("batch", 64, 1, 4096));
   f.finish({"command", "base", "axes", "repeats", "warm_start", "batch"});
+  // 8.0 is 8: one configuration, one id (and sweep.json says so).
+  sweep::detail::canonical_numbers(spec.base);
+  for (sweep::Axis& axis : spec.axes)
+    for (auto& values : axis.values)
+      for (json& v : values) sweep::detail::canonical_numbers(v);
   spec.canonical = {{"command", sweep::to_string(spec.kind)},
                     {"base", spec.base},
                     {"axes", canonical_axes(spec.axes)},

@@ -120,10 +120,19 @@ void ensure_directory(const std::string& path) {
   }
 }
 
+namespace {
+thread_local ResolvedPaths* t_recorder = nullptr;
+}  // namespace
+
+ResolvedPaths::ResolvedPaths() : previous_(t_recorder) { t_recorder = this; }
+
+ResolvedPaths::~ResolvedPaths() { t_recorder = previous_; }
+
 std::string resolve_relative(const std::string& base_file, const std::string& relative) {
   const fs::path p(relative);
-  if (p.is_absolute() || base_file.empty()) return relative;
-  return (fs::path(base_file).parent_path() / p).string();
+  std::string resolved = p.is_absolute() || base_file.empty() ? relative : (fs::path(base_file).parent_path() / p).string();
+  if (t_recorder != nullptr) t_recorder->add(resolved);
+  return resolved;
 }
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -47,6 +48,24 @@ void sync_path(const std::string& path, bool directory) {
   ::close(fd);
   errno = err;
   if (rc != 0) fail(path, "fsync failed");
+}
+
+/// A journal line for a message: at most 80 bytes, control characters and non-ASCII as \xNN.
+std::string quote_line(const std::string& line) {
+  std::string out = "\"";
+  for (std::size_t k = 0; k < line.size() && k < 80; ++k) {
+    const auto c = static_cast<unsigned char>(line[k]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += "\"";
+  if (line.size() > 80) out += " (" + std::to_string(line.size()) + " bytes)";
+  return out;
 }
 
 std::string parent_of(const std::string& path) {
@@ -124,18 +143,33 @@ Journal::Journal(std::string path, std::string header, const std::function<bool(
       throw IoError(path_ + ": not a journal of this kind (its first line is not \"" + header + "\")");
     }
     std::size_t pos = kept.size();
+    std::size_t line_number = 1;  // the header
     while (pos < text.size()) {
       const std::size_t end = text.find('\n', pos);
-      if (end == std::string::npos) break;  // torn last line
+      if (end == std::string::npos) break;  // torn last line (no newline)
+      ++line_number;
       const std::string line = text.substr(pos, end - pos);
-      if (!valid(line)) break;
+      if (!valid(line)) {
+        // Only the last line can be torn (records are appended one write each, each made durable
+        // before the next): an invalid line with lines after it is damage, not a crash, and
+        // dropping it would silently drop every record after it.
+        if (end + 1 < text.size()) {
+          const std::size_t after = static_cast<std::size_t>(
+              std::count(text.begin() + static_cast<std::ptrdiff_t>(end) + 1, text.end(), '\n')) +
+              (text.back() != '\n' ? 1 : 0);
+          throw IoError(path_ + ": line " + std::to_string(line_number) + " is not a valid record (" +
+                        quote_line(line) + ") and " + std::to_string(after) + " line(s) follow it: a crash tears "
+                        "only the last line, so the journal is damaged, and dropping the line would lose the "
+                        "records after it. It was left as it is: repair or remove that line");
+        }
+        break;  // an invalid last line: torn
+      }
       records_.push_back(line);
       pos = end + 1;
     }
     if (pos < text.size()) {
-      // Count what is dropped: the remaining lines (the last one may lack its newline).
-      dropped_ = static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos), text.end(), '\n'));
-      if (text.back() != '\n') ++dropped_;
+      // Drop the torn last line (it may lack its newline).
+      dropped_ = 1;
       kept = text.substr(0, pos);
     }
   }

@@ -8,12 +8,16 @@
 #include "netrl/core/error.hpp"
 #include "netrl/sweep.hpp"
 #include "netrl/version.hpp"
+#include "sweep/json_tree.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace sweep {
 
 using nlohmann::json;
 
 namespace {
+
+/// Points of one sweep at most (repeats included).
+constexpr std::size_t kMaxPoints = std::size_t{1} << 24;
 
 std::uint64_t fnv1a64(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -110,6 +114,42 @@ std::uint64_t derive_seed(std::uint64_t seed, const json& params, int repeat) {
 }
 
 std::vector<Point> expand(const Spec& spec) {
+  // Bounded nesting of every point's configuration (the base, and each key path's steps plus its
+  // values' nesting) before the points are copied, hashed and compared, all recursively.
+  detail::check_depth(spec.base, "base", detail::kMaxDepth, "the base configuration");
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    const Axis& axis = spec.axes[a];
+    const std::string field = "axes[" + std::to_string(a) + "]";
+    for (std::size_t k = 0; k < axis.keys.size() && k < axis.values.size(); ++k) {
+      std::size_t steps = 0;
+      for (const PathStep& step : parse_path(axis.keys[k], field)) steps += 1 + step.indices.size();
+      for (std::size_t i = 0; i < axis.values[k].size(); ++i) {
+        if (steps + detail::json_depth(axis.values[k][i]) > detail::kMaxDepth) {
+          throw InvalidInput(field, "key path \"" + axis.keys[k] + "\" (" + std::to_string(steps) + " levels) with its value " +
+                                        std::to_string(i) + " nests arrays and objects deeper than " +
+                                        std::to_string(detail::kMaxDepth) + " levels, the most a sweep takes");
+        }
+      }
+    }
+  }
+  if (spec.repeats.count > 0 && !spec.repeats.seed_key.empty()) {
+    std::size_t steps = 0;
+    for (const PathStep& step : parse_path(spec.repeats.seed_key, "repeats.seed_key")) steps += 1 + step.indices.size();
+    if (steps > detail::kMaxDepth) {
+      throw InvalidInput("repeats.seed_key", "key path of " + std::to_string(steps) + " levels, more than the " +
+                                                 std::to_string(detail::kMaxDepth) + " a sweep takes");
+    }
+  }
+  // Floats that hold integers are integers (8.0 is 8): the same configuration has one id, and the
+  // duplicate check below sees it (parse_sweep did this already; a Spec built in code may not have).
+  json base = spec.base;
+  detail::canonical_numbers(base);
+  std::vector<std::vector<std::vector<json>>> values(spec.axes.size());
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    values[a] = spec.axes[a].values;
+    for (auto& list : values[a])
+      for (json& v : list) detail::canonical_numbers(v);
+  }
   // Sizes and the axis of the warm-start key.
   std::size_t combos = 1;
   int warm_axis = -1;
@@ -131,7 +171,7 @@ std::vector<Point> expand(const Spec& spec) {
       if (axis.keys[k] == spec.warm_start_key) warm_axis = static_cast<int>(a);
     }
     combos *= axis.size();
-    if (combos > (std::size_t{1} << 24)) throw InvalidInput("axes", "more than 2^24 points");
+    if (combos > kMaxPoints) throw InvalidInput("axes", "more than 2^24 points");
   }
   const bool repeats = spec.repeats.count > 0;
   if (repeats) {
@@ -148,6 +188,11 @@ std::vector<Point> expand(const Spec& spec) {
     }
   }
   const std::size_t R = repeats ? static_cast<std::size_t>(spec.repeats.count) : 1;
+  // combos <= 2^24 and count < 2^31: the product fits; checked before the points are reserved.
+  if (combos * R > kMaxPoints) {
+    throw InvalidInput("repeats.count", std::to_string(combos) + " points of the axes x " + std::to_string(R) +
+                                            " repeats = " + std::to_string(combos * R) + " points, more than 2^24");
+  }
   // Stride of the warm axis in point indices (later axes and the repeats vary faster).
   std::size_t warm_stride = R;
   for (std::size_t a = static_cast<std::size_t>(std::max(warm_axis, 0)) + 1; a < spec.axes.size(); ++a)
@@ -164,11 +209,11 @@ std::vector<Point> expand(const Spec& spec) {
       rest /= spec.axes[a].size();
     }
     nlohmann::ordered_json params = nlohmann::ordered_json::object();
-    json config = spec.base;
+    json config = base;
     for (std::size_t a = 0; a < spec.axes.size(); ++a) {
       const Axis& axis = spec.axes[a];
       for (std::size_t k = 0; k < axis.keys.size(); ++k) {
-        const json& value = axis.values[k][coord[a]];
+        const json& value = values[a][k][coord[a]];
         params[axis.keys[k]] = value;
         set_key_path(config, axis.keys[k], value, "axes[" + std::to_string(a) + "]");
       }

@@ -14,7 +14,7 @@ NETRL_NAMESPACE_BEGIN namespace sweep {
 Report run(const Spec& spec, const Options& options) {
   const std::vector<Point> points = expand(spec);
   detail::Scheduler scheduler(spec, points);  // checks every point before the directory is touched
-  detail::Session session(spec, options, points);
+  detail::Session session(spec, options, points, scheduler.inputs());
   scheduler.mark_finished(session.finished());
   const int slots = std::max(1, options.parallel > 0 ? options.parallel : threads());
   std::vector<std::unique_ptr<detail::Executor>> executors;

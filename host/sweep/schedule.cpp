@@ -1,8 +1,11 @@
 // Which points of a sweep are ready and how they are grouped into units (session.hpp).
 #include <algorithm>
+#include <filesystem>
+#include <map>
 
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/io/files.hpp"
 #include "sweep/session.hpp"
 #include "netrl/version.hpp"
 
@@ -60,14 +63,36 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
   states_.assign(N, 0);
   host_.assign(N, 0);
   describe_.assign(N, std::string(to_string(spec.kind)));
+  std::map<std::string, std::size_t> path_index;          // absolute path -> first-seen index
+  std::map<std::string, std::size_t> resolved;            // path as resolved -> first-seen index
+  std::map<std::vector<std::size_t>, std::size_t> set_index;  // a set of first-seen indices -> set
+  std::vector<std::vector<std::size_t>> sets;
+  inputs_.set_of.assign(N, 0);
   for (std::size_t i = 0; i < N; ++i) {
     const Point& p = points[i];
+    io::ResolvedPaths named;  // the files and directories its configuration names
     try {
       inspect(spec, p, &key_[i], &states_[i], &describe_[i], &host_[i]);
     } catch (const InvalidInput& e) {
       throw InvalidInput(e.field(), e.message() + " (sweep point " + std::to_string(i) + ", id " + p.id + ", " +
                                         json(p.params).dump() + ")");
     }
+    std::vector<std::size_t> set;
+    for (const std::string& path : named.paths()) {
+      auto known = resolved.find(path);
+      if (known == resolved.end()) {  // made absolute once per name, not once per point
+        std::error_code ec;
+        const std::filesystem::path abs = std::filesystem::absolute(path, ec);
+        const std::string key = (ec ? std::filesystem::path(path) : abs).lexically_normal().string();
+        known = resolved.emplace(path, path_index.emplace(key, path_index.size()).first->second).first;
+      }
+      set.push_back(known->second);
+    }
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    const auto [it, fresh] = set_index.emplace(set, sets.size());
+    if (fresh) sets.push_back(set);
+    inputs_.set_of[i] = it->second;
     if (p.warm_from >= 0) {
       const auto src = static_cast<std::size_t>(p.warm_from);
       if (key_[i].empty() || key_[i] != key_[src]) {
@@ -80,6 +105,17 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
     }
   }
   pending_ = N;
+  // Paths in sorted order, the sets renumbered to match.
+  std::vector<std::size_t> rank(path_index.size());
+  for (const auto& [path, first] : path_index) {
+    rank[first] = inputs_.paths.size();
+    inputs_.paths.push_back(path);
+  }
+  for (auto& set : sets) {
+    for (std::size_t& k : set) k = rank[k];
+    std::sort(set.begin(), set.end());
+  }
+  inputs_.sets = std::move(sets);
 }
 
 void Scheduler::mark_finished(const std::vector<char>& finished) {

@@ -5,6 +5,7 @@
 
 #include "netrl/core/error.hpp"
 #include "netrl/io/files.hpp"
+#include "sweep/json_tree.hpp"
 #include "sweep/session.hpp"
 #include "netrl/version.hpp"
 
@@ -20,7 +21,7 @@ constexpr double kTableInterval = 10.0;
 
 /// A temporary file of a durable replace that a killed run left in DIR ("table.csv.tmp.<pid>").
 bool is_leftover(const std::string& name) {
-  for (const char* file : {"sweep.json", "journal", "table.csv", "summary.csv"}) {
+  for (const char* file : {"sweep.json", "inputs.json", "journal", "table.csv", "summary.csv"}) {
     const std::string prefix = std::string(file) + ".tmp.";
     if (name.compare(0, prefix.size(), prefix) == 0) return true;
   }
@@ -53,7 +54,7 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-Session::Session(const Spec& spec, const Options& options, const std::vector<Point>& points)
+Session::Session(const Spec& spec, const Options& options, const std::vector<Point>& points, const Inputs& inputs)
     : spec_(spec), options_(options), points_(points) {
   start_ = now_seconds();
   const std::string& out = options.out;
@@ -63,26 +64,37 @@ Session::Session(const Spec& spec, const Options& options, const std::vector<Poi
   for (const std::string& name : io::list_directory(out))
     if (is_leftover(name)) io::remove_tree(out + "/" + name);
   const std::string sweep_path = out + "/sweep.json";
+  const std::string journal_path = out + "/journal";
+  const std::string inputs_path = out + "/inputs.json";
   std::error_code ec;
   if (io::is_directory(out) && std::filesystem::exists(sweep_path, ec)) {
     const json stored = io::read_json_file(sweep_path);
-    if (stored != spec.canonical) {
-      if (!options.extend) {
-        throw InvalidInput("out", out + " holds another sweep (" + first_difference(stored, spec.canonical) +
-                                      "); to add this sweep's points to it (finished points with the same "
-                                      "configuration are kept), rerun with --extend; or choose another directory");
-      }
-      io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
+    check_depth(stored, "out", kMaxDepth, sweep_path);  // before the recursive comparison
+    const bool changed = stored != spec.canonical;
+    if (changed && !options.extend) {
+      throw InvalidInput("out", out + " holds another sweep (" + first_difference(stored, spec.canonical) +
+                                    "); to add this sweep's points to it (finished points with the same "
+                                    "configuration are kept), rerun with --extend; or choose another directory");
     }
+    // The journal is read (and a damaged one refused) and the inputs checked against the points
+    // it holds before sweep.json is replaced.
+    journal_ = std::make_unique<io::Journal>(journal_path, kJournalHeader, is_point_id);
+    bool inputs_changed = false;
+    const json record = reconcile_inputs(out, inputs, points, journal_->records(), &inputs_changed);
+    if (changed) io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
+    if (inputs_changed) io::write_file_durable(inputs_path, record.dump(2) + "\n");
   } else {
     for (const std::string& name : io::list_directory(out))
       if (name != ".lock") {
         throw InvalidInput("out", out + " is not empty and holds no sweep.json (it is not a sweep directory); choose "
                                         "a new or empty directory");
       }
-    io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");
+    bool inputs_changed = false;
+    const json record = reconcile_inputs(out, inputs, points, {}, &inputs_changed);
+    io::write_file_durable(sweep_path, spec.canonical.dump(2) + "\n");  // first: it marks a sweep directory
+    io::write_file_durable(inputs_path, record.dump(2) + "\n");         // before any point is computed
+    journal_ = std::make_unique<io::Journal>(journal_path, kJournalHeader, is_point_id);
   }
-  journal_ = std::make_unique<io::Journal>(out + "/journal", kJournalHeader, is_point_id);
   io::ensure_directory(out + "/points");
 
   std::map<std::string, std::size_t> index;

@@ -5,6 +5,7 @@
 //   Executor  (execute.cpp)   computes one unit: solves, writes and syncs each point's directory
 //   Session   (session.cpp)   the sweep directory: lock, sweep.json, journal, rows, table, progress
 //   table.cpp                 rows from result.json, table.csv and summary.csv
+//   inputs.cpp                DIR/inputs.json: digests of the input files the points name
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,25 @@ struct Outcome {
 /// DIR/points/<id>.
 std::string point_dir(const std::string& out, const Point& point);
 
+/// The files and directories that the points' configurations name (a table reward, a solution
+/// directory, a raster, ...), as the Scheduler found them while checking the points.
+struct Inputs {
+  /// Absolute and normalised, sorted, each once.
+  std::vector<std::string> paths;
+  /// The distinct sets of inputs (indices into paths, sorted), and the set of each point.
+  std::vector<std::vector<std::size_t>> sets;
+  std::vector<std::size_t> set_of;
+};
+
+/// Compares the inputs' content digests with DIR/inputs.json, the record of the inputs that this
+/// directory's points were computed from, and returns the record to keep (*changed: it differs
+/// from the stored one, or there is none). InvalidInput ("out") naming the file when an input
+/// changed that a journalled point may have been computed from (one of `points` whose id is in
+/// `journalled`, or any journalled point of another sweep, whose inputs are unknown); an input
+/// that changed under no finished point is recorded anew. inputs.cpp.
+nlohmann::json reconcile_inputs(const std::string& out, const Inputs& inputs, const std::vector<Point>& points,
+                                const std::vector<std::string>& journalled, bool* changed);
+
 /// The ready points (not finished, not running, their warm-start source finished), grouped into
 /// units: solves that share n, m, the clamps and the solver options (host or cuda backend) are
 /// batched, at most Spec::batch points and kMaxBatchStates states per unit; every other point is
@@ -62,6 +82,8 @@ class Scheduler {
   /// points (sample, sampled-vs-exact) and everything else run alone on every thread.
   bool runs_beside_others(const Unit& unit) const;
   std::size_t running() const { return running_; }
+  /// The input files and directories the points name.
+  const Inputs& inputs() const { return inputs_; }
 
   /// Total states (m 2^nf) of one unit at most.
   static constexpr std::uint64_t kMaxBatchStates = std::uint64_t{1} << 22;
@@ -78,6 +100,7 @@ class Scheduler {
   std::vector<char> host_;  // a network solve on the host backend
   std::vector<std::string> describe_;
   std::size_t pending_ = 0, running_ = 0;
+  Inputs inputs_;
 };
 
 /// Computes units: writes each point's outputs into DIR/points/<id>/ (removing what an interrupted
@@ -113,10 +136,12 @@ std::string summary_csv(const Spec& spec, const std::vector<nlohmann::ordered_js
 /// written); the journal of finished points; their rows; table.csv; progress reports.
 class Session {
  public:
-  /// Opens options.out for the points of `spec` (expand(spec)). InvalidInput ("out") for a
-  /// directory that holds another sweep (unless options.extend) or other files; IoError when
-  /// another process works in it.
-  Session(const Spec& spec, const Options& options, const std::vector<Point>& points);
+  /// Opens options.out for the points of `spec` (expand(spec)) that name `inputs`. InvalidInput
+  /// ("out") for a directory that holds another sweep (unless options.extend) or other files, or
+  /// whose finished points were computed from an input that has changed since (reconcile_inputs);
+  /// IoError when another process works in it or its journal is damaged. A refused directory is
+  /// left as it was.
+  Session(const Spec& spec, const Options& options, const std::vector<Point>& points, const Inputs& inputs);
   const std::vector<Point>& points() const { return points_; }
   /// Points finished before this run (their journal record and result.json are present).
   const std::vector<char>& finished() const { return finished_; }

@@ -240,11 +240,15 @@ TEST(Journal, KeepsRecordsAndDropsATornTail) {
   EXPECT_EQ(io::read_file(path), "hdr 1\nabc\ncab\nbca\naaa\n");
   {
     std::ofstream out(path, std::ios::app | std::ios::binary);
-    out << std::string("\0\0\0\n", 4) << "abc\n";  // zeros left by a crash, then a record after them
+    out << std::string("\0\0\0\n", 4);  // a complete last line that is no record: dropped too
   }
-  io::Journal j(path, "hdr 1", valid);
-  EXPECT_EQ(j.records().size(), 4u);
-  EXPECT_EQ(j.dropped(), 2u);
+  {
+    io::Journal j(path, "hdr 1", valid);
+    EXPECT_EQ(j.records().size(), 4u);
+    EXPECT_EQ(j.dropped(), 1u);
+  }
+  EXPECT_EQ(io::read_file(path), "hdr 1\nabc\ncab\nbca\naaa\n");
+  // (An invalid line with records after it is an error: test_sweep_inputs.cpp.)
   EXPECT_THROW(io::Journal(path, "other 1", valid), IoError);
   fs::remove_all(dir);
 }

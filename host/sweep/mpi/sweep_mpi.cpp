@@ -99,7 +99,7 @@ Report root(const Spec& spec, const Options& options, int ranks, bool* started) 
   try {
     points = expand(spec);
     scheduler = std::make_unique<detail::Scheduler>(spec, points);
-    session = std::make_unique<detail::Session>(spec, options, points);
+    session = std::make_unique<detail::Session>(spec, options, points, scheduler->inputs());
     scheduler->mark_finished(session->finished());
   } catch (...) {
     broadcast_flag(0);

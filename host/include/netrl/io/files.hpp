@@ -53,8 +53,28 @@ nlohmann::json read_json_file(const std::string& path);
 /// Creates a directory (and parents) if missing; IoError if it cannot.
 void ensure_directory(const std::string& path);
 
-/// `relative` resolved against the directory of `base_file` unless it is absolute.
+/// `relative` resolved against the directory of `base_file` unless it is absolute. Every file and
+/// directory a configuration names is resolved here, so a ResolvedPaths alive on the calling
+/// thread records it.
 std::string resolve_relative(const std::string& base_file, const std::string& relative);
+
+/// While one lives, every path resolve_relative returns on this thread is recorded: the input
+/// files and directories that the configurations parsed meanwhile name (a sweep hashes them to
+/// notice an input that changed under its finished points). Nests: an inner one records alone.
+class ResolvedPaths {
+ public:
+  ResolvedPaths();
+  ~ResolvedPaths();
+  ResolvedPaths(const ResolvedPaths&) = delete;
+  ResolvedPaths& operator=(const ResolvedPaths&) = delete;
+  /// In the order they were resolved, repeats kept.
+  const std::vector<std::string>& paths() const { return paths_; }
+  void add(const std::string& path) { paths_.push_back(path); }
+
+ private:
+  std::vector<std::string> paths_;
+  ResolvedPaths* previous_ = nullptr;
+};
 
 /// The file that marks a directory as a netrl output directory (netrl may replace such a
 /// directory as a whole; it never replaces a non-empty directory without it).

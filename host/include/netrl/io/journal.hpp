@@ -29,9 +29,11 @@ bool is_directory(const std::string& path);
 std::vector<std::string> list_directory(const std::string& dir);
 
 /// An append-only text journal: one record per line, a header line naming its format. A crash
-/// can only tear the last line (records are appended by one write each): open() keeps the records
-/// up to the first line that is incomplete (no newline) or rejected by `valid`, and if it dropped
-/// anything rewrites the file with the kept records (atomically, durably) before appending.
+/// can only tear the last line (records are appended by one write each, each durable before the
+/// next): open() drops a last line that is incomplete (no newline) or rejected by `valid`, and
+/// then rewrites the file without it (atomically, durably) before appending. A rejected line that
+/// is not the last is damage that a crash cannot cause: IoError naming the file and the line,
+/// the file left as it is (dropping it would drop every record after it).
 class Journal {
  public:
   /// Opens (creating it when missing) the journal at `path` whose first line is `header`. IoError
@@ -43,7 +45,7 @@ class Journal {
 
   /// The records found when it was opened, in order (duplicates kept).
   const std::vector<std::string>& records() const { return records_; }
-  /// Records dropped at open (a torn or invalid tail).
+  /// Lines dropped at open: 1 for a torn or invalid last line, else 0.
   std::size_t dropped() const { return dropped_; }
   /// Appends one record (no newline inside) and fsyncs the file before returning.
   void append(const std::string& record);

@@ -1,0 +1,201 @@
+// `netrl sweep` on hostile inputs: values nested far beyond any configuration, floats that hold
+// integers, a damaged journal, input files that change under finished points.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cli_support.hpp"
+#include "netrl/io/digest.hpp"
+#include "netrl/io/files.hpp"
+#include "netrl/io/npy.hpp"
+#include "sweep_cli_support.hpp"
+
+namespace netrl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sweep_test;
+
+const char* kBase = R"({"model": "network", "n": 8, "lambda": 0.1, "reward": {"kind": "count", "targets": [2]}})";
+
+std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
+  // 10^5 nested arrays, accepted by the parser under a raised json_depth, used to overflow the
+  // stack (exit 139) when the sweep copied, hashed and compared its points.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "deep", true);
+  std::ofstream(dir / "base.json") << kBase;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "x", "values": [)"
+                                << nested(100000) << "]}]}";
+  test::CliRun r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s.json").string() + " --quiet --out " +
+                           (dir / "out").string());
+  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
+  EXPECT_NE(r.output.find("netrl: error: axes[0].values[0]: the sweep file " + (dir / "s.json").string() +
+                          " nests arrays and objects deeper than 256 levels"),
+            std::string::npos)
+      << r.output.substr(0, 400);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  // The same in the base file.
+  std::string base = kBase;
+  base.insert(base.size() - 1, ", \"x\": " + nested(100000));
+  std::ofstream(dir / "deep.json") << base;
+  std::ofstream(dir / "s2.json") << R"({"command": "solve", "base": "deep.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s2.json").string() + " --quiet --out " + (dir / "out").string());
+  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
+  EXPECT_NE(r.output.find("netrl: error: base.x[0][0][0]: the base file " + (dir / "deep.json").string() +
+                          " nests arrays and objects deeper than 256 levels"),
+            std::string::npos)
+      << r.output.substr(0, 400);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, IntegralFloatsAreOnePointAndPrintAsIntegers) {
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "floats", true);
+  std::ofstream(dir / "base.json") << kBase;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [8, 8.0]}]})";
+  const std::string out = (dir / "out").string();
+  test::CliRun r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("axes: points 0 and 1 have the same configuration {\"n\":8}"), std::string::npos) << r.output;
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [6.0, 8]}]})";
+  r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Table t = read_csv(dir / "out" / "table.csv");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].at("n"), "6");
+  EXPECT_EQ(t[1].at("n"), "8");
+  // The same points written as integers: the same sweep, resumed.
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "n", "values": [6, 8.0]}]})";
+  r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "journal", true);
+  std::ofstream(dir / "base.json") << kBase;
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2, 0.3]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string journal = io::read_file((out / "journal").string());
+  const std::vector<std::string> ids = journal_ids(out);
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string table = io::read_file((out / "table.csv").string());
+  // The second record damaged: the run stops, naming the file and the line; nothing changes.
+  std::string damaged = journal;
+  damaged.replace(damaged.find(ids[1]), 4, "zzzz");
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << damaged;
+  for (const std::string extra : {"", " --extend"}) {
+    r = run_cli(cmd + extra);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("netrl: error: " + (out / "journal").string() + ": line 3 is not a valid record (\"zzzz" +
+                            ids[1].substr(4) + "\") and 1 line(s) follow it"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(io::read_file((out / "journal").string()), damaged);
+    EXPECT_EQ(io::read_file((out / "table.csv").string()), table);
+  }
+  // A torn last line (a crash while appending) is dropped and its point computed again.
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << journal.substr(0, journal.size() - 7);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 1 computed"), std::string::npos) << r.output;
+  EXPECT_EQ(journal_ids(out), ids);
+  fs::remove_all(dir);
+}
+
+/// A reward table for n = 4 without input: 1 where `active` neurons fire.
+void write_table(const fs::path& path, int active) {
+  std::vector<double> r(16);
+  for (int s = 0; s < 16; ++s) r[static_cast<std::size_t>(s)] = __builtin_popcount(static_cast<unsigned>(s)) == active ? 1.0 : 0.0;
+  npy::save(path.string(), r, {16});
+}
+
+TEST(SweepCliInputs, AnInputFileThatChangedUnderFinishedPointsIsRefused) {
+  // A rerun after r.npy changed used to resume ("2 resumed, 0 computed") and --extend to mix rows
+  // computed from the old and the new table.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "inputs", true);
+  write_table(dir / "r.npy", 2);
+  std::ofstream(dir / "base.json") << R"({"model": "network", "n": 4, "lambda": 0.1, "reward": {"kind": "table", "file": "r.npy"}})";
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string npy_path = fs::absolute(dir / "r.npy").lexically_normal().string();
+  const json record = io::read_json_file((out / "inputs.json").string());
+  ASSERT_TRUE(record["files"].contains(npy_path)) << record.dump();
+  EXPECT_EQ(record["files"][npy_path]["kind"], "file");
+  EXPECT_EQ(record["files"][npy_path]["bytes"], fs::file_size(dir / "r.npy"));
+  auto snapshot = [&] {
+    std::string all;
+    for (const char* f : {"sweep.json", "inputs.json", "journal", "table.csv"}) all += io::read_file((out / f).string());
+    return all;
+  };
+  const std::string before = snapshot();
+  // Another table in r.npy, same size: refused on resume and on --extend, naming the file.
+  write_table(dir / "r.npy", 3);
+  std::ofstream(dir / "s2.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2, 0.3]}]})";
+  for (const std::string& c : {cmd, "sweep " + (dir / "s2.json").string() + " --quiet --extend --out " + out.string()}) {
+    r = run_cli(c);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("netrl: error: out: " + npy_path + " changed since " + out.string() +
+                            " computed points from it (a file of 256 bytes, content hash "),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("Restore the file, or run the sweep in a new directory"), std::string::npos) << r.output;
+    EXPECT_EQ(snapshot(), before) << c;
+  }
+  // Restored: resumed as before.
+  write_table(dir / "r.npy", 2);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, AnInputNoFinishedPointUsedMayChange) {
+  // Two points on two files; the second not journalled (as if it had failed): its file may change.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "inputs2", true);
+  write_table(dir / "a.npy", 2);
+  write_table(dir / "b.npy", 2);
+  std::ofstream(dir / "base.json") << R"({"model": "network", "n": 4, "lambda": 0.1, "reward": {"kind": "table", "file": "a.npy"}})";
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "reward.file", "values": ["a.npy", "b.npy"]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Table t = read_csv(out / "table.csv");
+  ASSERT_EQ(t.size(), 2u);
+  const std::string b_id = t[1].at("id");
+  std::string journal = io::read_file((out / "journal").string());
+  journal.erase(journal.find(b_id + "\n"), b_id.size() + 1);
+  std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << journal;
+  write_table(dir / "b.npy", 3);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("1 resumed, 1 computed"), std::string::npos) << r.output;
+  const std::string b_path = fs::absolute(dir / "b.npy").lexically_normal().string();
+  EXPECT_EQ(io::read_json_file((out / "inputs.json").string())["files"][b_path]["hash"],
+            io::content_digest(b_path)->hash);
+  // a.npy is under a finished point.
+  write_table(dir / "a.npy", 1);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find(fs::absolute(dir / "a.npy").lexically_normal().string() + " changed since"), std::string::npos)
+      << r.output;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace netrl
