@@ -11,6 +11,7 @@ packages=(
   liblbfgspp-dev coinor-libclp-dev  # inverse RL: L-BFGS likelihoods, the sparse reward LP
   libopenblas-openmp-dev # the parametric inverse's dense products (optional: NETRL_BLAS)
   libcli11-dev           # the command line of the netrl tool
+  libssl-dev             # SHA-256 digests of a sweep's input files (OpenSSL's libcrypto)
   libgtest-dev googletest
   libbenchmark-dev
   openmpi-bin libopenmpi-dev  # optional: netrl sweep over MPI ranks (NETRL_MPI) and its CTest

@@ -2,6 +2,7 @@
 #include "netrl/io/digest.hpp"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,39 +22,39 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t kP1 = 0x9E3779B97F4A7C15ULL;
-constexpr std::uint64_t kP2 = 0xBF58476D1CE4E5B9ULL;
-constexpr std::uint64_t kP3 = 0x94D049BB133111EBULL;
+/// SHA-256 through OpenSSL's EVP interface, fed in pieces.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) fail();
+  }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void add(const void* data, std::size_t size) {
+    if (EVP_DigestUpdate(ctx_, data, size) != 1) fail();
+  }
+  /// 64 hex digits.
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_, md, &len) != 1) fail();
+    std::string out;
+    char buf[3];
+    for (unsigned int k = 0; k < len; ++k) {
+      std::snprintf(buf, sizeof buf, "%02x", md[k]);
+      out += buf;
+    }
+    return out;
+  }
 
-inline std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+ private:
+  [[noreturn]] static void fail() { throw IoError("SHA-256 (OpenSSL) failed"); }
+  EVP_MD_CTX* ctx_;
+};
 
-/// A bijective avalanche of 64 bits.
-inline std::uint64_t avalanche(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= kP2;
-  x ^= x >> 27;
-  x *= kP3;
-  x ^= x >> 31;
-  return x;
-}
-
-inline std::uint64_t load64(const unsigned char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-/// One 64-bit step of a lane: bijective in the lane for a fixed word.
-inline std::uint64_t step(std::uint64_t lane, std::uint64_t word) { return rotl(lane ^ (word * kP2), 29) * kP1; }
-
-std::string hex16(std::uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-/// The hash of a regular file, read once in chunks of 1 MiB; its size in *bytes.
-std::uint64_t hash_file(const std::string& path, std::uint64_t* bytes) {
+/// The digest of a regular file, read once in chunks of 1 MiB; its size in *bytes.
+std::string hash_file(const std::string& path, std::uint64_t* bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) throw IoError(path + ": cannot open to hash its content: " + std::strerror(errno));
   struct stat st {};
@@ -62,7 +63,8 @@ std::uint64_t hash_file(const std::string& path, std::uint64_t* bytes) {
     throw IoError(path + ": is no longer a regular file");
   }
   std::vector<unsigned char> buffer(std::size_t{1} << 20);
-  std::uint64_t h = 0, total = 0;
+  Sha256 h;
+  std::uint64_t total = 0;
   for (;;) {
     const ssize_t got = ::read(fd, buffer.data(), buffer.size());
     if (got < 0) {
@@ -72,28 +74,15 @@ std::uint64_t hash_file(const std::string& path, std::uint64_t* bytes) {
       throw IoError(path + ": cannot read to hash its content: " + std::strerror(err));
     }
     if (got == 0) break;
-    h = hash_bytes(buffer.data(), static_cast<std::size_t>(got), h);
+    h.add(buffer.data(), static_cast<std::size_t>(got));
     total += static_cast<std::uint64_t>(got);
   }
   ::close(fd);
   *bytes = total;
-  return hash_bytes(&total, sizeof total, h);
+  return h.hex();
 }
 
 }  // namespace
-
-std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  std::uint64_t lane[4] = {seed + kP1, seed ^ kP2, seed - kP1, ~seed ^ kP3};
-  std::size_t n = size;
-  for (; n >= 32; n -= 32, p += 32)
-    for (int k = 0; k < 4; ++k) lane[k] = step(lane[k], load64(p + 8 * k));
-  std::uint64_t h = avalanche(lane[0]) ^ rotl(avalanche(lane[1]), 16) ^ rotl(avalanche(lane[2]), 32) ^
-                    rotl(avalanche(lane[3]), 48);
-  for (; n >= 8; n -= 8, p += 8) h = step(h, load64(p));
-  for (; n > 0; --n, ++p) h = (h ^ *p) * 0x100000001B3ULL;
-  return avalanche(h ^ (static_cast<std::uint64_t>(size) * kP3));
-}
 
 std::optional<ContentDigest> content_digest(const std::string& path) {
   struct stat st {};
@@ -104,7 +93,7 @@ std::optional<ContentDigest> content_digest(const std::string& path) {
   ContentDigest d;
   if (S_ISREG(st.st_mode)) {
     d.kind = "file";
-    d.hash = hex16(hash_file(path, &d.bytes));
+    d.hash = hash_file(path, &d.bytes);
     return d;
   }
   if (!S_ISDIR(st.st_mode)) return std::nullopt;
@@ -122,11 +111,13 @@ std::optional<ContentDigest> content_digest(const std::string& path) {
   std::string manifest;
   for (const auto& [name, full] : files) {
     std::uint64_t bytes = 0;
-    const std::uint64_t h = hash_file(full, &bytes);
+    const std::string h = hash_file(full, &bytes);
     d.bytes += bytes;
-    manifest += name + '\0' + std::to_string(bytes) + ' ' + hex16(h) + '\n';
+    manifest += name + '\0' + std::to_string(bytes) + ' ' + h + '\n';
   }
-  d.hash = hex16(hash_bytes(manifest.data(), manifest.size()));
+  Sha256 list;
+  list.add(manifest.data(), manifest.size());
+  d.hash = list.hex();
   return d;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Content digests of input files and directories: a sweep records them to notice that an input
-// its finished points were computed from has changed (docs/sweeps.md). Not cryptographic: they
-// catch edits and replaced files, not an adversary.
+// its finished points were computed from has changed (docs/sweeps.md). SHA-256, through OpenSSL's
+// libcrypto.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,8 +15,8 @@ struct ContentDigest {
   std::string kind;
   /// The file's size; for a directory, the sum over its regular files.
   std::uint64_t bytes = 0;
-  /// 16 hex digits: a 64-bit hash of the file's bytes; for a directory, of the relative names,
-  /// sizes and hashes of every regular file below it, in sorted order.
+  /// 64 hex digits: the SHA-256 of the file's bytes; for a directory, of the relative names, sizes
+  /// and digests of every regular file below it, in sorted order.
   std::string hash;
 };
 
@@ -25,9 +25,5 @@ struct ContentDigest {
 /// is neither a regular file nor a directory (a FIFO or device is never opened). IoError when it
 /// cannot be read.
 std::optional<ContentDigest> content_digest(const std::string& path);
-
-/// The 64-bit hash content_digest uses, of `size` bytes; `seed` chains it (the hash of the data
-/// before, 0 to start).
-std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed = 0);
 
 }  NETRL_NAMESPACE_END  // namespace netrl::io
