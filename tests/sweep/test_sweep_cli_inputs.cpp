@@ -30,26 +30,23 @@ TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
   std::ofstream(dir / "base.json") << kBase;
   std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "x", "values": [)"
                                 << nested(100000) << "]}]}";
-  test::CliRun r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s.json").string() + " --quiet --out " +
-                           (dir / "out").string());
-  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
-  EXPECT_NE(r.output.find("netrl: error: axes[0].values[0]: the sweep file " + (dir / "s.json").string() +
-                          " nests arrays and objects deeper than 256 levels"),
-            std::string::npos)
-      << r.output.substr(0, 400);
-  EXPECT_FALSE(fs::exists(dir / "out"));
+  // Refused before anything is written, with the field and the file named.
+  const auto expect_refused = [&](const std::string& sweep, const std::string& message) {
+    const test::CliRun r = run_cli("--limit json_depth=10000000 sweep " + (dir / sweep).string() + " --quiet --out " +
+                                   (dir / "out").string());
+    EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
+    EXPECT_NE(r.output.find("netrl: error: " + message + " nests arrays and objects deeper than 256 levels"),
+              std::string::npos)
+        << r.output.substr(0, 400);
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  };
+  expect_refused("s.json", "axes[0].values[0]: the sweep file " + (dir / "s.json").string());
   // The same in the base file.
   std::string base = kBase;
   base.insert(base.size() - 1, ", \"x\": " + nested(100000));
   std::ofstream(dir / "deep.json") << base;
   std::ofstream(dir / "s2.json") << R"({"command": "solve", "base": "deep.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
-  r = run_cli("--limit json_depth=10000000 sweep " + (dir / "s2.json").string() + " --quiet --out " + (dir / "out").string());
-  EXPECT_EQ(r.status, 1) << r.output.substr(0, 400);
-  EXPECT_NE(r.output.find("netrl: error: base.x[0][0][0]: the base file " + (dir / "deep.json").string() +
-                          " nests arrays and objects deeper than 256 levels"),
-            std::string::npos)
-      << r.output.substr(0, 400);
-  EXPECT_FALSE(fs::exists(dir / "out"));
+  expect_refused("s2.json", "base.x[0][0][0]: the base file " + (dir / "deep.json").string());
   fs::remove_all(dir);
 }
 
