@@ -238,7 +238,7 @@ std::vector<Point> expand(const Spec& spec) {
       const auto [it, fresh] = seen.emplace(p.id, p.index);
       if (!fresh) {
         throw InvalidInput("axes", "points " + std::to_string(it->second) + " and " + std::to_string(p.index) +
-                                       " have the same configuration " + json(p.params).dump() +
+                                       " have the same configuration " + shorten(json(p.params).dump(), 200) +
                                        " (an axis repeats a value?)");
       }
       points.push_back(std::move(p));

@@ -84,7 +84,7 @@ json reconcile_inputs(const std::string& out, const Inputs& inputs, const std::v
         if (std::binary_search(set.begin(), set.end(), k)) user = &points[i];
       }
       if (user != nullptr || foreign) {
-        const std::string who = user != nullptr ? "point " + user->id + " " + json(user->params).dump()
+        const std::string who = user != nullptr ? "point " + user->id + " " + shorten(json(user->params).dump(), 200)
                                                 : "points of the sweep it held before (--extend)";
         throw InvalidInput("out", path + " changed since " + out + " computed points from it (" +
                                       describe(files.at(path)) + " then, " + describe(now) + " now; " + who +

@@ -75,7 +75,7 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
       inspect(spec, p, &key_[i], &states_[i], &describe_[i], &host_[i]);
     } catch (const InvalidInput& e) {
       throw InvalidInput(e.field(), e.message() + " (sweep point " + std::to_string(i) + ", id " + p.id + ", " +
-                                        json(p.params).dump() + ")");
+                                        shorten(json(p.params).dump(), 200) + ")");
     }
     std::vector<std::size_t> set;
     for (const std::string& path : named.paths()) {
@@ -96,9 +96,9 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
     if (p.warm_from >= 0) {
       const auto src = static_cast<std::size_t>(p.warm_from);
       if (key_[i].empty() || key_[i] != key_[src]) {
-        throw InvalidInput("warm_start", "sweep point " + std::to_string(i) + " " + json(p.params).dump() +
+        throw InvalidInput("warm_start", "sweep point " + std::to_string(i) + " " + shorten(json(p.params).dump(), 200) +
                                              " cannot start from point " + std::to_string(src) + " " +
-                                             json(points[src].params).dump() +
+                                             shorten(json(points[src].params).dump(), 200) +
                                              ": warm starts need network solves on the host or cuda backend "
                                              "that share n, m, the clamps and the solver options");
       }

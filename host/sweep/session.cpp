@@ -137,7 +137,7 @@ void Session::record(const Outcome& o) {
     if (!o.converged) ++report_.unconverged;
   } else {
     ++report_.failed;
-    report_.failures.push_back(p.id + " " + json(p.params).dump() + ": " + error);
+    report_.failures.push_back(p.id + " " + shorten(json(p.params).dump(), 200) + ": " + error);
   }
   progress_.done = report_.done;
   progress_.failed = report_.failed;

@@ -50,6 +50,25 @@ TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
   fs::remove_all(dir);
 }
 
+// A point quoted in a message is cut to 200 bytes: an axis value of 100000 targets made a 400 KB
+// error line.
+TEST(SweepCliInputs, AHugePointIsShortenedInMessages) {
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "huge", true);
+  std::ofstream(dir / "base.json") << kBase;
+  std::string targets;
+  for (int k = 0; k < 100000; ++k) targets += (k ? "," : "") + std::to_string(k);
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "reward.targets", "values": [[)"
+                                << targets << "]]}]}";
+  const test::CliRun r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + (dir / "out").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_LT(r.output.size(), 1000u) << r.output.substr(0, 1000);
+  EXPECT_NE(r.output.find("netrl: error: reward.targets[16385]: value 16385 must lie in [0, 16384] (sweep point 0"),
+            std::string::npos)
+      << r.output.substr(0, 1000);
+  EXPECT_NE(r.output.find(" bytes))"), std::string::npos) << r.output.substr(0, 1000);
+  fs::remove_all(dir);
+}
+
 TEST(SweepCliInputs, IntegralFloatsAreOnePointAndPrintAsIntegers) {
   const fs::path dir = test::fresh_dir("netrl_sweep_", "floats", true);
   std::ofstream(dir / "base.json") << kBase;
