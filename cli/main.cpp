@@ -55,6 +55,19 @@ CLI::Validator seconds_range() {
       "FLOAT in [0.01 - 3600]");
 }
 
+/// A seed: an integer in [0, 2^64 - 1]. CLI11 reads "-1" into a uint64 as 2^64 - 1.
+CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& text) {
+        std::uint64_t v = 0;
+        if (text.empty() || text.front() == '-' || !CLI::detail::lexical_cast(text, v)) {
+          return "Value " + text + " is not a seed (an integer in [0, 2^64 - 1])";
+        }
+        return std::string();
+      },
+      "");
+}
+
 /// --out DIR: a directory name, not empty.
 CLI::Option* out_option(CLI::App* cmd, std::string* out, const std::string& what) {
   return cmd->add_option("--out", *out, what)->check(
@@ -121,7 +134,8 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--sizes", sizes, "count8-samples: sample sizes T1,T2,... (default 1e3,1e4,1e5,1e6)");
   infer_cmd->add_option("--repeats", infer.repeats, "count8-samples: repeats per size (default 20)")
       ->check(CLI::Range(1, 100000));
-  infer_cmd->add_option("--seed", infer.seed, "count8-samples, ring12: seed (default 1)");
+  infer_cmd->add_option("--seed", infer.seed, "count8-samples, ring12: seed (default 1)")
+      ->check(seed_value());
   infer_cmd->add_flag("--no-predict", [&infer](std::int64_t) { infer.predictions = false; },
                       "count8-samples, ring12: skip the predictions");
   infer_cmd->add_flag("--quick", infer.quick, "ring12: smaller settings, about a minute (docs/parametric.md)");
@@ -138,7 +152,8 @@ int main(int argc, char** argv) {
   figure_cmd->add_flag("--no-plot", [&figure](std::int64_t) { figure.plot = false; },
                        "write the data only (no python3/matplotlib needed)");
   figure_cmd->add_flag("--progress", figure.progress, "progress lines on stderr");
-  figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)");
+  figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)")
+      ->check(seed_value());
   figure_cmd->add_option("--backend", figure.backend, "network solves: host, cuda or reference");
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand(
@@ -174,7 +189,8 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--n", bench.sizes, "network sizes: N or N1-N2 (default 8-20)");
   bench_cmd->add_option("--samples", bench_samples, "numbers of samples S1,S2,... (default 1e3,3e3,...,1e8)");
   bench_cmd->add_option("--repeats", bench.repeats, "repeats per number of samples (default 3)")->check(CLI::Range(1, 1000));
-  bench_cmd->add_option("--seed", bench.seed, "seed of the repeats (default 1)");
+  bench_cmd->add_option("--seed", bench.seed, "seed of the repeats (default 1)")
+      ->check(seed_value());
   bench_cmd->add_option("--chains", bench.chains, "chains per sampler run (default 16)")->check(CLI::Range(1, 1 << 20));
   bench_cmd->add_option("--infer-max-n", bench.infer_max_n, "infer the reward (r^2) for n up to this (default 14)")
       ->check(CLI::Range(0, 20));

@@ -142,6 +142,10 @@ TEST(Cli, HelpVersionAndScenarioOptions) {
   EXPECT_NE(r.output.find("--seed: belongs to --scenario count8-samples or ring12"), std::string::npos) << r.output;
   r = run_cli("--threads 0 solve --scenario count8");
   EXPECT_EQ(r.status, 2) << r.output;
+  // A seed is an integer >= 0 (CLI11 alone would read -1 as 2^64 - 1).
+  r = run_cli("infer --scenario count8-samples --seed -1");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--seed: Value -1 is not a seed (an integer in [0, 2^64 - 1])"), std::string::npos) << r.output;
   // Seconds between progress lines lie in [0.01, 3600]; NaN passes no comparison, so it is no number in range.
   for (const char* cmd : {"solve --scenario count8 --progress --progress-interval nan",
                           "sweep --preset count8-grid --out x --progress-interval nan",
