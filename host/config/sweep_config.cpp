@@ -43,8 +43,14 @@ std::vector<json> spaced(const json& spec, const std::string& field, bool geomet
   std::vector<json> out;
   for (std::int64_t k = 0; k < count; ++k) {
     const double t = count == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(count - 1);
-    double v = geometric ? a * std::pow(b / a, t) : a + (b - a) * t;
+    // Interpolated so that nothing overflows between finite ends (b - a and b / a may).
+    double v = geometric ? std::exp((1.0 - t) * std::log(a) + t * std::log(b)) : (1.0 - t) * a + t * b;
+    if (k == 0) v = a;
     if (k == count - 1) v = b;
+    if (!std::isfinite(v)) {
+      throw InvalidInput(field, "value " + std::to_string(k) + " of [" + number_text(a) + ", " + number_text(b) + ", " +
+                                    std::to_string(count) + "] is not finite");
+    }
     // Whole numbers stay integers (sample sizes, n): geomspace [1e3, 1e6, 4] gives 1000 ... 1000000.
     const double r = std::round(v);
     if (geometric && std::abs(v - r) <= 1e-9 * std::abs(v) && std::abs(r) < 9e15) {

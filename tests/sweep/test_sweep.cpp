@@ -208,6 +208,21 @@ TEST(SweepFile, GeomspaceKeepsWholeNumbersIntegral) {
   }
 }
 
+// Ends a whole double range apart: stop - start (and stop / start) overflow, the values do not.
+TEST(SweepFile, SpacedValuesBetweenFiniteEndsAreFinite) {
+  json file = {{"command", "solve"}, {"base", {{"model", "network"}, {"n", 2}}},
+               {"axes", {{{"key", "lambda"}, {"linspace", {-1.7e308, 1.7e308, 3}}}}}};
+  auto points = sweep::expand(spec_of(file));
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].config["lambda"].get<double>(), -1.7e308);
+  EXPECT_EQ(points[1].config["lambda"].get<double>(), 0.0);
+  EXPECT_EQ(points[2].config["lambda"].get<double>(), 1.7e308);
+  file["axes"][0] = {{"key", "lambda"}, {"geomspace", {1e-300, 1e300, 3}}};
+  points = sweep::expand(spec_of(file));
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_NEAR(points[1].config["lambda"].get<double>(), 1.0, 1e-12);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The journal.
 
