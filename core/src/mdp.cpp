@@ -24,6 +24,19 @@ void Mdp::validate(const std::string& prefix) const {
                            " row pointers from 0 to the " + std::to_string(next_state.size()) +
                            " entries, and as many probabilities as next states");
   }
+  // Every row within the entries before any row is read: [0, 72, 3, ...] would read past them.
+  const auto entries = static_cast<std::int64_t>(next_state.size());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (row_ptr[static_cast<std::size_t>(r) + 1] < row_ptr[static_cast<std::size_t>(r)] ||
+        row_ptr[static_cast<std::size_t>(r) + 1] > entries) {
+      throw InvalidInput(field + "transitions",
+                         "row pointer " + std::to_string(r + 1) + " = " +
+                             std::to_string(row_ptr[static_cast<std::size_t>(r) + 1]) +
+                             " must lie in [row pointer " + std::to_string(r) + " = " +
+                             std::to_string(row_ptr[static_cast<std::size_t>(r)]) + ", " + std::to_string(entries) +
+                             " entries] (row pointers never decrease)");
+    }
+  }
   if (reward.size() != static_cast<std::size_t>(num_states)) {
     throw InvalidInput(field + "reward", "expected " + std::to_string(num_states) + " values, got " +
                                               std::to_string(reward.size()));
@@ -35,10 +48,6 @@ void Mdp::validate(const std::string& prefix) const {
   }
   for (int s = 0; s < num_states; ++s) {
     for (int a = 0; a < num_actions; ++a) {
-      if (row_ptr[row(s, a) + 1] < row_ptr[row(s, a)]) {
-        throw InvalidInput(field + "transitions", "row pointers decrease at (s = " + std::to_string(s) +
-                                                       ", a = " + std::to_string(a) + ")");
-      }
       double sum = 0.0;
       for (std::int64_t e = row_ptr[row(s, a)]; e < row_ptr[row(s, a) + 1]; ++e) {
         if (next_state[e] < 0 || next_state[e] >= num_states) {

@@ -140,6 +140,17 @@ TEST_F(MdpConfig, ErrorsNameTheFieldAndTheFile) {
       "transitions": {"row_ptr": [0, 1, 2, 3], "next_state": [0, 1, 1], "probability": [1, 1, 1]}})");
   EXPECT_EQ(field, "transitions.row_ptr");
   EXPECT_TRUE(contains(message, "expected S A + 1 with S = 2")) << message;
+  // A row pointer beyond the entries, before a later one decreases: found by fuzz_config under
+  // ASan (a read past next_state; without ASan the row "summed to 2").
+  std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": [0, 1],
+      "transitions": {"row_ptr": [0, 72, 3, 4, 6], "next_state": [0, 1, 1, 0, 0, 1],
+                      "probability": [0.5, 0.5, 1, 1, 0.3, 0.7]}})");
+  EXPECT_EQ(field, "transitions");
+  EXPECT_TRUE(contains(message, "row pointer 1 = 72 must lie in [row pointer 0 = 0, 6 entries]")) << message;
+  std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": [0, 1],
+      "transitions": {"row_ptr": [0, 3, 2, 4, 6], "next_state": [0, 1, 1, 0, 0, 1],
+                      "probability": [0.5, 0.5, 1, 1, 0.3, 0.7]}})");
+  EXPECT_TRUE(contains(message, "row pointer 2 = 2 must lie in [row pointer 1 = 3, 6 entries]")) << message;
   std::tie(field, message) = field_of(R"({"model": "mdp", "lambda": 0.2, "reward": [1, 0],
       "transitions": {"row_ptr": [0, 1, 2, 3, 4], "next_state": [0, 1, 5, 0], "probability": [1, 1, 1, 1]}})");
   EXPECT_EQ(field, "transitions.next_state");
