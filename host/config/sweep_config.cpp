@@ -191,6 +191,9 @@ sweep::Spec parse_sweep(const json& config, const std::string& source) {
     repeats = {{"count", spec.repeats.count}, {"seed_key", spec.repeats.seed_key}, {"seed", spec.repeats.seed}};
   }
   spec.warm_start_key = f.string_or("warm_start", "");
+  if (f.has("warm_start") && spec.warm_start_key.empty()) {
+    throw InvalidInput("warm_start", "is empty: give the key of an axis (e.g. \"lambda\"), or leave warm_start out");
+  }
   spec.batch = static_cast<int>(f.unsigned_or("batch", 64, 1, 4096));
   f.finish({"command", "base", "axes", "repeats", "warm_start", "batch"});
   // 8.0 is 8: one configuration, one id (and sweep.json says so).

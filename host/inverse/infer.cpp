@@ -240,11 +240,21 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   }
 
   inverse::Baseline baseline;
-  for (const auto& spec : c.predictions) {
+  for (std::size_t k = 0; k < c.predictions.size(); ++k) {
+    const auto& spec = c.predictions[k];
     InferPrediction p;
     p.spec = spec;
     try {
-      p.result = inverse::predict(problem, out.reward, c.has_truth, spec, baseline);
+      try {
+        p.result = inverse::predict(problem, out.reward, c.has_truth, spec, baseline);
+      } catch (const InvalidInput& e) {
+        // Which prediction: "predict.reference" -> "predict[1].reference".
+        const std::string& f = e.field();
+        const std::string at = "predict[" + std::to_string(k) + "]";
+        if (f.rfind("predict.", 0) == 0) throw InvalidInput(at + f.substr(7), e.message());
+        if (f == "predict") throw InvalidInput(at, e.message());
+        throw;
+      }
       out.converged = out.converged && p.result.predicted.result.converged;
     } catch (const NumericalError& e) {
       // A setting the inferred reward cannot be carried into (e.g. no lambda reaches the coding

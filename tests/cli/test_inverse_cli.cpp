@@ -82,6 +82,11 @@ TEST_F(InferCli, NetworkWithInputFromSolutionIsExact) {
   ASSERT_EQ(reward.size(), 32u);
   for (double v : reward) EXPECT_TRUE(std::isfinite(v));
   EXPECT_TRUE(fs::exists(path("out/predict_1_stationary.npy")));
+  // An error in one prediction names its index.
+  cfg["predict"][1]["reference"] = "no_such_solution";
+  const CliRun bad = run("infer " + write_json("infer_bad.json", cfg) + " --out " + path("out_bad"));
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find("netrl: error: predict[1].reference"), std::string::npos) << bad.output;
 }
 
 TEST_F(InferCli, NetworkFromRasterWithInputs) {

@@ -194,6 +194,9 @@ TEST(SweepFile, ErrorsNameTheField) {
   bad = ok;
   bad["batchsize"] = 3;
   EXPECT_EQ(field_of(bad), "batchsize");
+  bad = ok;
+  bad["warm_start"] = "";  // not the same as leaving it out
+  EXPECT_EQ(field_of(bad), "warm_start");
 }
 
 TEST(SweepFile, GeomspaceKeepsWholeNumbersIntegral) {
