@@ -245,16 +245,8 @@ InferResult infer(const InferSettings& c, const InferData& d) {
     InferPrediction p;
     p.spec = spec;
     try {
-      try {
-        p.result = inverse::predict(problem, out.reward, c.has_truth, spec, baseline);
-      } catch (const InvalidInput& e) {
-        // Which prediction: "predict.reference" -> "predict[1].reference".
-        const std::string& f = e.field();
-        const std::string at = "predict[" + std::to_string(k) + "]";
-        if (f.rfind("predict.", 0) == 0) throw InvalidInput(at + f.substr(7), e.message());
-        if (f == "predict") throw InvalidInput(at, e.message());
-        throw;
-      }
+      p.result = with_prefix("predict[" + std::to_string(k) + "]",
+                             [&] { return inverse::predict(problem, out.reward, c.has_truth, spec, baseline); });
       out.converged = out.converged && p.result.predicted.result.converged;
     } catch (const NumericalError& e) {
       // A setting the inferred reward cannot be carried into (e.g. no lambda reaches the coding

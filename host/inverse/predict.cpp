@@ -46,7 +46,7 @@ std::vector<double> transfer_reward(const Problem& original, const std::vector<d
                                     const Problem& changed, std::uint64_t* filled) {
   std::uint64_t fill_count = 0;
   std::vector<double> out;
-  if (original.kind != changed.kind) throw InvalidInput("predict", "a prediction cannot change the model kind");
+  if (original.kind != changed.kind) throw InvalidInput("", "a prediction cannot change the model kind");
   if (original.kind == ModelKind::network) {
     const NetworkModel& a = original.network;
     const NetworkModel& b = changed.network;
@@ -305,10 +305,10 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
   } else if (!spec.reference_dir.empty()) {
     out.has_reference = true;
     const std::string path = spec.reference_dir + "/stationary.npy";
-    out.reference.result.stationary = under_field("predict.reference", [&] { return npy::to_double(npy::load(path), path); });
+    out.reference.result.stationary = under_field("reference", [&] { return npy::to_double(npy::load(path), path); });
     out.reference.lambda = kNaN;
     if (out.reference.result.stationary.size() != out.predicted.result.stationary.size()) {
-      throw InvalidInput("predict.reference", path + " holds " + std::to_string(out.reference.result.stationary.size()) +
+      throw InvalidInput("reference", path + " holds " + std::to_string(out.reference.result.stationary.size()) +
                                                   " entries; the changed setting has " +
                                                   std::to_string(out.predicted.result.stationary.size()) + " states");
     }

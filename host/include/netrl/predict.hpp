@@ -92,6 +92,8 @@ struct PredictionResult {
 
 /// One prediction. `has_truth`: the settings carry the true reward (networks: in the model's
 /// reward; mazes: the map's reward cells), used as the reference unless spec.reference_dir is set.
+/// An InvalidInput names the field within the prediction ("reference", the reference directory),
+/// or none; the caller prefixes where the prediction came from (with_prefix).
 PredictionResult predict(const Problem& original, const std::vector<double>& inferred, bool has_truth,
                          const PredictionSpec& spec, Baseline& baseline);
 
