@@ -92,7 +92,6 @@ Raster make_raster(const std::vector<double>& states, const std::vector<std::uin
 
 Raster make_raster(const npy::Array& states, const std::vector<double>& inputs,
                    const std::vector<std::uint64_t>& input_shape, const NetworkModel& model) {
-  npy::check_numbers(states, "raster");
   const auto visit = [&](const auto& fn) { npy::for_each_value(states, "raster", fn); };
   return checked_raster(states.shape, states.size(), visit, inputs, input_shape, model);
 }
