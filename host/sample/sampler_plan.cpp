@@ -25,13 +25,6 @@ constexpr double kGrid = 1073741824.0;  // 2^30
 constexpr double kFieldBound = 1048576.0;  // 2^20
 constexpr std::uint64_t kTableBytes = std::uint64_t{64} << 20;
 
-std::string gib(double bytes) {
-  std::ostringstream os;
-  os.precision(3);
-  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-
 double memory_limit_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page = ::sysconf(_SC_PAGE_SIZE);
@@ -174,7 +167,7 @@ void check_memory(const Plan& p, const SamplingOptions& o, const SamplerPolicy& 
   auto add = [&](const char* what, double b) {
     if (b <= 0.0) return;
     bytes += b;
-    parts << (parts.tellp() > 0 ? ", " : "") << what << " " << gib(b);
+    parts << (parts.tellp() > 0 ? ", " : "") << what << " " << gib_text(b);
   };
   if (p.histogram) add("histogram", copies * states * 8.0);
   if (p.transitions) add("transition counts", copies * states * (p.n + 1.0) * 8.0);
@@ -192,8 +185,8 @@ void check_memory(const Plan& p, const SamplingOptions& o, const SamplerPolicy& 
   add("rasters", static_cast<double>(o.raster_chains.size()) * static_cast<double>(p.samples_per_chain) * (p.n + 4.0));
   const double limit = memory_limit_bytes();
   if (bytes > limit) {
-    throw InvalidInput("sampling", "the run needs about " + gib(bytes) + " of memory (" + parts.str() +
-                                       ") but the limit is " + gib(limit) +
+    throw InvalidInput("sampling", "the run needs about " + gib_text(bytes) + " of memory (" + parts.str() +
+                                       ") but the limit is " + gib_text(limit) +
                                        " (half the physical memory); reduce n, record less or sample fewer chains");
   }
 }

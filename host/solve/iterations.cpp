@@ -13,13 +13,6 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::string format_bytes(double bytes) {
-  std::ostringstream os;
-  os.precision(3);
-  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-
 void record_evaluation(IterationTrack& t, double gain, double mean_reward, double mean_coding_cost,
                        std::int64_t outer) {
   SolveResult& res = t.result;

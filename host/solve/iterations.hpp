@@ -116,8 +116,6 @@ inline bool none(const Mask& mask) {
 
 /// Seconds on a monotonic clock.
 double now_seconds();
-/// "1.5 GiB".
-std::string format_bytes(double bytes);
 
 /// Records the evaluation of t.prior at outer iteration `outer` in t.result: the gain (relative to
 /// that prior) and its bounds from the last span, the means, the history; not converged (yet).

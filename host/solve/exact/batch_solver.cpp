@@ -120,12 +120,12 @@ void BatchSolver<Real>::check_memory() {
   while (largest > nclamped && !fits(largest)) --largest;
   std::ostringstream os;
   os << "the exact solver (" << (cuda_ ? "cuda" : "host") << ", " << to_string(opt_.precision)
-     << ") needs " << format_bytes(cuda_ ? device : host) << " of "
+     << ") needs " << gib_text(cuda_ ? device : host) << " of "
      << (cuda_ ? "device" : "host") << " memory for n = " << n << " (m = " << shape_.m << ", "
      << models_.size() << " problem(s), " << kernels::engine_arrays(shape_)
      << " arrays of m 2^nf states plus the results over m 2^n states"
      << (policy_ ? " and policy iteration's Krylov vectors" : "") << "), more than the "
-     << format_bytes(cuda_ ? device_avail : host_avail) << " available; with these settings n <= "
+     << gib_text(cuda_ ? device_avail : host_avail) << " available; with these settings n <= "
      << largest << " fits";
   throw InvalidInput("n", os.str());
 }

@@ -36,7 +36,6 @@ using kernels::MuStats;
 using kernels::PairTotals;
 using kernels::SpanStats;
 
-using soft::format_bytes;
 using soft::now_seconds;
 /// Period of the closed class of the input chain (1 = aperiodic).
 int input_period(const InputProcess& in);

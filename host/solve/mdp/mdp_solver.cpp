@@ -75,11 +75,11 @@ void MdpBatch<Real>::check_memory() const {
   const bool on_device = cuda_ && device > device_avail;
   std::ostringstream os;
   os << "the MDP solver (" << (cuda_ ? "cuda" : "host") << ", " << to_string(opt_.precision) << ") needs "
-     << soft::format_bytes(on_device ? device : host) << " of " << (on_device ? "device" : "host") << " memory for "
+     << gib_text(on_device ? device : host) << " of " << (on_device ? "device" : "host") << " memory for "
      << shape_.states << " states, " << shape_.actions << " actions, " << shape_.entries << " transitions and "
      << shape_.batch << " problem(s) (the transitions twice, by row and by target, "
      << (policy_ ? "policy iteration's Krylov vectors, " : "") << "state and policy arrays per problem), more than the "
-     << soft::format_bytes(on_device ? device_avail : host_avail) << " available";
+     << gib_text(on_device ? device_avail : host_avail) << " available";
   throw InvalidInput("mdp", os.str());
 }
 

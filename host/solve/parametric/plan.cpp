@@ -1,7 +1,6 @@
 // The parametric solver's plan of one run (plan.hpp).
 #include "solve/parametric/plan.hpp"
 
-#include <sstream>
 #include <string>
 
 #include "netrl/core/error.hpp"
@@ -12,17 +11,6 @@
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN namespace parametric {
-
-namespace {
-
-std::string gib(double bytes) {
-  std::ostringstream os;
-  os.precision(3);
-  os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-
-}  // namespace
 
 Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
   model.validate_parametric();
@@ -85,11 +73,11 @@ Plan make_plan(const NetworkModel& model, const SolverOptions& options) {
   const double host_need = host_side + (p.cuda ? 0.0 : engine);
   if (host_need > host_avail || (p.cuda && engine > device_avail)) {
     const bool device = p.cuda && engine > device_avail;
-    throw InvalidInput("n", "the parametric solver needs about " + gib(device ? engine : host_need) + " of " +
+    throw InvalidInput("n", "the parametric solver needs about " + gib_text(device ? engine : host_need) + " of " +
                                 (device ? "device" : "host") + " memory for n = " + std::to_string(p.n) +
                                 " (two n x n coupling matrices, " + std::to_string(p.chains) + " chains, a batch of " +
                                 std::to_string(p.batch) + " and its curvature), more than the " +
-                                gib(device ? device_avail : host_avail) + " available");
+                                gib_text(device ? device_avail : host_avail) + " available");
   }
   return p;
 }

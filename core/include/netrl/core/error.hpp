@@ -87,6 +87,13 @@ inline std::string number_text(double v) {
   return buf;
 }
 
+/// A size in GiB to 3 significant digits ("1.5 GiB"), for messages.
+inline std::string gib_text(double bytes) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3g GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+}
+
 /// `text` shortened and in double quotes, for messages that quote a value from the input.
 inline std::string quote_value(const std::string& text) { return "\"" + shorten(text) + "\""; }
 
