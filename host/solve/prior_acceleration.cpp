@@ -19,6 +19,23 @@ void take(Acceleration& acc, const std::vector<double>& point, const std::vector
   acc.extrapolated = true;
 }
 
+/// The point y + f + beyond (f the plain residual, `beyond` the step past the plain one, cut to
+/// the chart's max_jump in the infinity norm) as the prior to evaluate next. Returns the factor
+/// `beyond` was cut by (1: not cut).
+double take_beyond(Acceleration& acc, const std::vector<double>& y, const Eigen::VectorXd& f, Eigen::VectorXd beyond,
+                   const std::vector<double>& next, const Chart& chart, std::vector<double>* prior) {
+  const double reach = beyond.lpNorm<Eigen::Infinity>();
+  const double cut = reach > chart.max_jump ? chart.max_jump / reach : 1.0;
+  beyond *= cut;
+  std::vector<double> point(y.size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    point[k] = y[k] + f(i) + beyond(i);
+  }
+  take(acc, point, next, chart, prior);
+  return cut;
+}
+
 /// Aitken's extrapolation, only in the asymptotic regime of the plain loop: three consecutive
 /// plain residuals along one direction with a stable contraction rate rho (|rho' - rho| <=
 /// kRateStability (1 - rho)). Then the remaining steps sum to f_k / (1 - rho). True if it applied.
@@ -65,20 +82,10 @@ void relax(Acceleration& acc, const std::vector<double>& y, const std::vector<do
   double next_omega = std::min(2.0 * omega, chart.max_relaxation);
   if (rho < 1.0) next_omega = std::min(next_omega, 1.0 / (1.0 - rho));
   if (!(next_omega > 1.0)) return;
-  Eigen::VectorXd beyond = (next_omega - 1.0) * f1;
-  const double reach = beyond.lpNorm<Eigen::Infinity>();
-  if (reach > chart.max_jump) {
-    beyond *= chart.max_jump / reach;
-    next_omega = 1.0 + (next_omega - 1.0) * chart.max_jump / reach;
-  }
-  std::vector<double> point(y.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const auto i = static_cast<Eigen::Index>(k);
-    point[k] = y[k] + f1(i) + beyond(i);
-  }
-  acc.relaxation = next_omega;
-  take(acc, point, next, chart, prior);
-  if (!acc.extrapolated) acc.relaxation = 1.0;  // clipped back onto the plain step
+  const double cut = take_beyond(acc, y, f1, (next_omega - 1.0) * f1, next, chart, prior);
+  // The omega of the step taken; 1 where the chart clipped it back onto the plain step.
+  if (!acc.extrapolated) acc.relaxation = 1.0;
+  else acc.relaxation = cut < 1.0 ? 1.0 + (next_omega - 1.0) * cut : next_omega;
 }
 
 /// Anderson acceleration (charts with anderson_depth > 0): from the last m + 1 evaluated points
@@ -115,16 +122,9 @@ void anderson(Acceleration& acc, const std::vector<double>& y, const std::vector
   const Eigen::VectorXd& fk = acc.hist_g.back();
   const Eigen::VectorXd gamma = dF.colPivHouseholderQr().solve(fk);
   if (!gamma.allFinite()) return;
-  Eigen::VectorXd beyond = -(dY + dF) * gamma;  // the step beyond the plain one
-  const double reach = beyond.lpNorm<Eigen::Infinity>();
-  if (!(reach > 0.0)) return;
-  if (reach > chart.max_jump) beyond *= chart.max_jump / reach;
-  std::vector<double> point(y.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const auto i = static_cast<Eigen::Index>(k);
-    point[k] = y[k] + fk(i) + beyond(i);
-  }
-  take(acc, point, next, chart, prior);
+  const Eigen::VectorXd beyond = -(dY + dF) * gamma;  // the step beyond the plain one
+  if (!(beyond.lpNorm<Eigen::Infinity>() > 0.0)) return;
+  take_beyond(acc, y, fk, beyond, next, chart, prior);
 }
 }  // namespace
 
