@@ -59,6 +59,24 @@ InputProcess InputProcess::glauber_pixels(int pixels, double coupling, double bi
       p.T[static_cast<std::size_t>(x) * p.m + (x & ~bit)] += pick * p_off;
     }
   }
+  // A coupling strong against the bias makes some flips round to probability 0 (exp(-2 |z|)
+  // below the smallest double): patterns that never leave, a chain of several closed classes.
+  // Named here, where the user's fields are known, rather than as a fault of a T they never wrote.
+  CsrGraph g;
+  for (int x = 0; x < p.m; ++x) {
+    for (int xp = 0; xp < p.m; ++xp) {
+      if (p.T[static_cast<std::size_t>(x) * p.m + xp] > 0.0) g.col.push_back(xp);
+    }
+    g.row_ptr.push_back(static_cast<std::int64_t>(g.col.size()));
+  }
+  const auto closed = count_closed_classes(g);
+  if (closed != 1) {
+    throw InvalidInput("coupling", "with coupling " + number_text(coupling) + " and bias " + number_text(bias) +
+                                       " some pixel flips have a probability that rounds to 0 in float64, so the "
+                                       "pixel chain has " + std::to_string(closed) +
+                                       " closed classes (patterns it never leaves); netrl needs a unichain input: "
+                                       "use a smaller |coupling|");
+  }
   return p;
 }
 

@@ -1,11 +1,13 @@
 #include "netrl/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "netrl/core/error.hpp"
+#include "netrl/core/hd.hpp"
 #include "netrl/io/files.hpp"
 #include "config/json_fields.hpp"
 #include "config/mdp_config.hpp"
@@ -140,7 +142,22 @@ RewardSpec parse_reward(const json& j, const std::string& source, int n, int m, 
         if (labels.back() == 0) throw InvalidInput(field, "a label must be -1 or +1, got 0");
       }
     } else {
-      labels = RewardSpec::threshold_labels(m, to_int(f.integer("threshold"), "reward.threshold", 0, 64));
+      const int threshold = to_int(f.integer("threshold"), "reward.threshold", 0, 64);
+      labels = RewardSpec::threshold_labels(m, threshold);
+      if (std::count(labels.begin(), labels.end(), labels.front()) == static_cast<std::ptrdiff_t>(labels.size())) {
+        int most = 0;  // the most bits set in any input value x < m
+        for (int x = 0; x < m; ++x) most = std::max(most, popcount64(static_cast<std::uint64_t>(x)));
+        if (most == 0) {
+          throw InvalidInput("reward.threshold", "an efficient_coding reward encodes the input, and this network has "
+                                                 "none (m = 1): give \"input\"");
+        }
+        throw InvalidInput("reward.threshold",
+                           "threshold " + std::to_string(threshold) + " gives every input value the label " +
+                               (labels.front() > 0 ? "+1" : "-1") + " (the m = " + std::to_string(m) +
+                               " input values have 0.." + std::to_string(most) +
+                               " bits set), so there is nothing to encode; use " +
+                               (most > 1 ? "a threshold in 1.." + std::to_string(most) : std::string("threshold 1")));
+      }
     }
     RewardSpec r = RewardSpec::efficient_coding(std::move(labels));
     r.coding_tol = f.number_or("tol", r.coding_tol);

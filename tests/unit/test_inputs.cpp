@@ -83,6 +83,34 @@ TEST(Config, NonStochasticInputMatrix) {
   expect_config_error(j, {"input.T[1]", "m x m"});
 }
 
+TEST(Config, PixelInputOfNeverLeftPatternsBlamesTheCoupling) {
+  // Two pixels, bias 0: from both pixels on, a picked pixel turns off with probability
+  // sigmoid(-2 J); at J = 400, exp(-800) is below the least double, so "both on" (and "both off")
+  // never leave: two closed classes, a fault of the coupling, not of a T the user never wrote.
+  json j = count8_json();
+  j["input"] = {{"pixels", 2}, {"coupling", 400.0}};
+  j["reward"] = {{"kind", "count"}, {"targets", {1, 1, 1, 1}}};
+  expect_config_error(j, {"input.coupling", "coupling 400", "2 closed classes", "smaller |coupling|"});
+  j["input"]["coupling"] = -400.0;  // anti-aligned patterns (01 and 10) never leave
+  expect_config_error(j, {"input.coupling", "2 closed classes"});
+  j["input"]["coupling"] = 300.0;  // exp(-600) is a double: every pattern is left, slowly
+  EXPECT_NO_THROW((void)parse_problem(j, ""));
+}
+
+TEST(Config, ThresholdLabelsMustSplitTheInput) {
+  json j = count8_json();
+  j["input"] = {{"pixels", 2}, {"coupling", 1.5}};
+  j["reward"] = {{"kind", "efficient_coding"}, {"threshold", 3}};  // x < 4 has at most 2 bits set
+  expect_config_error(j, {"reward.threshold", "threshold 3", "label -1", "0..2 bits", "1..2"});
+  j["reward"]["threshold"] = 0;
+  expect_config_error(j, {"reward.threshold", "label +1"});
+  j["reward"]["threshold"] = 2;
+  EXPECT_NO_THROW((void)parse_problem(j, ""));
+  j.erase("input");
+  j["reward"]["threshold"] = 1;
+  expect_config_error(j, {"reward.threshold", "none (m = 1)"});
+}
+
 TEST(Config, LambdaMustBePositive) {
   for (double bad : {0.0, -0.1, 1e-320, 9e-101}) {
     json j = count8_json();
