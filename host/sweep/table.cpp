@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "netrl/core/error.hpp"
 #include "netrl/core/statistics.hpp"
 #include "sweep/session.hpp"
 #include "netrl/version.hpp"
@@ -19,13 +20,28 @@ namespace {
 /// Keys of result.json that describe the run, not its result.
 const std::set<std::string> kSkipped = {"source", "model", "command", "scenario"};
 
-void flatten(const json& j, const std::string& prefix, ordered_json* row) {
+/// How deep flatten() follows objects, and the longest column name it makes. netrl's result.json
+/// nests 3 levels with names of a few tens of bytes; a file beyond these bounds was not written
+/// by netrl (and, read under a raised --limit json_depth, would recurse as deep as it nests and
+/// make column names as long as the file for each of its values).
+constexpr int kRowDepth = 8;
+constexpr std::size_t kRowNameBytes = 256;
+
+void flatten(const json& j, const std::string& prefix, int depth, ordered_json* row) {
+  if (depth > kRowDepth) {
+    throw IoError("result.json nests objects deeper than " + std::to_string(kRowDepth) +
+                  " levels: not a result netrl wrote");
+  }
   for (const auto& item : j.items()) {
+    if (prefix.size() + item.key().size() > kRowNameBytes) {
+      throw IoError("result.json holds a key path longer than " + std::to_string(kRowNameBytes) +
+                    " bytes: not a result netrl wrote");
+    }
     const std::string name = prefix + item.key();
     const json& v = item.value();
     if (prefix.empty() && kSkipped.count(item.key()) != 0) continue;
     if (v.is_object()) {
-      flatten(v, name + ".", row);
+      flatten(v, name + ".", depth + 1, row);
     } else if (v.is_array()) {
       if (name == "gain_bounds" && v.size() == 2 && v[0].is_number() && v[1].is_number()) {
         (*row)["gain_lo"] = v[0];
@@ -81,7 +97,7 @@ std::vector<std::string> columns_of(const std::vector<ordered_json>& rows) {
 ordered_json table_row(const Point& point, const json& result) {
   ordered_json row = point.params;
   ordered_json results = ordered_json::object();
-  flatten(result, "", &results);
+  flatten(result, "", 1, &results);
   for (const auto& item : results.items())
     if (!row.contains(item.key())) row[item.key()] = item.value();
   return row;

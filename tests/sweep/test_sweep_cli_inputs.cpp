@@ -1,5 +1,5 @@
 // `netrl sweep` on hostile inputs: values nested far beyond any configuration, floats that hold
-// integers, a damaged journal, input files that change under finished points.
+// integers, a damaged journal, tampered results, input files that change under finished points.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -125,6 +125,53 @@ TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 resumed, 1 computed"), std::string::npos) << r.output;
   EXPECT_EQ(journal_ids(out), ids);
+  fs::remove_all(dir);
+}
+
+TEST(SweepCliInputs, ATamperedResultIsComputedAgainNotFlattenedWithoutBound) {
+  // The table flattens result.json's objects into dotted columns. A file nested 10^5 deep (read
+  // under a raised --limit json_depth) recursed as deep; long keys over many values made column
+  // names as long as the file for each value. netrl writes 3 levels and short names: beyond 8
+  // levels or 256 bytes the outputs count as damaged and the point is computed again.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "tampered", true);
+  std::ofstream(dir / "base.json") << kBase;
+  const fs::path file = dir / "s.json";
+  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  const fs::path out = dir / "out";
+  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
+  test::CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::vector<std::string> ids = journal_ids(out);
+  ASSERT_EQ(ids.size(), 2u);
+  const Table table = read_csv(out / "table.csv");
+  const fs::path result = out / "points" / ids[0] / "result.json";
+  const std::string original = io::read_file(result.string());
+  std::string deep = "1";
+  for (int k = 0; k < 9; ++k) deep = "{\"a\": " + deep + "}";  // 9 levels below the top
+  for (const std::string& extra : {"\"x\": " + deep, "\"" + std::string(257, 'k') + "\": 1"}) {
+    std::ofstream(result, std::ios::trunc) << "{" << extra << ", " << original.substr(original.find('{') + 1);
+    r = run_cli(cmd);
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("1 resumed, 1 computed"), std::string::npos) << r.output;
+    EXPECT_EQ(io::read_file(result.string()).find(extra.substr(0, 8)), std::string::npos);  // written anew
+    const Table again = read_csv(out / "table.csv");
+    ASSERT_EQ(again.size(), table.size());
+    for (std::size_t k = 0; k < table.size(); ++k) {
+      EXPECT_EQ(again[k].size(), table[k].size());  // no column from the tampered file
+      for (const char* c : {"id", "gain", "inner_iterations", "prior_mean"}) EXPECT_EQ(again[k].at(c), table[k].at(c));
+    }
+  }
+  // Within the bounds (8 levels, a 256-byte column name) a hand-edited file is read as it is.
+  deep = "1";
+  for (int k = 0; k < 7; ++k) deep = "{\"a\": " + deep + "}";
+  std::ofstream(result, std::ios::trunc) << "{\"x\": " << deep << ", \"" << std::string(256, 'k') << "\": 1, "
+                                         << original.substr(original.find('{') + 1);
+  r = run_cli(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
+  const std::string edited = io::read_file((out / "table.csv").string());
+  EXPECT_NE(edited.find("x.a.a.a.a.a.a.a"), std::string::npos) << edited;
+  EXPECT_NE(edited.find(std::string(256, 'k')), std::string::npos);
   fs::remove_all(dir);
 }
 
