@@ -21,7 +21,8 @@ using netrl::cli::SampleArgs;
 using netrl::cli::SolveArgs;
 using netrl::cli::SweepArgs;
 
-/// "1000,1e6" -> sample sizes (integers >= 2); errors name `option`.
+/// "1000,1e6" -> sample sizes (integers in [2, 2^53], exact in a double; the run's total is
+/// bounded by the sample_steps limit); errors name `option`.
 std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::string& option) {
   std::vector<std::uint64_t> out;
   std::stringstream ss(text);
@@ -34,7 +35,7 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::strin
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == 0 || used != item.size() || !(v >= 2.0) || v > 1e10 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
+    if (used == 0 || used != item.size() || !(v >= 2.0) || v > 9007199254740992.0 || static_cast<double>(static_cast<std::uint64_t>(v)) != v) {
       throw CLI::ValidationError(option, "\"" + item + "\" is not a sample size (an integer >= 2, e.g. 1000 or 1e6)");
     }
     out.push_back(static_cast<std::uint64_t>(v));

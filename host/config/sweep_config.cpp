@@ -7,6 +7,8 @@
 #include "config/json_fields.hpp"
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
+#include "netrl/scenarios.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
 #include "sweep/json_tree.hpp"
@@ -214,7 +216,13 @@ sweep::Spec load_sweep(const std::string& path) { return parse_sweep(io::read_js
 SampleSizePoint parse_sample_size_point(const json& config) {
   JsonFields f(config, "");
   SampleSizePoint p;
-  p.T = f.unsigned_integer("T", 2, std::uint64_t{1} << 40);
+  // The recording's chain steps (T and the burn-in) within the sample_steps limit, checked here so
+  // that a sweep refuses the point before anything runs.
+  p.T = f.unsigned_integer("T", 2, std::numeric_limits<std::uint64_t>::max());
+  if (p.T > limit(LimitId::sample_steps) || limit(LimitId::sample_steps) - p.T < kCount8SamplesBurnIn) {
+    throw InvalidInput("T", std::to_string(p.T) + " recorded steps and " + std::to_string(kCount8SamplesBurnIn) +
+                                " burn-in steps exceed " + limit_hint(LimitId::sample_steps));
+  }
   p.seed = f.unsigned_or("seed", 0, 0, std::numeric_limits<std::uint64_t>::max());
   p.predictions = f.has("predictions") ? f.boolean("predictions") : true;
   p.backend = parse_backend(f.string_or("backend", "auto"), "backend",

@@ -20,11 +20,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// Burn-in of the sample-size scenario: the input's correlation decays as 0.96^t and the network
-/// relaxes within a few hundred steps, so after 10^4 steps the start state is forgotten to
-/// far below any sampling error.
-constexpr std::uint64_t kSampleBurnIn = 10000;
-
 void check_options(const SampleSizeOptions& opt) {
   if (opt.repeats < 1) throw InvalidInput("repeats", "must be at least 1");
   if (opt.sizes.empty()) throw InvalidInput("sizes", "give at least one sample size");
@@ -34,12 +29,12 @@ void check_options(const SampleSizeOptions& opt) {
   for (auto t : opt.sizes) {
     if (t < 2) throw InvalidInput("sizes", "every sample size must be at least 2");
     std::uint64_t steps = 0;
-    fits = fits && checked_add(t, kSampleBurnIn, &steps) && checked_add(per_repeat, steps, &per_repeat);
+    fits = fits && checked_add(t, kCount8SamplesBurnIn, &steps) && checked_add(per_repeat, steps, &per_repeat);
   }
   fits = fits && checked_multiply(per_repeat, static_cast<std::uint64_t>(opt.repeats), &total);
   if (!fits || total > limit(LimitId::sample_steps)) {
     throw InvalidInput("sizes", std::to_string(opt.repeats) + " repeats of the sample sizes (each with " +
-                                    std::to_string(kSampleBurnIn) + " burn-in steps) need more chain steps than " +
+                                    std::to_string(kCount8SamplesBurnIn) + " burn-in steps) need more chain steps than " +
                                     limit_hint(LimitId::sample_steps));
   }
 }
@@ -57,7 +52,7 @@ SampleSizeContext count8_samples_context(Backend backend, bool predictions) {
   const NetworkModel& model = c.base.network;
   c.exact = solve(c.base);
   c.truth = model.reward.tabulate(model.n, model.m());
-  c.burn_in = kSampleBurnIn;
+  c.burn_in = kCount8SamplesBurnIn;
   if (predictions) c.specs = count8_predictions(c.base);
   // References (true reward, lambda re-tuned) do not depend on the samples: solve them once.
   const double ref_cost = c.exact.mean_coding_cost;

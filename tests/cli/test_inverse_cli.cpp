@@ -307,6 +307,12 @@ TEST_F(InferCli, UsageErrors) {
   EXPECT_EQ(run("infer --scenario count8 extra.json").status, 2);
   EXPECT_EQ(run("infer --bogus").status, 2);
   EXPECT_EQ(run("infer --scenario count8-samples --repeats 0").status, 2);
+  EXPECT_EQ(run("infer --scenario count8-samples --sizes 1e17").status, 2);  // beyond 2^53: not exact
+  // 10^11 fits the bound of one size but not the run's chain steps: refused before any work.
+  const CliRun big = run("infer --scenario count8-samples --sizes 1e11 --repeats 20 --out " + path("big"));
+  EXPECT_EQ(big.status, 1);
+  EXPECT_NE(big.output.find("sizes: 20 repeats of the sample sizes"), std::string::npos) << big.output;
+  EXPECT_FALSE(fs::exists(path("big")));
   const CliRun r = run("infer --scenario nope");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("unknown scenario"), std::string::npos);

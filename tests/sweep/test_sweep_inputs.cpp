@@ -12,6 +12,7 @@
 
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/io/digest.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/io/journal.hpp"
@@ -84,6 +85,25 @@ TEST(SweepExpand, ThePointCapCountsTheRepeats) {
                      {"axes", {{{"key", "T"}, {"range", {1000, 1000 + (1 << 20) - 1}}}}},
                      {"repeats", {{"count", 17}, {"seed_key", "seed"}}}};
   EXPECT_EQ(error_of(file), "repeats.count: 1048576 points of the axes x 17 repeats = 17825792 points, more than 2^24");
+}
+
+TEST(SweepCount8Samples, TheRecordingIsBoundedByTheSampleStepsLimit) {
+  // T up to 2^40 was accepted, beyond the 10^12 steps of the sample_steps limit: the point failed
+  // only when it ran. Now T + 10^4 burn-in steps must fit, as for `infer --scenario count8-samples`.
+  EXPECT_EQ(parse_sample_size_point({{"T", 1000000000000ULL - 10000}}).T, 1000000000000ULL - 10000);
+  try {
+    parse_sample_size_point({{"T", 1000000000000ULL - 9999}});
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "T");
+    EXPECT_NE(e.message().find("999999990001 recorded steps and 10000 burn-in steps exceed"), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.message().find("sample_steps"), std::string::npos) << e.message();
+  }
+  set_limit("sample_steps", 5000);  // below the burn-in: no T fits
+  EXPECT_THROW(parse_sample_size_point({{"T", 2}}), InvalidInput);
+  reset_limits();
+  EXPECT_THROW(parse_sample_size_point({{"T", 1}}), InvalidInput);
 }
 
 TEST(SweepDepth, DeepValuesNameTheirFieldBeforeAnythingRecurses) {

@@ -138,6 +138,11 @@ struct Ring12Result {
 /// pairwise policy and to the optimum, and the three reward models with r^2 and prediction KLs.
 Ring12Result ring12_experiment(const Ring12Options& options);
 
+/// Chain steps before each recording of the count8 inference from T samples: the input's
+/// correlation decays as 0.96^t and the network relaxes within a few hundred steps, so after 10^4
+/// steps the start state is forgotten to far below any sampling error.
+inline constexpr std::uint64_t kCount8SamplesBurnIn = 10000;
+
 /// The count8 inference from T samples (fig. 3A, 3C-D).
 struct SampleSizeOptions {
   std::vector<std::uint64_t> sizes{1000, 10000, 100000, 1000000};
