@@ -23,6 +23,28 @@ const char* kBase = R"({"model": "network", "n": 8, "lambda": 0.1, "reward": {"k
 
 std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
+/// A sweep of kBase over lambda in a fresh directory, run once: its command line (quiet, --out
+/// DIR/out) and the ids its journal holds.
+struct LambdaSweep {
+  fs::path dir, out;
+  std::string cmd;
+  std::vector<std::string> ids;
+};
+
+LambdaSweep lambda_sweep(const std::string& name, const std::string& values) {
+  LambdaSweep s;
+  s.dir = test::fresh_dir("netrl_sweep_", name, true);
+  std::ofstream(s.dir / "base.json") << kBase;
+  std::ofstream(s.dir / "s.json") << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": )"
+                                  << values << "}]}";
+  s.out = s.dir / "out";
+  s.cmd = "sweep " + (s.dir / "s.json").string() + " --quiet --out " + s.out.string();
+  const test::CliRun r = run_cli(s.cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  s.ids = journal_ids(s.out);
+  return s;
+}
+
 TEST(SweepCliInputs, DeepValuesAreRefusedNotACrash) {
   // 10^5 nested arrays, accepted by the parser under a raised json_depth, used to overflow the
   // stack (exit 139) when the sweep copied, hashed and compared its points.
@@ -93,24 +115,19 @@ TEST(SweepCliInputs, IntegralFloatsAreOnePointAndPrintAsIntegers) {
 }
 
 TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
-  const fs::path dir = test::fresh_dir("netrl_sweep_", "journal", true);
-  std::ofstream(dir / "base.json") << kBase;
-  const fs::path file = dir / "s.json";
-  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2, 0.3]}]})";
-  const fs::path out = dir / "out";
-  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
-  test::CliRun r = run_cli(cmd);
-  ASSERT_EQ(r.status, 0) << r.output;
-  const std::string journal = io::read_file((out / "journal").string());
-  const std::vector<std::string> ids = journal_ids(out);
+  const LambdaSweep sweep = lambda_sweep("journal", "[0.1, 0.2, 0.3]");
+  const fs::path& out = sweep.out;
+  const std::vector<std::string>& ids = sweep.ids;
   ASSERT_EQ(ids.size(), 3u);
+  const std::string journal = io::read_file((out / "journal").string());
+  test::CliRun r;
   const std::string table = io::read_file((out / "table.csv").string());
   // The second record damaged: the run stops, naming the file and the line; nothing changes.
   std::string damaged = journal;
   damaged.replace(damaged.find(ids[1]), 4, "zzzz");
   std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << damaged;
   for (const std::string extra : {"", " --extend"}) {
-    r = run_cli(cmd + extra);
+    r = run_cli(sweep.cmd + extra);
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_NE(r.output.find("netrl: error: " + (out / "journal").string() + ": line 3 is not a valid record (\"zzzz" +
                             ids[1].substr(4) + "\") and 1 line(s) follow it"),
@@ -121,11 +138,11 @@ TEST(SweepCliInputs, ACorruptJournalLineIsAnErrorNotASilentRecompute) {
   }
   // A torn last line (a crash while appending) is dropped and its point computed again.
   std::ofstream(out / "journal", std::ios::binary | std::ios::trunc) << journal.substr(0, journal.size() - 7);
-  r = run_cli(cmd);
+  r = run_cli(sweep.cmd);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 resumed, 1 computed"), std::string::npos) << r.output;
   EXPECT_EQ(journal_ids(out), ids);
-  fs::remove_all(dir);
+  fs::remove_all(sweep.dir);
 }
 
 TEST(SweepCliInputs, ATamperedResultIsComputedAgainNotFlattenedWithoutBound) {
@@ -133,24 +150,18 @@ TEST(SweepCliInputs, ATamperedResultIsComputedAgainNotFlattenedWithoutBound) {
   // under a raised --limit json_depth) recursed as deep; long keys over many values made column
   // names as long as the file for each value. netrl writes 3 levels and short names: beyond 8
   // levels or 256 bytes the outputs count as damaged and the point is computed again.
-  const fs::path dir = test::fresh_dir("netrl_sweep_", "tampered", true);
-  std::ofstream(dir / "base.json") << kBase;
-  const fs::path file = dir / "s.json";
-  std::ofstream(file) << R"({"command": "solve", "base": "base.json", "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
-  const fs::path out = dir / "out";
-  const std::string cmd = "sweep " + file.string() + " --quiet --out " + out.string();
-  test::CliRun r = run_cli(cmd);
-  ASSERT_EQ(r.status, 0) << r.output;
-  const std::vector<std::string> ids = journal_ids(out);
-  ASSERT_EQ(ids.size(), 2u);
+  const LambdaSweep sweep = lambda_sweep("tampered", "[0.1, 0.2]");
+  const fs::path& out = sweep.out;
+  ASSERT_EQ(sweep.ids.size(), 2u);
+  test::CliRun r;
   const Table table = read_csv(out / "table.csv");
-  const fs::path result = out / "points" / ids[0] / "result.json";
+  const fs::path result = out / "points" / sweep.ids[0] / "result.json";
   const std::string original = io::read_file(result.string());
   std::string deep = "1";
   for (int k = 0; k < 9; ++k) deep = "{\"a\": " + deep + "}";  // 9 levels below the top
   for (const std::string& extra : {"\"x\": " + deep, "\"" + std::string(257, 'k') + "\": 1"}) {
     std::ofstream(result, std::ios::trunc) << "{" << extra << ", " << original.substr(original.find('{') + 1);
-    r = run_cli(cmd);
+    r = run_cli(sweep.cmd);
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("1 resumed, 1 computed"), std::string::npos) << r.output;
     EXPECT_EQ(io::read_file(result.string()).find(extra.substr(0, 8)), std::string::npos);  // written anew
@@ -166,13 +177,13 @@ TEST(SweepCliInputs, ATamperedResultIsComputedAgainNotFlattenedWithoutBound) {
   for (int k = 0; k < 7; ++k) deep = "{\"a\": " + deep + "}";
   std::ofstream(result, std::ios::trunc) << "{\"x\": " << deep << ", \"" << std::string(256, 'k') << "\": 1, "
                                          << original.substr(original.find('{') + 1);
-  r = run_cli(cmd);
+  r = run_cli(sweep.cmd);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 resumed, 0 computed"), std::string::npos) << r.output;
   const std::string edited = io::read_file((out / "table.csv").string());
   EXPECT_NE(edited.find("x.a.a.a.a.a.a.a"), std::string::npos) << edited;
   EXPECT_NE(edited.find(std::string(256, 'k')), std::string::npos);
-  fs::remove_all(dir);
+  fs::remove_all(sweep.dir);
 }
 
 /// A reward table for n = 4 without input: 1 where `active` neurons fire.
