@@ -179,7 +179,14 @@ Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<do
   prior = next;
   acc.extrapolated = false;
   if (chart.anderson_depth > 0) {
+    // Where Anderson's does not apply (a residual that did not shrink: the prior drifts, e.g. a
+    // log prior falling at a steady rate toward the clip), the over-relaxation of steady steps.
     anderson(acc, y, next, chart, &prior);
+    if (!acc.extrapolated) {
+      relax(acc, y, next, chart, &prior);
+    } else {
+      acc.relaxation = 1.0;
+    }
   } else if (aitken(acc, y, next, chart, &prior)) {
     acc.relaxation = 1.0;
   } else {

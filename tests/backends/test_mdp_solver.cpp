@@ -145,6 +145,23 @@ TEST_F(NETRL_MDP_SUITE, MazeAtBothLambdasMatchesReference) {
   }
 }
 
+TEST_F(NETRL_MDP_SUITE, LargeLambdaDriftTowardTheClipTakesFewRounds) {
+  // At lambda 10 the priors of the two actions no state wants fall toward the clip by about
+  // 0.3 / lambda in log p per plain round: the reference's plain loop takes 1390 rounds to 1e-12.
+  // Over-relaxed steps cross the drift in tens of rounds (147 in all with the contracting tail; a
+  // plain host loop took as many as the reference), to the same fixed point.
+  const Maze maze = Maze::parse({"S....", "..#..", "....R"}, 0.05);
+  const Mdp mdp = maze.mdp();
+  const SolveResult ref = reference::solve(mdp, 10.0, tight(Backend::reference, Method::policy_iteration));
+  ASSERT_TRUE(ref.converged);
+  ASSERT_GT(ref.outer_iterations, 1000);
+  for (Method method : {Method::value_iteration, Method::policy_iteration}) {
+    const SolveResult got = solve(maze, 10.0, tight(kBackend, method));
+    expect_matches(got, ref, 1e-9, to_string(method));
+    EXPECT_LT(got.outer_iterations, ref.outer_iterations / 5) << to_string(method);  // 147 of 1390
+  }
+}
+
 TEST_F(NETRL_MDP_SUITE, MazeDefaultBackendIsHost) {
   if (kBackend != Backend::host) GTEST_SKIP() << "the default is the host backend";
   const Maze maze = Maze::parse({"S..", ".#.", "..R"}, 0.05);

@@ -33,9 +33,16 @@ inline constexpr int kDenseStates = 256;
 /// improvements.
 inline constexpr std::int64_t kPolicyStall = 50;
 
-/// Over-relaxation of the prior loop in the log-prior chart (prior_loop::Chart): up to this
-/// factor, each step at most this far (in log p) beyond the plain one.
+/// The prior loop's acceleration in the log-prior chart (prior_loop::Chart): Anderson's over
+/// kAndersonDepth differences; where it does not apply (a residual that did not shrink), the
+/// over-relaxation of steady steps up to kMaxRelaxation; either at most kMaxJump (in log p)
+/// beyond the plain step. At large lambda the prior of an action no policy wants falls toward the
+/// clip by a constant c / lambda in log p per plain step (tens of thousands of rounds at
+/// lambda = 100); relaxed steps double until they cross the 20-30 nats to the clip in tens of
+/// rounds. The bound 1024 rather than the networks' 16: measured on random MDPs and the maze
+/// (docs/mdp.md), where 16 still left the rounds growing linearly with lambda.
 inline constexpr int kAndersonDepth = 4;
+inline constexpr double kMaxRelaxation = 1024.0;
 inline constexpr double kMaxJump = 1.0;
 
 /// Per-problem state: the shared iteration state, lambda and the clip flags of the last update.

@@ -139,6 +139,7 @@ void MdpBatch<Real>::update(int q, const ActionTotals& totals, std::int64_t oute
     return project(std::move(y));
   };
   chart.anderson_depth = kAndersonDepth;
+  chart.max_relaxation = kMaxRelaxation;
   chart.max_jump = kMaxJump;
   std::vector<double> next(A);
   t.clipped.assign(A, 0);
