@@ -57,6 +57,10 @@ inline constexpr std::int64_t kStallSweeps = 20000;
 inline constexpr double kEvaluationFactor = 1e-3;
 /// The stationary distribution to this fraction of min(tol, prior_tol) (or the rounding floor).
 inline constexpr double kStationaryFactor = 1e-2;
+/// The dense solve scales a row of the chain to sum 1 when it is off by at most this (a float32
+/// policy's rows over up to 256 states, input rows within their 1e-9); rows further off are left
+/// for the solve's checks to report.
+inline constexpr double kDenseRowSlack = 1e-4;
 /// Power iteration and evaluation may take this many times the most value-iteration sweeps of
 /// one inner solve, plus kAuxSlack, before NumericalError.
 inline constexpr std::int64_t kAuxFactor = 20;

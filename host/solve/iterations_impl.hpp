@@ -332,6 +332,17 @@ void Iterations<Engine, Track>::dense_solve(int q) {
   Track& t = tracks_[static_cast<std::size_t>(q)];
   std::vector<double> P(states_ * states_), g(states_);
   dense_chain(q, &P);
+  // Rows summing to 1 only within their rounding (a float32 policy: about 1e-7; an input MDP's
+  // rows: within 1e-9) made the dense solve's float64 residual checks fail: each row is scaled to
+  // sum 1 in float64 first. A row further off is left for those checks to report.
+  for (std::size_t s = 0; s < states_; ++s) {
+    double* row = P.data() + s * states_;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < states_; ++k) sum += row[k];
+    if (std::abs(sum - 1.0) <= kDenseRowSlack && sum != 1.0) {
+      for (std::size_t k = 0; k < states_; ++k) row[k] /= sum;
+    }
+  }
   read_block(q, g, [&](double* out) { engine_.policy_reward(only(q), out); });
   linear::DenseSolution d = linear::solve_dense(P.data(), g.data(), static_cast<std::int64_t>(states_));
   t.mu = std::move(d.stationary);
