@@ -81,6 +81,19 @@ void Mdp::validate(const std::string& prefix) const {
   }
 }
 
+std::vector<double> Mdp::stochastic_probability() const {
+  std::vector<double> p(probability);
+  for (std::size_t r = 0; r + 1 < row_ptr.size(); ++r) {
+    const auto begin = static_cast<std::size_t>(row_ptr[r]), end = static_cast<std::size_t>(row_ptr[r + 1]);
+    double sum = 0.0;
+    for (std::size_t e = begin; e < end; ++e) sum += p[e];
+    if (sum > 0.0 && sum != 1.0) {
+      for (std::size_t e = begin; e < end; ++e) p[e] /= sum;
+    }
+  }
+  return p;
+}
+
 CsrGraph Mdp::support_graph() const {
   CsrGraph g;
   g.row_ptr.reserve(static_cast<std::size_t>(num_states) + 1);

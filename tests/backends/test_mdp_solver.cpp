@@ -194,6 +194,14 @@ TEST_F(NETRL_MDP_SUITE, Float32AgreesToItsPrecision) {
   // log-sum-exp (2 (4 + 4) eps ~ 2e-6 per update); the prior map amplifies that by 1 / (1 - rho),
   // rho its contraction: 1e3 ulp.
   expect_matches(got, ref, test::tolerance<float>(1000), "float32");
+  // Up to 256 states the final evaluation is one dense float64 LU of the float32 policy's chain,
+  // whose rows sum to 1 only within float32 rounding: its float64 residual checks refused every
+  // such solve ("the chain is not unichain") until the rows were scaled to sum 1.
+  for (const Mdp& small : {random_sparse_mdp(200, 3, 4, 9), Maze::parse({"S...", "...R"}, 0.05).mdp()}) {
+    const SolveResult small_ref = solve(small, 0.1, tight(kBackend, Method::value_iteration));
+    expect_matches(solve(small, 0.1, tight(kBackend, Method::value_iteration, Precision::float32)), small_ref,
+                   test::tolerance<float>(1000), "float32, " + std::to_string(small.num_states) + " states");
+  }
 }
 
 // Six states in three phases (s mod 3); action 0 moves to s + 1, action 1 to s + 4 (mod 6): both
@@ -239,6 +247,24 @@ TEST_F(NETRL_MDP_SUITE, SingleActionIsAMarkovChain) {
   EXPECT_EQ(got.prior, std::vector<double>{1.0});
   EXPECT_NEAR(got.mean_coding_cost, 0.0, 1e-15);
   EXPECT_NEAR(got.gain, got.mean_reward, 1e-15);
+}
+
+TEST_F(NETRL_MDP_SUITE, RowsSummingToOneWithinTheInputToleranceAreSolved) {
+  // Input rows may sum to 1 within 1e-9 (Mdp::validate); the dense evaluation's float64 residual
+  // checks refused such a chain ("not unichain") on the host, where the reference solves it.
+  Mdp mdp;
+  mdp.num_states = 2;
+  mdp.num_actions = 2;
+  mdp.row_ptr = {0, 2, 3, 5, 6};
+  mdp.next_state = {0, 1, 0, 0, 1, 1};
+  mdp.probability = {0.5, 0.5 + 9e-10, 1.0, 0.5, 0.5 - 9e-10, 1.0};
+  mdp.reward = {0.0, 1.0};
+  mdp.validate();
+  const SolveResult ref = reference::solve(mdp, 0.1, tight(Backend::reference, Method::policy_iteration));
+  for (Method method : {Method::value_iteration, Method::policy_iteration}) {
+    // The chains differ by 9e-10 in a probability: so may the answers.
+    expect_matches(solve(mdp, 0.1, tight(kBackend, method)), ref, 1e-8, to_string(method));
+  }
 }
 
 // Two rewarding states, each with an action that stays (and earns) and an action that wanders

@@ -88,6 +88,7 @@ class MdpBatch {
   void finish(int q);
 
   const Mdp& mdp_;
+  std::vector<double> probability_;  // mdp_.stochastic_probability() (rows summing to 1), from upload()
   const std::vector<double>& lambdas_;
   const SolverOptions& opt_;
   bool cuda_;

@@ -47,7 +47,7 @@ void MdpBatch<Real>::dense_chain(int q, std::vector<double>* P) const {
     for (int a = 0; a < mdp_.num_actions; ++a) {
       const double w = pi[static_cast<std::size_t>(mdp_.row(s, a))];
       for (std::int64_t e = mdp_.row_ptr[mdp_.row(s, a)]; e < mdp_.row_ptr[mdp_.row(s, a) + 1]; ++e)
-        (*P)[static_cast<std::size_t>(s) * S + static_cast<std::size_t>(mdp_.next_state[e])] += w * mdp_.probability[e];
+        (*P)[static_cast<std::size_t>(s) * S + static_cast<std::size_t>(mdp_.next_state[e])] += w * probability_[e];
     }
 }
 

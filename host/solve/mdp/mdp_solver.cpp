@@ -62,9 +62,10 @@ void MdpBatch<Real>::check_memory() const {
   const auto B = static_cast<double>(shape_.batch), S = static_cast<double>(shape_.states);
   const auto entries = static_cast<double>(shape_.entries);
   const double device = footprint.shared + B * footprint.per_problem;
-  // The results (values and stationary distribution per problem), one download buffer, and the
-  // transposed structure staged on the host while the engine is set up.
-  double host = B * S * 2.0 * sizeof(double) + S * 2.0 * sizeof(double) + entries * (8.0 + sizeof(Real));
+  // The results (values and stationary distribution per problem), one download buffer, the
+  // transposed structure staged on the host while the engine is set up, and the rows scaled to
+  // sum 1 (probability_).
+  double host = B * S * 2.0 * sizeof(double) + S * 2.0 * sizeof(double) + entries * (16.0 + sizeof(Real));
   if (!cuda_) host += device;
   // Policy iteration, on the host: GMRES's restart + 1 basis vectors and its work vectors, per
   // problem mu and v, and the staging of a batch.
@@ -85,7 +86,8 @@ void MdpBatch<Real>::check_memory() const {
 
 template <class Real>
 void MdpBatch<Real>::upload() {
-  engine_->set_transitions(mdp_.row_ptr, mdp_.next_state, mdp_.probability);
+  probability_ = mdp_.stochastic_probability();
+  engine_->set_transitions(mdp_.row_ptr, mdp_.next_state, probability_);
   const auto B = lambdas_.size();
   std::vector<double> reward;
   reward.reserve(B * mdp_.reward.size());

@@ -27,6 +27,10 @@ struct Mdp {
   /// bare names).
   void validate(const std::string& prefix = "mdp") const;
 
+  /// `probability` with every row scaled to sum 1 in float64 (validate accepts rows within 1e-9
+  /// of it): what the solvers use, so that every policy's chain is stochastic to rounding.
+  std::vector<double> stochastic_probability() const;
+
   /// The graph of the chain that takes every action: an edge s -> s' wherever p(s'|s,a) > 0 for
   /// some a. Every soft policy (all pi(a|s) > 0) has this chain's support.
   CsrGraph support_graph() const;
