@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +55,44 @@ std::vector<T> to_vector(const py::array_t<T, py::array::c_style | py::array::fo
   return std::vector<T>(a.data(), a.data() + a.size());
 }
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+/// The entries of an array of indices as a vector of T: an integer dtype (a float array, even of
+/// whole numbers, is refused rather than truncated) with every entry within T's range (rather
+/// than wrapped); InvalidInput names `field`. An empty array (numpy makes it float64) is empty.
+template <class T>
+std::vector<T> index_vector(const py::handle& values, const std::string& field) {
+  const py::array a = py::array::ensure(values);
+  if (!a) throw InvalidInput(field, "expected an array of integers");
+  if (a.size() == 0) return {};
+  const char kind = a.dtype().kind();
+  if (kind != 'i' && kind != 'u') {
+    throw InvalidInput(field, "expected integers, got an array of dtype " + std::string(py::str(a.dtype())));
+  }
+  std::vector<T> out;
+  out.reserve(static_cast<std::size_t>(a.size()));
+  static_assert(std::is_signed_v<T> && sizeof(T) <= sizeof(std::int64_t), "signed index types");
+  const auto lo = static_cast<std::int64_t>(std::numeric_limits<T>::min());
+  const auto hi = static_cast<std::int64_t>(std::numeric_limits<T>::max());
+  const auto check = [&](auto v, py::ssize_t k) {
+    const bool fits = std::is_signed_v<decltype(v)> ? (static_cast<std::int64_t>(v) >= lo && static_cast<std::int64_t>(v) <= hi)
+                                                    : static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(hi);
+    if (!fits) {  // before the cast
+      throw InvalidInput(field + "[" + std::to_string(k) + "]",
+                         "value " + std::to_string(v) + " lies outside the range of the index type [" +
+                             std::to_string(std::numeric_limits<T>::min()) + ", " +
+                             std::to_string(std::numeric_limits<T>::max()) + "]");
+    }
+    out.push_back(static_cast<T>(v));
+  };
+  if (kind == 'u') {
+    const auto u = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    for (py::ssize_t k = 0; k < u.size(); ++k) check(u.data()[k], k);
+  } else {
+    const auto i = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    for (py::ssize_t k = 0; k < i.size(); ++k) check(i.data()[k], k);
+  }
+  return out;
+}
 /// The entries of an optional array (None: empty).
 inline std::vector<double> optional_vector(const std::optional<DoubleArray>& a) {
   return a ? to_vector<double>(*a) : std::vector<double>{};

@@ -1,5 +1,7 @@
 // The models (docs/model.md): enums, the input process, rewards, clamps, networks, mazes, general
 // MDPs, solver options and problems.
+#include <algorithm>
+
 #include "common.hpp"
 
 namespace netrl::python {
@@ -28,7 +30,13 @@ void bind_input_reward(py::module_& m) {
              std::vector<std::uint64_t> shape;
              InputProcess p;
              p.T = to_vector<double>(T, &shape);
-             p.m = shape.size() == 2 ? static_cast<int>(shape[0]) : 0;
+             if (shape.size() != 2 || shape[0] != shape[1]) {
+               std::string text = "(";
+               for (std::size_t d = 0; d < shape.size(); ++d) text += (d ? ", " : "") + std::to_string(shape[d]);
+               throw InvalidInput("T", "has shape " + text + (shape.size() == 1 ? ",)" : ")") +
+                                           "; expected a square m x m matrix (two dimensions)");
+             }
+             p.m = static_cast<int>(std::min<std::uint64_t>(shape[0], InputProcess::kMaxInputs + std::uint64_t{1}));
              p.validate("T");
              return p;
            }),
@@ -114,13 +122,13 @@ void bind_network(py::module_& m) {
 
 void bind_maze_mdp(py::module_& m) {
   py::class_<Mdp> mdp(m, "Mdp", "A finite MDP with state rewards; rows of p(s'|s,a) in compressed form.");
-  mdp.def(py::init([](int num_states, int num_actions, const py::array_t<std::int64_t>& row_ptr,
-                      const py::array_t<int>& next_state, const DoubleArray& probability, const DoubleArray& reward) {
+  mdp.def(py::init([](int num_states, int num_actions, const py::object& row_ptr, const py::object& next_state,
+                      const DoubleArray& probability, const DoubleArray& reward) {
             Mdp d;
             d.num_states = num_states;
             d.num_actions = num_actions;
-            d.row_ptr = to_vector<std::int64_t>(row_ptr);
-            d.next_state = to_vector<int>(next_state);
+            d.row_ptr = index_vector<std::int64_t>(row_ptr, "mdp.row_ptr");
+            d.next_state = index_vector<int>(next_state, "mdp.next_state");
             d.probability = to_vector<double>(probability);
             d.reward = to_vector<double>(reward);
             d.validate();

@@ -22,6 +22,27 @@ void def_stat(py::class_<SampleResult>& cls, const char* name, std::vector<T> Sa
       doc);
 }
 
+/// "(8, 2)" for messages.
+std::string shape_of(const py::array& a) {
+  std::string t = "(";
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) t += (d ? ", " : "") + std::to_string(a.shape(d));
+  return t + (a.ndim() == 1 ? ",)" : ")");
+}
+
+/// The shapes the command line's .npy reader demands (io::read_ising_policy), short of the model:
+/// a flat copy of an (n, m) h would otherwise be read as (m, n), a J of n^2 entries as n x n.
+void check_ising_shapes(const DoubleArray& J, const DoubleArray& h, const DoubleArray& prior) {
+  if (J.ndim() != 2 || J.shape(0) != J.shape(1)) {
+    throw InvalidInput("J", "has shape " + shape_of(J) + "; expected a square n x n matrix");
+  }
+  const py::ssize_t n = J.shape(0);
+  if (!((h.ndim() == 1 && h.shape(0) == n) || (h.ndim() == 2 && h.shape(1) == n))) {
+    throw InvalidInput("h", "has shape " + shape_of(h) + "; expected n fields (" + std::to_string(n) +
+                                ",) or m x n fields (m, " + std::to_string(n) + ") for J's n = " + std::to_string(n));
+  }
+  if (prior.ndim() != 1) throw InvalidInput("prior", "has shape " + shape_of(prior) + "; expected n entries or 1");
+}
+
 void bind_policy_options(py::module_& m) {
   py::class_<SamplerPolicy> policy(m, "SamplerPolicy", "The policy the chains follow: exact (values) or Ising (J, h).");
   py::enum_<SamplerPolicy::Kind>(policy, "Kind")
@@ -31,6 +52,10 @@ void bind_policy_options(py::module_& m) {
       .def_static(
           "exact",
           [](const DoubleArray& values, const DoubleArray& prior) {
+            if (values.ndim() != 1) {
+              throw InvalidInput("values", "has shape " + shape_of(values) + "; expected m * 2^n values in one dimension");
+            }
+            if (prior.ndim() != 1) throw InvalidInput("prior", "has shape " + shape_of(prior) + "; expected n entries or 1");
             return SamplerPolicy::exact(to_vector<double>(values), to_vector<double>(prior));
           },
           py::arg("values"), py::arg("prior"),
@@ -39,6 +64,7 @@ void bind_policy_options(py::module_& m) {
       .def_static(
           "ising",
           [](const DoubleArray& J, const DoubleArray& h, const DoubleArray& prior) {
+            check_ising_shapes(J, h, prior);
             return SamplerPolicy::ising(to_vector<double>(J), to_vector<double>(h), to_vector<double>(prior));
           },
           py::arg("J"), py::arg("h"), py::arg("prior"),

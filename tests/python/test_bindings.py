@@ -393,6 +393,24 @@ def test_bad_input_raises_value_error_naming_the_field():
         netrl.InferSettings(netrl.Problem(count8), method="ml"), data))
 
 
+def test_arrays_of_the_wrong_kind_or_shape_are_refused_not_reinterpreted():
+    # Index arrays were cast to int32/int64: 2^32 + 2 wrapped to state 2, 1.9 was truncated to 1.
+    def mdp(next_state, row_ptr=(0, 1, 2, 3)):
+        return netrl.Mdp(3, 1, np.array(row_ptr), np.array(next_state), [1.0, 1.0, 1.0], [0.0, 0.0, 1.0])
+    assert list(mdp([1, 2, 0]).next_state) == [1, 2, 0]
+    assert "value 4294967298 lies outside" in raises_invalid("mdp.next_state[1]", lambda: mdp([1, 2**32 + 2, 0]))
+    assert "dtype float64" in raises_invalid("mdp.next_state", lambda: mdp([1, 1.9, 0]))
+    raises_invalid("mdp.row_ptr", lambda: mdp([1, 2, 0], row_ptr=[0, 1.5, 2, 3]))
+    # A flat copy of an (n, m) h was read as (m, n): the field of neuron 0 landed on neuron 1.
+    J = np.zeros((8, 8))
+    assert "(8, 2)" in raises_invalid("h", lambda: netrl.SamplerPolicy.ising(J, np.zeros((8, 2)), [0.5]))
+    assert netrl.SamplerPolicy.ising(J, np.zeros((2, 8)), [0.5]).h.shape == (16,)
+    raises_invalid("J", lambda: netrl.SamplerPolicy.ising(np.zeros(64), np.zeros(8), [0.5]))
+    raises_invalid("values", lambda: netrl.SamplerPolicy.exact(np.zeros((256, 2)), [0.5]))
+    assert "has shape (4,)" in raises_invalid("T", lambda: netrl.InputProcess(np.full(4, 0.5)))
+    raises_invalid("T", lambda: netrl.InputProcess(np.full((1, 2, 2), 0.5)))
+
+
 def test_numerical_failure_raises_netrl_numerical_error():
     problem = netrl.scenario("count8")
     with pytest.raises(netrl.NumericalError, match="target mean coding cost"):
