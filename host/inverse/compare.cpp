@@ -121,8 +121,10 @@ RewardComparison compare_centered(const std::vector<double>& inferred, const std
   }
   c.rms_error = std::sqrt(se / sw);
   c.scale = saa > 0.0 ? sat / saa : 0.0;
-  // Weighted r^2 of the affine fit t ~ scale * a + offset = squared weighted correlation.
-  c.r2 = (saa > 0.0 && stt > 0.0) ? sat * sat / (saa * stt) : (stt == 0.0 && saa == 0.0 ? 1.0 : 0.0);
+  // Weighted r^2 of the affine fit t ~ scale * a + offset = squared weighted correlation; NaN where
+  // either reward is constant over the compared states after centring (e.g. one compared state per
+  // input value): there is nothing to correlate, and 1 (as before) claimed a perfect recovery.
+  c.r2 = (saa > 0.0 && stt > 0.0) ? sat * sat / (saa * stt) : kNaN;
   return c;
 }
 

@@ -70,6 +70,21 @@ TEST(InverseCompare, SkipsMissingAndUnweightedStates) {
   EXPECT_NEAR(c.max_abs_error, 0.0, test::rounding(45));
 }
 
+TEST(InverseCompare, NothingToCorrelateIsNaNNotAPerfectFit) {
+  // One compared state per input value: after per-input centring both rewards are 0 there, and
+  // r^2 used to be 1 (reported from a 2-step recording with 511 of 512 states missing).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> truth = {0.0, 1.0, 2.0, 3.0};
+  const std::vector<double> w = {1.0, 0.0, 0.0, 1.0};
+  const auto one_each = inverse::compare_rewards({5.0, nan, nan, -2.0}, truth, w, 2);
+  EXPECT_EQ(one_each.compared, 2u);
+  EXPECT_TRUE(std::isnan(one_each.r2));
+  // A true reward constant within its input value: no variance to explain, whatever was inferred.
+  const auto flat = inverse::compare_rewards({0.0, 1.0, 0.0, 2.0}, {4.0, 4.0, 1.0, 1.0}, {1.0, 1.0, 1.0, 1.0}, 2);
+  EXPECT_EQ(flat.compared, 4u);
+  EXPECT_TRUE(std::isnan(flat.r2));
+}
+
 TEST(InverseCompare, KlFloorsVanishingMass) {
   EXPECT_EQ(inverse::kl_divergence({0.5, 0.5}, {0.5, 0.5}), 0.0);
   EXPECT_NEAR(inverse::kl_divergence({0.5, 0.5}, {0.25, 0.75}),
