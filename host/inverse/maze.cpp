@@ -60,8 +60,9 @@ std::vector<double> mdp_greedy_policy(const Mdp& mdp, const std::vector<double>&
     }
     double sum = 0.0;
     for (int a = 0; a < A; ++a) sum += std::exp(z[a] - zmax);
-    const double lse = zmax + std::log(sum);
-    for (int a = 0; a < A; ++a) pi[static_cast<std::size_t>(s) * A + a] = std::exp(z[a] - lse);
+    // Divided by the sum, not exp(z - (zmax + log sum)): at a tiny lambda z reaches 1e17 and more,
+    // where zmax + log sum rounds to zmax and a row of ties summed to its count.
+    for (int a = 0; a < A; ++a) pi[static_cast<std::size_t>(s) * A + a] = std::exp(z[a] - zmax) / sum;
   }
   return pi;
 }
@@ -99,13 +100,13 @@ MdpInverse invert_mdp_policy(const Mdp& mdp, const std::vector<double>& policy, 
       }
       double sum = 0.0;
       for (int a = 0; a < A; ++a) sum += std::exp(z[a] - zmax);
-      const double lse = zmax + std::log(sum);
+      const double log_sum = std::log(sum);  // relative to zmax, as in mdp_greedy_policy
       for (int a = 0; a < A; ++a) {
         const double obs = policy[static_cast<std::size_t>(s) * A + a];
-        const double model = std::exp(z[a] - lse);
+        const double model = std::exp(z[a] - zmax) / sum;
         if (pistar) (*pistar)[static_cast<std::size_t>(s) * A + a] = model;
         if (ws == 0.0) continue;
-        if (obs > 0.0) f -= ws * obs * (z[a] - lse);
+        if (obs > 0.0) f -= ws * obs * ((z[a] - zmax) - log_sum);
         // d(-loglik)/dq(s,a) = -ws (obs - model) / lambda
         const double gq = -ws * (obs - model) / lambda;
         if (gq == 0.0) continue;

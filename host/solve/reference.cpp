@@ -163,13 +163,15 @@ Greedy greedy(const SoftProblem& pb, const VectorXd& h, const MatrixXd& prior) {
     for (Index s = 0; s < N; ++s) {
       for (int a = 0; a < A; ++a) z(a) = std::log(prior(k, a)) + q[a](s) / temperature;
       const double zmax = z.maxCoeff();
-      const double lse = zmax + std::log((z.array() - zmax).exp().sum());
-      g.backup(s) += pb.lambda * lse;
+      const double sum = (z.array() - zmax).exp().sum(), log_sum = std::log(sum);
+      g.backup(s) += pb.lambda * (zmax + log_sum);
       for (int a = 0; a < A; ++a) {
-        const double pi = std::exp(z(a) - lse);
+        // Relative to zmax: at a tiny lambda z reaches 1e17 and more, where zmax + log sum rounds
+        // to zmax (rows of ties summed to their count, and the coding cost was wrong).
+        const double pi = std::exp(z(a) - zmax) / sum;
         g.policy[k * A + a](s) = pi;
-        // log(pi / p) = q / temperature - lse, finite even where pi underflows.
-        g.cost(s) += pi * (q[a](s) / temperature - lse);
+        // log(pi / p) = (z - zmax) - log sum - log p, finite even where pi underflows.
+        g.cost(s) += pi * ((z(a) - zmax) - log_sum - std::log(prior(k, a)));
       }
     }
   }

@@ -219,13 +219,16 @@ struct MdpPolicy {
         p[a] = it.exponent(sweep.m, s, a);
         lse.add(p[a]);
       }
-      const Real total = lse.value();
+      // pi = exp(z - hi) / sum, not exp(z - (hi + log sum)): at a tiny lambda the exponents reach
+      // 1e17 and more, where hi + log sum rounds to hi and a row of ties summed to its count.
+      const Real log_sum = mdp::log_value(lse.sum);
+      const Real inv_sum = Real(1) / lse.sum;
       Real kl = Real(0);
       for (int a = 0; a < A; ++a) {
         const Real z = p[a];
-        p[a] = math::exp_neg(total - z);
-        // log(pi / p(a)) = z - total - log p(a), finite even where pi underflows.
-        kl += p[a] * (z - total - it.log_p[a]);
+        p[a] = math::exp_neg(lse.hi - z) * inv_sum;
+        // log(pi / p(a)) = (z - hi) - log sum - log p(a), finite even where pi underflows.
+        kl += p[a] * ((z - lse.hi) - log_sum - it.log_p[a]);
       }
       cost[o] = kl;
     });

@@ -100,6 +100,22 @@ TEST(ReferenceTiny, TwoNeuronsAdditiveRewardFactorise) {
   EXPECT_NEAR(r.values[3] - r.values[0], 2 * (r0 + r1), 1e-10);
 }
 
+// The same network at lambda 1e-20: each neuron's policy is deterministic (rho0 = 1, rho1 = 0), so
+// the coding cost is KL(1 || 1/2) + KL(0 || 1/2) = 2 ln 2 in every state. The softmax was taken
+// as exp(z - (zmax + log sum)) with exponents near 1e20, where the log sum is lost: the cost came
+// out 0 (and 1.53 for 3 ln 2 at lambda 1e-16 in a 3-neuron network).
+TEST(ReferenceTiny, TinyLambdaGivesTheDeterministicCodingCost) {
+  NetworkModel model;
+  model.n = 2;
+  model.reward = RewardSpec::table({0.0, 1.0, -0.5, 0.5});
+  for (double lambda : {1e-16, 1e-20}) {
+    model.lambda = lambda;
+    const SolveResult r = reference::solve(model, fixed_prior(0.5));
+    EXPECT_NEAR(r.mean_coding_cost, 2.0 * std::log(2.0), 1e-12) << lambda;
+    EXPECT_NEAR(r.gain, 1.0, 1e-12) << lambda;
+  }
+}
+
 // The maze "SR" (one row): from S, action right reaches R with probability
 // alpha = 1 - slip + slip/4, the other three with beta = slip/4 (else stay); from R, back to S.
 // With d = v(R) - v(S): from R, L = 1 - d; from S, L = lambda log[(1/4) e^{alpha d/lambda} +
