@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "netrl/version.hpp"
@@ -47,10 +48,16 @@ PriorResidual prior_residual(const std::vector<double>& prior, const std::vector
                              double z_noise) {
   PriorResidual r;
   r.below = true;
+  // Beyond kMaxPriorNoise the exponents' rounding says nothing about the prior (at lambda 1e-16
+  // z_noise was 4: every residual lay below its "floor" and the first prior, 0.25 per action, was
+  // reported converged). Then only prior_tol counts: the loop goes on, and a prior that keeps
+  // moving ends at solver.max_outer_iterations, not converged.
+  r.z_noise = z_noise;
+  const double noise = z_noise <= kMaxPriorNoise ? z_noise : 0.0;
   for (std::size_t k = 0; k < next.size(); ++k) {
     const double d = std::abs(next[k] - prior[k]);
     r.change = std::max(r.change, d);
-    const double floor = 4.0 * z_noise * std::min(prior[k], 1.0 - prior[k]);
+    const double floor = 4.0 * noise * std::min(prior[k], 1.0 - prior[k]);
     r.below = r.below && d < std::max(prior_tol, floor);
   }
   return r;
@@ -92,6 +99,13 @@ void advance_prior(IterationTrack& t, const std::vector<double>& next, const Pri
         break;
       }
       res.converged = true;
+      if (r.z_noise > kMaxPriorNoise) {
+        char noise[32];
+        std::snprintf(noise, sizeof noise, "%.3g", r.z_noise);
+        res.note = "lambda is small against the values: the policy's exponents (values / lambda) carry rounding "
+                   "errors up to " + std::string(noise) + ", so where choices nearly tie the policy, its coding "
+                   "cost and the prior are decided by rounding (the gain weighs the coding cost by lambda)";
+      }
       break;
     }
     case prior_loop::Verdict::outer_limit:

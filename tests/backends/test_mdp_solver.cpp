@@ -14,6 +14,7 @@
 #include "netrl/core/error.hpp"
 #include "netrl/core/maze.hpp"
 #include "netrl/core/mdp.hpp"
+#include "netrl/policy.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/solve.hpp"
 #include "solve/reference.hpp"
@@ -159,6 +160,27 @@ TEST_F(NETRL_MDP_SUITE, LargeLambdaDriftTowardTheClipTakesFewRounds) {
     const SolveResult got = solve(maze, 10.0, tight(kBackend, method));
     expect_matches(got, ref, 1e-9, to_string(method));
     EXPECT_LT(got.outer_iterations, ref.outer_iterations / 5) << to_string(method);  // 147 of 1390
+  }
+}
+
+TEST_F(NETRL_MDP_SUITE, TinyLambdaGivesTheDeterministicLimitWithANote) {
+  // At lambda 1e-16 the exponents q / lambda carry rounding errors of order 1 (4 eps max|v| /
+  // lambda): the prior loop's rounding floor exceeded every residual and the first prior (1/4 per
+  // action) was reported converged; the policy's rows were exp(z - (zmax + log sum)) with zmax
+  // near 1e16, where the log sum is lost: rows summed to up to 4. Now the prior is that of the
+  // (already deterministic) policy at lambda 1e-10, the rows sum to 1, and a note says that ties
+  // are decided by rounding.
+  const Maze maze = Maze::parse({"S...", "...R"}, 0.05);
+  const SolveResult limit = solve(maze, 1e-10, tight(kBackend, Method::value_iteration));
+  const SolveResult got = solve(maze, 1e-16, tight(kBackend, Method::value_iteration));
+  ASSERT_TRUE(got.converged) << got.note;
+  EXPECT_NE(got.note.find("decided by rounding"), std::string::npos) << got.note;
+  EXPECT_TRUE(limit.note.empty()) << limit.note;
+  for (std::size_t a = 0; a < 4; ++a) EXPECT_NEAR(got.prior[a], limit.prior[a], 1e-6) << a;
+  EXPECT_NEAR(got.mean_reward, limit.mean_reward, 1e-9);
+  const std::vector<double> pi = maze_policy(maze, 1e-18, got);
+  for (std::size_t s = 0; s < pi.size() / 4; ++s) {
+    EXPECT_NEAR(pi[4 * s] + pi[4 * s + 1] + pi[4 * s + 2] + pi[4 * s + 3], 1.0, 1e-15) << "state " << s;
   }
 }
 
