@@ -157,6 +157,14 @@ SampleConfig parse_sample_config(const json& config, const std::string& path) {
   if (!config.contains("sampling")) throw InvalidInput("sampling", "is required");
   c.options = parse_sampling(config.at("sampling"));
   c.model = parse_model(config, path, &c.has_reward);
+  // The reward only gives the samples' mean reward (result.json), which needs a fixed r(b, x):
+  // refused here, before the chains run, not when the result is written (and not at all without
+  // --out).
+  if (c.has_reward && c.model.reward.kind == RewardKind::efficient_coding) {
+    throw InvalidInput("reward.kind", "sampling reports the samples' mean of a fixed reward, and an efficient_coding "
+                                      "reward is defined by the solved network's stationary distribution: give a "
+                                      "count, ring_bump, table or planted reward, or leave \"reward\" out");
+  }
   const json& policy = config.at("policy");
   JsonFields p(policy, "policy");
   c.policy_json = policy.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -110,6 +110,8 @@ TEST(SampleCli, BadConfigurationsNameTheField) {
       {R"("lambda": 0.114, "policy": {"kind": "exact", "dir": "solution"}, "sampling": {"chains": 10, "steps": 10, "record": {"histogram": "yes"}}})",
        "sampling.record.histogram"},
       {R"("lambda": -1, "policy": {"kind": "exact", "dir": "solution"}, "sampling": {"chains": 10, "steps": 10}})", "lambda"},
+      {R"("lambda": 0.114, "reward": {"kind": "efficient_coding", "labels": [-1, 1]}, "policy": {"kind": "exact", "dir": "solution"}, "sampling": {"chains": 10, "steps": 10}})",
+       "reward.kind"},
   };
   for (const Bad& c : cases) {
     write_text(dir / "bad.json", head + c.tail);
@@ -118,6 +120,11 @@ TEST(SampleCli, BadConfigurationsNameTheField) {
     EXPECT_NE(r.output.find(c.field + ":"), std::string::npos) << c.field << "\n" << r.output;
     EXPECT_FALSE(fs::exists(dir / "out" / "result.json"));
   }
+  // The last case without --out: refused before the chains run (it used to sample, and to fail
+  // only when result.json was written; without --out the reward was ignored).
+  const CliRun no_out = run_cli("sample " + (dir / "bad.json").string());
+  EXPECT_EQ(no_out.status, 1) << no_out.output;
+  EXPECT_EQ(no_out.output.find("neuron updates"), std::string::npos) << no_out.output;
   EXPECT_EQ(run_cli("sample").status, 2);
   EXPECT_EQ(run_cli("sample a.json b.json").status, 2);
   fs::remove_all(dir);
