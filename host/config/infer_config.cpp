@@ -307,6 +307,14 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
       try {
         spec.setting = parse_model(patched, source, true);
       } catch (const InvalidInput& e) {
+        // Another number of input values makes the original reward (checked with the changed
+        // input) fail first: name the input the user changed, not the reward they never wrote.
+        if (!maze && p.has("input") && e.field().rfind("reward", 0) == 0) {
+          throw InvalidInput(path + ".input", "a prediction keeps the number of input values m = " +
+                                                  std::to_string(c.problem.network.m()) +
+                                                  ", since the inferred reward has one value per state and input "
+                                                  "value (with this input: " + e.field() + ": " + e.message() + ")");
+        }
         rethrow_renamed(e, "", path + ".");
       }
       spec.setting.solver = c.problem.solver;

@@ -319,6 +319,9 @@ TEST(InferConfig, StrictFieldErrors) {
   c["predict"][0]["input"]["T"] = {{0.5, 0.6}, {0.5, 0.5}};
   EXPECT_EQ(field_of(c), "predict[0].input.T");
   c = base_config();
+  c["predict"][0]["input"]["T"] = {{1.0}};  // m = 1: the original count reward has 2 targets
+  EXPECT_EQ(field_of(c), "predict[0].input");  // was predict[0].reward.targets, a field never written
+  c = base_config();
   c["reward_model"] = "sparse";
   EXPECT_EQ(field_of(c), "reward_model");
   c = base_config();
