@@ -1,6 +1,7 @@
 // `netrl bench exact-vs-sampled`: the exact-vs-sampled benchmark through the sweep machinery
 // (docs/sweeps.md), printed as a Markdown crossover table.
 #include <cstdio>
+#include <map>
 #include <iostream>
 #include <string>
 
@@ -17,6 +18,11 @@ namespace {
 void parse_range(const std::string& text, int* lo, int* hi) {
   const std::size_t dash = text.find('-');
   try {
+    // Digits only: "8--9" read as 8..-9, and std::stoi takes signs and leading spaces.
+    if (text.empty() || text.find_first_not_of("0123456789-") != std::string::npos ||
+        text.find('-', dash == std::string::npos ? 0 : dash + 1) != std::string::npos) {
+      throw std::invalid_argument(text);
+    }
     std::size_t used = 0;
     *lo = std::stoi(text.substr(0, dash), &used);
     if (used != (dash == std::string::npos ? text.size() : dash)) throw std::invalid_argument(text);
@@ -57,7 +63,18 @@ int run_bench(const BenchArgs& args) {
     options.progress = sweep_progress_printer(terminal);
     options.progress_interval = terminal ? 0.2 : 10.0;
   }
-  const sweep::ExactVsSampledResult r = sweep::exact_vs_sampled(b, options);
+  sweep::ExactVsSampledResult r;
+  try {
+    r = sweep::exact_vs_sampled(b, options);
+  } catch (const InvalidInput& e) {
+    // The options' fields by the names the user wrote.
+    static const std::map<std::string, std::string> kOptions = {
+        {"n", "--n"}, {"samples", "--samples"}, {"repeats", "--repeats"}, {"chains", "--chains"},
+        {"infer_max_n", "--infer-max-n"}};
+    const auto it = kOptions.find(e.field());
+    if (it != kOptions.end()) throw InvalidInput(it->second, e.message());
+    throw;
+  }
   std::printf("netrl bench exact-vs-sampled: count network, lambda %g, flip %g, %d repeats, %llu chains\n", b.lambda,
               b.flip, b.repeats, static_cast<unsigned long long>(b.chains));
   std::printf("targets: max_x TV of P(K|x) <= %g, |gain error| / gain <= %g, r^2 >= %g (mean over the repeats, at\n"

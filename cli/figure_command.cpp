@@ -15,7 +15,22 @@ int run_figure(const FigureArgs& args) {
   options.seed = args.seed;
   options.progress = args.progress;
   options.backend = parse_backend_option(args.backend, "--backend");
-  const figures::FigureData data = figures::figure_data(args.name, options);
+  figures::FigureData data;
+  try {
+    data = figures::figure_data(args.name, options);
+  } catch (const InvalidInput& e) {
+    // A figure's settings are built in: what the user chose is --backend, not a solver field.
+    if (e.field() == "solver.backend") throw InvalidInput("--backend", e.message());
+    if (!args.backend.empty()) {
+      throw InvalidInput("--backend", "figure " + args.name + " cannot run on backend " + args.backend + " (" +
+                                          e.field() + ": " + e.message() + ")");
+    }
+    throw;
+  } catch (const BackendError& e) {
+    const std::string what = e.what(), solver = "solver.backend ";
+    if (what.rfind(solver, 0) == 0) throw BackendError("--backend " + what.substr(solver.size()));
+    throw;
+  }
   io::write_figure(args.out, data);
   std::cout << "netrl figure " << data.name << ": " << data.title << (args.quick ? " (quick)" : "") << "\n";
   for (const auto& [key, value] : data.numbers) std::cout << "  " << key << " = " << fmt(value, "%.10g") << "\n";

@@ -40,6 +40,7 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::strin
     }
     out.push_back(static_cast<std::uint64_t>(v));
   }
+  if (out.empty()) throw CLI::ValidationError(option, "give at least one sample size (e.g. 1000,1e6)");
   return out;
 }
 
@@ -201,8 +202,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-    if (!sizes.empty()) infer.sizes = parse_sizes(sizes, "--sizes");
-    if (!bench_samples.empty()) bench.samples = parse_sizes(bench_samples, "--samples");
+    if (infer_cmd->count("--sizes") > 0) infer.sizes = parse_sizes(sizes, "--sizes");
+    if (bench_cmd->count("--samples") > 0) bench.samples = parse_sizes(bench_samples, "--samples");
     if (infer_cmd->parsed()) {
       const bool samples = infer.scenario == "count8-samples", ring = infer.scenario == "ring12";
       for (const char* option : {"--sizes", "--repeats"}) {

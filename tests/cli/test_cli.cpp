@@ -157,6 +157,28 @@ TEST(Cli, HelpVersionAndScenarioOptions) {
   }
 }
 
+TEST(Cli, OptionErrorsNameTheOptionTheUserWrote) {
+  // These blamed fields of built-in configurations ("n", "input.T", "solver.backend"), or ran
+  // anyway ("8--9" read as 8..-9, an empty --sizes as the default sizes).
+  const std::string out = (fs::temp_directory_path() / "netrl_cli_option_errors").string();
+  struct Case {
+    const char* args;
+    int status;
+    const char* text;
+  };
+  for (const Case& c : {Case{"figure 4 --quick --backend reference", 1,
+                             "netrl: error: --backend: figure 4 cannot run on backend reference (input.T: m = 128"},
+                        Case{"bench exact-vs-sampled --n 21-20", 1, "netrl: error: --n: the sizes n = 21..20"},
+                        Case{"bench exact-vs-sampled --n 8--9", 1, "netrl: error: --n: \"8--9\" is not a size"},
+                        Case{"bench exact-vs-sampled --samples \"\"", 2, "--samples: give at least one"},
+                        Case{"infer --scenario count8-samples --sizes \"\"", 2, "--sizes: give at least one"}}) {
+    const CliRun r = run_cli(std::string(c.args) + " --out " + out);
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.text), std::string::npos) << c.args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(out)) << c.args;
+  }
+}
+
 TEST(Cli, MazeScenario) {
   const CliRun r = run_cli("solve --scenario maze");
   ASSERT_EQ(r.status, 0) << r.output;
