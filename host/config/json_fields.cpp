@@ -124,7 +124,11 @@ std::uint64_t JsonFields::as_unsigned(const json& v, const std::string& field, s
     // An integral float out of the exact range: below 0, or beyond 9e15 where floats skip integers.
     const double d = v.get<double>();
     const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    // Compared as integers: 2^64 - 1 rounds up to 2^64 as a double, so 2^64 (an integer too long
+    // for uint64, which the parser keeps as a float) passed a comparison of doubles.
+    const bool outside = d < 0.0 || d >= 18446744073709551616.0 || static_cast<std::uint64_t>(d) < lo ||
+                         static_cast<std::uint64_t>(d) > hi;
+    if (outside) {
       throw InvalidInput(field, "value " + v.dump() + " must lie in " + range);
     }
     throw InvalidInput(field, "value " + v.dump() + " lies in " + range +

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "netrl/core/error.hpp"
@@ -210,6 +211,12 @@ TEST(JsonFields, ErrorsNameTheFieldAndTheBound) {
   expect_error<InvalidInput>([&] { b.unsigned_integer("g", 0, 5); }, {"s.g", "value -3.0 must lie in [0, 5]"});
   expect_error<InvalidInput>([&] { b.unsigned_integer("h", 0, std::uint64_t{1} << 60); },
                              {"s.h", "is written as a float, exact only below 9e15"});
+  // 2^64 is an integer too long for uint64 (the parser keeps it as a float), beyond every bound; as
+  // doubles, 2^64 - 1 rounds to it, and the message said it lay in the range.
+  const json edge = json::parse(R"({"s": 18446744073709551616})");
+  JsonFields e(edge, "x");
+  expect_error<InvalidInput>([&] { e.unsigned_integer("s", 0, std::numeric_limits<std::uint64_t>::max()); },
+                             {"x.s", "must lie in [0, 18446744073709551615]"});
   expect_error<InvalidInput>([&] { f.at("missing"); }, {"section.missing", "is required"});
   expect_error<InvalidInput>([&] { f.finish({"a", "b", "c", "d", "e"}); },
                              {"section.extra", "unknown key (known keys here: a, b, c, d, e)"});
