@@ -312,6 +312,29 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
                                                   " entries; the changed setting has " +
                                                   std::to_string(out.predicted.result.stationary.size()) + " states");
     }
+    // A distribution of the changed setting: no mass where its clamps rule a state out (a solution
+    // of the unclamped network gave a finite, meaningless KL against the clamped prediction).
+    const std::vector<double>& ref = out.reference.result.stationary;
+    double mass = 0.0, ruled_out = 0.0;
+    for (std::size_t s = 0; s < ref.size(); ++s) {
+      if (!(ref[s] >= 0.0) || !std::isfinite(ref[s])) {
+        throw InvalidInput("reference", path + " entry " + std::to_string(s) + " = " + number_text(ref[s]) +
+                                            " is not a probability");
+      }
+      mass += ref[s];
+      if (spec.setting.kind == ModelKind::network && ref[s] > 0.0 &&
+          !spec.setting.network.consistent(s & (spec.setting.network.num_network_states() - 1))) {
+        ruled_out += ref[s];
+      }
+    }
+    if (std::abs(mass - 1.0) > 1e-6) {
+      throw InvalidInput("reference", path + " sums to " + number_text(mass) + ", not 1: not a stationary distribution");
+    }
+    if (ruled_out > 0.0) {
+      throw InvalidInput("reference", path + " puts mass " + number_text(ruled_out) +
+                                          " on states this prediction's clamps rule out: it is not a solution of "
+                                          "the changed setting");
+    }
   }
   if (out.has_reference) {
     out.kl_stationary = kl_divergence(out.reference.result.stationary, out.predicted.result.stationary);

@@ -87,6 +87,14 @@ TEST_F(InferCli, NetworkWithInputFromSolutionIsExact) {
   const CliRun bad = run("infer " + write_json("infer_bad.json", cfg) + " --out " + path("out_bad"));
   EXPECT_EQ(bad.status, 1) << bad.output;
   EXPECT_NE(bad.output.find("netrl: error: predict[1].reference"), std::string::npos) << bad.output;
+  // The unclamped solution is no reference for "cell 2 removed": it has mass where neuron 2 fires
+  // (a finite KL of hundreds of nats was reported).
+  cfg["predict"][1]["reference"] = "sol";
+  const CliRun unclamped = run("infer " + write_json("infer_unclamped.json", cfg) + " --out " + path("out_unclamped"));
+  EXPECT_EQ(unclamped.status, 1) << unclamped.output;
+  EXPECT_NE(unclamped.output.find("netrl: error: predict[1].reference: "), std::string::npos) << unclamped.output;
+  EXPECT_NE(unclamped.output.find("on states this prediction's clamps rule out"), std::string::npos) << unclamped.output;
+  EXPECT_FALSE(fs::exists(path("out_unclamped")));
 }
 
 TEST_F(InferCli, NetworkFromRasterWithInputs) {
