@@ -334,6 +334,12 @@ InferData load_infer_data(const InferConfig& c) {
     const io::Solution s = under_field("data.solution", [&] {
       io::Solution read = io::read_solution(c.solution_dir);
       io::check_solution(read, problem);
+      // The predictions re-solve in the config's prior mode: it must be the data's.
+      if (problem.kind == ModelKind::network && !read.prior_mode.empty() &&
+          read.prior_mode != to_string(problem.network.prior_mode)) {
+        throw InvalidInput("", read.dir + "/result.json was solved with prior " + quote_value(read.prior_mode) +
+                                   "; the config has prior \"" + to_string(problem.network.prior_mode) + "\"");
+      }
       return read;
     });
     d.kind = InferData::Kind::solution;

@@ -158,6 +158,7 @@ Solution read_solution(const std::string& dir) {
     s.model = ModelKind::network;
     s.n = static_cast<int>(f.integer("n", 1, 64));
     s.m = static_cast<int>(f.integer("m", 1, std::int64_t{1} << 30));
+    if (f.has("prior_mode")) s.prior_mode = f.string("prior_mode");
   } else if (model == "maze") {
     s.model = ModelKind::maze;
     s.maze_states = static_cast<int>(f.integer("maze_states", 1, std::int64_t{1} << 30));

@@ -95,6 +95,16 @@ TEST_F(InferCli, NetworkWithInputFromSolutionIsExact) {
   EXPECT_NE(unclamped.output.find("netrl: error: predict[1].reference: "), std::string::npos) << unclamped.output;
   EXPECT_NE(unclamped.output.find("on states this prediction's clamps rule out"), std::string::npos) << unclamped.output;
   EXPECT_FALSE(fs::exists(path("out_unclamped")));
+  // Data solved with the population prior, a config with per-neuron priors: refused (the
+  // predictions would re-solve in another prior mode than the data's).
+  cfg["predict"] = json::array();
+  cfg["prior"] = "neuron";
+  const CliRun mode = run("infer " + write_json("infer_mode.json", cfg) + " --out " + path("out_mode"));
+  EXPECT_EQ(mode.status, 1) << mode.output;
+  EXPECT_NE(mode.output.find("data.solution: "), std::string::npos) << mode.output;
+  EXPECT_NE(mode.output.find("was solved with prior \"population\"; the config has prior \"neuron\""),
+            std::string::npos)
+      << mode.output;
 }
 
 TEST_F(InferCli, NetworkFromRasterWithInputs) {

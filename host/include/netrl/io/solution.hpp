@@ -55,6 +55,8 @@ struct Solution {
   int mdp_states = 0;
   int mdp_actions = 0;
   double lambda = 0.0;
+  /// Networks: "population" or "neuron" where result.json names it (every netrl solve does).
+  std::string prior_mode;
   SolveResult result;
 };
 
