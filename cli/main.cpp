@@ -227,6 +227,11 @@ int main(int argc, char** argv) {
   }
   try {
     for (const auto& l : limits) netrl::set_limit_from_text(l);
+  } catch (const netrl::InvalidInput& e) {  // a malformed option: a usage error, like the others
+    std::cerr << "netrl: error: " << e.what() << "\nRun with --help for more information.\n";
+    return 2;
+  }
+  try {
     if (threads > 0) netrl::set_threads(threads);
     if (solve_cmd->parsed()) return netrl::cli::run_solve(solve);
     if (sample_cmd->parsed()) return netrl::cli::run_sample(sample);

@@ -171,7 +171,9 @@ TEST(Cli, OptionErrorsNameTheOptionTheUserWrote) {
                         Case{"bench exact-vs-sampled --n 21-20", 1, "netrl: error: --n: the sizes n = 21..20"},
                         Case{"bench exact-vs-sampled --n 8--9", 1, "netrl: error: --n: \"8--9\" is not a size"},
                         Case{"bench exact-vs-sampled --samples \"\"", 2, "--samples: give at least one"},
-                        Case{"infer --scenario count8-samples --sizes \"\"", 2, "--sizes: give at least one"}}) {
+                        Case{"infer --scenario count8-samples --sizes \"\"", 2, "--sizes: give at least one"},
+                        Case{"--limit foo=3 solve --scenario count8", 2, "netrl: error: --limit: unknown limit \"foo\""},
+                        Case{"--limit maze_cells solve --scenario count8", 2, "netrl: error: --limit: "}}) {
     const CliRun r = run_cli(std::string(c.args) + " --out " + out);
     EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.text), std::string::npos) << c.args << "\n" << r.output;
