@@ -1,6 +1,7 @@
 // The non-template parts shared by the exact solvers' drivers (solve/iterations.hpp).
 #include "solve/iterations.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,12 +49,11 @@ PriorResidual prior_residual(const std::vector<double>& prior, const std::vector
                              double z_noise) {
   PriorResidual r;
   r.below = true;
-  // Beyond kMaxPriorNoise the exponents' rounding says nothing about the prior (at lambda 1e-16
-  // z_noise was 4: every residual lay below its "floor" and the first prior, 0.25 per action, was
-  // reported converged). Then only prior_tol counts: the loop goes on, and a prior that keeps
-  // moving ends at solver.max_outer_iterations, not converged.
+  // The floor's noise is held at kMaxPriorNoise: beyond, the exponents' rounding says nothing
+  // about the prior (at lambda 1e-16 z_noise was 4: every residual lay below its "floor" and the
+  // first prior, 0.25 per action, was reported converged). A converged result then carries a note.
   r.z_noise = z_noise;
-  const double noise = z_noise <= kMaxPriorNoise ? z_noise : 0.0;
+  const double noise = std::min(z_noise, kMaxPriorNoise);
   for (std::size_t k = 0; k < next.size(); ++k) {
     const double d = std::abs(next[k] - prior[k]);
     r.change = std::max(r.change, d);

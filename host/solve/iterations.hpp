@@ -57,9 +57,9 @@ inline constexpr std::int64_t kStallSweeps = 20000;
 inline constexpr double kEvaluationFactor = 1e-3;
 /// The stationary distribution to this fraction of min(tol, prior_tol) (or the rounding floor).
 inline constexpr double kStationaryFactor = 1e-2;
-/// The largest rounding error of the policy's exponents (z_noise) for which the prior loop's
-/// stopping test takes a rounding floor: beyond, the floor (4 z_noise min(p, 1 - p)) would be of
-/// the order of the prior itself.
+/// The most rounding error of the policy's exponents (z_noise) that the prior loop's stopping test
+/// allows for (its floor 4 z_noise min(p, 1 - p)); beyond, that floor would approach the prior
+/// itself, so it is held there and a converged result says that ties were decided by rounding.
 inline constexpr double kMaxPriorNoise = 1e-3;
 /// The dense solve scales a row of the chain to sum 1 when it is off by at most this (a float32
 /// policy's rows over up to 256 states, input rows within their 1e-9); rows further off are left
@@ -132,7 +132,7 @@ void record_evaluation(IterationTrack& t, double gain, double mean_reward, doubl
 
 /// The plain residual of a prior update: max |next - prior|, and whether every entry is below
 /// prior_tol or its rounding floor 4 z_noise min(p, 1 - p), with z_noise the relative rounding
-/// error of the policy's exponents; the floor only while z_noise <= kMaxPriorNoise.
+/// error of the policy's exponents, at most kMaxPriorNoise.
 struct PriorResidual {
   double change = 0.0;
   bool below = false;
