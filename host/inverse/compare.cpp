@@ -40,14 +40,42 @@ void center_groups(std::vector<double>& values, const std::vector<double>& weigh
   }
 }
 
+/// The shared checks of the per-block functions: one weight per value, whole blocks of >= 1.
+void check_blocks(std::uint64_t values, std::uint64_t weights, std::uint64_t block) {
+  if (weights != values) {
+    throw InvalidInput("weights", std::to_string(weights) + " weights for " + std::to_string(values) + " values");
+  }
+  if (block < 1 || values % block != 0) {
+    throw InvalidInput("block", "blocks of " + std::to_string(block) + " states do not divide the " +
+                                    std::to_string(values) + " values into whole blocks");
+  }
+}
+
+/// Input values of the per-input functions: m >= 1, each below m.
+void check_inputs(const std::vector<std::uint32_t>& inputs, int m) {
+  if (m < 1) throw InvalidInput("m", "the number of input values must be at least 1, got " + std::to_string(m));
+  for (std::size_t s = 0; s < inputs.size(); ++s) {
+    if (inputs[s] >= static_cast<std::uint32_t>(m)) {
+      throw InvalidInput("inputs[" + std::to_string(s) + "]",
+                         "input value " + std::to_string(inputs[s]) + " is not below m = " + std::to_string(m));
+    }
+  }
+}
+
 }  // namespace
 
 void center_per_block(std::vector<double>& values, const std::vector<double>& weights, std::uint64_t block) {
+  check_blocks(values.size(), weights.size(), block);
   center_groups(values, weights, (values.size() + block - 1) / block, [block](std::uint64_t s) { return s / block; });
 }
 
 void center_per_input(std::vector<double>& values, const std::vector<double>& weights,
                       const std::vector<std::uint32_t>& inputs, int m) {
+  if (weights.size() != values.size() || inputs.size() != values.size()) {
+    throw InvalidInput("weights", std::to_string(weights.size()) + " weights and " + std::to_string(inputs.size()) +
+                                      " input values for " + std::to_string(values.size()) + " values");
+  }
+  check_inputs(inputs, m);
   center_groups(values, weights, static_cast<std::uint64_t>(m), [&inputs](std::uint64_t s) { return inputs[s]; });
 }
 
@@ -80,12 +108,17 @@ std::vector<double> without_input_kernel(const NetworkModel& model, const std::v
 
 namespace {
 
-template <class Center>
+/// The comparison after both rewards are centred per group (group(s) < groups).
+template <class Group>
 RewardComparison compare_centered(const std::vector<double>& inferred, const std::vector<double>& truth,
-                                  const std::vector<double>& weights, Center center) {
-  if (inferred.size() != truth.size() || weights.size() != truth.size()) {
+                                  const std::vector<double>& weights, std::uint64_t groups, Group group) {
+  if (inferred.size() != truth.size()) {
     throw InvalidInput("true_reward", "the true reward has " + std::to_string(truth.size()) +
                                           " entries; the inferred one has " + std::to_string(inferred.size()));
+  }
+  if (weights.size() != truth.size()) {
+    throw InvalidInput("weights", std::to_string(weights.size()) + " weights for " + std::to_string(truth.size()) +
+                                      " states");
   }
   std::vector<double> w(weights.size(), 0.0);
   for (std::size_t s = 0; s < w.size(); ++s)
@@ -93,13 +126,17 @@ RewardComparison compare_centered(const std::vector<double>& inferred, const std
   std::vector<double> a(inferred), t(truth);
   for (std::size_t s = 0; s < w.size(); ++s)
     if (w[s] == 0.0) a[s] = t[s] = kNaN;
-  center(a, w);
-  center(t, w);
+  center_groups(a, w, groups, group);
+  center_groups(t, w, groups, group);
   RewardComparison c;
   double sw = 0.0, ma = 0.0, mt = 0.0;
+  std::vector<char> seen(groups, 0);
+  std::uint64_t present = 0;  // groups with a compared state: each centring takes one degree of freedom
   for (std::size_t s = 0; s < w.size(); ++s) {
     if (w[s] == 0.0) continue;
     ++c.compared;
+    const std::uint64_t g = group(s);
+    if (!seen[g]) ++present, seen[g] = 1;
     sw += w[s];
     ma += w[s] * a[s];
     mt += w[s] * t[s];
@@ -123,8 +160,11 @@ RewardComparison compare_centered(const std::vector<double>& inferred, const std
   c.scale = saa > 0.0 ? sat / saa : 0.0;
   // Weighted r^2 of the affine fit t ~ scale * a + offset = squared weighted correlation; NaN where
   // either reward is constant over the compared states after centring (e.g. one compared state per
-  // input value): there is nothing to correlate, and 1 (as before) claimed a perfect recovery.
-  c.r2 = (saa > 0.0 && stt > 0.0) ? sat * sat / (saa * stt) : kNaN;
+  // input value), or where fewer than 3 degrees of freedom remain after the centring (compared
+  // states less the groups they fall in): two points always lie on a line, and 1 (as before)
+  // claimed a perfect recovery.
+  const bool enough = c.compared >= present + 3;
+  c.r2 = (enough && saa > 0.0 && stt > 0.0) ? sat * sat / (saa * stt) : kNaN;
   return c;
 }
 
@@ -132,16 +172,17 @@ RewardComparison compare_centered(const std::vector<double>& inferred, const std
 
 RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
                                  const std::vector<double>& weights, std::uint64_t block) {
-  return compare_centered(inferred, truth, weights,
-                          [block](std::vector<double>& v, const std::vector<double>& w) { center_per_block(v, w, block); });
+  check_blocks(truth.size(), truth.size(), block);
+  return compare_centered(inferred, truth, weights, truth.size() / block,
+                          [block](std::uint64_t s) { return s / block; });
 }
 
 RewardComparison compare_rewards(const std::vector<double>& inferred, const std::vector<double>& truth,
                                  const std::vector<double>& weights, const std::vector<std::uint32_t>& inputs, int m) {
   if (inputs.size() != truth.size()) throw InvalidInput("inputs", "one input value per compared state is needed");
-  return compare_centered(inferred, truth, weights, [&](std::vector<double>& v, const std::vector<double>& w) {
-    center_per_input(v, w, inputs, m);
-  });
+  check_inputs(inputs, m);
+  return compare_centered(inferred, truth, weights, static_cast<std::uint64_t>(m),
+                          [&inputs](std::uint64_t s) { return std::uint64_t{inputs[s]}; });
 }
 
 double kl_divergence(const std::vector<double>& p, const std::vector<double>& q) {

@@ -10,6 +10,7 @@
 #include "netrl/core/hd.hpp"
 #include "netrl/inverse.hpp"
 #include "inverse/detail.hpp"
+#include "netrl/kernels/exact_engine.hpp"
 #include "netrl/io/npy.hpp"
 #include "netrl/sample.hpp"
 #include "netrl/version.hpp"
@@ -238,7 +239,21 @@ std::vector<double> prior_from_counts(const NetworkModel& model, const std::vect
 
 }  // namespace
 
+namespace {
+
+void check_prior_eps(double eps) {
+  if (!(eps > 0.0 && eps < 0.5)) throw InvalidInput("eps", "the clip " + number_text(eps) + " must lie in (0, 0.5)");
+}
+
+}  // namespace
+
 std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& data, double eps) {
+  check_prior_eps(eps);
+  if (data.n != model.n || data.m != model.m() || data.visits.size() != model.num_states()) {
+    throw InvalidInput("data", "the observations are for n = " + std::to_string(data.n) + ", m = " +
+                                   std::to_string(data.m) + "; the model has n = " + std::to_string(model.n) +
+                                   ", m = " + std::to_string(model.m()));
+  }
   const std::uint64_t nb = model.num_network_states();
   const auto free = model.free_neurons();
   std::vector<double> active(model.n, 0.0);
@@ -255,6 +270,11 @@ std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& d
 }
 
 std::vector<double> firing_prior(const NetworkModel& model, const VisitedStates& data, double eps) {
+  check_prior_eps(eps);
+  if (data.n != model.n) {
+    throw InvalidInput("data", "the visited states are of n = " + std::to_string(data.n) + " neurons; the model has n = " +
+                                   std::to_string(model.n));
+  }
   std::vector<double> active(model.n, 0.0);
   double total = 0.0;
   for (std::uint64_t k = 0; k < data.size(); ++k) {
@@ -270,7 +290,23 @@ std::vector<double> firing_prior(const NetworkModel& model, const VisitedStates&
 
 std::vector<double> policy_logits(const NetworkModel& model, const std::vector<double>& values,
                                   const std::vector<double>& prior, double lambda) {
+  model.validate();
   const int n = model.n, m = model.m();
+  if (values.size() != model.num_states()) {
+    throw InvalidInput("values", std::to_string(values.size()) + " values; the model has m * 2^n = " +
+                                     std::to_string(model.num_states()) + " states");
+  }
+  if (prior.size() != static_cast<std::size_t>(n)) {
+    throw InvalidInput("prior", std::to_string(prior.size()) + " entries; expected one per neuron (n = " +
+                                    std::to_string(n) + ")");
+  }
+  if (!(lambda > 0.0) || !std::isfinite(lambda)) throw InvalidInput("lambda", "must be finite and > 0");
+  // The result has m 2^n x n entries: refused before it is allocated where it cannot fit.
+  const double bytes = static_cast<double>(model.num_states()) * n * sizeof(double);
+  if (bytes > 0.9 * static_cast<double>(kernels::host::available_memory())) {
+    throw InvalidInput("n", "the logits of n = " + std::to_string(n) + " need " + gib_text(bytes) +
+                                ", more than the memory available");
+  }
   const std::uint64_t nb = model.num_network_states(), N = nb * m;
   const auto free = model.free_neurons();
   const double temperature = static_cast<double>(free.size()) * lambda;

@@ -250,6 +250,17 @@ ForwardSolve retune_lambda(const Problem& setting, const std::vector<double>& re
 }
 
 double kl_spike_count(const SolveResult& reference, const SolveResult& predicted, int n, int m) {
+  if (n < 1 || n > NetworkModel::kMaxNeurons || m < 1) {
+    throw InvalidInput("n", "n = " + std::to_string(n) + ", m = " + std::to_string(m) + ": expected 1 <= n <= " +
+                                std::to_string(NetworkModel::kMaxNeurons) + " and m >= 1");
+  }
+  const std::uint64_t states = static_cast<std::uint64_t>(m) << n;
+  if (reference.stationary.size() != states || predicted.stationary.size() != states) {
+    throw InvalidInput("stationary", "the distributions have " + std::to_string(reference.stationary.size()) + " and " +
+                                         std::to_string(predicted.stationary.size()) + " entries; n = " +
+                                         std::to_string(n) + ", m = " + std::to_string(m) + " has " +
+                                         std::to_string(states) + " states");
+  }
   const auto pr = spike_counts(reference.stationary, n, m);
   const auto pp = spike_counts(predicted.stationary, n, m);
   const std::uint64_t nb = std::uint64_t{1} << n;

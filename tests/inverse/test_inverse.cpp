@@ -61,11 +61,11 @@ TEST(InverseCompare, InvariantToScaleAndPerInputShift) {
 
 TEST(InverseCompare, SkipsMissingAndUnweightedStates) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  const std::vector<double> truth = {0.0, 1.0, 2.0, 3.0};
-  const std::vector<double> inferred = {0.0, nan, 2.0, 100.0};
-  const std::vector<double> w = {1.0, 1.0, 1.0, 0.0};
-  const auto c = inverse::compare_rewards(inferred, truth, w, 4);
-  EXPECT_EQ(c.compared, 2u);
+  const std::vector<double> truth = {0.0, 1.0, 2.0, 3.0, 4.0, 5.0};
+  const std::vector<double> inferred = {0.0, nan, 2.0, 100.0, 4.0, 5.0};
+  const std::vector<double> w = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0};
+  const auto c = inverse::compare_rewards(inferred, truth, w, 6);
+  EXPECT_EQ(c.compared, 4u);
   EXPECT_NEAR(c.r2, 1.0, test::rounding(45));
   EXPECT_NEAR(c.max_abs_error, 0.0, test::rounding(45));
 }
@@ -83,6 +83,18 @@ TEST(InverseCompare, NothingToCorrelateIsNaNNotAPerfectFit) {
   const auto flat = inverse::compare_rewards({0.0, 1.0, 0.0, 2.0}, {4.0, 4.0, 1.0, 1.0}, {1.0, 1.0, 1.0, 1.0}, 2);
   EXPECT_EQ(flat.compared, 4u);
   EXPECT_TRUE(std::isnan(flat.r2));
+  // Three compared states in two blocks: after centring, two values that always lie on a line
+  // (r^2 was 1 whatever the rewards, e.g. from a sampled run that saw 3 of 32 states).
+  const std::vector<double> w3 = {1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0};
+  const auto two = inverse::compare_rewards({0, 1, 0, 0, 5, 0, 0, 0}, {0, -7, 0, 0, 1, 0, 0, 0}, w3, 4);
+  EXPECT_EQ(two.compared, 3u);
+  EXPECT_TRUE(std::isnan(two.r2));
+  // Bad arguments are errors, not a division by zero or a read past the weights.
+  EXPECT_THROW(inverse::compare_rewards({1, 2, 3, 4}, {1, 2, 3, 4}, {1, 1, 1, 1}, 0), InvalidInput);
+  EXPECT_THROW(inverse::compare_rewards({1, 2, 3, 4}, {1, 2, 3, 4}, {1}, 2), InvalidInput);
+  std::vector<double> v = {1, 2, 3, 4};
+  EXPECT_THROW(inverse::center_per_block(v, {1, 1, 1, 1}, 3), InvalidInput);
+  EXPECT_THROW(inverse::center_per_block(v, {}, 2), InvalidInput);
 }
 
 TEST(InverseCompare, KlFloorsVanishingMass) {
