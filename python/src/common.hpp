@@ -112,6 +112,26 @@ void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::
       name, [member](const py::object& self) { return view(self, self.cast<const C&>().*member); }, doc);
 }
 
+/// `cls.name`: a read-only numpy copy of the member vector `member` (1-d). For the arrays of model
+/// and configuration classes, which are reachable through read-write attributes (`m.input.T`):
+/// assigning `m.input = ...` frees the vector a view would point into.
+/// `shape(self)`, where given, is the copy's shape.
+template <class C, class T, class Shape, class... Extra>
+void def_copy(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, Shape shape, const char* doc) {
+  cls.def_property_readonly(
+      name,
+      [member, shape](const C& self) {
+        py::array_t<T> a = to_array(std::vector<T>(self.*member), shape(self));
+        a.attr("flags").attr("writeable") = false;
+        return a;
+      },
+      doc);
+}
+template <class C, class T, class... Extra>
+void def_copy(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, const char* doc) {
+  def_copy(cls, name, member, [](const C&) { return std::vector<py::ssize_t>{}; }, doc);
+}
+
 /// `cls.name`: a read-only numpy view of `member` with the shape `shape(self)` returns.
 template <class C, class T, class Shape, class... Extra>
 void def_view(py::class_<C, Extra...>& cls, const char* name, std::vector<T> C::*member, Shape shape, const char* doc) {

@@ -47,12 +47,12 @@ void bind_input_reward(py::module_& m) {
       .def_readonly("m", &InputProcess::m, "Number of input values.")
       .def("validate", &InputProcess::validate, py::arg("field") = "input.T",
            "Raises InvalidInput naming `field` unless T is a unichain row-stochastic m x m matrix.");
-  def_view(
+  def_copy(
       input, "T", &InputProcess::T,
       [](const InputProcess& p) {
         return std::vector<py::ssize_t>{p.m, p.m};
       },
-      "The m x m matrix (read-only view).");
+      "The m x m matrix (a read-only copy).");
 
   py::class_<RewardSpec> reward(m, "RewardSpec", "A network reward over the joint states s = x * 2^n + b.");
   reward
@@ -65,14 +65,42 @@ void bind_input_reward(py::module_& m) {
                   "r = 1 iff exactly `width` neurons are active and contiguous on the ring.")
       .def("validate", &RewardSpec::validate, py::arg("n"), py::arg("m"),
            "Raises InvalidInput (field 'reward...') unless the reward fits n neurons and m inputs.")
-      .def("evaluate", &RewardSpec::evaluate, py::arg("n"), py::arg("b"), py::arg("x"),
-           "The reward of network state b under input x.")
       .def(
-          "tabulate", [](const RewardSpec& r, int n, int mm) { return to_array(r.tabulate(n, mm)); }, py::arg("n"),
-          py::arg("m"), "The full table r(s), s = x * 2^n + b, as a new array.");
+          "evaluate",
+          [](const RewardSpec& r, int n, std::uint64_t b, int x) {
+            // Checked here: the C++ call is the engines' unchecked inner loop.
+            if (n < 1 || n > 63) throw InvalidInput("n", "n = " + std::to_string(n) + " must lie in [1, 63]");
+            if ((b >> n) != 0) {
+              throw InvalidInput("b", "state " + std::to_string(b) + " has more than n = " + std::to_string(n) + " bits");
+            }
+            int inputs = x + 1;  // rewards that do not depend on the input take any x >= 0
+            if (r.kind == RewardKind::table) {
+              inputs = static_cast<int>(std::clamp<std::uint64_t>(r.values.size() >> n, 1, 1u << 30));
+            }
+            if (r.kind == RewardKind::count) inputs = std::max(1, static_cast<int>(r.targets.size()));
+            r.validate(n, inputs);  // first: a table of another size names itself
+            if (x < 0 || x >= inputs) {
+              throw InvalidInput("x", "input value " + std::to_string(x) + " must lie in [0, " +
+                                          std::to_string(inputs - 1) + "]");
+            }
+            return r.evaluate(n, b, x);
+          },
+          py::arg("n"), py::arg("b"), py::arg("x"), "The reward of network state b under input x.")
+      .def(
+          "tabulate",
+          [](const RewardSpec& r, int n, int mm) {
+            if (n < 1 || n > NetworkModel::kMaxNeurons || mm < 1 || mm > InputProcess::kMaxInputs) {
+              throw InvalidInput("n", "n = " + std::to_string(n) + ", m = " + std::to_string(mm) + " must lie in [1, " +
+                                          std::to_string(NetworkModel::kMaxNeurons) + "] and [1, " +
+                                          std::to_string(InputProcess::kMaxInputs) + "]");
+            }
+            r.validate(n, mm);
+            return to_array(r.tabulate(n, mm));
+          },
+          py::arg("n"), py::arg("m"), "The full table r(s), s = x * 2^n + b, as a new array.");
   def_readonly(reward, field("kind", &RewardSpec::kind), field("targets", &RewardSpec::targets),
                field("width", &RewardSpec::width));
-  def_view(reward, "values", &RewardSpec::values, "Table values (kind table; read-only view).");
+  def_copy(reward, "values", &RewardSpec::values, "Table values (kind table; a read-only copy).");
 }
 
 void bind_network(py::module_& m) {
@@ -141,10 +169,10 @@ void bind_maze_mdp(py::module_& m) {
       .def("row", &Mdp::row, py::arg("s"), py::arg("a"))
       .def("validate", &Mdp::validate, py::arg("field") = "mdp");
   def_readonly(mdp, field("num_states", &Mdp::num_states), field("num_actions", &Mdp::num_actions));
-  def_view(mdp, "row_ptr", &Mdp::row_ptr, "Row starts (num_states * num_actions + 1).");
-  def_view(mdp, "next_state", &Mdp::next_state, "Successor state of each entry.");
-  def_view(mdp, "probability", &Mdp::probability, "Probability of each entry.");
-  def_view(mdp, "reward", &Mdp::reward, "Reward of each state.");
+  def_copy(mdp, "row_ptr", &Mdp::row_ptr, "Row starts (num_states * num_actions + 1).");
+  def_copy(mdp, "next_state", &Mdp::next_state, "Successor state of each entry.");
+  def_copy(mdp, "probability", &Mdp::probability, "Probability of each entry.");
+  def_copy(mdp, "reward", &Mdp::reward, "Reward of each state.");
 
   py::class_<Maze> maze(m, "Maze",
                         "A maze from an ASCII map: '#' wall, 'S' start, 'R' reward, '.' free. States are the "
@@ -157,8 +185,8 @@ void bind_maze_mdp(py::module_& m) {
       .def_readonly_static("num_actions", &Maze::kNumActions);
   def_readonly(maze, field("map", &Maze::map), field("slip", &Maze::slip), field("rows", &Maze::rows),
                field("cols", &Maze::cols), field("start_state", &Maze::start_state));
-  def_view(maze, "cell_of_state", &Maze::cell_of_state, "Grid cell (row * cols + col) of every state.");
-  def_view(maze, "reward_states", &Maze::reward_states, "States of the reward cells.");
+  def_copy(maze, "cell_of_state", &Maze::cell_of_state, "Grid cell (row * cols + col) of every state.");
+  def_copy(maze, "reward_states", &Maze::reward_states, "States of the reward cells.");
 }
 
 void bind_options_problem(py::module_& m) {

@@ -70,10 +70,10 @@ void bind_policy_options(py::module_& m) {
           py::arg("J"), py::arg("h"), py::arg("prior"),
           "Glauber dynamics of the Ising value: J (n x n, symmetric), h (n, or m x n), prior (n or 1).")
       .def_readonly("kind", &SamplerPolicy::kind);
-  def_view(policy, "values", &SamplerPolicy::values, "exact: the values.");
-  def_view(policy, "J", &SamplerPolicy::J, "ising: the couplings (flat, n * n).");
-  def_view(policy, "h", &SamplerPolicy::h, "ising: the fields (flat).");
-  def_view(policy, "prior", &SamplerPolicy::prior, "The firing prior.");
+  def_copy(policy, "values", &SamplerPolicy::values, "exact: the values.");
+  def_copy(policy, "J", &SamplerPolicy::J, "ising: the couplings (flat, n * n).");
+  def_copy(policy, "h", &SamplerPolicy::h, "ising: the fields (flat).");
+  def_copy(policy, "prior", &SamplerPolicy::prior, "The firing prior.");
 
   def_enum<SamplerKernel>(m, "SamplerKernel", "sampling.kernel",
                           "How the chains' thresholds are computed (results do not depend on it).");

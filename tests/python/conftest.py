@@ -58,6 +58,21 @@ def assert_same(actual, expected, tol=1e-12):
     np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=tol)
 
 
+# Arrays of model and configuration classes, reachable through read-write attributes
+# (`model.input.T`): read-only copies, since assigning `model.input = ...` frees what a view would
+# point into.
+COPIED = {("InputProcess", "T"), ("RewardSpec", "values"), ("Mdp", "row_ptr"), ("Mdp", "next_state"),
+          ("Mdp", "probability"), ("Mdp", "reward"), ("Maze", "cell_of_state"), ("Maze", "reward_states"),
+          ("SamplerPolicy", "values"), ("SamplerPolicy", "J"), ("SamplerPolicy", "h"), ("SamplerPolicy", "prior")}
+
+
+def check_copy(owner, name):
+    a = getattr(owner, name)
+    assert a.base is not owner and not a.flags.writeable
+    assert a.__array_interface__["data"][0] != getattr(owner, name).__array_interface__["data"][0]
+    return a
+
+
 def check_view(owner, name):
     a = getattr(owner, name)
     assert a.base is owner, f"{type(owner).__name__}.{name}: base is {type(a.base).__name__}"
