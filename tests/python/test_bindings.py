@@ -411,6 +411,23 @@ def test_arrays_of_the_wrong_kind_or_shape_are_refused_not_reinterpreted():
     raises_invalid("T", lambda: netrl.InputProcess(np.full((1, 2, 2), 0.5)))
 
 
+def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
+    # Each of these crashed the interpreter (SIGSEGV or SIGFPE) or read past an array.
+    from netrl import inverse as inv
+    problem, solution = count8_solution
+    model = problem.network
+    raises_invalid("x", lambda: netrl.RewardSpec.count([1]).evaluate(3, 1, 10**9))
+    raises_invalid("b", lambda: netrl.RewardSpec.table(np.ones(8)).evaluate(3, 100, 0))
+    raises_invalid("reward.values", lambda: netrl.RewardSpec.table(np.ones(4)).evaluate(30, 2**29, 0))
+    raises_invalid("prior", lambda: inv.policy_logits(model, solution.values, [], 0.114))
+    raises_invalid("values", lambda: inv.policy_logits(model, np.zeros(10), solution.prior, 0.114))
+    raises_invalid("block", lambda: inv.center_per_block(np.arange(4.0), np.ones(4), 0))
+    raises_invalid("weights", lambda: inv.center_per_block(np.arange(4000.0), [], 2))
+    raises_invalid("block", lambda: inv.compare_rewards(np.arange(4.0), np.arange(4.0), np.ones(4), 0))
+    raises_invalid("n", lambda: inv.kl_spike_count(solution, solution, 100, 2))
+    raises_invalid("stationary", lambda: inv.kl_spike_count(solution, solution, 8, 100))
+
+
 def test_numerical_failure_raises_netrl_numerical_error():
     problem = netrl.scenario("count8")
     with pytest.raises(netrl.NumericalError, match="target mean coding cost"):
