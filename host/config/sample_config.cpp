@@ -136,14 +136,7 @@ SamplingOptions parse_sampling(const json& j) {
   }
   f.finish({"chains", "steps", "burn_in", "thin", "seed", "backend", "kernel", "batch", "gemm_block", "threads",
             "record"});
-  // The work, bounded before the run: chains x (burn_in + steps) chain steps.
-  std::uint64_t per_chain = 0, total = 0;
-  if (!checked_add(o.burn_in, o.steps, &per_chain) || !checked_multiply(per_chain, o.chains, &total) ||
-      total > limit(LimitId::sample_steps)) {
-    throw InvalidInput("sampling.steps", std::to_string(o.chains) + " chains x (burn_in " + std::to_string(o.burn_in) +
-                                             " + steps " + std::to_string(o.steps) + ") chain steps exceed " +
-                                             limit_hint(LimitId::sample_steps));
-  }
+  check_sample_work(o);  // the work within the sample_steps limit, before the policy's files are read
   return o;
 }
 

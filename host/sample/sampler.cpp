@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "netrl/core/error.hpp"
+#include "netrl/core/limits.hpp"
 #include "netrl/core/hd.hpp"
 #include "netrl/runtime.hpp"
 #include "netrl/version.hpp"
@@ -118,6 +119,16 @@ void run(const Plan& p, const SamplingOptions& o, SampleStats& st) {
 }
 
 }  // namespace
+
+void check_sample_work(const SamplingOptions& o) {
+  std::uint64_t per_chain = 0, total = 0;
+  if (!checked_add(o.burn_in, o.steps, &per_chain) || !checked_multiply(per_chain, o.chains, &total) ||
+      total > limit(LimitId::sample_steps)) {
+    throw InvalidInput("sampling.steps", std::to_string(o.chains) + " chains x (burn_in " + std::to_string(o.burn_in) +
+                                             " + steps " + std::to_string(o.steps) + ") chain steps exceed " +
+                                             limit_hint(LimitId::sample_steps));
+  }
+}
 
 SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, const SamplingOptions& options) {
   const auto start = std::chrono::steady_clock::now();

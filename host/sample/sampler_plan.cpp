@@ -89,7 +89,9 @@ std::vector<double> logit_prior(const NetworkModel& model, const std::vector<dou
 
 void validate_options(const SamplingOptions& o, int n) {
   if (o.chains < 1) throw InvalidInput("sampling.chains", "at least one chain is needed");
-  if (o.first_chain + o.chains > (std::uint64_t{1} << 32) || o.chains > (std::uint64_t{1} << 32)) {
+  // Chain numbers first_chain .. first_chain + chains - 1 below 2^32, without the sum's overflow
+  // (first_chain = 2^64 - 1 with 2 chains wrapped onto chain 0).
+  if (o.chains > (std::uint64_t{1} << 32) || o.first_chain > (std::uint64_t{1} << 32) - o.chains) {
     throw InvalidInput("sampling.chains", "chain numbers must stay below 2^32 (the Philox counter word)");
   }
   if (o.steps < 1) throw InvalidInput("sampling.steps", "at least one recorded step is needed");
@@ -97,6 +99,9 @@ void validate_options(const SamplingOptions& o, int n) {
   if (o.steps > (std::uint64_t{1} << 62) || o.burn_in > (std::uint64_t{1} << 62)) {
     throw InvalidInput("sampling.steps", "steps and burn_in must stay below 2^62");
   }
+  // The work, bounded before the run for every caller (the command line, Python, the scenarios
+  // and the benchmark's points).
+  check_sample_work(o);
   if (o.backend == Backend::reference) {
     throw InvalidInput("sampling.backend", "the sampler runs on the host or cuda backend, not the reference");
   }

@@ -426,6 +426,13 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     raises_invalid("block", lambda: inv.compare_rewards(np.arange(4.0), np.arange(4.0), np.ones(4), 0))
     raises_invalid("n", lambda: inv.kl_spike_count(solution, solution, 100, 2))
     raises_invalid("stationary", lambda: inv.kl_spike_count(solution, solution, 8, 100))
+    # The sample_steps limit holds for every caller, not only the command line (these ran for ever),
+    # and chain numbers do not wrap past 2^64 onto chain 0.
+    policy = netrl.SamplerPolicy.exact(solution.values, solution.prior)
+    raises_invalid("sampling.steps", lambda: netrl.sample(model, policy, netrl.SamplingOptions(chains=1, steps=10**15)))
+    raises_invalid("sampling.steps", lambda: inv.sample_recording(model, solution.values, solution.prior, 2**62, 1, 0))
+    raises_invalid("sampling.chains", lambda: netrl.sample(
+        model, policy, netrl.SamplingOptions(chains=2, first_chain=2**64 - 1, steps=10)))
 
 
 def test_numerical_failure_raises_netrl_numerical_error():

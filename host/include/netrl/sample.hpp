@@ -129,4 +129,9 @@ constexpr int kMaxSamplerNeurons = 16384;
 /// for inconsistent inputs and for memory needs beyond the machine, before allocating.
 SampleResult sample(const NetworkModel& model, const SamplerPolicy& policy, const SamplingOptions& options);
 
+/// InvalidInput ("sampling.steps") unless chains x (burn_in + steps) lies within the sample_steps
+/// limit. sample() checks it; a caller that reads large inputs first (a policy's files) checks it
+/// before.
+void check_sample_work(const SamplingOptions& options);
+
 NETRL_NAMESPACE_END  // namespace netrl
