@@ -62,10 +62,20 @@ Raster checked_raster(const std::vector<std::uint64_t>& shape, std::uint64_t cou
     }
     r.states[k] = static_cast<std::uint8_t>(v);
   });
-  if (input_shape.empty()) return r;
+  if (input_shape.empty()) {
+    if (model.m() > 1) {
+      throw InvalidInput("inputs", "the model has m = " + std::to_string(model.m()) +
+                                       " input values: the raster needs its input sequence, one index per step");
+    }
+    return r;
+  }
   if (input_shape.size() != 1 && !(input_shape.size() == 2 && input_shape[1] == 1)) {
     throw InvalidInput("inputs", "an input sequence must be a 1-d array of length T = " + std::to_string(r.steps) +
                                      ", got shape " + npy::shape_text(input_shape));
+  }
+  if (inputs.size() != r.steps) {
+    throw InvalidInput("inputs", "the input sequence has " + std::to_string(inputs.size()) + " entries; the raster has T = " +
+                                     std::to_string(r.steps) + " steps");
   }
   r.inputs.resize(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {

@@ -54,7 +54,14 @@ std::vector<T> to_vector(const py::array_t<T, py::array::c_style | py::array::fo
   if (shape) shape->assign(a.shape(), a.shape() + a.ndim());
   return std::vector<T>(a.data(), a.data() + a.size());
 }
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+/// A float64 array converted from any numeric array-like (lists, other numeric dtypes, strided
+/// arrays). Its caster (below) refuses what numpy would turn into meaningless numbers: structured
+/// records (read as zeros), objects (None read as NaN), strings, complex numbers.
+struct DoubleArray : py::array_t<double, py::array::c_style | py::array::forcecast> {
+  using Base = py::array_t<double, py::array::c_style | py::array::forcecast>;
+  DoubleArray() = default;
+  DoubleArray(Base a) : Base(std::move(a)) {}  // NOLINT(google-explicit-constructor)
+};
 
 /// The entries of an array of indices as a vector of T: an integer dtype (a float array, even of
 /// whole numbers, is refused rather than truncated) with every entry within T's range (rather
@@ -300,3 +307,28 @@ void bind_scenarios(py::module_& m);
 void bind_config(py::module_& m);
 
 }  // namespace netrl::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<netrl::python::DoubleArray> {
+  PYBIND11_TYPE_CASTER(netrl::python::DoubleArray, handle_type_name<netrl::python::DoubleArray::Base>::name);
+
+  bool load(handle src, bool convert) {
+    if (!convert && !isinstance<array>(src)) return false;
+    const array a = array::ensure(src);
+    if (!a) return false;
+    const char kind = a.dtype().kind();
+    if (kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f') return false;  // a TypeError names the call
+    auto converted = netrl::python::DoubleArray::Base::ensure(a);
+    if (!converted) return false;
+    value = netrl::python::DoubleArray(std::move(converted));
+    return true;
+  }
+
+  static handle cast(const netrl::python::DoubleArray& src, return_value_policy, handle) {
+    return src.inc_ref();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -88,11 +88,14 @@ TEST_F(InverseData, NonBinaryValues) {
 TEST_F(InverseData, InputSequenceOfWrongLengthOrRange) {
   const auto r = write_u8("r.npy", {0, 0, 0, 1, 0, 0, 1, 1, 0}, {3, 3});
   const auto x2 = write_u8("x2.npy", {0, 1}, {2});
-  const Raster raster = io::read_raster(r, x2, model_);
-  expect_error([&] { inverse::count_raster(raster, model_, false); }, "input sequence has length 2");
+  // Refused when the raster is made (they were refused only when counted).
+  expect_error([&] { io::read_raster(r, x2, model_); }, "the input sequence has 2 entries; the raster has T = 3");
   const auto x3 = write_u8("x3.npy", {0, 1, 5}, {3});
   expect_error([&] { io::read_raster(r, x3, model_); }, "not an input index");
-  const Raster no_inputs = io::read_raster(r, "", model_);
+  expect_error([&] { io::read_raster(r, "", model_); }, "the raster needs its input sequence");
+  // A Raster built in code is still checked where it is counted.
+  Raster no_inputs = io::read_raster(r, write_u8("x0.npy", {0, 1, 1}, {3}), model_);
+  no_inputs.inputs.clear();
   expect_error([&] { inverse::count_raster(no_inputs, model_, false); }, "give the input sequence");
 }
 

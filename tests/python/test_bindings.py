@@ -409,6 +409,17 @@ def test_arrays_of_the_wrong_kind_or_shape_are_refused_not_reinterpreted():
     raises_invalid("values", lambda: netrl.SamplerPolicy.exact(np.zeros((256, 2)), [0.5]))
     assert "has shape (4,)" in raises_invalid("T", lambda: netrl.InputProcess(np.full(4, 0.5)))
     raises_invalid("T", lambda: netrl.InputProcess(np.full((1, 2, 2), 0.5)))
+    # Records, objects and complex numbers are refused, not read as zeros or NaN.
+    for bad in (np.zeros(4, dtype=[("a", "f8")]), [1.0, None], np.array([1 + 2j]), None):
+        with pytest.raises(TypeError):
+            netrl.RewardSpec.table(bad)
+    assert list(netrl.RewardSpec.table(np.arange(8, dtype=np.int32)[::2]).values) == [0, 2, 4, 6]
+    count8 = netrl.count8_model()
+    with pytest.raises(TypeError):
+        netrl.Raster(count8, np.zeros((5, 8), dtype=[("a", "u1")]), np.zeros(5))
+    # A raster of a model with an input needs its input sequence, one index per step.
+    raises_invalid("inputs", lambda: netrl.Raster(count8, np.zeros((5, 8))))
+    raises_invalid("inputs", lambda: netrl.Raster(count8, np.zeros((5, 8)), np.zeros(3)))
 
 
 def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
