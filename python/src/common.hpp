@@ -248,6 +248,15 @@ py::enum_<E> def_enum(py::module_& m, const char* name, const char* field, const
   N::field = field;
   for (const EnumName<E>& entry : netrl::EnumNames<E>::table) e.value(entry.member, entry.value);
   e.def(py::init(&N::parse), py::arg("name"));
+  // Before pybind11's own int constructor, which takes any integer (Method(99) then ran as the
+  // default method): only the enumerators' values.
+  e.def(py::init([](long long v) {
+          for (const EnumName<E>& entry : netrl::EnumNames<E>::table)
+            if (static_cast<long long>(entry.value) == v) return entry.value;
+          throw InvalidInput(N::field, "value " + std::to_string(v) + " is none of the known values (" +
+                                           known_names<E>() + ")");
+        }),
+        py::arg("value"), py::prepend());
   // str() gives the configuration's name ("host"), replacing the enum's "Backend.host".
   e.attr("__str__") =
       py::cpp_function([](E v) { return std::string(to_string(v)); }, py::name("__str__"), py::is_method(e));

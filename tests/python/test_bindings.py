@@ -409,6 +409,15 @@ def test_arrays_of_the_wrong_kind_or_shape_are_refused_not_reinterpreted():
     raises_invalid("values", lambda: netrl.SamplerPolicy.exact(np.zeros((256, 2)), [0.5]))
     assert "has shape (4,)" in raises_invalid("T", lambda: netrl.InputProcess(np.full(4, 0.5)))
     raises_invalid("T", lambda: netrl.InputProcess(np.full((1, 2, 2), 0.5)))
+    # An enum from an integer takes only its enumerators' values (Method(99) ran as the default).
+    from netrl import inverse as inv
+    for module in (netrl, inv):
+        for name in dir(module):
+            enum = getattr(module, name)
+            if hasattr(enum, "__members__"):
+                with pytest.raises(netrl.InvalidInput):
+                    enum(99)
+    assert netrl.Method(1) == netrl.Method.policy_iteration
     # Records, objects and complex numbers are refused, not read as zeros or NaN.
     for bad in (np.zeros(4, dtype=[("a", "f8")]), [1.0, None], np.array([1 + 2j]), None):
         with pytest.raises(TypeError):
