@@ -193,6 +193,13 @@ InferResult infer(const InferSettings& c, const InferData& d) {
   out.model = problem.kind;
   out.method = resolve_method(c, d);
   out.lambda = problem.lambda();
+  // An exact solution is a policy at its own lambda: inverting it at another gives another reward
+  // (the command line compares result.json's lambda; InferData::from_solution records it).
+  if (d.kind == InferData::Kind::solution && d.lambda > 0.0 &&
+      std::abs(d.lambda - out.lambda) > 1e-12 * std::abs(out.lambda)) {
+    throw InvalidInput("data.solution", "the solution was solved at lambda = " + number_text(d.lambda) +
+                                            "; the settings have lambda = " + number_text(out.lambda));
+  }
   out.data_kind = d.kind;
   out.data_description = d.description;
   const bool on_visited = problem.kind == ModelKind::network && report_on_visited(c, out.method);

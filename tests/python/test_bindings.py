@@ -453,6 +453,10 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     raises_invalid("sampling.steps", lambda: inv.sample_recording(model, solution.values, solution.prior, 2**62, 1, 0))
     raises_invalid("sampling.chains", lambda: netrl.sample(
         model, policy, netrl.SamplingOptions(chains=2, first_chain=2**64 - 1, steps=10)))
+    # A solution is inverted at its own lambda (another gave another reward, reported as success).
+    other = netrl.Problem(netrl.NetworkModel(8, netrl.RewardSpec.count([2, 6]), 0.5, input=model.input))
+    data = netrl.InferData.from_solution(problem, solution)
+    raises_invalid("data.solution", lambda: netrl.infer(netrl.InferSettings(other, has_truth=True), data))
 
 
 def test_numerical_failure_raises_netrl_numerical_error():
