@@ -197,6 +197,10 @@ NetworkInverse invert_policy(const NetworkModel& model, const std::vector<double
   const int n = model.n, m = model.m();
   const std::uint64_t nb = model.num_network_states(), N = nb * m;
   if (logits.size() != N * n) throw InvalidInput("policy", "expected m * 2^n * n policy logits");
+  if (weights.size() != N) {
+    throw InvalidInput("weights", std::to_string(weights.size()) + " weights; the model has m * 2^n = " +
+                                      std::to_string(N) + " states");
+  }
   const auto free = model.free_neurons();
   const double temperature = static_cast<double>(free.size()) * lambda;
   const std::uint64_t free_mask = model.free_mask();

@@ -148,6 +148,12 @@ void bind_network_methods(py::module_& m) {
       "invert_policy",
       [](const NetworkModel& model, const DoubleArray& logits, const DoubleArray& prior, double lambda,
          const DoubleArray& weights) {
+        // policy_logits' shape (m 2^n, n), not only its size: a transposed copy has the same size.
+        if (logits.ndim() != 2 || logits.shape(0) != static_cast<py::ssize_t>(model.num_states()) ||
+            logits.shape(1) != model.n) {
+          throw InvalidInput("policy", "logits of shape (" + std::to_string(model.num_states()) + ", " +
+                                           std::to_string(model.n) + ") = (m * 2^n, n) are expected");
+        }
         auto z = to_vector<double>(logits), p = to_vector<double>(prior), w = to_vector<double>(weights);
         return without_gil([&] { return inverse::invert_policy(model, z, p, lambda, w); });
       },
@@ -207,6 +213,10 @@ void bind_maze_and_comparison(py::module_& m) {
       "invert_mdp_policy",
       [](const Mdp& mdp, const DoubleArray& policy, const DoubleArray& prior, double lambda, const DoubleArray& weights,
          const OptimizerOptions& options) {
+        if (policy.ndim() != 2 || policy.shape(0) != mdp.num_states || policy.shape(1) != mdp.num_actions) {
+          throw InvalidInput("policy", "pi(a|s) of shape (" + std::to_string(mdp.num_states) + ", " +
+                                           std::to_string(mdp.num_actions) + ") = (states, actions) is expected");
+        }
         auto pi = to_vector<double>(policy), p = to_vector<double>(prior), w = to_vector<double>(weights);
         return without_gil([&] { return inverse::invert_mdp_policy(mdp, pi, p, lambda, w, options); });
       },

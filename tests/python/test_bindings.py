@@ -453,6 +453,16 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     raises_invalid("sampling.steps", lambda: inv.sample_recording(model, solution.values, solution.prior, 2**62, 1, 0))
     raises_invalid("sampling.chains", lambda: netrl.sample(
         model, policy, netrl.SamplingOptions(chains=2, first_chain=2**64 - 1, steps=10)))
+    # A transposed policy has the right size but not the right shape (it was read as another policy),
+    # and weights cover every state (4 of 512 were read past).
+    logits = inv.policy_logits(model, solution.values, solution.prior, model.lambda_)
+    raises_invalid("policy", lambda: inv.invert_policy(model, np.ascontiguousarray(logits.T), solution.prior,
+                                                       model.lambda_, solution.stationary))
+    raises_invalid("weights", lambda: inv.invert_policy(model, logits, solution.prior, model.lambda_,
+                                                        solution.stationary[:4]))
+    maze = netrl.Maze(SMALL_MAP)
+    raises_invalid("policy", lambda: inv.invert_mdp_policy(maze.mdp(), np.full((4, 10), 0.25), [0.25] * 4, 0.05,
+                                                           np.ones(10)))
     # A solution is inverted at its own lambda (another gave another reward, reported as success).
     other = netrl.Problem(netrl.NetworkModel(8, netrl.RewardSpec.count([2, 6]), 0.5, input=model.input))
     data = netrl.InferData.from_solution(problem, solution)
