@@ -173,11 +173,27 @@ std::vector<Point> expand(const Spec& spec) {
     combos *= axis.size();
     if (combos > kMaxPoints) throw InvalidInput("axes", "more than 2^24 points");
   }
+  // A key inside another ("reward.targets[0]" and "reward.targets"): each point would write one
+  // over the other, and the table would report a value the point did not run with.
+  const auto enclosing = [&key_axis](const std::string& key) -> std::string {
+    for (std::size_t i = 1; i < key.size(); ++i) {
+      if ((key[i] == '.' || key[i] == '[') && key_axis.count(key.substr(0, i)) != 0) return key.substr(0, i);
+    }
+    return "";
+  };
+  for (const auto& [key, axis] : key_axis) {
+    const std::string outer = enclosing(key);
+    if (!outer.empty()) {
+      throw InvalidInput("axes[" + std::to_string(axis) + "]", "key \"" + key + "\" lies inside \"" + outer +
+                                                                   "\" of axes[" + std::to_string(key_axis[outer]) +
+                                                                   "]: one would overwrite the other");
+    }
+  }
   const bool repeats = spec.repeats.count > 0;
   if (repeats) {
     if (spec.repeats.seed_key.empty()) throw InvalidInput("repeats.seed_key", "repeats need the key path of the seed");
-    if (key_axis.count(spec.repeats.seed_key) != 0) {
-      throw InvalidInput("repeats.seed_key", "\"" + spec.repeats.seed_key + "\" is also an axis key");
+    if (key_axis.count(spec.repeats.seed_key) != 0 || !enclosing(spec.repeats.seed_key).empty()) {
+      throw InvalidInput("repeats.seed_key", "\"" + spec.repeats.seed_key + "\" is also an axis key or inside one");
     }
   }
   if (!spec.warm_start_key.empty()) {

@@ -162,6 +162,22 @@ TEST(SweepExpand, RejectsDuplicatePointsAndKeysOnTwoAxes) {
   EXPECT_THROW(sweep::expand(spec_of(file)), InvalidInput);
   file["axes"] = {{{"key", "lambda"}, {"values", {0.1}}}, {{"key", "lambda"}, {"values", {0.2}}}};
   EXPECT_THROW(sweep::expand(spec_of(file)), InvalidInput);
+  // A key inside another: the table reported targets[0] = 1 for points that ran [2, 2] and [3, 3].
+  file["axes"] = {{{"key", "reward.targets[0]"}, {"values", {1}}},
+                  {{"key", "reward.targets"}, {"values", {{2, 2}, {3, 3}}}}};
+  try {
+    sweep::expand(spec_of(file));
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "axes[0]");
+    EXPECT_EQ(e.message(), "key \"reward.targets[0]\" lies inside \"reward.targets\" of axes[1]: one would overwrite "
+                           "the other");
+  }
+  file["axes"] = {{{"key", "input"}, {"values", {{{"T", {{0.9, 0.1}, {0.1, 0.9}}}}}}},
+                  {{"key", "input.T"}, {"values", {{{0.8, 0.2}, {0.2, 0.8}}}}}};
+  EXPECT_THROW(sweep::expand(spec_of(file)), InvalidInput);
+  file["axes"] = {{{"key", "reward.targets[0]"}, {"values", {1, 2}}}, {{"key", "reward.targets[1]"}, {"values", {3}}}};
+  EXPECT_EQ(sweep::expand(spec_of(file)).size(), 2u);  // siblings, not nested
 }
 
 TEST(SweepFile, ErrorsNameTheField) {
