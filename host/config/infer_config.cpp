@@ -230,25 +230,15 @@ InferConfig parse_infer_config(const json& config, const std::string& source) {
   if (config.contains("optimizer")) {
     JsonFields o(config.at("optimizer"), "optimizer");
     if (o.has("max_iterations")) {
-      const std::int64_t it = o.integer("max_iterations");
-      if (it < 1 || it > 10000000) throw InvalidInput("optimizer.max_iterations", "must lie in [1, 10^7]");
-      c.optimizer.max_iterations = static_cast<int>(it);
+      // Held within int (0 or INT_MAX beyond) for validate() to name the bound.
+      c.optimizer.max_iterations = static_cast<int>(std::clamp<std::int64_t>(
+          o.integer("max_iterations"), 0, std::numeric_limits<int>::max()));
     }
-    if (o.has("tolerance")) {
-      c.optimizer.tolerance = o.number("tolerance");
-      if (!(c.optimizer.tolerance > 0.0)) throw InvalidInput("optimizer.tolerance", "must be > 0");
-    }
-    if (o.has("ridge")) {
-      c.optimizer.ridge = o.number("ridge");
-      if (!(c.optimizer.ridge >= 0.0)) throw InvalidInput("optimizer.ridge", "must be >= 0");
-    }
-    if (o.has("noise_fraction")) {
-      c.optimizer.noise_fraction = o.number("noise_fraction");
-      if (!(c.optimizer.noise_fraction >= 0.0 && c.optimizer.noise_fraction <= 1.0)) {
-        throw InvalidInput("optimizer.noise_fraction", "must lie in [0, 1]");
-      }
-    }
+    if (o.has("tolerance")) c.optimizer.tolerance = o.number("tolerance");
+    if (o.has("ridge")) c.optimizer.ridge = o.number("ridge");
+    if (o.has("noise_fraction")) c.optimizer.noise_fraction = o.number("noise_fraction");
     o.finish({"max_iterations", "tolerance", "ridge", "noise_fraction"});
+    c.optimizer.validate("optimizer");
   }
 
   // Predictions: each entry patches the model keys it names.

@@ -186,6 +186,7 @@ InferData InferData::from_raster(Raster raster, std::string description) {
 }
 
 InferResult infer(const InferSettings& c, const InferData& d) {
+  c.optimizer.validate("optimizer");
   const auto start = std::chrono::steady_clock::now();
   const Problem& problem = c.problem;
   InferResult out;

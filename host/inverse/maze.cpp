@@ -69,6 +69,7 @@ std::vector<double> mdp_greedy_policy(const Mdp& mdp, const std::vector<double>&
 
 MdpInverse invert_mdp_policy(const Mdp& mdp, const std::vector<double>& policy, const std::vector<double>& prior,
                              double lambda, const std::vector<double>& weights, const OptimizerOptions& options) {
+  options.validate();
   check_mdp_inputs(mdp, prior, lambda);
   const int N = mdp.num_states, A = mdp.num_actions;
   if (policy.size() != static_cast<std::size_t>(N) * A) {

@@ -96,6 +96,24 @@ void check_data(const NetworkModel& model, const NetworkData& data) {
 
 // ---------------------------------------------------------------------------------------------
 
+void OptimizerOptions::validate(const std::string& field) const {
+  if (max_iterations < 1 || max_iterations > 10000000) {
+    throw InvalidInput(field + ".max_iterations", "must lie in [1, 10^7], got " + std::to_string(max_iterations));
+  }
+  if (!(tolerance > 0.0) || !std::isfinite(tolerance)) {
+    throw InvalidInput(field + ".tolerance", "must be finite and > 0, got " + number_text(tolerance));
+  }
+  if (!(ridge >= 0.0) || !std::isfinite(ridge)) {
+    throw InvalidInput(field + ".ridge", "must be finite and >= 0, got " + number_text(ridge));
+  }
+  if (!(noise_fraction >= 0.0 && noise_fraction <= 1.0)) {
+    throw InvalidInput(field + ".noise_fraction", "must lie in [0, 1], got " + number_text(noise_fraction));
+  }
+  if (!(min_visits > 0.0) || !std::isfinite(min_visits)) {
+    throw InvalidInput(field + ".min_visits", "must be finite and > 0, got " + number_text(min_visits));
+  }
+}
+
 namespace detail {
 
 void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
@@ -150,6 +168,7 @@ void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, con
 
 NetworkInverse closed_form(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
                            double lambda, const OptimizerOptions& options) {
+  options.validate();
   check_data(model, data);
   check_prior(model, prior);
   check_lambda(lambda);
@@ -238,6 +257,7 @@ NetworkInverse invert_policy(const NetworkModel& model, const std::vector<double
 
 NetworkInverse maximum_likelihood(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
                                   double lambda, const OptimizerOptions& options) {
+  options.validate();
   check_data(model, data);
   check_prior(model, prior);
   check_lambda(lambda);

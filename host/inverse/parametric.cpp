@@ -191,6 +191,7 @@ void fit_reward_block(const VisitedStates& data, const std::vector<int>& free, c
 
 NetworkInverse parametric(const NetworkModel& model, const VisitedStates& data, const std::vector<double>& prior,
                           double lambda, RewardModel reward_model, const OptimizerOptions& options) {
+  options.validate();
   validate_lambda(lambda);
   if (data.n != model.n || data.m != model.m()) throw InvalidInput("data", "observations do not match the model");
   if (data.size() == 0) throw InvalidInput("data", "no observations");
@@ -312,6 +313,7 @@ NetworkInverse parametric(const NetworkModel& model, const VisitedStates& data, 
 
 NetworkInverse parametric(const NetworkModel& model, const NetworkData& data, const std::vector<double>& prior,
                           double lambda, RewardModel reward_model, const OptimizerOptions& options) {
+  options.validate();
   if (model.n > kMaxParametricNeurons) {
     throw InvalidInput("n", "the parametric inverse over all m * 2^n states needs n <= " +
                                 std::to_string(kMaxParametricNeurons) + " (n = " + std::to_string(model.n) +

@@ -467,6 +467,10 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     other = netrl.Problem(netrl.NetworkModel(8, netrl.RewardSpec.count([2, 6]), 0.5, input=model.input))
     data = netrl.InferData.from_solution(problem, solution)
     raises_invalid("data.solution", lambda: netrl.infer(netrl.InferSettings(other, has_truth=True), data))
+    # Optimizer options are checked by every method, as the command line checks them.
+    for key, value in (("ridge", -1.0), ("tolerance", float("nan")), ("min_visits", 0.0), ("max_iterations", 0)):
+        settings = netrl.InferSettings(problem, optimizer=inv.OptimizerOptions(**{key: value}))
+        raises_invalid("optimizer." + key, lambda: netrl.infer(settings, data))
 
 
 def test_numerical_failure_raises_netrl_numerical_error():

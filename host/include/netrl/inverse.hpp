@@ -176,6 +176,11 @@ struct OptimizerOptions {
   /// visited neighbours: the transitions out of a state give its whole policy. For exact data the
   /// threshold is a stationary mass of 1e-12 (numerically undetermined below, MODEL.md sec. 4).
   double min_visits = 1.0;
+
+  /// InvalidInput naming `field`.max_iterations (1..10^7), .tolerance (finite, > 0), .ridge
+  /// (finite, >= 0), .noise_fraction ([0, 1]) or .min_visits (finite, > 0). Every method checks
+  /// its options.
+  void validate(const std::string& field = "optimizer") const;
 };
 
 struct NetworkInverse {
