@@ -11,6 +11,10 @@
 NETRL_NAMESPACE_BEGIN
 
 InputProcess InputProcess::binary_flip(double flip) {
+  if (!(flip > 0.0 && flip <= 1.0)) {
+    throw InvalidInput("flip", "the flip probability " + number_text(flip) +
+                                   " must lie in (0, 1] (0: two closed classes, the input never moves)");
+  }
   InputProcess p;
   p.m = 2;
   p.T = {1.0 - flip, flip, flip, 1.0 - flip};

@@ -187,6 +187,13 @@ RewardComparison compare_rewards(const std::vector<double>& inferred, const std:
 
 double kl_divergence(const std::vector<double>& p, const std::vector<double>& q) {
   if (p.size() != q.size()) throw InvalidInput("kl", "distributions of different sizes");
+  for (std::size_t k = 0; k < p.size(); ++k) {
+    // Probabilities: a NaN p was skipped (KL 0) and a negative q floored (KL in the hundreds).
+    if (!(p[k] >= 0.0 && q[k] >= 0.0) || !std::isfinite(p[k]) || !std::isfinite(q[k])) {
+      throw InvalidInput("kl", "entry " + std::to_string(k) + " (p = " + number_text(p[k]) + ", q = " +
+                                   number_text(q[k]) + ") is not a probability");
+    }
+  }
   double kl = 0.0;
   for (std::size_t k = 0; k < p.size(); ++k) {
     if (!(p[k] > 0.0)) continue;

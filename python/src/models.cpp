@@ -8,6 +8,16 @@ namespace netrl::python {
 
 namespace {
 
+/// The model, after a check of n: the counts overflow beyond 63 bits (n = 64 gave 1 state) and a
+/// huge n made free_neurons() fill gigabytes.
+const NetworkModel& checked_n(const NetworkModel& m, int most = NetworkModel::kMaxParametricNeurons) {
+  if (m.n < 1 || m.n > most) {
+    throw InvalidInput("n", "n = " + std::to_string(m.n) + " must lie in [1, " + std::to_string(most) + "]" +
+                                (most < NetworkModel::kMaxParametricNeurons ? " to count its states in 64 bits" : ""));
+  }
+  return m;
+}
+
 void bind_enums(py::module_& m) {
   def_enum<PriorMode>(m, "PriorMode", "prior_mode",
                       "Firing prior: one shared by all free neurons (population) or one per neuron.");
@@ -136,10 +146,13 @@ void bind_network(py::module_& m) {
            py::arg_v("prior_mode", PriorMode::population, "'population'"), py::arg("clamps") = std::vector<Clamp>{})
       .def("validate", &NetworkModel::validate)
       .def_property_readonly("m", &NetworkModel::m)
-      .def_property_readonly("num_states", &NetworkModel::num_states, "m * 2^n")
-      .def_property_readonly("num_network_states", &NetworkModel::num_network_states, "2^n")
+      .def_property_readonly(
+          "num_states", [](const NetworkModel& model) { return checked_n(model, 46).num_states(); }, "m * 2^n")
+      .def_property_readonly(
+          "num_network_states",
+          [](const NetworkModel& model) { return checked_n(model, 62).num_network_states(); }, "2^n")
       .def_property_readonly("num_consistent_states", &NetworkModel::num_consistent_states, "m * 2^nf")
-      .def("free_neurons", &NetworkModel::free_neurons)
+      .def("free_neurons", [](const NetworkModel& model) { return checked_n(model).free_neurons(); })
       .def("consistent", &NetworkModel::consistent, py::arg("b"), "Whether state b agrees with the clamps.");
   def_readwrite(network, field("n", &N::n), field("input", &N::input), field("reward", &N::reward),
                 field("lambda_", &N::lambda, "The coding-cost weight lambda (> 0)."),

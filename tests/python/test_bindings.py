@@ -467,6 +467,11 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     other = netrl.Problem(netrl.NetworkModel(8, netrl.RewardSpec.count([2, 6]), 0.5, input=model.input))
     data = netrl.InferData.from_solution(problem, solution)
     raises_invalid("data.solution", lambda: netrl.infer(netrl.InferSettings(other, has_truth=True), data))
+    # Sizes and probabilities of the small helpers.
+    raises_invalid("n", lambda: netrl.NetworkModel(64, netrl.RewardSpec.count([1]), 0.1).num_states)
+    raises_invalid("n", lambda: netrl.NetworkModel(2**31 - 1, netrl.RewardSpec.count([1]), 0.1).free_neurons())
+    raises_invalid("flip", lambda: netrl.InputProcess.binary_flip(float("nan")))
+    raises_invalid("kl", lambda: inv.kl_divergence([0.5, 0.5], [-1.0, 2.0]))
     # Optimizer options are checked by every method, as the command line checks them.
     for key, value in (("ridge", -1.0), ("tolerance", float("nan")), ("min_visits", 0.0), ("max_iterations", 0)):
         settings = netrl.InferSettings(problem, optimizer=inv.OptimizerOptions(**{key: value}))
