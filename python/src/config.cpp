@@ -10,9 +10,26 @@ namespace {
 
 /// A configuration given as a JSON string or as a Python object that json.dumps accepts.
 nlohmann::json to_json(const py::object& config) {
-  const std::string text = py::isinstance<py::str>(config)
-                               ? config.cast<std::string>()
-                               : py::module_::import("json").attr("dumps")(config).cast<std::string>();
+  std::string text;
+  if (py::isinstance<py::str>(config)) {
+    text = config.cast<std::string>();
+  } else {
+    // numpy scalars and arrays as their Python values (json.dumps refused them with a TypeError);
+    // NaN and infinities refused here (json.dumps writes them as bare words JSON does not have).
+    const py::cpp_function plain([](const py::object& o) -> py::object {
+      if (py::hasattr(o, "tolist")) return o.attr("tolist")();
+      throw py::type_error("a configuration holds numbers, strings, lists and dicts; got " +
+                           std::string(py::str(py::type::of(o).attr("__name__"))));
+    });
+    try {
+      text = py::module_::import("json").attr("dumps")(config, py::arg("allow_nan") = false, py::arg("default") = plain)
+                 .cast<std::string>();
+    } catch (const py::error_already_set& e) {
+      if (!e.matches(PyExc_ValueError)) throw;
+      throw InvalidInput("config", "holds a NaN or an infinite number, which JSON (and so a configuration) has no "
+                                   "way to write: " + std::string(e.what()));
+    }
+  }
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

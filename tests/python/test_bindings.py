@@ -386,6 +386,10 @@ def test_bad_input_raises_value_error_naming_the_field():
     raises_invalid("samples", lambda: netrl.InferData.from_samples(count8, np.ones(10)))
     raises_invalid("solver.tol", lambda: netrl.parse_problem({**COUNT8, "solver": {"tol": -1}}))
     raises_invalid("config", lambda: netrl.parse_problem("{not json"))
+    # numpy numbers read as their values; NaN named as such (it was a JSON syntax error at a column).
+    numpy_config = {**COUNT8, "n": np.int64(8), "lambda": np.float64(0.114)}
+    assert netrl.parse_problem(numpy_config).network.n == 8
+    assert "NaN" in raises_invalid("config", lambda: netrl.parse_problem({**COUNT8, "lambda": float("nan")}))
     raises_invalid("threads", lambda: netrl.set_threads(-1))
     # The ml method cannot use counts without transitions: the field of the settings.
     data = netrl.InferData.from_samples(count8, np.ones(512))
