@@ -285,7 +285,16 @@ PredictionResult predict(const Problem& original, const std::vector<double>& inf
   out.name = spec.name;
   const std::vector<double> reward = transfer_reward(original, inferred, spec.setting, &out.filled);
   const bool use_truth = has_truth && spec.reference_dir.empty();
-  if (spec.keep_coding_cost && !baseline.computed) {
+  // NaN (a missing state) equals NaN here: the same inferred reward, not a new one each time.
+  const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  const bool same_original = baseline.computed && baseline.inferred.size() == inferred.size() &&
+                             std::equal(inferred.begin(), inferred.end(), baseline.inferred.begin(), same) &&
+                             baseline.lambda == original.lambda() && baseline.has_truth == has_truth;
+  if (spec.keep_coding_cost && !same_original) {
+    baseline = Baseline{};
+    baseline.inferred = inferred;
+    baseline.lambda = original.lambda();
+    baseline.has_truth = has_truth;
     std::uint64_t ignored = 0;
     baseline.predicted_cost =
         solve_with_reward(original, transfer_reward(original, inferred, original, &ignored), original.lambda())

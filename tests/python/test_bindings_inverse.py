@@ -115,6 +115,12 @@ def test_predictions_with_the_true_reward(count8_solution):
     assert result.kl_stationary < 1e-12 and result.kl_spike_count < 1e-12
     assert result.predicted.lambda_ == pytest.approx(result.reference.lambda_, rel=1e-9)
     assert result.target_coding_cost == pytest.approx(result.reference_target_coding_cost, rel=1e-9)
+    # The same Baseline given another original (lambda 0.2) computes that one's costs anew: it gave
+    # the first original's cost before.
+    other = netrl.scenario("count8")
+    other.network.lambda_ = 0.2
+    inv.predict(other, truth, True, spec, baseline)
+    assert baseline.predicted_cost == pytest.approx(netrl.solve(other).mean_coding_cost, rel=1e-9)
 
 
 def test_masked_ising_family():

@@ -71,9 +71,14 @@ SolveResult solve_ising(const NetworkModel& model, const std::vector<double>& ma
 /// InvalidInput ("mask") unless `mask` is n x n, symmetric, with entries 0 or 1.
 void validate_coupling_mask(const std::vector<double>& mask, int n);
 
-/// Mean coding costs of the original setting (computed once, shared by all predictions).
+/// Mean coding costs of the original setting (computed once, shared by all predictions of one
+/// inferred reward). It remembers what it was computed for (the inferred reward, lambda, whether
+/// the truth was used): another original is computed anew, not given the first one's costs.
 struct Baseline {
   bool computed = false;
+  std::vector<double> inferred;
+  double lambda = std::numeric_limits<double>::quiet_NaN();
+  bool has_truth = false;
   double predicted_cost = std::numeric_limits<double>::quiet_NaN();
   double reference_cost = std::numeric_limits<double>::quiet_NaN();
 };
