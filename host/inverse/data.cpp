@@ -199,6 +199,15 @@ NetworkData expected_data(const NetworkModel& model, const std::vector<double>& 
     throw InvalidInput("data.solution", "values and stationary distribution need m * 2^n = " + std::to_string(N) +
                                             " entries");
   }
+  if (!(total > 0.0) || !std::isfinite(total)) {
+    throw InvalidInput("total", "the number of expected samples " + number_text(total) + " must be finite and > 0");
+  }
+  for (std::size_t s = 0; s < N; ++s) {
+    if (!(stationary[s] >= 0.0) || !std::isfinite(stationary[s])) {
+      throw InvalidInput("data.solution", "stationary entry " + std::to_string(s) + " = " +
+                                              number_text(stationary[s]) + " is not a probability");
+    }
+  }
   const auto logits = policy_logits(model, values, prior, model.lambda);
   const auto free = model.free_neurons();
   const double nf = static_cast<double>(free.size());

@@ -127,6 +127,12 @@ SolveResult solve_true(const Problem& setting, double lambda, const std::vector<
 
 ForwardSolve retune_lambda(const Problem& setting, const std::vector<double>& reward, double lambda0,
                            double target_cost, double rel_tol, const std::vector<double>& coupling_mask) {
+  if (!(rel_tol > 0.0 && rel_tol < 1.0)) {
+    throw InvalidInput("lambda_rel_tol", "the relative tolerance " + number_text(rel_tol) + " must lie in (0, 1)");
+  }
+  if (!(lambda0 > 0.0) || !std::isfinite(lambda0)) {
+    throw InvalidInput("lambda", "the starting lambda " + number_text(lambda0) + " must be finite and > 0");
+  }
   ForwardSolve best;
   // Warm start: in population mode the prior loop starts each solve from the previous solve's
   // shared prior (solver.p0), which saves most of its outer iterations.

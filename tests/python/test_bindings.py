@@ -476,6 +476,9 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     raises_invalid("n", lambda: netrl.NetworkModel(2**31 - 1, netrl.RewardSpec.count([1]), 0.1).free_neurons())
     raises_invalid("flip", lambda: netrl.InputProcess.binary_flip(float("nan")))
     raises_invalid("kl", lambda: inv.kl_divergence([0.5, 0.5], [-1.0, 2.0]))
+    raises_invalid("lambda_rel_tol", lambda: inv.retune_lambda(problem, None, 0.114, 0.1, float("nan")))
+    raises_invalid("total", lambda: inv.expected_data(model, solution.values, solution.stationary, solution.prior,
+                                                      float("nan")))
     # Optimizer options are checked by every method, as the command line checks them.
     for key, value in (("ridge", -1.0), ("tolerance", float("nan")), ("min_visits", 0.0), ("max_iterations", 0)):
         settings = netrl.InferSettings(problem, optimizer=inv.OptimizerOptions(**{key: value}))
