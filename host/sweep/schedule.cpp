@@ -18,7 +18,7 @@ namespace {
 /// Checks a point's configuration as its command reads it; for solves that the exact solver can
 /// batch, sets the batching key (n, m, clamps and solver options) and the states of one problem.
 void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64_t* states, std::string* describe,
-             char* host) {
+             char* host, char* exact) {
   switch (spec.kind) {
     case Kind::solve: {
       const Problem p = parse_problem(point.config, spec.base_source);
@@ -32,6 +32,7 @@ void inspect(const Spec& spec, const Point& point, std::string* key, std::uint64
       *describe = "n = " + std::to_string(net.n) + ", m = " + std::to_string(net.m()) + ", " + to_string(backend);
       if (backend != Backend::host && backend != Backend::cuda) return;
       *host = backend == Backend::host ? 1 : 0;
+      *exact = o.method == Method::parametric ? 0 : 1;  // the parametric solver writes J and h, no values
       const json solver = {{"method", to_string(o.method)}, {"backend", to_string(backend)},
                            {"precision", to_string(o.precision)}, {"tol", o.tol},
                            {"prior_tol", o.prior_tol}, {"max_iterations", o.max_iterations},
@@ -62,6 +63,7 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
   key_.assign(N, "");
   states_.assign(N, 0);
   host_.assign(N, 0);
+  exact_.assign(N, 0);
   describe_.assign(N, std::string(to_string(spec.kind)));
   std::map<std::string, std::size_t> path_index;          // absolute path -> first-seen index
   std::map<std::string, std::size_t> resolved;            // path as resolved -> first-seen index
@@ -72,7 +74,7 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
     const Point& p = points[i];
     io::ResolvedPaths named;  // the files and directories its configuration names
     try {
-      inspect(spec, p, &key_[i], &states_[i], &describe_[i], &host_[i]);
+      inspect(spec, p, &key_[i], &states_[i], &describe_[i], &host_[i], &exact_[i]);
     } catch (const InvalidInput& e) {
       throw InvalidInput(e.field(), e.message() + " (sweep point " + std::to_string(i) + ", id " + p.id + ", " +
                                         shorten(json(p.params).dump(), 200) + ")");
@@ -95,12 +97,12 @@ Scheduler::Scheduler(const Spec& spec, const std::vector<Point>& points) : spec_
     inputs_.set_of[i] = it->second;
     if (p.warm_from >= 0) {
       const auto src = static_cast<std::size_t>(p.warm_from);
-      if (key_[i].empty() || key_[i] != key_[src]) {
+      if (key_[i].empty() || key_[i] != key_[src] || !exact_[src]) {
         throw InvalidInput("warm_start", "sweep point " + std::to_string(i) + " " + shorten(json(p.params).dump(), 200) +
                                              " cannot start from point " + std::to_string(src) + " " +
                                              shorten(json(points[src].params).dump(), 200) +
-                                             ": warm starts need network solves on the host or cuda backend "
-                                             "that share n, m, the clamps and the solver options");
+                                             ": warm starts need exact network solves (value or policy iteration) on the host or cuda "
+                                             "backend that share n, m, the clamps and the solver options");
       }
     }
   }

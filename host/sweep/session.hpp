@@ -98,6 +98,7 @@ class Scheduler {
   std::vector<std::string> key_;
   std::vector<std::uint64_t> states_;
   std::vector<char> host_;  // a network solve on the host backend
+  std::vector<char> exact_;  // a network solve whose outputs hold values (a warm-start source)
   std::vector<std::string> describe_;
   std::size_t pending_ = 0, running_ = 0;
   Inputs inputs_;

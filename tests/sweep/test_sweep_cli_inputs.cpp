@@ -186,6 +186,22 @@ TEST(SweepCliInputs, ATamperedResultIsComputedAgainNotFlattenedWithoutBound) {
   fs::remove_all(sweep.dir);
 }
 
+TEST(SweepCliInputs, AWarmStartFromParametricSolvesIsRefusedBeforeAnythingRuns) {
+  // The parametric solver writes J and h, no values: point 0 ran, and point 1 failed reading it.
+  const fs::path dir = test::fresh_dir("netrl_sweep_", "warm_parametric", true);
+  std::ofstream(dir / "base.json") << R"({"model": "network", "n": 8, "lambda": 0.1,
+    "reward": {"kind": "count", "targets": [2]}, "solver": {"method": "parametric", "backend": "host"}})";
+  std::ofstream(dir / "s.json") << R"({"command": "solve", "base": "base.json", "warm_start": "lambda",
+    "axes": [{"key": "lambda", "values": [0.1, 0.2]}]})";
+  const fs::path out = dir / "out";
+  const test::CliRun r = run_cli("sweep " + (dir / "s.json").string() + " --quiet --out " + out.string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("netrl: error: warm_start: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("warm starts need exact network solves"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+  fs::remove_all(dir);
+}
+
 /// A reward table for n = 4 without input: 1 where `active` neurons fire.
 void write_table(const fs::path& path, int active) {
   std::vector<double> r(16);
