@@ -110,3 +110,14 @@ def count8_cli_dir(cli, tmp_path_factory):
     out = tmp_path_factory.mktemp("count8") / "sol"
     cli("solve", "--scenario", "count8", "--out", out)
     return out
+
+
+def raises_invalid(field, call):
+    """`call` raises netrl.InvalidInput, a ValueError whose message starts with `field`."""
+    import netrl  # here: this file is read before the tests import the module from the build tree
+    with pytest.raises(ValueError) as info:
+        call()
+    assert isinstance(info.value, netrl.InvalidInput) and isinstance(info.value, netrl.Error)
+    assert info.value.field == field
+    assert str(info.value).startswith(field + ": "), str(info.value)
+    return str(info.value)
