@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   figure_cmd->add_flag("--no-plot", [&figure](std::int64_t) { figure.plot = false; },
                        "write the data only (no python3/matplotlib needed)");
   figure_cmd->add_flag("--progress", figure.progress, "progress lines on stderr");
-  figure_cmd->add_option("--seed", figure.seed, "figure 3: seed of the recordings (default 1)")
+  figure_cmd->add_option("--seed", figure.seed, "figures 3, 5, 6: seed of the recordings and chains (default 1)")
       ->check(seed_value());
   figure_cmd->add_option("--backend", figure.backend, "network solves: host, cuda or reference");
   SweepArgs sweep;
@@ -220,6 +220,15 @@ int main(int argc, char** argv) {
       if (infer_cmd->count("--backend") > 0 && infer.scenario != "count8") {
         throw CLI::ValidationError("--backend", "belongs to the count8 scenarios (the configuration's "
                                                 "\"solver\": {\"backend\"} otherwise)");
+      }
+    }
+    if (figure_cmd->parsed()) {  // options that do not apply are usage errors, as for infer
+      const std::string& f = figure.name;
+      if (figure_cmd->count("--seed") > 0 && f != "3" && f != "5" && f != "6") {
+        throw CLI::ValidationError("--seed", "belongs to figures 3, 5 and 6 (docs/figures.md)");
+      }
+      if (figure_cmd->count("--backend") > 0 && f == "1") {
+        throw CLI::ValidationError("--backend", "belongs to the figures with network solves (2 to 6)");
       }
     }
   } catch (const CLI::ParseError& e) {

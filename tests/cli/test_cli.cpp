@@ -173,7 +173,9 @@ TEST(Cli, OptionErrorsNameTheOptionTheUserWrote) {
                         Case{"bench exact-vs-sampled --samples \"\"", 2, "--samples: give at least one"},
                         Case{"infer --scenario count8-samples --sizes \"\"", 2, "--sizes: give at least one"},
                         Case{"--limit foo=3 solve --scenario count8", 2, "netrl: error: --limit: unknown limit \"foo\""},
-                        Case{"--limit maze_cells solve --scenario count8", 2, "netrl: error: --limit: "}}) {
+                        Case{"--limit maze_cells solve --scenario count8", 2, "netrl: error: --limit: "},
+                        Case{"figure 1 --seed 5", 2, "--seed: belongs to figures 3, 5 and 6"},
+                        Case{"figure 1 --backend reference", 2, "--backend: belongs to the figures with network"}}) {
     const CliRun r = run_cli(std::string(c.args) + " --out " + out);
     EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.text), std::string::npos) << c.args << "\n" << r.output;
