@@ -159,6 +159,17 @@ InferMethod parse_infer_method(const std::string& name) {
 }
 
 InferData InferData::from_solution(const Problem& problem, const SolveResult& r) {
+  // The solution of this problem: its states and its prior (n neurons, or the actions).
+  const std::size_t prior_size = problem.kind == ModelKind::network ? static_cast<std::size_t>(problem.network.n)
+                                 : problem.kind == ModelKind::maze  ? std::size_t{Maze::kNumActions}
+                                                                    : static_cast<std::size_t>(problem.mdp.num_actions);
+  if (r.values.size() != problem.num_states() || r.stationary.size() != problem.num_states() ||
+      r.prior.size() != prior_size) {
+    throw InvalidInput("data.solution", "the solution has " + std::to_string(r.values.size()) + " values and " +
+                                            std::to_string(r.prior.size()) + " prior entries; the problem has " +
+                                            std::to_string(problem.num_states()) + " states and " +
+                                            std::to_string(prior_size) + " prior entries");
+  }
   InferData d;
   d.kind = Kind::solution;
   d.values = r.values;

@@ -77,6 +77,8 @@ def test_helpers_refuse_bad_arguments_instead_of_crashing(count8_solution):
     maze = netrl.Maze(SMALL_MAP)
     raises_invalid("policy", lambda: inv.invert_mdp_policy(maze.mdp(), np.full((4, 10), 0.25), [0.25] * 4, 0.05,
                                                            np.ones(10)))
+    # A solution of another problem (a network's for a maze) is refused where the data are made.
+    raises_invalid("data.solution", lambda: netrl.InferData.from_solution(netrl.scenario("maze"), solution))
     # A solution is inverted at its own lambda (another gave another reward, reported as success).
     other = netrl.Problem(netrl.NetworkModel(8, netrl.RewardSpec.count([2, 6]), 0.5, input=model.input))
     data = netrl.InferData.from_solution(problem, solution)
