@@ -8,6 +8,7 @@
 #include "netrl/config.hpp"
 #include "netrl/core/error.hpp"
 #include "netrl/core/limits.hpp"
+#include "netrl/sample.hpp"
 #include "netrl/scenarios.hpp"
 #include "netrl/io/files.hpp"
 #include "netrl/version.hpp"
@@ -254,6 +255,7 @@ SampledPoint parse_sampled_point(const json& config, const std::string& source) 
                                                " chains: give at least one per chain");
   }
   o.infer = f.has("infer") ? f.boolean("infer") : false;
+  check_sample_work(sampled_accuracy_sampling(o));  // within sample_steps before the sweep runs
   return p;
 }
 

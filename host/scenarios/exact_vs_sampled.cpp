@@ -50,6 +50,18 @@ std::vector<double> spike_count_given_x(const NetworkModel& model, const std::ve
 
 }  // namespace
 
+SamplingOptions sampled_accuracy_sampling(const SampledAccuracyOptions& options) {
+  SamplingOptions so;
+  so.chains = options.chains;
+  so.steps = options.chains > 0 ? (options.samples + options.chains - 1) / options.chains : 0;
+  so.burn_in = options.burn_in;
+  so.seed = options.seed;
+  so.backend = options.backend;
+  so.histogram = true;
+  so.transitions = options.infer;
+  return so;
+}
+
 SampledAccuracy sampled_accuracy(const NetworkModel& model, const ExactReference& exact,
                                  const SampledAccuracyOptions& options) {
   model.validate();
@@ -67,14 +79,7 @@ SampledAccuracy sampled_accuracy(const NetworkModel& model, const ExactReference
     throw InvalidInput("sampling.samples", "needs at least one sample per chain (" + std::to_string(options.chains) +
                                                " chains)");
   }
-  SamplingOptions so;
-  so.chains = options.chains;
-  so.steps = (options.samples + options.chains - 1) / options.chains;
-  so.burn_in = options.burn_in;
-  so.seed = options.seed;
-  so.backend = options.backend;
-  so.histogram = true;
-  so.transitions = options.infer;
+  const SamplingOptions so = sampled_accuracy_sampling(options);
   const SampleResult sampled = sample(model, SamplerPolicy::exact(exact.values, exact.prior), so);
 
   SampledAccuracy out;

@@ -10,6 +10,7 @@
 #include "netrl/core/solver_options.hpp"
 #include "netrl/infer.hpp"
 #include "netrl/problem.hpp"
+#include "netrl/sample.hpp"
 #include "netrl/version.hpp"
 
 NETRL_NAMESPACE_BEGIN
@@ -258,6 +259,10 @@ struct SampledAccuracy {
 /// Runs the chains (netrl::sample, histogram and, with infer, transitions) and compares. n <= 24
 /// (the histogram); with infer n <= 20 (the tabular inverse). InvalidInput for a solution of
 /// another shape ("solution") or too few samples ("sampling.samples").
+/// The sampler's options of a sampled-accuracy run: `chains` chains of ceil(samples / chains)
+/// recorded steps after `burn_in`, with the histogram (and the transitions to infer).
+SamplingOptions sampled_accuracy_sampling(const SampledAccuracyOptions& options);
+
 SampledAccuracy sampled_accuracy(const NetworkModel& model, const ExactReference& exact,
                                  const SampledAccuracyOptions& options);
 
