@@ -100,6 +100,11 @@ std::vector<T> index_vector(const py::handle& values, const std::string& field) 
   }
   return out;
 }
+/// The shape of `a` as messages write it ("(8, 2)", "(4,)": npy::shape_text).
+inline std::string shape_of(const py::array& a) {
+  return npy::shape_text(std::vector<std::uint64_t>(a.shape(), a.shape() + a.ndim()));
+}
+
 /// The entries of an optional array (None: empty).
 inline std::vector<double> optional_vector(const std::optional<DoubleArray>& a) {
   return a ? to_vector<double>(*a) : std::vector<double>{};

@@ -41,9 +41,7 @@ void bind_input_reward(py::module_& m) {
              InputProcess p;
              p.T = to_vector<double>(T, &shape);
              if (shape.size() != 2 || shape[0] != shape[1]) {
-               std::string text = "(";
-               for (std::size_t d = 0; d < shape.size(); ++d) text += (d ? ", " : "") + std::to_string(shape[d]);
-               throw InvalidInput("T", "has shape " + text + (shape.size() == 1 ? ",)" : ")") +
+               throw InvalidInput("T", "has shape " + npy::shape_text(shape) +
                                            "; expected a square m x m matrix (two dimensions)");
              }
              p.m = static_cast<int>(std::min<std::uint64_t>(shape[0], InputProcess::kMaxInputs + std::uint64_t{1}));

@@ -22,11 +22,9 @@ void def_stat(py::class_<SampleResult>& cls, const char* name, std::vector<T> Sa
       doc);
 }
 
-/// "(8, 2)" for messages.
-std::string shape_of(const py::array& a) {
-  std::string t = "(";
-  for (py::ssize_t d = 0; d < a.ndim(); ++d) t += (d ? ", " : "") + std::to_string(a.shape(d));
-  return t + (a.ndim() == 1 ? ",)" : ")");
+/// A firing prior: n entries, or one shared.
+void check_prior_shape(const DoubleArray& prior) {
+  if (prior.ndim() != 1) throw InvalidInput("prior", "has shape " + shape_of(prior) + "; expected n entries or 1");
 }
 
 /// The shapes the command line's .npy reader demands (io::read_ising_policy), short of the model:
@@ -40,7 +38,7 @@ void check_ising_shapes(const DoubleArray& J, const DoubleArray& h, const Double
     throw InvalidInput("h", "has shape " + shape_of(h) + "; expected n fields (" + std::to_string(n) +
                                 ",) or m x n fields (m, " + std::to_string(n) + ") for J's n = " + std::to_string(n));
   }
-  if (prior.ndim() != 1) throw InvalidInput("prior", "has shape " + shape_of(prior) + "; expected n entries or 1");
+  check_prior_shape(prior);
 }
 
 void bind_policy_options(py::module_& m) {
@@ -55,7 +53,7 @@ void bind_policy_options(py::module_& m) {
             if (values.ndim() != 1) {
               throw InvalidInput("values", "has shape " + shape_of(values) + "; expected m * 2^n values in one dimension");
             }
-            if (prior.ndim() != 1) throw InvalidInput("prior", "has shape " + shape_of(prior) + "; expected n entries or 1");
+            check_prior_shape(prior);
             return SamplerPolicy::exact(to_vector<double>(values), to_vector<double>(prior));
           },
           py::arg("values"), py::arg("prior"),
