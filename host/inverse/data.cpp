@@ -268,11 +268,7 @@ void check_prior_eps(double eps) {
 
 std::vector<double> firing_prior(const NetworkModel& model, const NetworkData& data, double eps) {
   check_prior_eps(eps);
-  if (data.n != model.n || data.m != model.m() || data.visits.size() != model.num_states()) {
-    throw InvalidInput("data", "the observations are for n = " + std::to_string(data.n) + ", m = " +
-                                   std::to_string(data.m) + "; the model has n = " + std::to_string(model.n) +
-                                   ", m = " + std::to_string(model.m()));
-  }
+  detail::check_observations(model, data);
   const std::uint64_t nb = model.num_network_states();
   const auto free = model.free_neurons();
   std::vector<double> active(model.n, 0.0);

@@ -86,6 +86,9 @@ inline double transition_nll(const double* c, std::uint64_t b, const std::vector
 void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
                     double lambda, const std::vector<char>& report, NetworkInverse& out);
 
+/// InvalidInput ("data") unless the observations are of the model's n and m, over all its states.
+void check_observations(const NetworkModel& model, const NetworkData& data);
+
 /// The checks of a raster against the model (columns, size, input sequence), InvalidInput naming
 /// "raster" or "inputs"; and of row t against the clamps.
 void check_raster(const Raster& raster, const NetworkModel& model);

@@ -84,11 +84,7 @@ std::vector<double> normalised_weights(const NetworkData& data) {
 }
 
 void check_data(const NetworkModel& model, const NetworkData& data) {
-  if (data.n != model.n || data.m != model.m() || data.visits.size() != model.num_states()) {
-    throw InvalidInput("data", "the observations are for n = " + std::to_string(data.n) + ", m = " +
-                                   std::to_string(data.m) + "; the model has n = " + std::to_string(model.n) +
-                                   ", m = " + std::to_string(model.m()));
-  }
+  detail::check_observations(model, data);
   if (!(data.total > 0.0)) throw InvalidInput("data", "no observations (the raster is empty)");
 }
 
@@ -115,6 +111,14 @@ void OptimizerOptions::validate(const std::string& field) const {
 }
 
 namespace detail {
+
+void check_observations(const NetworkModel& model, const NetworkData& data) {
+  if (data.n != model.n || data.m != model.m() || data.visits.size() != model.num_states()) {
+    throw InvalidInput("data", "the observations are for n = " + std::to_string(data.n) + ", m = " +
+                                   std::to_string(data.m) + "; the model has n = " + std::to_string(model.n) +
+                                   ", m = " + std::to_string(model.m()));
+  }
+}
 
 void rewards_from_w(const NetworkModel& model, const std::vector<double>& w, const std::vector<double>& prior,
                     double lambda, const std::vector<char>& report, NetworkInverse& out) {
