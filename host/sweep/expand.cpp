@@ -66,6 +66,13 @@ std::vector<PathStep> parse_path(const std::string& path, const std::string& fie
   return steps;
 }
 
+/// The levels of nesting a key path writes: one per key and one per index.
+std::size_t path_levels(const std::string& path, const std::string& field) {
+  std::size_t levels = 0;
+  for (const PathStep& step : parse_path(path, field)) levels += 1 + step.indices.size();
+  return levels;
+}
+
 }  // namespace
 
 const char* to_string(Kind kind) {
@@ -121,8 +128,7 @@ std::vector<Point> expand(const Spec& spec) {
     const Axis& axis = spec.axes[a];
     const std::string field = "axes[" + std::to_string(a) + "]";
     for (std::size_t k = 0; k < axis.keys.size() && k < axis.values.size(); ++k) {
-      std::size_t steps = 0;
-      for (const PathStep& step : parse_path(axis.keys[k], field)) steps += 1 + step.indices.size();
+      const std::size_t steps = path_levels(axis.keys[k], field);
       for (std::size_t i = 0; i < axis.values[k].size(); ++i) {
         if (steps + detail::json_depth(axis.values[k][i]) > detail::kMaxDepth) {
           throw InvalidInput(field, "key path \"" + axis.keys[k] + "\" (" + std::to_string(steps) + " levels) with its value " +
@@ -133,8 +139,7 @@ std::vector<Point> expand(const Spec& spec) {
     }
   }
   if (spec.repeats.count > 0 && !spec.repeats.seed_key.empty()) {
-    std::size_t steps = 0;
-    for (const PathStep& step : parse_path(spec.repeats.seed_key, "repeats.seed_key")) steps += 1 + step.indices.size();
+    const std::size_t steps = path_levels(spec.repeats.seed_key, "repeats.seed_key");
     if (steps > detail::kMaxDepth) {
       throw InvalidInput("repeats.seed_key", "key path of " + std::to_string(steps) + " levels, more than the " +
                                                  std::to_string(detail::kMaxDepth) + " a sweep takes");
