@@ -69,10 +69,9 @@ bool aitken(Acceleration& acc, const std::vector<double>& y, const std::vector<d
 /// y + omega' f1 with omega' = 2 omega, at most max_relaxation and, where rho < 1, at most
 /// 1 / (1 - rho) (the whole remaining geometric series), and at most max_jump beyond the plain
 /// step. Any other round takes the plain step and restarts at omega = 1.
-void relax(Acceleration& acc, const std::vector<double>& y, const std::vector<double>& next, const Chart& chart,
-           std::vector<double>* prior) {
-  const double omega = acc.relaxation;
-  acc.relaxation = 1.0;
+/// `omega`: the step that led to the prior just evaluated; acc.relaxation is the one taken now.
+void relax(Acceleration& acc, double omega, const std::vector<double>& y, const std::vector<double>& next,
+           const Chart& chart, std::vector<double>* prior) {
   if (!(chart.max_relaxation > 1.0) || acc.hist_f.size() < 2) return;
   const Eigen::VectorXd& f0 = acc.hist_f[acc.hist_f.size() - 2];
   const Eigen::VectorXd& f1 = acc.hist_f.back();
@@ -83,9 +82,9 @@ void relax(Acceleration& acc, const std::vector<double>& y, const std::vector<do
   if (rho < 1.0) next_omega = std::min(next_omega, 1.0 / (1.0 - rho));
   if (!(next_omega > 1.0)) return;
   const double cut = take_beyond(acc, y, f1, (next_omega - 1.0) * f1, next, chart, prior);
-  // The omega of the step taken; 1 where the chart clipped it back onto the plain step.
-  if (!acc.extrapolated) acc.relaxation = 1.0;
-  else acc.relaxation = cut < 1.0 ? 1.0 + (next_omega - 1.0) * cut : next_omega;
+  // The omega of the step taken; 1 (as set by step) where the chart clipped it back onto the
+  // plain step.
+  if (acc.extrapolated) acc.relaxation = cut < 1.0 ? 1.0 + (next_omega - 1.0) * cut : next_omega;
 }
 
 /// Anderson acceleration (charts with anderson_depth > 0): from the last m + 1 evaluated points
@@ -178,19 +177,15 @@ Verdict step(Acceleration& acc, std::vector<double>& prior, const std::vector<do
   if (acc.hist_f.size() > 3) acc.hist_f.erase(acc.hist_f.begin());
   prior = next;
   acc.extrapolated = false;
+  const double omega = acc.relaxation;  // of the step to the prior just evaluated
+  acc.relaxation = 1.0;                 // unless relax() over-relaxes the next one
   if (chart.anderson_depth > 0) {
     // Where Anderson's does not apply (a residual that did not shrink: the prior drifts, e.g. a
     // log prior falling at a steady rate toward the clip), the over-relaxation of steady steps.
     anderson(acc, y, next, chart, &prior);
-    if (!acc.extrapolated) {
-      relax(acc, y, next, chart, &prior);
-    } else {
-      acc.relaxation = 1.0;
-    }
-  } else if (aitken(acc, y, next, chart, &prior)) {
-    acc.relaxation = 1.0;
-  } else {
-    relax(acc, y, next, chart, &prior);
+    if (!acc.extrapolated) relax(acc, omega, y, next, chart, &prior);
+  } else if (!aitken(acc, y, next, chart, &prior)) {
+    relax(acc, omega, y, next, chart, &prior);
   }
   return Verdict::evaluate;
 }
